@@ -1,0 +1,121 @@
+"""The ``supportbot`` command: serve, db upgrade, check-config, manifest.
+
+Exit codes: 0 success, 1 a check found problems (check-config), 2 the command cannot
+run as configured (missing token, unreadable config, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from bot.clock import system_clock
+from bot.config import AppConfig, ConfigError, load_config
+from bot.database import make_engine, upgrade_database
+from bot.manifest import ManifestUrlError, render_manifest
+from bot.settings import MissingSettingError, config_path_from, database_url_from, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="supportbot", description="Slack-native support desk and incident bot.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the bot (HTTP server, scheduler, database)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply pending migrations to $DATABASE_URL")
+
+    check = sub.add_parser("check-config", help="validate app.yaml and list every problem")
+    check.add_argument("path", nargs="?", default=None)
+
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    manifest.add_argument("--url", required=True, help="the bot's public base URL, e.g. https://support.example.com")
+    manifest.add_argument("--name", default="supportbot", help="the app's display name")
+    return parser
+
+
+def _fail(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _load_config_or_report(path: str) -> AppConfig | ConfigError:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        return error
+
+
+def _check_config(path: str) -> int:
+    result = _load_config_or_report(path)
+    if isinstance(result, ConfigError):
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"{path}: {len(result.problems)} problem(s)", 1)
+    print(
+        f"{path}: OK — {len(result.priorities)} priorities, {len(result.tiers)} tiers, "
+        f"{len(result.categories)} categories"
+    )
+    return 0
+
+
+async def _db_upgrade(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        await upgrade_database(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _serve(settings, config: AppConfig, host: str, port: int) -> None:
+    from bot.runtime import build_runtime
+    from bot.server import wait_for_stop_signal
+    from bot.service import Service
+
+    service = Service(build_runtime(settings=settings, config=config, clock=system_clock), host=host, port=port)
+    await service.start()
+    try:
+        await wait_for_stop_signal(asyncio.Event())
+    finally:
+        await service.stop()
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    env = os.environ if environ is None else environ
+    if args.command == "manifest":
+        try:
+            sys.stdout.write(render_manifest(args.url, name=args.name))
+        except ManifestUrlError as error:
+            return _fail(f"supportbot manifest: {error}", 2)
+        return 0
+    if args.command == "check-config":
+        return _check_config(config_path_from(env, args.path))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "db":
+        asyncio.run(_db_upgrade(database_url_from(env)))
+        print("database is at the latest migration")
+        return 0
+    try:
+        settings = load_settings(env, config_path=args.config)
+    except MissingSettingError as error:
+        return _fail(str(error), 2)
+    config = _load_config_or_report(settings.config_path)
+    if isinstance(config, ConfigError):
+        for problem in config.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"supportbot: fix {settings.config_path} (see `supportbot check-config`)", 2)
+    asyncio.run(_serve(settings, config, args.host, args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

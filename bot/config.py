@@ -1,0 +1,592 @@
+"""app.yaml -> a typed, frozen ``AppConfig``, or a ``ConfigError`` listing every problem.
+
+    config = load_config("app.yaml")        # or parse_config(dict_from_elsewhere)
+    config.priority("P1").first_response    # timedelta(hours=1)
+    config.channel_for_category("Login problems")
+    config.next_tier("Login problems", "tier1")
+
+Every model is a frozen pydantic v2 model that refuses unknown keys. Durations go
+through ``bot.durations.parse_duration``. When the file is wrong, ``ConfigError.problems``
+holds one line per problem, ``<key path>: <message>``::
+
+    priorities.P1.first_response: '1 hour' is not a duration (use 30s, 15m, 4h, 2d, 1w)
+    categories[1].tier: unknown tier 'tier9' (tiers: tier1, tier2, tier3, tier4)
+    reports: unknown key
+
+Shape problems (types, formats, missing and unknown keys) are all reported in one go;
+checks across sections (tier references, duplicate ids) run once the shape is valid.
+
+The file is read with a slightly stricter YAML loader than ``yaml.safe_load`` (see
+``_Loader``): ``18:00`` and ``1:30`` stay text instead of becoming the base-60 integers
+1080 and 90, only ``true``/``false`` are booleans (so ``country: NO`` is Norway), and a
+key written twice in one mapping is an error instead of silently losing the first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+import yaml
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from bot.durations import format_duration, parse_duration
+
+__all__ = ["PRIORITY_IDS", "DAYS", "ConfigError", "load_config", "parse_config", "AppConfig",
+           "BusinessHours", "Channels", "Priority", "Tier", "Category", "Incidents", "Rotation",
+           "Oncall", "Holidays"]
+
+PRIORITY_IDS = ("P0", "P1", "P2", "P3")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(Exception):
+    """app.yaml cannot be used; ``problems`` has one human-readable line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _show(value: object) -> str:
+    """A value as a problem line quotes it: repr, but dates and times as ISO text."""
+    if isinstance(value, (date, time)):
+        return repr(value.isoformat())
+    return repr(value)
+
+
+def _parse_zone(value: object) -> str:
+    if isinstance(value, str) and value:
+        try:
+            ZoneInfo(value)
+            return value
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ValueError(f"{_show(value)} is not an IANA time zone")
+
+
+_FULL_DAYS = dict(zip(DAYS, ("monday", "tuesday", "wednesday", "thursday", "friday",
+                             "saturday", "sunday")))
+
+
+def _parse_day(value: object) -> str:
+    if isinstance(value, str):
+        day = value.strip().lower()[:3]
+        if day in DAYS and value.strip().lower() in (day, _FULL_DAYS[day]):
+            return day
+    raise ValueError(f"{_show(value)} is not a day (use {', '.join(DAYS)})")
+
+
+
+def _parse_time(value: object) -> time:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip()) if isinstance(value, str) else None
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return time(int(match[1]), int(match[2]))
+    raise ValueError(f"{_show(value)} is not a time of day (use HH:MM)")
+
+
+def _parse_fraction(value: object) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1:
+        return float(value)
+    raise ValueError(f"{_show(value)} is not between 0 and 1 "
+                     "(e.g. 0.75: warn when 75% of the time has passed)")
+
+
+def _text_matching(pattern: str, problem: str):
+    """A before-validator for text that fully matches ``pattern``: '<value> <problem>'."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> str:
+        if isinstance(value, str) and compiled.fullmatch(value):
+            return value
+        raise ValueError(f"{_show(value)} {problem}")
+
+    return check
+
+
+def _parse_priority_id(value: object) -> str:
+    if value in PRIORITY_IDS:
+        return value  # type: ignore[return-value]
+    raise ValueError(f"unknown priority {_show(value)} (priorities: {', '.join(PRIORITY_IDS)})")
+
+
+def _parse_instant(value: object) -> datetime:
+    instant = value
+    if isinstance(value, str):
+        try:
+            instant = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if isinstance(instant, datetime) and instant.utcoffset() is not None:
+        return instant
+    raise ValueError(f"{_show(value)} is not a date and time with a UTC offset "
+                     "(use e.g. 2026-11-23T09:00:00Z or 2026-11-23T09:00:00-05:00)")
+
+
+def _parse_date(value: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{_show(value)} is not a date (use YYYY-MM-DD)")
+
+
+def _parse_country(value: object) -> str:
+    if isinstance(value, str) and value.strip():
+        code = value.strip().upper()
+        try:
+            holidays_lib.country_holidays(code)
+            return code
+        except NotImplementedError:
+            pass
+    raise ValueError(f"{_show(value)} is not a country code known to the holidays "
+                     "library (like US, GB, DE)")
+
+
+def _parse_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {_kind(value)}")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+def _parse_category_name(value: object) -> str:
+    name = _parse_name(value)
+    if len(name) > 75:
+        raise ValueError("is longer than 75 characters (the most a Slack menu shows)")
+    return name
+
+
+def _optional(parse):
+    return lambda value: None if value is None else parse(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional(parse_duration))]
+TimeOfDay = Annotated[time, BeforeValidator(_parse_time)]
+Day = Annotated[str, BeforeValidator(_parse_day)]
+Name = Annotated[str, BeforeValidator(_parse_name)]
+ChannelId = Annotated[str, BeforeValidator(_text_matching(
+    r"[CG][A-Z0-9_]+", "is not a Slack channel id (like C0123ABCDE)"))]
+UserId = Annotated[str, BeforeValidator(_text_matching(
+    r"[UW][A-Z0-9_]+", "is not a Slack user id (like U0123ABCDE)"))]
+TierId = Annotated[str, BeforeValidator(_text_matching(
+    r"[A-Za-z0-9_-]{1,40}", "is not a tier id (letters, digits, - and _)"))]
+ChannelPrefix = Annotated[str, BeforeValidator(_text_matching(
+    r"[a-z0-9_-]{1,20}",
+    "is not a channel prefix (lowercase letters, digits, - and _, at most 20 characters)"))]
+PriorityId = Annotated[str, BeforeValidator(_parse_priority_id)]
+Cadence = dict[PriorityId, Duration]
+
+
+def _raise(problems: list[tuple[tuple[str | int, ...], str]], value: object) -> NoReturn:
+    """Raise one pydantic error per ``(relative loc, message)``, all at once."""
+    raise ValidationError.from_exception_data("app.yaml", [
+        InitErrorDetails(type=PydanticCustomError("config_problem", "{problem}",
+                                                  {"problem": message}),
+                         loc=loc, input=value)
+        for loc, message in problems
+    ])
+
+
+def _check_resolution(model):
+    """After-validator shared by Priority and Category: resolution >= first_response."""
+    first, resolution = model.first_response, model.resolution
+    if first and resolution and resolution < first:
+        _raise([(("resolution",), f"{format_duration(resolution)} is shorter than "
+                                  f"first_response ({format_duration(first)})")], resolution)
+    return model
+
+
+# --------------------------------------------------------------------------- models
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BusinessHours(_Model):
+    """Working days and hours (in ``AppConfig.timezone``); ``end`` is after ``start``."""
+
+    days: list[Day] = Field(min_length=1)
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @field_validator("days")
+    @classmethod
+    def _no_repeats(cls, days: list[str]) -> list[str]:
+        repeated = sorted({d for d in days if days.count(d) > 1}, key=DAYS.index)
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        return days
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> BusinessHours:
+        if self.end <= self.start:
+            _raise([(("end",), f"{self.end:%H:%M} is not later than start "
+                               f"({self.start:%H:%M})")], self.end)
+        return self
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The working days as ``date.weekday()`` numbers (Monday is 0)."""
+        return frozenset(DAYS.index(d) for d in self.days)
+
+
+class Channels(_Model):
+    """Slack channel ids: where new tickets land, incidents are announced, pages go."""
+
+    triage: ChannelId
+    incidents: ChannelId
+    oncall: ChannelId
+
+
+class Priority(_Model):
+    """SLA targets for one priority; ``business_hours`` counts only working time."""
+
+    name: Name
+    first_response: Duration
+    resolution: Duration
+    warn_at: Annotated[float, BeforeValidator(_parse_fraction)]
+    page: bool
+    business_hours: bool
+
+    _resolution_not_shorter = model_validator(mode="after")(_check_resolution)
+
+
+class Tier(_Model):
+    """A support team: its channel, and whether handing a ticket to it pages on-call."""
+
+    id: TierId
+    name: Name
+    channel: ChannelId
+    page: bool = False
+
+
+class Category(_Model):
+    """A kind of ticket: its first tier (None: triage) and where it escalates, in order.
+
+    ``first_response``/``resolution``, when set, override the priority's targets for
+    tickets of this category.
+    """
+
+    name: Annotated[str, BeforeValidator(_parse_category_name)]
+    tier: TierId | None = None
+    escalation: list[TierId] = []
+    first_response: OptionalDuration = None
+    resolution: OptionalDuration = None
+    description: str | None = None
+
+    _resolution_not_shorter = model_validator(mode="after")(_check_resolution)
+
+
+class Incidents(_Model):
+    """War rooms: channel name prefix and how often updates are due, per priority.
+
+    A priority missing from ``update_cadence`` gets no reminders; ``external_cadence``
+    (customer-facing updates) is off for priorities not listed.
+    """
+
+    channel_prefix: ChannelPrefix = "inc-"
+    update_cadence: Cadence
+    external_cadence: Cadence = {}
+
+
+class Rotation(_Model):
+    """From ``start``, every ``every`` the next person in each list is on call."""
+
+    start: Annotated[datetime, BeforeValidator(_parse_instant)]
+    every: Duration
+    primary: list[UserId] = Field(min_length=1)
+    secondary: list[UserId] = []
+
+
+class Oncall(_Model):
+    rotation: Rotation
+
+
+class Holidays(_Model):
+    """Public holidays (from the ``holidays`` package) plus our own extra days off."""
+
+    country: Annotated[str, BeforeValidator(_parse_country)]
+    subdivision: str | None = None
+    extra: list[Annotated[date, BeforeValidator(_parse_date)]] = []
+
+    @model_validator(mode="after")
+    def _known_subdivision(self) -> Holidays:
+        if self.subdivision is not None:
+            try:
+                holidays_lib.country_holidays(self.country, subdiv=self.subdivision)
+            except NotImplementedError:
+                _raise([(("subdivision",), f"{_show(self.subdivision)} is not a subdivision "
+                                           f"of {self.country}")], self.subdivision)
+        return self
+
+    def calendar(self) -> holidays_lib.HolidayBase:
+        """A fresh holiday calendar (``day in calendar``), years filled in on demand."""
+        cal = holidays_lib.country_holidays(self.country, subdiv=self.subdivision)
+        cal.update({day: "Company holiday" for day in self.extra})
+        return cal
+
+
+class AppConfig(_Model):
+    """The whole of app.yaml. Build it with ``load_config`` or ``parse_config``."""
+
+    timezone: Annotated[str, BeforeValidator(_parse_zone)]
+    business_hours: BusinessHours
+    channels: Channels
+    priorities: dict[PriorityId, Priority]
+    tiers: list[Tier]
+    categories: list[Category] = Field(min_length=1, max_length=100)
+    incidents: Incidents
+    oncall: Oncall
+    holidays: Holidays | None = None
+
+    @field_validator("priorities", mode="wrap")
+    @classmethod
+    def _all_priorities(cls, value: Any, handler) -> dict[str, Priority]:
+        """Report missing priorities together with problems inside the others."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if isinstance(value, dict):
+            for key in value:
+                if key not in PRIORITY_IDS:
+                    problems.append(((key,), f"unknown priority {_show(key)} "
+                                             f"(priorities: {', '.join(PRIORITY_IDS)})"))
+            problems += [((pid,), "missing") for pid in PRIORITY_IDS if pid not in value]
+            value = {k: v for k, v in value.items() if k in PRIORITY_IDS}
+        try:
+            result = handler(value)
+        except ValidationError as exc:
+            _raise([(e["loc"], _message(e)) for e in exc.errors()] + problems, value)
+        if problems:
+            _raise(problems, value)
+        return result
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> AppConfig:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        tier_ids = [t.id for t in self.tiers]
+        known = f"(tiers: {', '.join(dict.fromkeys(tier_ids)) or 'none defined'})"
+        for i, tier_id in enumerate(tier_ids):
+            if tier_id in tier_ids[:i]:
+                problems.append((("tiers", i, "id"), f"duplicate tier id {tier_id!r}"))
+        names = [c.name.casefold() for c in self.categories]
+        for i, category in enumerate(self.categories):
+            loc: tuple[str | int, ...] = ("categories", i)
+            if names[i] in names[:i]:
+                problems.append((loc + ("name",), f"duplicate category {category.name!r}"))
+            if category.tier is not None and category.tier not in tier_ids:
+                problems.append((loc + ("tier",), f"unknown tier {category.tier!r} {known}"))
+            for j, step in enumerate(category.escalation):
+                where = loc + ("escalation", j)
+                if step not in tier_ids:
+                    problems.append((where, f"unknown tier {step!r} {known}"))
+                elif step == category.tier:
+                    problems.append((where, f"{step!r} is the category's own tier"))
+                elif step in category.escalation[:j]:
+                    problems.append((where, f"{step!r} is already on the escalation path"))
+        if problems:
+            _raise(problems, self)
+        return self
+
+    # ----------------------------------------------------------------- lookups
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def priority(self, pid: str) -> Priority:
+        """The priority ``pid`` (``"P0"``..``"P3"``); KeyError when unknown."""
+        return self.priorities[pid]
+
+    def tier(self, tid: str) -> Tier:
+        """The tier with id ``tid``; KeyError when unknown."""
+        for tier in self.tiers:
+            if tier.id == tid:
+                return tier
+        raise KeyError(tid)
+
+    def tier_by_channel(self, channel_id: str) -> Tier | None:
+        """The (first) tier whose channel is ``channel_id``."""
+        return next((t for t in self.tiers if t.channel == channel_id), None)
+
+    def category(self, name: str) -> Category | None:
+        """The category called ``name`` (exact match first, then ignoring case)."""
+        for category in self.categories:
+            if category.name == name:
+                return category
+        folded = name.casefold()
+        return next((c for c in self.categories if c.name.casefold() == folded), None)
+
+    def initial_tier(self, category: Category | str) -> Tier | None:
+        """The tier a new ticket of ``category`` goes to; None: the triage channel."""
+        if isinstance(category, str):
+            found = self.category(category)
+            if found is None:
+                return None
+            category = found
+        return self.tier(category.tier) if category.tier else None
+
+    def channel_for_category(self, name: str) -> str:
+        """Where a new ticket of category ``name`` is posted (triage if no tier/unknown)."""
+        tier = self.initial_tier(name)
+        return tier.channel if tier else self.channels.triage
+
+    def escalation_path(self, category_name: str) -> list[Tier]:
+        """Initial tier (if any) followed by the escalation tiers, in order."""
+        category = self.category(category_name)
+        if category is None:
+            return []
+        ids = ([category.tier] if category.tier else []) + category.escalation
+        return [self.tier(tid) for tid in ids]
+
+    def next_tier(self, category_name: str, current_tier_id: str | None) -> Tier | None:
+        """The tier after ``current_tier_id`` on the category's path.
+
+        From the initial tier (or from triage, ``None``, when the category has no tier)
+        that is the first escalation entry. None at the end of the path, and when the
+        category is unknown or the current tier is not on its path.
+        """
+        category = self.category(category_name)
+        if category is None:
+            return None
+        if current_tier_id == category.tier:
+            index = 0
+        elif current_tier_id in category.escalation:
+            index = category.escalation.index(current_tier_id) + 1
+        else:
+            return None
+        return self.tier(category.escalation[index]) if index < len(category.escalation) else None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 style ints and booleans, refusing duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_BOOL, _INT, _MERGE = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                       "tag:yaml.org,2002:merge")
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+_Loader.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)"
+                     r"|[-+]?0x[0-9a-fA-F_]+)$"), list("-+0123456789"))
+
+
+def load_config(path: str | os.PathLike[str]) -> AppConfig:
+    """Read and validate the app.yaml at ``path``; ConfigError lists what is wrong."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: is not UTF-8 text"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError([f"{path}: {where}{exc.problem or exc.context}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: " + " ".join(str(exc).split())]) from None
+    if data is None:
+        raise ConfigError([f"{path}: file is empty"])
+    return parse_config(data)
+
+
+def parse_config(data: dict) -> AppConfig:
+    """Validate already-parsed app.yaml data; ConfigError has one line per problem."""
+    if not isinstance(data, dict):
+        raise ConfigError([f"top level: expected a mapping of settings (key: value), "
+                           f"got {_kind(data)}"])
+    try:
+        return AppConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([f"{_path(e['loc'])}: {_message(e)}" for e in exc.errors()]) from None
+
+
+def _path(loc: tuple[str | int, ...]) -> str:
+    """('tiers', 2, 'channel') -> 'tiers[2].channel'; dict keys are dotted names."""
+    out = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "top level"
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return _show(value)
+
+
+def _message(error: dict[str, Any]) -> str:
+    """Pydantic's error -> our wording."""
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "config_problem":
+        return str(error["msg"])
+    simple = {
+        "missing": "missing",
+        "extra_forbidden": "unknown key",
+        "string_type": f"expected text, got {_kind(value)}",
+        "model_type": f"expected a mapping (key: value), got {_kind(value)}",
+        "model_attributes_type": f"expected a mapping (key: value), got {_kind(value)}",
+        "dict_type": f"expected a mapping (key: value), got {_kind(value)}",
+        "list_type": f"expected a list, got {_kind(value)}",
+        "bool_type": f"expected true or false, got {_kind(value)}",
+        "bool_parsing": f"expected true or false, got {_kind(value)}",
+    }
+    if kind in simple:
+        return simple[kind]
+    if kind == "too_short":
+        return "must not be empty" if ctx.get("min_length") == 1 else \
+            f"needs at least {ctx.get('min_length')} entries"
+    if kind == "too_long":
+        return f"has more than {ctx.get('max_length')} entries"
+    msg = str(error.get("msg", kind))
+    return msg[:1].lower() + msg[1:]

@@ -1,0 +1,88 @@
+"""The Slack app manifest: paste it at api.slack.com/apps -> Create New App -> From a manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from handlers.ids import Shortcut
+
+BOT_SCOPES = [
+    "app_mentions:read",  # @supportbot questions
+    "channels:history",  # thread replies on ticket cards (first response)
+    "channels:join",  # join configured public channels
+    "channels:manage",  # create war-room channels, set topic and purpose, invite
+    "channels:read",
+    "chat:write",  # ticket cards, notices, ephemeral answers
+    "commands",  # /ticket, /escalate, /incident, /oncall
+    "files:write",  # report charts
+    "groups:history",  # thread replies in private tier channels
+    "groups:read",
+    "im:write",  # DM reporters (confirmation, satisfaction survey)
+    "pins:write",  # pin incident declarations
+    "reactions:write",
+    "users:read",  # resolve on-call user ids
+]
+
+BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups"]
+
+SLASH_COMMANDS = [
+    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | help"),
+    ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
+    ("/incident", "Declare and run an incident", "declare P0|P1|P2 title | update text | resolve [summary]"),
+    ("/oncall", "Who is on call", "[primary|secondary]"),
+]
+
+
+class ManifestUrlError(ValueError):
+    pass
+
+
+def events_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ManifestUrlError(
+            f"--url {base_url!r} must be the bot's public https:// address, e.g. https://support.example.com"
+        )
+    return base_url.rstrip("/") + "/slack/events"
+
+
+def build_manifest(base_url: str, *, name: str = "supportbot") -> dict[str, Any]:
+    url = events_url(base_url)
+    return {
+        "display_information": {
+            "name": name,
+            "description": "Support desk and incident bot: tickets, SLAs, escalation, paging.",
+            "background_color": "#2c2d30",
+        },
+        "features": {
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
+            "bot_user": {"display_name": name, "always_online": True},
+            "slash_commands": [
+                {"command": command, "url": url, "description": description, "usage_hint": hint, "should_escape": True}
+                for command, description, hint in SLASH_COMMANDS
+            ],
+            "shortcuts": [
+                {
+                    "name": "Create ticket from message",
+                    "type": "message",
+                    "callback_id": str(Shortcut.CREATE_TICKET_FROM_MESSAGE),
+                    "description": "Open a support ticket prefilled with this message",
+                }
+            ],
+        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": {"request_url": url, "bot_events": list(BOT_EVENTS)},
+            "interactivity": {"is_enabled": True, "request_url": url},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": False,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def render_manifest(base_url: str, *, name: str = "supportbot") -> str:
+    return yaml.safe_dump(build_manifest(base_url, name=name), sort_keys=False, allow_unicode=True)

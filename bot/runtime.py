@@ -1,0 +1,64 @@
+"""Everything a request or a job needs, built once per process and passed down.
+
+No module-level app, client or engine: ``build_runtime`` is called by ``serve`` and by
+the tests, each with its own settings, config and clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import AppConfig
+from bot.database import make_engine, make_session_factory
+from bot.scheduler import Scheduler
+from bot.settings import Settings
+from bot.slack_gateway import make_slack_client
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: AppConfig
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    slack: AsyncWebClient
+    scheduler: Scheduler
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run background work, keeping a reference until it finishes (see DESIGN.md)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for background work started with ``spawn`` to finish."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=timeout)
+
+    async def close(self) -> None:
+        self.scheduler.shutdown()
+        await self.drain()
+        await self.engine.dispose()
+
+
+def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Runtime:
+    engine = make_engine(settings.database_url)
+    return Runtime(
+        settings=settings,
+        config=config,
+        clock=clock,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        slack=make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        scheduler=Scheduler(),
+    )

@@ -1,0 +1,85 @@
+"""APScheduler wiring: one AsyncIOScheduler on the server's loop, in-memory job store.
+
+The database is the source of truth for every deadline; the scheduler only wakes the
+process. Jobs are declared here with stable ids, ``replace_existing=True``,
+``coalesce=True`` and ``max_instances=1``; ``misfire_grace_time=None`` so a job whose
+moment passed while the loop was busy still runs (the default of 1 s drops it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+JobFunc = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A sweep that runs every ``every``; ``func`` takes no arguments."""
+
+    id: str
+    every: timedelta
+    func: JobFunc
+
+
+class Scheduler:
+    """A thin owner of the AsyncIOScheduler; ``start()`` must run inside the loop."""
+
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": AsyncIOExecutor()},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone="UTC",
+        )
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler.running
+
+    def start(self) -> None:
+        if not self._scheduler.running:
+            self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def add_periodic(self, job: PeriodicJob) -> None:
+        self._scheduler.add_job(
+            _isolated(job.id, job.func),
+            "interval",
+            seconds=job.every.total_seconds(),
+            id=job.id,
+            replace_existing=True,
+        )
+
+    def wake_at(self, job_id: str, when: datetime, func: JobFunc) -> None:
+        """Run ``func`` once at ``when`` (re-armed from the database after each change)."""
+        self._scheduler.add_job(
+            _isolated(job_id, func), "date", run_date=when, id=job_id, replace_existing=True
+        )
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self._scheduler.get_jobs())
+
+
+def _isolated(job_id: str, func: JobFunc) -> JobFunc:
+    """A failing run is logged and the job stays scheduled for its next turn."""
+
+    async def run() -> None:
+        try:
+            await func()
+        except Exception:
+            log.exception("scheduled job %s failed", job_id)
+
+    return run

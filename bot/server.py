@@ -1,0 +1,110 @@
+"""The HTTP server: our own aiohttp application on the loop we own.
+
+Routes (CONTRACT.md): ``POST /slack/events`` into Bolt, ``GET /healthz``. Bodies over
+1 MiB are refused with 413 while being read. Bolt raises out of ``async_dispatch`` on
+some malformed payloads before its error handler can run: we answer those 400.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.database import ping
+from bot.payload_guard import malformed_reason
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+RUNTIME_KEY = web.AppKey("runtime", Runtime)
+BOLT_KEY = web.AppKey("bolt", AsyncApp)
+
+
+async def slack_events(request: web.Request) -> web.StreamResponse:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
+    bolt_request = await to_bolt_request(request)  # raises 413 past client_max_size
+    bolt_app = request.app[BOLT_KEY]
+    if _signed(request.app[RUNTIME_KEY], bolt_request):
+        reason = malformed_reason(bolt_request.body)
+        if reason:
+            log.warning("malformed Slack request refused: %s", reason)
+            return web.json_response({"error": f"malformed request: {reason}"}, status=400)
+    try:
+        bolt_response = await bolt_app.async_dispatch(bolt_request)
+    except Exception:
+        error_id = uuid.uuid4().hex[:12]
+        log.exception("malformed Slack request refused (error id %s)", error_id)
+        return web.json_response({"error": "malformed request", "error_id": error_id}, status=400)
+    return await to_aiohttp_response(bolt_response)
+
+
+def _signed(runtime: Runtime, bolt_request: AsyncBoltRequest) -> bool:
+    verifier = SignatureVerifier(runtime.settings.slack_signing_secret)
+    return verifier.is_valid(
+        bolt_request.raw_body,
+        bolt_request.headers.get("x-slack-request-timestamp", ["0"])[0],
+        bolt_request.headers.get("x-slack-signature", [""])[0],
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME_KEY]
+    database_up = await ping(runtime.engine)
+    scheduler_up = runtime.scheduler.running
+    body = {
+        "status": "ok" if database_up and scheduler_up else "unavailable",
+        "database": "up" if database_up else "down",
+        "scheduler": "running" if scheduler_up else "stopped",
+    }
+    return web.json_response(body, status=200 if database_up and scheduler_up else 503)
+
+
+def build_web_app(runtime: Runtime, bolt_app: AsyncApp) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[RUNTIME_KEY] = runtime
+    app[BOLT_KEY] = bolt_app
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+class HttpServer:
+    """Runs a web.Application with AppRunner/TCPSite; ``port=0`` picks a free port."""
+
+    def __init__(self, app: web.Application, *, host: str, port: int) -> None:
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=10.0)
+        self._host = host
+        self._port = port
+        self.port: int | None = None
+
+    async def start(self) -> int:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        server = site._server  # the bound socket tells which port port=0 picked
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self._port
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish, then close."""
+        await self._runner.cleanup()
+
+
+async def wait_for_stop_signal(stop: asyncio.Event) -> None:
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

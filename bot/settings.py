@@ -1,0 +1,78 @@
+"""Process settings read from the environment (see CONTRACT.md, "Environment").
+
+Secrets and endpoints live in the environment; policy lives in app.yaml. Settings are
+read once, at the edge (the CLI), and passed down: nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./supportbot.db"
+DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com"
+DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_CONFIG_PATH = "./app.yaml"
+
+_WHERE_TO_GET = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) under OAuth & Permissions",
+    "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information > App Credentials",
+}
+
+
+class MissingSettingError(Exception):
+    """A required environment variable is not set; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    pagerduty_routing_key: str | None = None
+    pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL
+    pagerduty_api_token: str | None = None
+    pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
+    pagerduty_webhook_secret: str | None = None
+    config_path: str = DEFAULT_CONFIG_PATH
+
+
+def _get(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def database_url_from(environ: Mapping[str, str]) -> str:
+    return _get(environ, "DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def config_path_from(environ: Mapping[str, str], override: str | None = None) -> str:
+    return override or _get(environ, "SUPPORTBOT_CONFIG") or DEFAULT_CONFIG_PATH
+
+
+def load_settings(environ: Mapping[str, str], *, config_path: str | None = None) -> Settings:
+    """Build Settings from an environment mapping; raise MissingSettingError for secrets."""
+    missing = [name for name in _WHERE_TO_GET if not _get(environ, name)]
+    if missing:
+        parts = [f"{name} ({_WHERE_TO_GET[name]})" for name in missing]
+        raise MissingSettingError(
+            "supportbot: set " + " and ".join(parts)
+            + " in the environment — both are on your Slack app's page at https://api.slack.com/apps"
+        )
+    slack_api_url = _get(environ, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not slack_api_url.endswith("/"):
+        slack_api_url += "/"
+    return Settings(
+        slack_bot_token=environ["SLACK_BOT_TOKEN"].strip(),
+        slack_signing_secret=environ["SLACK_SIGNING_SECRET"].strip(),
+        slack_api_url=slack_api_url,
+        database_url=database_url_from(environ),
+        pagerduty_routing_key=_get(environ, "PAGERDUTY_ROUTING_KEY"),
+        pagerduty_events_url=(_get(environ, "PAGERDUTY_EVENTS_URL") or DEFAULT_PAGERDUTY_EVENTS_URL).rstrip("/"),
+        pagerduty_api_token=_get(environ, "PAGERDUTY_API_TOKEN"),
+        pagerduty_api_url=(_get(environ, "PAGERDUTY_API_URL") or DEFAULT_PAGERDUTY_API_URL).rstrip("/"),
+        pagerduty_webhook_secret=_get(environ, "PAGERDUTY_WEBHOOK_SECRET"),
+        config_path=config_path_from(environ, config_path),
+    )

@@ -1,0 +1,43 @@
+"""supportbot's persistence: typed SQLAlchemy 2 models and shared queries.
+
+Importing this package registers every table on ``Base.metadata`` (Alembic's
+``target_metadata``).
+"""
+
+from models.base import Base, UTCDateTime, insert_ignore, str_enum
+from models.deliveries import SlackDelivery, record_delivery
+from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
+from models.pages import Page, PageStatus, PageSubjectKind
+from models.sla import SlaNotification, SlaNotificationKind
+from models.tickets import (
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+    next_ticket_number,
+)
+
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "insert_ignore",
+    "str_enum",
+    "SlackDelivery",
+    "record_delivery",
+    "Incident",
+    "IncidentEvent",
+    "IncidentEventKind",
+    "IncidentStatus",
+    "Page",
+    "PageStatus",
+    "PageSubjectKind",
+    "SlaNotification",
+    "SlaNotificationKind",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketEventKind",
+    "TicketStatus",
+    "next_ticket_number",
+]

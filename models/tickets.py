@@ -1,0 +1,171 @@
+"""Tickets, their per-workspace numbers and their timeline.
+
+A ticket's lifecycle is deliberately small: ``open`` or ``resolved``. Who works on it is
+``assignee_id`` (claimed when set); waiting on the customer is ``waiting_since`` (set
+while the resolution clock is paused). Every change appends a :class:`TicketEvent`.
+
+Ticket numbers are gap-free per Slack workspace (``team_id``): :func:`next_ticket_number`
+increments a row of ``ticket_counters`` with ``UPDATE ... RETURNING`` in the caller's
+transaction, so two replicas creating tickets at once serialise on that row and a
+rolled-back ticket gives its number back.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, insert_ignore, str_enum
+
+__all__ = [
+    "TicketStatus",
+    "TicketEventKind",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "next_ticket_number",
+]
+
+
+class TicketStatus(enum.StrEnum):
+    """Where a ticket is in its life. Claimed is ``assignee_id IS NOT NULL``."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class TicketEventKind(enum.StrEnum):
+    """What a timeline row records."""
+
+    CREATED = "created"
+    CLAIMED = "claimed"
+    REPLIED = "replied"
+    FIRST_RESPONSE = "first_response"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    RATED = "rated"
+    PRIORITY_CHANGED = "priority_changed"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+    PAGED = "paged"
+    ACKNOWLEDGED = "acknowledged"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESUMED = "resumed"
+    MANAGEMENT_NOTIFIED = "management_notified"
+    REFUSED = "refused"
+
+
+class Ticket(Base):
+    """A support request, its Slack card and its SLA clocks."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        Index("ix_tickets_channel_id_message_ts", "channel_id", "message_ts"),
+        Index("ix_tickets_status_tier", "status", "tier"),
+        CheckConstraint(
+            "csat_rating IS NULL OR (csat_rating >= 1 AND csat_rating <= 5)",
+            name="csat_rating_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int]
+    summary: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(255))
+    priority: Mapped[str] = mapped_column(String(8))
+    tier: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[TicketStatus] = mapped_column(
+        str_enum(TicketStatus), default=TicketStatus.OPEN, server_default=TicketStatus.OPEN.value
+    )
+    reporter_id: Mapped[str] = mapped_column(String(64), index=True)
+    assignee_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    customer: Mapped[str | None] = mapped_column(Text)
+
+    # Where /ticket was typed, and the card (top-level message whose thread is the talk).
+    origin_channel_id: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(Text)
+    # The message a ticket was created from ("Create ticket from message" shortcut).
+    source_permalink: Mapped[str | None] = mapped_column(Text)
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    first_response_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    follow_up: Mapped[str | None] = mapped_column(Text)
+
+    # SLA clocks (timers query these). ``next_response_due_at`` runs after a reporter
+    # reply until an agent answers; ``waiting_since`` pauses the resolution clock and
+    # ``paused_seconds`` is the total paused so far.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    waiting_since: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalation_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    csat_rating: Mapped[int | None]
+    csat_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<Ticket #{self.number} team={self.team_id} {self.priority} {self.status}>"
+
+
+class TicketCounter(Base):
+    """The last ticket number handed out in a workspace."""
+
+    __tablename__ = "ticket_counters"
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class TicketEvent(Base):
+    """One row of a ticket's timeline: what happened, who did it (None: the bot), when."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[TicketEventKind] = mapped_column(str_enum(TicketEventKind))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+    detail: Mapped[dict[str, Any] | None]
+
+    def __repr__(self) -> str:
+        return f"<TicketEvent ticket={self.ticket_id} {self.kind} by={self.actor_id} at={self.at}>"
+
+
+async def next_ticket_number(db: AsyncSession, team_id: str) -> int:
+    """Hand out the next ticket number of ``team_id``, inside the caller's transaction.
+
+    Insert the counter row if missing (insert-or-ignore), then increment it with
+    ``UPDATE ... RETURNING``. On Postgres the update's row lock serialises concurrent
+    creators until the caller commits, so numbers are unique and gap-free as long as the
+    ticket is inserted in the same transaction.
+    """
+    await insert_ignore(db, TicketCounter, {"team_id": team_id, "last_number": 0})
+    stmt = (
+        update(TicketCounter)
+        .where(TicketCounter.team_id == team_id)
+        .values(last_number=TicketCounter.last_number + 1)
+        .returning(TicketCounter.last_number)
+        .execution_options(synchronize_session=False)
+    )
+    return (await db.execute(stmt)).scalar_one()

@@ -1,0 +1,299 @@
+"""A fake Slack Web API over real HTTP, for integration tests.
+
+`FakeSlack` is an aiohttp server on 127.0.0.1 (ephemeral port). The app talks to it
+exactly as to Slack: give it ``fake.api_url`` as ``SLACK_API_URL`` /
+``AsyncWebClient(base_url=...)``. It checks the bot token, validates arguments as Slack
+documents them (see `tests/fakes/slack_methods.py`), keeps a small workspace
+(`tests/fakes/slack_state.py`) and records every call::
+
+    async with FakeSlack() as fake:
+        ...  # drive the app
+        [call] = await fake.wait_for("views.open")
+        view = fake.latest_view()
+        assert fake.messages("C_TRIAGE")[0]["text"].startswith("#1")
+
+Routes: ``/api/{method}`` (GET or POST; arguments from the query string, a form body
+or a JSON body, merged), ``POST /response/{name}`` (a response_url, see
+`response_url`), ``POST /upload/{file_id}`` (the upload_url of
+files.getUploadURLExternal).
+
+How slack_sdk 3.48's AsyncWebClient sends: ``chat.postMessage``, ``chat.update``,
+``chat.postEphemeral`` and ``views.*`` as a JSON body; most other methods (auth.test,
+conversations.*, pins.add, reactions.add, files.*) as POST with the arguments in the
+query string and an empty form body; ``chat.getPermalink``, ``conversations.info``,
+``conversations.members``, ``users.info`` as GET with a query string. All of these are
+accepted, as are form bodies carrying JSON-encoded ``blocks``/``view``/``files``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from tests.fakes.slack_methods import SlackWebApi
+from tests.fakes.slack_state import ApiError
+from tests.fakes.slack_views import input_block_by_label, validate_message_blocks, view_state
+
+__all__ = ["FakeSlack", "SlackCall", "input_block_by_label", "view_state"]
+
+log = logging.getLogger(__name__)
+
+JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files", "user_auth_blocks")
+
+
+@dataclass
+class SlackCall:
+    """One request to ``/api/{method}`` and what the fake answered."""
+
+    method: str
+    args: dict[str, Any]
+    headers: Mapping[str, str]
+    http_method: str = "POST"
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and bool(self.response.get("ok"))
+
+    def __str__(self) -> str:
+        args = json.dumps(self.args, default=str)
+        args = args if len(args) <= 200 else args[:197] + "..."
+        outcome = "ok" if self.ok else f"{self.status} {self.response.get('error')}"
+        return f"{self.method} [{outcome}] {args}"
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: int | None
+    error: str | None
+
+
+class FakeSlack(SlackWebApi):
+    """A fake Slack workspace with one bot, served over HTTP (see the module docstring)."""
+
+    def __init__(
+        self,
+        bot_token: str = "xoxb-test-token",
+        team_id: str = "T0TEST",
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        *,
+        first_ts: float = 1_700_000_000.0,
+    ) -> None:
+        super().__init__(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id, first_ts=first_ts)
+        self.bot_token = bot_token
+        self.calls: list[SlackCall] = []
+        self.responses: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._failures: defaultdict[str, list[_Failure]] = defaultdict(list)
+        self._runner: web.AppRunner | None = None
+        self._root = ""
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{name}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self._root = f"http://{host}:{port}/"
+        self.base_url = self._root
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the Web API, with a trailing slash: ``http://127.0.0.1:PORT/api/``."""
+        if not self._root:
+            raise RuntimeError("FakeSlack is not started")
+        return f"{self._root}api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        """A response_url whose POSTs land in ``fake.responses[name]``."""
+        if not self._root:
+            raise RuntimeError("FakeSlack is not started")
+        self.responses.setdefault(name, [])
+        return f"{self._root}response/{name}"
+
+    def reset(self) -> None:
+        """Forget calls, responses, pending failures and the whole workspace state."""
+        self.calls.clear()
+        self.responses.clear()
+        self._failures.clear()
+        self._init_state()
+
+    # -- failure injection -----------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        error: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail, without any effect.
+
+        With ``error``: HTTP 200 ``{"ok": false, "error": error}``. Otherwise HTTP
+        ``status``: 429 answers ``ratelimited`` with a ``Retry-After`` header, 5xx
+        ``internal_error``/``service_unavailable``. Failures queue up per method.
+        """
+        for _ in range(times):
+            self._failures[method].append(_Failure(status, retry_after, error))
+
+    # -- recorded calls ---------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        """Every call of ``method`` so far (failed ones included; see ``SlackCall.ok``)."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[SlackCall]:
+        """Wait until at least ``count`` calls of ``method`` arrived; return them all."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            calls = self.calls_to(method)
+            if len(calls) >= count:
+                return calls
+            if loop.time() >= deadline:
+                listing = "\n  ".join(str(c) for c in self.calls) or "(none)"
+                raise AssertionError(
+                    f"expected {count} call(s) to {method} within {timeout}s, got {len(calls)}; "
+                    f"calls received:\n  {listing}"
+                )
+            await asyncio.sleep(0.01)
+
+    async def wait_for_response(self, name: str = "r1", count: int = 1, timeout: float = 5.0) -> list[dict]:
+        """Wait until at least ``count`` POSTs reached ``response_url(name)``; return them."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.responses[name]) < count:
+            if loop.time() >= deadline:
+                raise AssertionError(
+                    f"expected {count} POST(s) to response_url {name!r} within {timeout}s, "
+                    f"got {dict(self.responses)}"
+                )
+            await asyncio.sleep(0.01)
+        return list(self.responses[name])
+
+    # -- HTTP handlers ----------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        try:
+            args, parse_error = await _read_args(request)
+        except ValueError:
+            args, parse_error = {}, "invalid_json"
+        token = _bearer(request.headers.get("Authorization"))
+        form_token = args.pop("token", None)
+        status, body, headers = self._answer(method, args, token or form_token, parse_error)
+        self.calls.append(SlackCall(method, args, CIMultiDict(request.headers), request.method, status, body))
+        return web.json_response(body, status=status, headers=headers)
+
+    def _answer(
+        self, method: str, args: dict[str, Any], token: Any, parse_error: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        handler = self.handlers.get(method)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if token != self.bot_token:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if self._failures.get(method):
+            failure = self._failures[method].pop(0)
+            if failure.error:
+                return 200, {"ok": False, "error": failure.error}, {}
+            if failure.status == 429:
+                headers = {"Retry-After": str(1 if failure.retry_after is None else failure.retry_after)}
+                return 429, {"ok": False, "error": "ratelimited"}, headers
+            error = "service_unavailable" if failure.status == 503 else "internal_error"
+            return failure.status, {"ok": False, "error": error}, {}
+        if parse_error:
+            return 200, {"ok": False, "error": parse_error}, {}
+        try:
+            return 200, {"ok": True, **handler(args)}, {}
+        except ApiError as exc:
+            return 200, exc.body, {}
+        except Exception as exc:  # a bug in the fake: say so loudly
+            log.exception("FakeSlack failed on %s %r", method, args)
+            return 500, {"ok": False, "error": "fake_slack_bug", "detail": repr(exc)}, {}
+
+    async def _response(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        try:
+            payload = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="invalid_payload")
+        self.responses[name].append(payload)
+        if not isinstance(payload, dict):
+            return web.Response(status=400, text="invalid_payload")
+        if not any(payload.get(k) for k in ("text", "blocks", "attachments", "delete_original")):
+            return web.Response(status=400, text="no_text")
+        if "blocks" in payload and validate_message_blocks(payload["blocks"]):
+            return web.Response(status=400, text="invalid_blocks")
+        return web.json_response({"ok": True})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        entry = self.files.get(request.match_info["file_id"])
+        if entry is None:
+            return web.Response(status=404, text="file_not_found")
+        entry["data"] = await request.read()
+        return web.Response(text=f"OK - {len(entry['data'])}", content_type="text/plain")
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.startswith("Bearer "):
+        return header[len("Bearer "):].strip()
+    return None
+
+
+async def _read_args(request: web.Request) -> tuple[dict[str, Any], str | None]:
+    """Merge query string, form and JSON body; decode JSON-encoded nested arguments."""
+    args: dict[str, Any] = dict(request.query)
+    if request.method == "POST" and request.body_exists:
+        ctype = request.content_type
+        if ctype == "application/json":
+            raw = await request.read()
+            data = json.loads(raw) if raw.strip() else {}
+            if not isinstance(data, dict):
+                return args, "invalid_json"
+            args.update(data)
+        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for key, value in (await request.post()).items():
+                args[key] = value.file.read() if isinstance(value, web.FileField) else value
+        else:
+            return args, "invalid_post_type"
+    for key in JSON_ARGS:
+        value = args.get(key)
+        if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+            try:
+                args[key] = json.loads(value)
+            except ValueError:
+                return args, "invalid_blocks_format" if key == "blocks" else "invalid_arguments"
+    return args, None
