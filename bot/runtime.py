@@ -20,6 +20,7 @@ from bot.database import make_engine, make_session_factory
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.slack_gateway import make_slack_client
+from workflows.deps import Deps
 
 
 @dataclass
@@ -32,6 +33,10 @@ class Runtime:
     slack: AsyncWebClient
     scheduler: Scheduler
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    @property
+    def deps(self) -> Deps:
+        return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (see DESIGN.md)."""

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from handlers import actions, commands, errors, events, shortcuts, views
+
 
 def register_handlers(app: AsyncApp) -> None:
     """Register every listener folder's ``register(app)``."""
-    # Listener folders (commands/, actions/, views/, events/) register here as they land.
-    return None
+    errors.register(app)
+    commands.register(app)
+    views.register(app)
+    actions.register(app)
+    shortcuts.register(app)
+    events.register(app)

@@ -7,3 +7,42 @@ from enum import StrEnum
 
 class Shortcut(StrEnum):
     CREATE_TICKET_FROM_MESSAGE = "create_ticket_from_message"
+
+
+class View(StrEnum):
+    """callback_ids of our modals."""
+
+    NEW_TICKET = "ticket_new"
+    RESOLVE_TICKET = "ticket_resolve"
+
+
+class Block(StrEnum):
+    """block_ids of modal inputs (validation errors are keyed by these)."""
+
+    SUMMARY = "summary"
+    DESCRIPTION = "description"
+    CATEGORY = "category"
+    PRIORITY = "priority"
+    CUSTOMER = "customer"
+    RESOLUTION = "resolution"
+    ROOT_CAUSE = "root_cause"
+    FOLLOW_UP = "follow_up"
+    TICKET_ACTIONS = "ticket_actions"
+    CSAT = "csat"
+
+
+class Action(StrEnum):
+    """action_ids of inputs and buttons."""
+
+    SUMMARY = "summary_input"
+    DESCRIPTION = "description_input"
+    CATEGORY = "category_select"
+    PRIORITY = "priority_select"
+    CUSTOMER = "customer_input"
+    RESOLUTION = "resolution_input"
+    ROOT_CAUSE = "root_cause_input"
+    FOLLOW_UP = "follow_up_input"
+    CLAIM = "ticket_claim"
+    RESOLVE = "ticket_resolve"
+    REOPEN = "ticket_reopen"
+    CSAT_RATE = "ticket_csat_rate"

@@ -1,0 +1,32 @@
+"""`/ticket`: open the new-ticket modal, or answer a subcommand ephemerally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.context import deps_of, team_of
+from workflows.ticket_commands import TicketSubcommand, parse_ticket_command
+from workflows.ticket_intake import show_new_ticket_modal
+from workflows.ticket_lookup import answer_ticket_subcommand
+
+
+async def handle_ticket_command(ack: Any, command: dict[str, Any], context: Any, respond: Any) -> None:
+    await ack()
+    deps = deps_of(context)
+    parsed = parse_ticket_command(command.get("text") or "")
+    if parsed.kind == TicketSubcommand.NEW:
+        await show_new_ticket_modal(
+            deps=deps, trigger_id=command["trigger_id"], summary=parsed.argument, channel_id=command.get("channel_id"),
+        )
+        return
+    reply = await answer_ticket_subcommand(
+        deps=deps, team_id=team_of(command), user_id=command["user_id"], channel_id=command.get("channel_id"),
+        command=parsed,
+    )
+    await respond(response_type="ephemeral", replace_original=False, **reply)
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/ticket")(handle_ticket_command)

@@ -1,0 +1,63 @@
+"""The one error handler: domain errors become an ephemeral answer; anything else is
+logged with an id and answered politely. See ``workflows/errors.py`` for the hierarchy."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from workflows.errors import SupportbotError
+
+log = logging.getLogger("supportbot.errors")
+
+
+def _response_url(body: dict[str, Any]) -> str | None:
+    if body.get("response_url"):
+        return str(body["response_url"])
+    urls = body.get("response_urls") or []
+    return urls[0].get("response_url") if urls and isinstance(urls[0], dict) else None
+
+
+def _ids(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    return user, channel
+
+
+async def answer_privately(client: AsyncWebClient, body: dict[str, Any], respond: Any, text: str) -> None:
+    """Answer the person behind ``body`` where only they see it."""
+    if _response_url(body) and respond is not None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    user, channel = _ids(body)
+    if not user:
+        return
+    try:
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            await client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as error:
+        log.warning("could not answer %s: %s", user, error.response.get("error"))
+
+
+def register(app: AsyncApp) -> None:
+    @app.error
+    async def handle_error(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+        if isinstance(error, SupportbotError):
+            text = f":warning: {error.message}"
+        else:
+            error_id = uuid.uuid4().hex[:10]
+            log.error("unexpected error %s while handling a %s request", error_id, body.get("type") or body.get("command"),
+                      exc_info=error)
+            text = (f":warning: Something went wrong on our side (error id `{error_id}`). "
+                    "Please try again; if it keeps happening, give the error id to your supportbot admin.")
+        try:
+            await answer_privately(client, body, respond, text)
+        except Exception:  # the answer itself failed; the log line above is what is left
+            log.exception("could not deliver an error answer")

@@ -1,0 +1,49 @@
+"""Ticket look-ups and timeline writes that several workflows share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tickets import Ticket, TicketEvent, TicketEventKind
+
+
+async def get_ticket(db: AsyncSession, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def get_ticket_by_number(db: AsyncSession, team_id: str, number: int, *, for_update: bool = False) -> Ticket | None:
+    stmt = select(Ticket).where(Ticket.team_id == team_id, Ticket.number == number)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def find_ticket_by_card(db: AsyncSession, channel_id: str, message_ts: str, *, for_update: bool = False) -> Ticket | None:
+    """The ticket whose card is the message ``message_ts`` in ``channel_id`` (its thread root)."""
+    stmt = select(Ticket).where(Ticket.channel_id == channel_id, Ticket.message_ts == message_ts)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+def add_ticket_event(
+    db: AsyncSession, ticket: Ticket, kind: TicketEventKind, *, actor_id: str | None, at: datetime,
+    detail: dict[str, Any] | None = None,
+) -> TicketEvent:
+    """Append a timeline row (in the caller's transaction) and touch ``updated_at``."""
+    event = TicketEvent(ticket_id=ticket.id, kind=kind, actor_id=actor_id, at=at, detail=detail)
+    db.add(event)
+    ticket.updated_at = at
+    return event
+
+
+async def ticket_events(db: AsyncSession, ticket_id: int) -> list[TicketEvent]:
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
+    return list((await db.execute(stmt)).scalars())

@@ -1,0 +1,19 @@
+"""What workflows need from the outside world, passed in (never imported as globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import AppConfig
+
+
+@dataclass(frozen=True)
+class Deps:
+    sessions: async_sessionmaker[AsyncSession]
+    slack: AsyncWebClient
+    config: AppConfig
+    clock: Clock

@@ -1,0 +1,97 @@
+"""SLA targets and due times of a ticket: pure arithmetic, time is an argument.
+
+    first, resolution = sla_targets(config, "P2", "Payment failed")
+    due = due_times(created_at, config=config, priority="P2", category="Payment failed",
+                    calendar=WorkingCalendar.from_config(config))
+    warn = warn_at(created_at, due.first_response, 0.75, business_hours=True,
+                   calendar=calendar)
+    format_remaining(now, due.first_response)        # "due in 2h 10m", "overdue by 5m"
+
+A category's ``first_response``/``resolution``, when set, replace the priority's. A
+priority with ``business_hours: true`` counts working time only (``WorkingCalendar``);
+the others (P0/P1 in the example policy) run around the clock. Every instant returned
+is aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from bot.config import AppConfig
+from bot.durations import format_duration
+from workflows.working_time import WorkingCalendar
+
+__all__ = ["DueTimes", "sla_targets", "due_times", "warn_at", "format_remaining"]
+
+UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class DueTimes:
+    """When the first response and the resolution of a ticket are due (UTC)."""
+
+    first_response: datetime
+    resolution: datetime
+
+
+def sla_targets(config: AppConfig, priority: str,
+                category: str | None) -> tuple[timedelta, timedelta]:
+    """``(first_response, resolution)`` targets for a ticket of ``priority``/``category``.
+
+    The category's own targets win when set. A category that app.yaml no longer lists
+    (or None) has no overrides; an unknown priority raises KeyError.
+    """
+    targets = config.priority(priority)
+    first, resolution = targets.first_response, targets.resolution
+    found = config.category(category) if category is not None else None
+    if found is not None:
+        first = found.first_response or first
+        resolution = found.resolution or resolution
+    return first, resolution
+
+
+def due_times(created_at: datetime, *, config: AppConfig, priority: str, category: str | None,
+              calendar: WorkingCalendar) -> DueTimes:
+    """Due times of a ticket created at ``created_at`` (aware) with these settings."""
+    first, resolution = sla_targets(config, priority, category)
+    business_hours = config.priority(priority).business_hours
+    return DueTimes(first_response=_add(created_at, first, business_hours, calendar),
+                    resolution=_add(created_at, resolution, business_hours, calendar))
+
+
+def warn_at(created_at: datetime, due_at: datetime, fraction: float, *, business_hours: bool,
+            calendar: WorkingCalendar) -> datetime:
+    """The instant (UTC) when ``fraction`` (0..1) of the time from creation to due is gone.
+
+    For business-hours priorities the share is of working time, so a warning never
+    falls at night: 0.75 of a 4 h target started Friday 16:00 is Monday 09:00, not
+    Saturday. The due time may include shifts (such as a paused clock); the share is
+    taken of whatever lies between ``created_at`` and ``due_at``.
+    """
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"fraction must be between 0 and 1, got {fraction}")
+    if business_hours:
+        total = calendar.working_time_between(created_at, due_at)
+        return calendar.add_working_time(created_at, max(total, timedelta(0)) * fraction)
+    start = created_at.astimezone(UTC)
+    return start + (due_at.astimezone(UTC) - start) * fraction
+
+
+def format_remaining(now: datetime, due_at: datetime) -> str:
+    """"due in 45m", "due in 2h 10m", "due now" or "overdue by 5m" (whole minutes)."""
+    seconds = (due_at - now).total_seconds()
+    minutes = int(abs(seconds) / 60 + 0.5)  # to the nearest minute, halves up
+    if minutes == 0:
+        return "due now"
+    text = format_duration(timedelta(minutes=minutes))
+    return f"due in {text}" if seconds > 0 else f"overdue by {text}"
+
+
+def _add(start: datetime, amount: timedelta, business_hours: bool,
+         calendar: WorkingCalendar) -> datetime:
+    if business_hours:
+        return calendar.add_working_time(start, amount)
+    if start.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got naive {start.isoformat()}")
+    return start.astimezone(UTC) + amount

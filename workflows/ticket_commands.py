@@ -1,0 +1,69 @@
+"""What `/ticket …` asks for: a pure parser of the command text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from workflows.errors import InvalidRequest
+
+
+class TicketSubcommand(StrEnum):
+    NEW = "new"
+    SHOW = "show"
+    MINE = "mine"
+    QUEUE = "queue"
+    REOPEN = "reopen"
+    HELP = "help"
+
+
+@dataclass(frozen=True)
+class TicketCommand:
+    kind: TicketSubcommand
+    number: int | None = None
+    argument: str = ""
+
+
+_NUMBER = re.compile(r"^#?(\d{1,9})$")
+
+HELP_TEXT = """*Support tickets*
+• `/ticket` or `/ticket <summary>`: open a ticket (a form opens, prefilled with the summary)
+• `/ticket #N`: the status of ticket N
+• `/ticket mine`: tickets you reported or claimed, open ones first
+• `/ticket queue [tier]`: open tickets of a tier, nearest SLA deadline first
+• `/ticket reopen #N`: reopen a resolved ticket
+• `/ticket help`: this help
+Reply in a ticket card's thread to talk about the ticket; the buttons on the card claim and resolve it."""
+
+
+def parse_number(word: str) -> int | None:
+    match = _NUMBER.match(word.strip())
+    return int(match.group(1)) if match else None
+
+
+def parse_ticket_command(text: str) -> TicketCommand:
+    """Read `/ticket` text. Free text that is not a subcommand is the new ticket's summary."""
+    words = text.strip().split()
+    if not words:
+        return TicketCommand(TicketSubcommand.NEW)
+    head, rest = words[0].lower(), words[1:]
+    if len(words) == 1 and words[0].startswith("#"):
+        number = parse_number(words[0])
+        if number is None:
+            raise InvalidRequest(f"`{words[0][:20]}` is not a ticket number; try `/ticket #42`.")
+        return TicketCommand(TicketSubcommand.SHOW, number=number)
+    if head in ("help", "mine"):
+        if rest:
+            raise InvalidRequest(f"`/ticket {head}` takes nothing after it. See `/ticket help`.")
+        return TicketCommand(TicketSubcommand(head))
+    if head == "queue":
+        if len(rest) > 1:
+            raise InvalidRequest("`/ticket queue` takes at most one tier, e.g. `/ticket queue tier2`.")
+        return TicketCommand(TicketSubcommand.QUEUE, argument=rest[0] if rest else "")
+    if head == "reopen":
+        number = parse_number(rest[0]) if len(rest) == 1 else None
+        if number is None:
+            raise InvalidRequest("Say which ticket to reopen, e.g. `/ticket reopen #42`.")
+        return TicketCommand(TicketSubcommand.REOPEN, number=number)
+    return TicketCommand(TicketSubcommand.NEW, argument=text.strip())
