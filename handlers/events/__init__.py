@@ -1,9 +1,12 @@
-"""Events listeners."""
+"""Events API listeners."""
 
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from handlers.events import home, messages
+
 
 def register(app: AsyncApp) -> None:
-    return None
+    home.register(app)
+    messages.register(app)
