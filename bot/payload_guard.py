@@ -27,7 +27,7 @@ def malformed_reason(body: dict[str, Any]) -> str | None:
         return "payload is not valid JSON"
     field = _NEEDS_DICT.get(kind) if isinstance(kind, str) else None
     if field and not isinstance(body.get(field), dict):
-        return f"{kind} without a {field} object"
+        return f"{kind} has no {field} object"
     if kind == "block_actions":
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
