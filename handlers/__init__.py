@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, errors, events, shortcuts, views
+from handlers import actions, commands, errors, events, paging, shortcuts, views
+from handlers.actions import escalate as escalate_actions
+from handlers.views import escalate as escalate_views
 
 
 def register_handlers(app: AsyncApp) -> None:
@@ -15,3 +17,6 @@ def register_handlers(app: AsyncApp) -> None:
     actions.register(app)
     shortcuts.register(app)
     events.register(app)
+    paging.register(app)
+    escalate_actions.register(app)
+    escalate_views.register(app)

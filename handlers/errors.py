@@ -3,8 +3,10 @@ logged with an id and answered politely. See ``workflows/errors.py`` for the hie
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -14,6 +16,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from workflows.errors import SupportbotError
 
 log = logging.getLogger("supportbot.errors")
+
+Listener = Callable[..., Awaitable[None]]
 
 
 def _response_url(body: dict[str, Any]) -> str | None:
@@ -46,18 +50,41 @@ async def answer_privately(client: AsyncWebClient, body: dict[str, Any], respond
         log.warning("could not answer %s: %s", user, error.response.get("error"))
 
 
-def register(app: AsyncApp) -> None:
-    @app.error
-    async def handle_error(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
-        if isinstance(error, SupportbotError):
-            text = f":warning: {error.message}"
-        else:
-            error_id = uuid.uuid4().hex[:10]
-            log.error("unexpected error %s while handling a %s request", error_id, body.get("type") or body.get("command"),
-                      exc_info=error)
-            text = (f":warning: Something went wrong on our side (error id `{error_id}`). "
-                    "Please try again; if it keeps happening, give the error id to your supportbot admin.")
+async def report_error(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
+    """Tell the person what went wrong: the domain message, or a polite note with an id."""
+    if isinstance(error, SupportbotError):
+        text = f":warning: {error.message}"
+    else:
+        error_id = uuid.uuid4().hex[:10]
+        log.error("unexpected error %s while handling a %s request", error_id, body.get("type") or body.get("command"),
+                  exc_info=error)
+        text = (f":warning: Something went wrong on our side (error id `{error_id}`). "
+                "Please try again; if it keeps happening, give the error id to your supportbot admin.")
+    try:
+        await answer_privately(client, body, respond, text)
+    except Exception:  # the answer itself failed; the log line above is what is left
+        log.exception("could not deliver an error answer")
+
+
+def answers_errors(listener: Listener) -> Listener:
+    """Wrap a listener so nothing it raises after ``ack()`` reaches Bolt.
+
+    Bolt overwrites an already-sent ack when a listener raises (Slack then sees a
+    timeout); instead the error is answered here, like ``@app.error`` would. The
+    listener must take ``body`` and ``context`` (Bolt injects by parameter name and
+    looks through this wrapper to the listener's own signature).
+    """
+
+    @functools.wraps(listener)
+    async def run(**kwargs: Any) -> None:
         try:
-            await answer_privately(client, body, respond, text)
-        except Exception:  # the answer itself failed; the log line above is what is left
-            log.exception("could not deliver an error answer")
+            await listener(**kwargs)
+        except Exception as error:
+            context = kwargs["context"]
+            await report_error(error, kwargs["body"], context.respond, context.client)
+
+    return run
+
+
+def register(app: AsyncApp) -> None:
+    app.error(report_error)

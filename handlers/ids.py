@@ -14,6 +14,7 @@ class View(StrEnum):
 
     NEW_TICKET = "ticket_new"
     RESOLVE_TICKET = "ticket_resolve"
+    ESCALATE = "ticket_escalate"
 
 
 class Block(StrEnum):
@@ -29,6 +30,9 @@ class Block(StrEnum):
     FOLLOW_UP = "follow_up"
     TICKET_ACTIONS = "ticket_actions"
     CSAT = "csat"
+    ESCALATE_TICKET = "escalate_ticket"
+    ESCALATE_REASON = "escalate_reason"
+    ESCALATE_IMPACT = "escalate_impact"
 
 
 class Action(StrEnum):
@@ -46,3 +50,14 @@ class Action(StrEnum):
     RESOLVE = "ticket_resolve"
     REOPEN = "ticket_reopen"
     CSAT_RATE = "ticket_csat_rate"
+    # The survey's five buttons share one actions block, where Slack wants distinct
+    # action_ids; their value ("<ticket_id>:<rating>") says what was chosen.
+    CSAT_RATE_1 = "ticket_csat_rate_1"
+    CSAT_RATE_2 = "ticket_csat_rate_2"
+    CSAT_RATE_3 = "ticket_csat_rate_3"
+    CSAT_RATE_4 = "ticket_csat_rate_4"
+    CSAT_RATE_5 = "ticket_csat_rate_5"
+    ESCALATE = "ticket_escalate"
+    ESCALATE_TICKET = "escalate_ticket_input"
+    ESCALATE_REASON = "escalate_reason_input"
+    ESCALATE_IMPACT = "escalate_impact_input"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.commands import ticket
+from handlers.commands import escalate, oncall, ticket
 
 
 def register(app: AsyncApp) -> None:
     ticket.register(app)
+    escalate.register(app)
+    oncall.register(app)

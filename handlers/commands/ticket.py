@@ -7,12 +7,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
+from handlers.errors import answers_errors
 from workflows.ticket_commands import TicketSubcommand, parse_ticket_command
 from workflows.ticket_intake import show_new_ticket_modal
 from workflows.ticket_lookup import answer_ticket_subcommand
 
 
-async def handle_ticket_command(ack: Any, command: dict[str, Any], context: Any, respond: Any) -> None:
+async def handle_ticket_command(ack: Any, body: dict[str, Any], command: dict[str, Any], context: Any, respond: Any) -> None:
     await ack()
     deps = deps_of(context)
     parsed = parse_ticket_command(command.get("text") or "")
@@ -29,4 +30,4 @@ async def handle_ticket_command(ack: Any, command: dict[str, Any], context: Any,
 
 
 def register(app: AsyncApp) -> None:
-    app.command("/ticket")(handle_ticket_command)
+    app.command("/ticket")(answers_errors(handle_ticket_command))

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
+from handlers.errors import answers_errors
 from handlers.ids import View
 from workflows.blocks.ticket_modal import parse_ticket_form, validate_ticket_form
 from workflows.ticket_intake import new_ticket_request, open_ticket
@@ -27,4 +28,4 @@ async def handle_new_ticket_submission(ack: Any, body: dict[str, Any], view: dic
 
 
 def register(app: AsyncApp) -> None:
-    app.view(str(View.NEW_TICKET))(handle_new_ticket_submission)
+    app.view(str(View.NEW_TICKET))(answers_errors(handle_new_ticket_submission))

@@ -70,7 +70,11 @@ def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
     if ticket.status == TicketStatus.RESOLVED:
         return [_button("Reopen", Action.REOPEN, value)]
     claim = "Claim" if not ticket.assignee_id else "Take over"
-    return [_button(claim, Action.CLAIM, value, "primary"), _button("Resolve", Action.RESOLVE, value)]
+    return [
+        _button(claim, Action.CLAIM, value, "primary"),
+        _button("Escalate", Action.ESCALATE, f"{ticket.id}:{ticket.number}"),
+        _button("Resolve", Action.RESOLVE, value),
+    ]
 
 
 def ticket_fields(ticket: Ticket, config: AppConfig) -> list[dict[str, str]]:

@@ -1,0 +1,100 @@
+"""Escalation: a ticket moves up its category's path, and the next tier is asked in.
+
+``record_escalation`` changes state inside the caller's transaction (so the SLA engine
+can escalate in the transaction that claims a breach); ``announce_escalation`` posts
+the request to the next tier, re-renders the card and notes it in the thread, after
+commit. ``escalate_ticket`` is both, for `/escalate` and the card's Escalate button.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import AppConfig
+from bot.durations import format_duration
+from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from workflows.blocks.escalation import (
+    EscalationFacts, build_escalation_request, escalation_request_text, thread_note,
+)
+from workflows.blocks.ticket_card import tier_label
+from workflows.deps import Deps
+from workflows.errors import InvalidState, TicketNotFound
+from workflows.ticket_messages import post_in_thread, refresh_card
+
+log = logging.getLogger(__name__)
+
+
+async def _attempts(db: AsyncSession, ticket_id: int) -> int:
+    stmt = select(func.count()).select_from(TicketEvent).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.kind == TicketEventKind.REPLIED
+    )
+    return int((await db.execute(stmt)).scalar_one())
+
+
+def _time_open(ticket: Ticket, now: datetime) -> str:
+    minutes = max(0, int((now - ticket.created_at).total_seconds() // 60))
+    return format_duration(timedelta(minutes=minutes)) if minutes else "under a minute"
+
+
+async def record_escalation(
+    db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: datetime, actor_id: str | None, reason: str,
+    impact: str | None = None,
+) -> EscalationFacts:
+    """Move ``ticket`` (locked by the caller) one tier up; raise InvalidState when it cannot."""
+    if ticket.status == TicketStatus.RESOLVED:
+        raise InvalidState(f"#{ticket.number} is resolved; reopen it (`/ticket reopen #{ticket.number}`) before escalating.")
+    to_tier = config.next_tier(ticket.category, ticket.tier)
+    if to_tier is None:
+        path = config.escalation_path(ticket.category)
+        last = path[-1].name if path else tier_label(config, ticket.tier)
+        raise InvalidState(f"#{ticket.number} is already at the last tier of its escalation path ({last}).")
+    facts = EscalationFacts(
+        ticket=ticket, from_tier=ticket.tier, to_tier=to_tier, reason=reason, impact=impact,
+        time_open=_time_open(ticket, now), attempts=await _attempts(db, ticket.id), escalated_by=actor_id,
+    )
+    ticket.tier = to_tier.id
+    ticket.escalation_count += 1
+    add_ticket_event(db, ticket, TicketEventKind.ESCALATED, actor_id=actor_id, at=now, detail={
+        "from": facts.from_tier, "to": to_tier.id, "reason": reason, "impact": impact, "automatic": actor_id is None,
+    })
+    return facts
+
+
+async def announce_escalation(*, deps: Deps, facts: EscalationFacts, note_in_thread: bool = True) -> None:
+    """Post the escalation request to the new tier's channel; update card and thread."""
+    try:
+        await deps.slack.chat_postMessage(
+            channel=facts.to_tier.channel, text=escalation_request_text(facts),
+            blocks=build_escalation_request(facts, deps.config), unfurl_links=False,
+        )
+    except SlackApiError as error:
+        log.error("escalation request for #%s not posted to %s: %s", facts.ticket.number, facts.to_tier.channel,
+                  error.response.get("error"))
+    await refresh_card(deps.slack, deps.config, facts.ticket)
+    if note_in_thread:
+        await post_in_thread(deps.slack, facts.ticket, thread_note(facts))
+
+
+async def escalate_ticket(
+    *, deps: Deps, team_id: str, actor_id: str, reason: str, impact: str | None = None,
+    number: int | None = None, ticket_id: int | None = None,
+) -> EscalationFacts:
+    """`/escalate #N reason` and the card's Escalate button: one tier up, announced."""
+    async with deps.sessions.begin() as db:
+        if ticket_id is not None:
+            ticket = await get_ticket(db, ticket_id, for_update=True)
+        else:
+            assert number is not None
+            ticket = await get_ticket_by_number(db, team_id, number, for_update=True)
+        if ticket is None:
+            raise TicketNotFound(number if number is not None else 0)
+        facts = await record_escalation(db, ticket, config=deps.config, now=deps.clock(), actor_id=actor_id,
+                                        reason=reason, impact=impact)
+    await announce_escalation(deps=deps, facts=facts)
+    return facts

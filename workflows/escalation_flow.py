@@ -1,0 +1,35 @@
+"""The Slack entry points of escalation: the command, the card button, the modal."""
+
+from __future__ import annotations
+
+from bot.config import Tier
+from workflows.blocks.escalation import EscalateForm, build_escalate_modal
+from workflows.blocks.text import escape
+from workflows.deps import Deps
+from workflows.escalation import escalate_ticket
+from workflows.escalation_commands import parse_escalate_command
+
+
+def _done(number: int, tier: Tier) -> str:
+    return f"Escalated #{number} to *{escape(tier.name)}*; the request is in <#{tier.channel}>."
+
+
+async def answer_escalate_command(*, deps: Deps, team_id: str, user_id: str, text: str, trigger_id: str) -> str | None:
+    """Escalate from `/escalate #N reason`, or open the modal for a bare `/escalate`."""
+    command = parse_escalate_command(text)
+    if command is None:
+        await deps.slack.views_open(trigger_id=trigger_id, view=build_escalate_modal())
+        return None
+    facts = await escalate_ticket(deps=deps, team_id=team_id, actor_id=user_id, number=command.number,
+                                  reason=command.reason, impact=command.impact)
+    return _done(facts.ticket.number, facts.to_tier)
+
+
+async def open_escalate_modal(*, deps: Deps, trigger_id: str, ticket_id: int, number: int | None) -> None:
+    await deps.slack.views_open(trigger_id=trigger_id, view=build_escalate_modal(ticket_id=ticket_id, number=number))
+
+
+async def submit_escalate_form(*, deps: Deps, team_id: str, user_id: str, form: EscalateForm) -> None:
+    facts = await escalate_ticket(deps=deps, team_id=team_id, actor_id=user_id, ticket_id=form.ticket_id,
+                                  number=form.number, reason=form.reason, impact=form.impact)
+    await deps.slack.chat_postMessage(channel=user_id, text=_done(facts.ticket.number, facts.to_tier))
