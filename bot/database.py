@@ -11,14 +11,18 @@ a restarted server costs one failed checkout, not a broken pool.
 :func:`upgrade_database` runs ``alembic upgrade head`` on a connection of the running
 engine (``conn.run_sync``, never ``command.upgrade`` inside the loop). It serialises
 concurrent callers: on Postgres with a transaction-level advisory lock, on SQLite with
-``BEGIN IMMEDIATE``. On SQLite the migration runs with foreign keys off (Alembic's batch
-mode recreates tables) and checks them before it commits.
+``BEGIN IMMEDIATE`` (across processes and replicas), and within one event loop with an
+``asyncio.Lock`` (Alembic's ``context`` is process-global, so two migrations must not
+interleave in one process even on different databases). On SQLite the migration runs
+with foreign keys off (Alembic's batch mode recreates tables) and checks them before
+it commits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,22 +33,27 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 import migrations
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "MIGRATION_LOCK_KEY",
+    "alembic_config",
+    "current_revision",
     "database_url",
+    "downgrade_database",
+    "head_revision",
     "make_engine",
     "make_session_factory",
-    "alembic_config",
-    "upgrade_database",
-    "downgrade_database",
-    "current_revision",
-    "head_revision",
     "ping",
+    "upgrade_database",
 ]
 
 log = logging.getLogger(__name__)
@@ -146,8 +155,28 @@ async def downgrade_database(engine: AsyncEngine, revision: str = "base") -> Non
     await _migrate(engine, lambda conn: command.downgrade(alembic_config(conn), revision))
 
 
+_loop_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loop_lock() -> asyncio.Lock:
+    """One migration at a time per event loop (Alembic's context is a global)."""
+    loop = asyncio.get_running_loop()
+    lock = _loop_locks.get(loop)
+    if lock is None:
+        lock = _loop_locks[loop] = asyncio.Lock()
+    return lock
+
+
 async def _migrate(engine: AsyncEngine, run: Callable[[Connection], None]) -> None:
-    """Run an Alembic command on one connection, in one transaction, under a lock."""
+    """Run an Alembic command on one connection, in one transaction, under locks."""
+    async with _loop_lock():
+        await _migrate_locked(engine, run)
+
+
+async def _migrate_locked(engine: AsyncEngine, run: Callable[[Connection], None]) -> None:
+    """Take the database-level lock, run, check (SQLite: foreign keys), commit."""
     dialect = engine.dialect.name
     async with engine.connect() as conn:
         if dialect == "sqlite":
@@ -183,7 +212,7 @@ async def ping(engine: AsyncEngine, timeout: float = 2.0) -> bool:
 
     try:
         await asyncio.wait_for(select_one(), timeout)
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"
-        log.warning("database ping failed", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        log.warning("database ping failed: %s", f"{type(exc).__name__}: {exc}"[:300])
         return False
     return True

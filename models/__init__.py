@@ -20,11 +20,6 @@ from models.tickets import (
 
 __all__ = [
     "Base",
-    "UTCDateTime",
-    "insert_ignore",
-    "str_enum",
-    "SlackDelivery",
-    "record_delivery",
     "Incident",
     "IncidentEvent",
     "IncidentEventKind",
@@ -34,10 +29,15 @@ __all__ = [
     "PageSubjectKind",
     "SlaNotification",
     "SlaNotificationKind",
+    "SlackDelivery",
     "Ticket",
     "TicketCounter",
     "TicketEvent",
     "TicketEventKind",
     "TicketStatus",
+    "UTCDateTime",
+    "insert_ignore",
     "next_ticket_number",
+    "record_delivery",
+    "str_enum",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,9 +28,9 @@ __all__ = [
     "NAMING_CONVENTION",
     "Base",
     "UTCDateTime",
-    "str_enum",
-    "insert_ignore",
     "dialect_name",
+    "insert_ignore",
+    "str_enum",
 ]
 
 NAMING_CONVENTION: dict[str, str] = {
@@ -93,7 +93,7 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Declarative base of every supportbot table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
     }

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
 
-__all__ = ["IncidentStatus", "IncidentEventKind", "Incident", "IncidentEvent"]
+__all__ = ["Incident", "IncidentEvent", "IncidentEventKind", "IncidentStatus"]
 
 
 class IncidentStatus(enum.StrEnum):

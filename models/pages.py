@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
 
-__all__ = ["PageStatus", "PageSubjectKind", "Page"]
+__all__ = ["Page", "PageStatus", "PageSubjectKind"]
 
 
 class PageStatus(enum.StrEnum):

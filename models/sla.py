@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
 
-__all__ = ["SlaNotificationKind", "SlaNotification"]
+__all__ = ["SlaNotification", "SlaNotificationKind"]
 
 
 class SlaNotificationKind(enum.StrEnum):

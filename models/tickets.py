@@ -16,18 +16,26 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, update
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, insert_ignore, str_enum
 
 __all__ = [
-    "TicketStatus",
-    "TicketEventKind",
     "Ticket",
     "TicketCounter",
     "TicketEvent",
+    "TicketEventKind",
+    "TicketStatus",
     "next_ticket_number",
 ]
 

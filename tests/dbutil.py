@@ -24,10 +24,10 @@ from bot.database import make_engine, upgrade_database
 
 __all__ = [
     "DEFAULT_TEST_POSTGRES_URL",
+    "migrated_engine",
     "test_database_kind",
     "test_postgres_server_url",
     "throwaway_database",
-    "migrated_engine",
 ]
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -66,16 +65,16 @@ async def _tables(engine: AsyncEngine) -> set[str]:
 
 
 def _ticket(number: int, team_id: str = "T1", **overrides: object) -> Ticket:
-    values: dict[str, object] = dict(
-        team_id=team_id,
-        number=number,
-        summary=f"ticket {number}",
-        category="Login problems",
-        priority="P2",
-        reporter_id="U_REPORTER",
-        created_at=T0,
-        updated_at=T0,
-    )
+    values: dict[str, object] = {
+        "team_id": team_id,
+        "number": number,
+        "summary": f"ticket {number}",
+        "category": "Login problems",
+        "priority": "P2",
+        "reporter_id": "U_REPORTER",
+        "created_at": T0,
+        "updated_at": T0,
+    }
     values.update(overrides)
     return Ticket(**values)
 
@@ -145,12 +144,56 @@ async def test_upgrading_twice_is_a_noop(kind):
             assert (await db.execute(select(func.count()).select_from(Ticket))).scalar_one() == 1
 
 
+UPGRADE_IN_A_PROCESS = """
+import asyncio, sys
+from bot.database import make_engine, upgrade_database
+
+async def main(url):
+    engine = make_engine(url)
+    try:
+        await upgrade_database(engine)
+    finally:
+        await engine.dispose()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+async def _upgrade_in_a_process(url: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        UPGRADE_IN_A_PROCESS,
+        url,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), 120)
+    return proc.returncode or 0, stderr.decode()
+
+
 @KINDS
-async def test_concurrent_upgrades_both_succeed(kind):
+async def test_two_replicas_upgrading_at_once_both_succeed(kind):
+    async with throwaway_database(kind) as url:
+        results = await asyncio.gather(*(_upgrade_in_a_process(url) for _ in range(3)))
+        for returncode, stderr in results:
+            assert returncode == 0, stderr
+        engine = make_engine(url)
+        try:
+            assert await current_revision(engine) == head_revision()
+            assert await _tables(engine) == EXPECTED_TABLES | {"alembic_version"}
+        finally:
+            await engine.dispose()
+
+
+@KINDS
+async def test_concurrent_upgrades_in_one_process_both_succeed(kind):
     async with throwaway_database(kind) as url:
         engines = [make_engine(url), make_engine(url)]
         try:
-            await asyncio.gather(*(upgrade_database(e) for e in engines))
+            await asyncio.wait_for(asyncio.gather(*(upgrade_database(e) for e in engines)), 60)
             for engine in engines:
                 assert await current_revision(engine) == head_revision()
             assert await _tables(engines[0]) == EXPECTED_TABLES | {"alembic_version"}
@@ -173,16 +216,19 @@ async def test_downgrade_to_base_and_back(kind):
 @KINDS
 async def test_alembic_command_line_upgrades_from_a_checkout(kind):
     async with throwaway_database(kind) as url:
-        env = {**os.environ, "DATABASE_URL": url}
-        result = subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "alembic",
+            "upgrade",
+            "head",
             cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
-        assert result.returncode == 0, result.stderr
+        _, stderr = await asyncio.wait_for(proc.communicate(), 120)
+        assert proc.returncode == 0, stderr.decode()
         engine = make_engine(url)
         try:
             assert await current_revision(engine) == head_revision()
@@ -231,12 +277,11 @@ def test_utc_datetime_refuses_naive_values():
 
 @KINDS
 async def test_naive_datetime_is_refused_on_flush(kind):
-    async with migrated_engine(kind) as engine:
-        async with make_session_factory(engine)() as db:
-            db.add(_ticket(1, created_at=datetime(2026, 11, 25, 9, 0)))
-            with pytest.raises(StatementError) as caught:
-                await db.flush()
-            assert isinstance(caught.value.orig, ValueError)
+    async with migrated_engine(kind) as engine, make_session_factory(engine)() as db:
+        db.add(_ticket(1, created_at=datetime(2026, 11, 25, 9, 0)))
+        with pytest.raises(StatementError) as caught:
+            await db.flush()
+        assert isinstance(caught.value.orig, ValueError)
 
 
 @KINDS
@@ -328,11 +373,10 @@ async def test_timeline_rows_need_their_ticket(kind):
 
 
 async def test_sqlite_file_database_uses_wal_and_foreign_keys():
-    async with migrated_engine("sqlite") as engine:
-        async with engine.connect() as conn:
-            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
-            assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
-            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 5000
+    async with migrated_engine("sqlite") as engine, engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 5000
 
 
 @KINDS

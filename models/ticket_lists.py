@@ -1,0 +1,146 @@
+"""Lists of tickets that `/ticket mine`, `/ticket queue` and the App Home show.
+
+    deadline = sla_deadline()                     # a SQL expression, per ticket row
+    queue = await open_queue(db, team_id, tier_ids=["tier2"], limit=30)
+    queue.tickets, queue.total, queue.more        # the first 30, how many in all, the rest
+    mine = await open_tickets_of_user(db, team_id, user_id, limit=30)
+    done = await resolved_tickets_of_user(db, team_id, user_id, limit=10)
+
+Open lists are ordered by the nearest SLA deadline, computed in SQL (``CASE`` only, so
+SQLite and Postgres agree): the earliest of the first-response due time (while no first
+response was recorded), the next-response due time (while one is running) and the
+resolution due time. Tickets with no deadline at all come last; ties go by number.
+Every query is scoped to one Slack workspace (``team_id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tickets import Ticket, TicketStatus
+
+__all__ = [
+    "TicketList",
+    "sla_deadline",
+    "open_queue",
+    "open_tickets_of_user",
+    "claimed_open_tickets",
+    "reported_open_tickets",
+    "resolved_tickets_of_user",
+    "tiers_of_claimed_tickets",
+    "tickets_by_number",
+]
+
+
+@dataclass(frozen=True)
+class TicketList:
+    """The first ``len(tickets)`` of ``total`` matching tickets."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        """How many matching tickets are not in ``tickets``."""
+        return max(self.total - len(self.tickets), 0)
+
+
+def _earlier(a: ColumnElement[datetime], b: ColumnElement[datetime]) -> ColumnElement[datetime]:
+    """The earlier of two nullable instants (NULL only when both are NULL)."""
+    return case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
+
+
+def sla_deadline() -> ColumnElement[datetime]:
+    """The nearest SLA deadline of a ticket row, as a SQL expression (NULL: none).
+
+    The first-response due time counts only while no first response was recorded.
+    """
+    first_pending = case((Ticket.first_response_at.is_(None), Ticket.first_response_due_at), else_=None)
+    return _earlier(_earlier(first_pending, Ticket.next_response_due_at), Ticket.resolution_due_at)
+
+
+def _by_deadline(stmt: Select[tuple[Ticket]]) -> Select[tuple[Ticket]]:
+    deadline = sla_deadline()
+    return stmt.order_by(deadline.is_(None), deadline, Ticket.number)
+
+
+async def _list(db: AsyncSession, where: ColumnElement[bool], limit: int | None) -> TicketList:
+    """Open tickets matching ``where``, nearest deadline first, and how many there are."""
+    stmt = _by_deadline(select(Ticket).where(where))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    tickets = list((await db.execute(stmt)).scalars())
+    if limit is None or len(tickets) < limit:
+        return TicketList(tickets, len(tickets))
+    total = (await db.execute(select(func.count()).select_from(Ticket).where(where))).scalar_one()
+    return TicketList(tickets, total)
+
+
+def _open(team_id: str) -> ColumnElement[bool]:
+    return and_(Ticket.team_id == team_id, Ticket.status == TicketStatus.OPEN)
+
+
+async def open_queue(
+    db: AsyncSession, team_id: str, *, tier_ids: Iterable[str | None] | None = None, limit: int | None = None,
+) -> TicketList:
+    """Open tickets of the given tiers (``None`` in ``tier_ids``: triage, no tier),
+    nearest SLA deadline first. ``tier_ids=None``: every open ticket."""
+    where = _open(team_id)
+    if tier_ids is not None:
+        wanted = list(tier_ids)
+        named = [t for t in wanted if t is not None]
+        conditions = [Ticket.tier.in_(named)] if named else []
+        if None in wanted:
+            conditions.append(Ticket.tier.is_(None))
+        where = and_(where, or_(*conditions)) if conditions else false()
+    return await _list(db, where, limit)
+
+
+async def open_tickets_of_user(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:
+    """Open tickets that ``user_id`` reported or holds, nearest SLA deadline first."""
+    mine = or_(Ticket.reporter_id == user_id, Ticket.assignee_id == user_id)
+    return await _list(db, and_(_open(team_id), mine), limit)
+
+
+async def claimed_open_tickets(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:
+    """Open tickets ``user_id`` holds (is the assignee of), nearest SLA deadline first."""
+    return await _list(db, and_(_open(team_id), Ticket.assignee_id == user_id), limit)
+
+
+async def reported_open_tickets(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:
+    """Open tickets ``user_id`` reported, nearest SLA deadline first."""
+    return await _list(db, and_(_open(team_id), Ticket.reporter_id == user_id), limit)
+
+
+async def resolved_tickets_of_user(db: AsyncSession, team_id: str, user_id: str, *, limit: int = 10) -> list[Ticket]:
+    """The ``limit`` most recently resolved tickets ``user_id`` reported, held or resolved."""
+    stmt = (
+        select(Ticket)
+        .where(
+            Ticket.team_id == team_id,
+            Ticket.status == TicketStatus.RESOLVED,
+            or_(Ticket.reporter_id == user_id, Ticket.assignee_id == user_id, Ticket.resolved_by == user_id),
+        )
+        .order_by(Ticket.resolved_at.is_(None), Ticket.resolved_at.desc(), Ticket.number.desc())
+        .limit(limit)
+    )
+    return list((await db.execute(stmt)).scalars())
+
+
+async def tiers_of_claimed_tickets(db: AsyncSession, team_id: str, user_id: str) -> list[str | None]:
+    """The distinct tiers (``None``: triage) of the open tickets ``user_id`` holds."""
+    stmt = select(Ticket.tier).where(_open(team_id), Ticket.assignee_id == user_id).distinct()
+    return list((await db.execute(stmt)).scalars())
+
+
+async def tickets_by_number(db: AsyncSession, team_id: str, numbers: Sequence[int]) -> dict[int, Ticket]:
+    """The tickets of ``team_id`` with these numbers, by number (missing ones left out)."""
+    if not numbers:
+        return {}
+    stmt = select(Ticket).where(Ticket.team_id == team_id, Ticket.number.in_(list(numbers)))
+    return {ticket.number: ticket for ticket in (await db.execute(stmt)).scalars()}
