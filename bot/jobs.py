@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
+from bot.sla_timer import SWEEP_EVERY, run_sla_timers
 from workflows.housekeeping import prune_deliveries
 
 
@@ -14,4 +15,8 @@ def declare_jobs(runtime: Runtime) -> None:
         async with runtime.sessions.begin() as db:
             await prune_deliveries(db=db, now=runtime.clock())
 
+    async def sla() -> None:
+        await run_sla_timers(runtime)
+
     runtime.scheduler.add_periodic(PeriodicJob(id="prune-deliveries", every=timedelta(hours=1), func=prune))
+    runtime.scheduler.add_periodic(PeriodicJob(id="sla-sweep", every=SWEEP_EVERY, func=sla))

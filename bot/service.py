@@ -9,6 +9,7 @@ from bot.database import upgrade_database
 from bot.jobs import declare_jobs
 from bot.runtime import Runtime
 from bot.server import HttpServer, build_web_app
+from bot.sla_timer import run_sla_timers
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ class Service:
         await upgrade_database(self.runtime.engine)
         self.runtime.scheduler.start()
         declare_jobs(self.runtime)
+        # What fell due while the bot was down is sent now (marked late), not dropped.
+        self.runtime.spawn(run_sla_timers(self.runtime))
         bolt_app = build_bolt_app(self.runtime)
         self._http = HttpServer(build_web_app(self.runtime, bolt_app), host=self._host, port=self._port)
         await self._http.start()

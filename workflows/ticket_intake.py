@@ -14,11 +14,17 @@ from models.ticket_queries import add_ticket_event, get_ticket
 from models.tickets import Ticket, TicketEventKind, TicketStatus, next_ticket_number
 from workflows.blocks.text import escape, link
 from workflows.blocks.ticket_card import build_ticket_card, ticket_fallback_text
-from workflows.blocks.ticket_modal import ModalOrigin, TicketForm, build_new_ticket_modal, source_note
+from workflows.blocks.ticket_modal import (
+    ModalOrigin,
+    TicketForm,
+    build_new_ticket_modal,
+    source_note,
+)
+from workflows.calendars import calendar_for
 from workflows.deps import Deps
+from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import due_times
 from workflows.ticket_messages import tell_user
-from workflows.working_time import WorkingCalendar
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,7 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     category = config.category(form.category)
     tier = config.initial_tier(category) if category else None
     due = due_times(now, config=config, priority=form.priority, category=form.category,
-                    calendar=WorkingCalendar.from_config(config))
+                    calendar=calendar_for(config))
     ticket = Ticket(
         team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
@@ -61,6 +67,7 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     await db.flush()
     add_ticket_event(db, ticket, TicketEventKind.CREATED, actor_id=request.reporter_id, at=now,
                      detail={"priority": ticket.priority, "category": ticket.category, "tier": ticket.tier})
+    await schedule_ticket_sla(db, ticket, config)
     return ticket
 
 

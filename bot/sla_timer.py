@@ -1,0 +1,37 @@
+"""Wakes the process for SLA deadlines: an exact date job at the next due moment,
+re-armed from the database after every run, plus a periodic sweep as a safety net
+(it also re-arms, so a deadline written by any replica is picked up within seconds)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from bot.runtime import Runtime
+from models.sla_queries import next_due_at
+from workflows.sla_engine import fire_due_notifications
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(seconds=5)
+EXACT_JOB_ID = "sla-next-due"
+
+
+async def run_sla_timers(runtime: Runtime) -> None:
+    """Fire what is due, then arm the exact wake-up for the next deadline."""
+    fired = await fire_due_notifications(deps=runtime.deps)
+    if fired:
+        log.info("fired %d SLA notification(s)", fired)
+    await arm_next_deadline(runtime)
+
+
+async def arm_next_deadline(runtime: Runtime) -> None:
+    async with runtime.sessions() as db:
+        when = await next_due_at(db)
+    if when is None:
+        return
+    # The scheduler runs on the real clock; the injected clock decides what is due.
+    delay = max(timedelta(0), when - runtime.clock())
+    if delay > SWEEP_EVERY * 2:
+        return  # the periodic sweep will arm it closer to the time
+    runtime.scheduler.wake_at(EXACT_JOB_ID, datetime.now(UTC) + delay, lambda: run_sla_timers(runtime))

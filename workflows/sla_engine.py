@@ -1,0 +1,134 @@
+"""The SLA engine: fires each due warning, breach and management notice exactly once.
+
+One notification per transaction: claim the row (conditional UPDATE), check that the
+effect still applies, record it in the timeline, and — for a first-response breach of
+a P0/P1 — escalate in the same transaction. After commit the notice goes to the
+ticket thread and the tier channel (one message per place that says everything), the
+escalation request to the new tier, and a page to on-call for paging priorities.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+
+from bot.config import AppConfig, Tier
+from models.sla import SlaNotification
+from models.sla import SlaNotificationKind as Kind
+from models.sla_queries import claim_next_due, set_aside
+from models.ticket_queries import add_ticket_event, get_ticket
+from models.tickets import Ticket, TicketEventKind
+from workflows.blocks.escalation import EscalationFacts
+from workflows.blocks.sla_notices import SlaNotice, sla_notice_text
+from workflows.deps import Deps
+from workflows.errors import InvalidState
+from workflows.escalation import announce_escalation, record_escalation
+from workflows.sla_plan import AUTO_ESCALATE_PRIORITIES, still_applies
+from workflows.ticket_messages import post_in_thread, refresh_card
+
+log = logging.getLogger(__name__)
+
+_BREACHES = (Kind.FIRST_RESPONSE_BREACH, Kind.RESOLUTION_BREACH, Kind.NEXT_RESPONSE_BREACH)
+MAX_PER_SWEEP = 500
+
+
+@dataclass(frozen=True)
+class FiredNotice:
+    notice: SlaNotice
+    tier_channel: str
+    escalation: EscalationFacts | None
+    page_reason: str | None
+
+
+def management_tier(config: AppConfig) -> Tier:
+    try:
+        return config.tier("tier4")
+    except KeyError:
+        return config.tiers[-1]
+
+
+async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | None | bool:
+    """Claim one due row and record its effect. False: nothing was due."""
+    now = deps.clock()
+    async with deps.sessions.begin() as db:
+        row: SlaNotification | None = await claim_next_due(db, now)
+        if row is None:
+            return False
+        claimed.append(row.id)
+        ticket = await get_ticket(db, row.ticket_id, for_update=True)
+        if ticket is None or not still_applies(row.kind, ticket):
+            return None
+        tier_channel = deps.config.tier(ticket.tier).channel if ticket.tier else deps.config.channels.triage
+        if row.kind == Kind.MANAGEMENT_NOTICE:
+            tier_channel = management_tier(deps.config).channel
+        escalation = None
+        if row.kind == Kind.FIRST_RESPONSE_BREACH and ticket.priority in AUTO_ESCALATE_PRIORITIES:
+            escalation = await _auto_escalate(db, ticket, deps, now)
+        kind = (TicketEventKind.MANAGEMENT_NOTIFIED if row.kind == Kind.MANAGEMENT_NOTICE
+                else TicketEventKind.SLA_BREACH if row.kind in _BREACHES else TicketEventKind.SLA_WARNING)
+        add_ticket_event(db, ticket, kind, actor_id=None, at=now, detail={
+            "notification": row.kind.value, "due_at": row.due_at.isoformat(),
+            "escalated_to": escalation.to_tier.id if escalation else None,
+        })
+        pages = row.kind in _BREACHES and deps.config.priority(ticket.priority).page
+        notice = SlaNotice(kind=row.kind, ticket=ticket, due_at=row.due_at, now=now,
+                           escalated_to=escalation.to_tier if escalation else None, paged=pages)
+        reason = f"SLA breach: {row.kind.value.replace('_breach', '').replace('_', ' ')} overdue" if pages else None
+        return FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, page_reason=reason)
+
+
+async def _auto_escalate(db, ticket: Ticket, deps: Deps, now) -> EscalationFacts | None:
+    try:
+        return await record_escalation(db, ticket, config=deps.config, now=now, actor_id=None,
+                                       reason="SLA breach: first response overdue")
+    except InvalidState:  # already at the end of its path: the breach notice alone
+        return None
+
+
+async def _deliver(deps: Deps, fired: FiredNotice) -> None:
+    text = sla_notice_text(fired.notice, deps.config)
+    ticket = fired.notice.ticket
+    if fired.notice.kind != Kind.MANAGEMENT_NOTICE:
+        await post_in_thread(deps.slack, ticket, text)
+    try:
+        await deps.slack.chat_postMessage(channel=fired.tier_channel, text=text, unfurl_links=False)
+    except SlackApiError as error:
+        log.error("SLA notice for #%s not posted to %s: %s", ticket.number, fired.tier_channel,
+                  error.response.get("error"))
+    if fired.escalation is not None:
+        await announce_escalation(deps=deps, facts=fired.escalation, note_in_thread=False)
+    else:
+        await refresh_card(deps.slack, deps.config, ticket)
+    if fired.page_reason:
+        from workflows.paging import page_ticket
+
+        await page_ticket(deps=deps, ticket_id=ticket.id, reason=fired.page_reason)
+
+
+async def fire_due_notifications(*, deps: Deps) -> int:
+    """Fire every notification due now; each one is isolated from the others' failures."""
+    fired_count = 0
+    for _ in range(MAX_PER_SWEEP):
+        claimed: list[int] = []
+        try:
+            fired = await _claim_and_record(deps, claimed)
+        except Exception:
+            if not claimed:
+                log.exception("could not claim due SLA notifications; the next sweep retries")
+                break
+            log.exception("SLA notification %s failed and is set aside so the others go on", claimed[0])
+            async with deps.sessions.begin() as db:
+                await set_aside(db, claimed[0], deps.clock())
+            continue
+        if fired is False:
+            break
+        if fired is None:
+            continue
+        fired_count += 1
+        try:
+            await _deliver(deps, fired)
+        except Exception:
+            log.exception("SLA notice for ticket #%s was recorded but not fully delivered", fired.notice.ticket.number)
+    return fired_count
