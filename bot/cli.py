@@ -12,12 +12,20 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import UTC
+from typing import Any
 
 from bot.clock import system_clock
 from bot.config import AppConfig, ConfigError, load_config
 from bot.database import make_engine, upgrade_database
+from bot.durations import parse_duration
 from bot.manifest import ManifestUrlError, render_manifest
-from bot.settings import MissingSettingError, config_path_from, database_url_from, load_settings
+from bot.settings import (
+    MissingSettingError,
+    config_path_from,
+    database_url_from,
+    load_settings,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate app.yaml and list every problem")
     check.add_argument("path", nargs="?", default=None)
+
+    simulate = sub.add_parser("simulate", help="print what the bot would do to one ticket under this policy")
+    simulate.add_argument("--priority", required=True, help="P0, P1, P2 or P3")
+    simulate.add_argument("--category", required=True, help="a category name from app.yaml")
+    simulate.add_argument("--created", default=None, help='local time in the policy\'s timezone, e.g. "2026-11-27 17:30" (default: now)')
+    simulate.add_argument("--responds-after", default=None, help="when an agent first replies, e.g. 2h (default: never)")
+    simulate.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
 
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
     manifest.add_argument("--url", required=True, help="the bot's public base URL, e.g. https://support.example.com")
@@ -88,6 +103,46 @@ async def _serve(settings, config: AppConfig, host: str, port: int) -> None:
         await service.stop()
 
 
+def _simulate(args: argparse.Namespace, path: str) -> int:
+    from bot.simulation import simulate
+
+    config = _load_config_or_report(path)
+    if isinstance(config, ConfigError):
+        for problem in config.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"supportbot simulate: fix {path} first (see `supportbot check-config`)", 2)
+    try:
+        scenario = parse_scenario(config, args)
+    except ValueError as error:
+        return _fail(f"supportbot simulate: {error}", 2)
+    for line in asyncio.run(simulate(config, scenario)):
+        print(line)
+    return 0
+
+
+def parse_scenario(config: AppConfig, args: argparse.Namespace) -> Any:
+    from datetime import datetime
+
+    from workflows.sla_simulation import Scenario
+
+    if args.priority not in config.priorities:
+        raise ValueError(f"--priority {args.priority!r} is not one of {', '.join(config.priorities)}")
+    category = config.category(args.category)
+    if category is None:
+        names = ", ".join(repr(c.name) for c in config.categories)
+        raise ValueError(f"--category {args.category!r} is not in the policy; categories: {names}")
+    if args.created:
+        try:
+            local = datetime.strptime(args.created.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise ValueError(f"--created {args.created!r} is not a time like \"2026-11-27 17:30\"") from None
+        created = local.replace(tzinfo=config.zone).astimezone(UTC)
+    else:
+        created = system_clock().replace(second=0, microsecond=0)
+    responds_after = parse_duration(args.responds_after) if args.responds_after else None
+    return Scenario(priority=args.priority, category=category.name, created=created, responds_after=responds_after)
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     args = _parser().parse_args(argv)
     env = os.environ if environ is None else environ
@@ -99,6 +154,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 0
     if args.command == "check-config":
         return _check_config(config_path_from(env, args.path))
+    if args.command == "simulate":
+        return _simulate(args, config_path_from(env, args.config))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "db":
         asyncio.run(_db_upgrade(database_url_from(env)))

@@ -1,0 +1,55 @@
+"""`supportbot simulate`: the live SLA engine on a virtual clock, printed as a timeline."""
+
+from __future__ import annotations
+
+from bot.cli import main
+from tests.conftest import REPO_ROOT
+
+CONFIG = str(REPO_ROOT / "app.yaml")
+
+
+def run(capsys, *args: str) -> tuple[int, list[str], str]:
+    code = main(["simulate", "--config", CONFIG, *args], environ={})
+    out = capsys.readouterr()
+    return code, out.out.splitlines(), out.err
+
+
+def test_p1_without_a_reply_warns_breaches_escalates_and_pages(capsys):
+    code, lines, _ = run(capsys, "--priority", "P1", "--category", "Payment failed", "--created", "2026-11-27 17:30")
+    assert code == 0
+    text = "\n".join(lines)
+    assert lines[0] == "Fri 2026-11-27 17:30 EST  ticket opened"
+    warning = [line for line in lines if "SLA warning" in line and "first response" in line]
+    assert warning and all(line.startswith("Fri 2026-11-27 18:15 EST") for line in warning)
+    breach = [line for line in lines if "SLA breached" in line and "first response" in line]
+    assert breach and all(line.startswith("Fri 2026-11-27 18:30 EST") for line in breach)
+    assert "Escalated automatically to *Technical*" in breach[0]
+    assert "Escalation request" in text
+    assert any("Management notice" in line and line.startswith("Fri 2026-11-27 21:30 EST") for line in lines)
+    assert any("resolution overdue" in line and line.startswith("Sat 2026-11-28 01:30 EST") for line in lines)
+
+
+def test_p1_answered_in_time_has_no_first_response_notices(capsys):
+    code, lines, _ = run(capsys, "--priority", "P1", "--category", "Payment failed", "--created", "2026-11-27 17:30",
+                         "--responds-after", "30m")
+    assert code == 0
+    assert "Fri 2026-11-27 18:00 EST  an agent replies in the ticket thread" in lines
+    assert not [line for line in lines if "first response" in line and "SLA" in line]
+
+
+def test_p3_clock_runs_in_business_hours_only(capsys):
+    # Friday after Thanksgiving is a listed extra holiday; P3 first response is 24h of working time.
+    code, lines, _ = run(capsys, "--priority", "P3", "--category", "Feature request", "--created", "2026-11-25 16:00")
+    assert code == 0
+    breach = [line for line in lines if "first response overdue" in line]
+    # Wed 16:00-18:00 (2h), Mon (10h), Tue (10h) -> 22h; 2h more on Wednesday Dec 2 -> 10:00.
+    assert breach and breach[0].startswith("Wed 2026-12-02 10:00 EST")
+
+
+def test_unknown_priority_or_category_is_a_clear_error(capsys):
+    code, _, err = run(capsys, "--priority", "P9", "--category", "Payment failed")
+    assert code == 2 and "--priority 'P9' is not one of P0, P1, P2, P3" in err
+    code, _, err = run(capsys, "--priority", "P1", "--category", "Nope")
+    assert code == 2 and "--category 'Nope' is not in the policy" in err
+    code, _, err = run(capsys, "--priority", "P1", "--category", "Payment failed", "--created", "tomorrow")
+    assert code == 2 and "is not a time like" in err
