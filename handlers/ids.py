@@ -33,6 +33,7 @@ class Block(StrEnum):
     ESCALATE_TICKET = "escalate_ticket"
     ESCALATE_REASON = "escalate_reason"
     ESCALATE_IMPACT = "escalate_impact"
+    PAGE_ACTIONS = "page_actions"
 
 
 class Action(StrEnum):
@@ -61,3 +62,5 @@ class Action(StrEnum):
     ESCALATE_TICKET = "escalate_ticket_input"
     ESCALATE_REASON = "escalate_reason_input"
     ESCALATE_IMPACT = "escalate_impact_input"
+    PAGE_ACKNOWLEDGE = "page_acknowledge"
+    PAGE_RESOLVE = "page_resolve"

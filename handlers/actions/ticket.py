@@ -1,0 +1,85 @@
+"""Buttons on the ticket card (Claim, Resolve, Reopen) and on the satisfaction survey.
+
+Each listener acks, pulls plain values out of the click and calls one workflow
+(``workflows/ticket_lifecycle.py``). Errors are answered privately by
+``handlers.errors.answers_errors`` (never raised into Bolt after the ack); a
+"nothing to do" answer (``TicketChange.notice``) goes back privately through the
+click's response_url.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.context import deps_of, team_of
+from handlers.errors import answers_errors
+from handlers.ids import Action
+from workflows.blocks.csat import CSAT_ACTION_IDS, parse_rating_value
+from workflows.errors import InvalidRequest
+from workflows.ticket_lifecycle import (
+    TicketChange,
+    claim_ticket,
+    rate_ticket,
+    reopen_ticket,
+    show_resolve_modal,
+)
+
+
+def ticket_id_of(action: dict[str, Any]) -> int:
+    """The ticket id a card button carries as its value."""
+    value = str(action.get("value") or "")
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidRequest("That button does not name a ticket; use the buttons on a ticket card.")
+    return int(value)
+
+
+def clicker_of(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or "")
+
+
+async def _tell(respond: Any, change: TicketChange) -> None:
+    if change.notice:
+        await respond(text=change.notice, response_type="ephemeral", replace_original=False)
+
+
+async def handle_claim_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                              respond: Any) -> None:
+    await ack()
+    change = await claim_ticket(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                                actor_id=clicker_of(body))
+    await _tell(respond, change)
+
+
+async def handle_resolve_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
+    await ack()
+    await show_resolve_modal(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                             trigger_id=body["trigger_id"])
+
+
+async def handle_reopen_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
+    await ack()
+    await reopen_ticket(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                        actor_id=clicker_of(body))
+
+
+async def handle_csat_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                             respond: Any) -> None:
+    await ack()
+    ticket_id, rating = parse_rating_value(action.get("value"))
+    container = body.get("container") or {}
+    change = await rate_ticket(
+        deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id, rating=rating, actor_id=clicker_of(body),
+        channel_id=container.get("channel_id") or (body.get("channel") or {}).get("id"),
+        message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
+    )
+    await _tell(respond, change)
+
+
+def register(app: AsyncApp) -> None:
+    app.action(str(Action.CLAIM))(answers_errors(handle_claim_button))
+    app.action(str(Action.RESOLVE))(answers_errors(handle_resolve_button))
+    app.action(str(Action.REOPEN))(answers_errors(handle_reopen_button))
+    for action_id in CSAT_ACTION_IDS:
+        app.action(str(action_id))(answers_errors(handle_csat_button))

@@ -1,0 +1,113 @@
+"""The Resolve modal: what it asks, how its submission is read and checked.
+
+The card's Resolve button opens it with the ticket's id in ``private_metadata``. Its
+inputs are labelled exactly Resolution (required), Root cause and Follow-up needed
+(both optional). Slack sends ``"value": null`` for an empty input and a submission can
+be forged, so :func:`validate_resolve_form` checks everything again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.ids import Action, Block, View
+from models.tickets import Ticket
+from workflows.blocks.text import MODAL_TITLE_MAX, cap, escape, mrkdwn, plain
+
+RESOLUTION_MAX = 3000
+ROOT_CAUSE_MAX = 2000
+FOLLOW_UP_MAX = 2000
+
+__all__ = [
+    "FOLLOW_UP_MAX",
+    "RESOLUTION_MAX",
+    "ROOT_CAUSE_MAX",
+    "ResolutionForm",
+    "build_resolve_modal",
+    "parse_resolve_form",
+    "resolve_modal_ticket_id",
+    "validate_resolve_form",
+]
+
+
+@dataclass(frozen=True)
+class ResolutionForm:
+    """What the resolver wrote; optional fields are None when left empty."""
+
+    resolution: str
+    root_cause: str | None = None
+    follow_up: str | None = None
+
+
+def _text_input(action: Action, max_length: int, placeholder: str) -> dict[str, Any]:
+    return {
+        "type": "plain_text_input", "action_id": str(action), "multiline": True, "max_length": max_length,
+        "placeholder": plain(placeholder, 150),
+    }
+
+
+def _input(block: Block, label: str, element: dict[str, Any], *, optional: bool) -> dict[str, Any]:
+    return {"type": "input", "block_id": str(block), "label": plain(label), "element": element, "optional": optional}
+
+
+def build_resolve_modal(ticket: Ticket) -> dict[str, Any]:
+    """The modal the Resolve button opens for ``ticket`` (its id travels in private_metadata)."""
+    about = f"*#{ticket.number}* {escape(cap(ticket.summary, 200))}"
+    return {
+        "type": "modal",
+        "callback_id": str(View.RESOLVE_TICKET),
+        "title": plain(f"Resolve #{ticket.number}", MODAL_TITLE_MAX),
+        "submit": plain("Resolve"),
+        "close": plain("Cancel"),
+        "private_metadata": str(ticket.id),
+        "blocks": [
+            {"type": "section", "text": mrkdwn(about)},
+            _input(Block.RESOLUTION, "Resolution",
+                   _text_input(Action.RESOLUTION, RESOLUTION_MAX, "What fixed it, in words the reporter understands"),
+                   optional=False),
+            _input(Block.ROOT_CAUSE, "Root cause",
+                   _text_input(Action.ROOT_CAUSE, ROOT_CAUSE_MAX, "Why it happened, if known"), optional=True),
+            _input(Block.FOLLOW_UP, "Follow-up needed",
+                   _text_input(Action.FOLLOW_UP, FOLLOW_UP_MAX, "Anything still to do, and who does it"),
+                   optional=True),
+        ],
+    }
+
+
+def _value(values: dict[str, Any], block: Block, action: Action) -> str | None:
+    state = values.get(str(block))
+    state = state.get(str(action)) if isinstance(state, dict) else None
+    value = state.get("value") if isinstance(state, dict) else None
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
+
+
+def parse_resolve_form(state_values: dict[str, Any]) -> ResolutionForm:
+    """Plain values out of ``view.state.values`` (missing or null inputs become empty)."""
+    return ResolutionForm(
+        resolution=_value(state_values, Block.RESOLUTION, Action.RESOLUTION) or "",
+        root_cause=_value(state_values, Block.ROOT_CAUSE, Action.ROOT_CAUSE),
+        follow_up=_value(state_values, Block.FOLLOW_UP, Action.FOLLOW_UP),
+    )
+
+
+def validate_resolve_form(form: ResolutionForm) -> dict[str, str]:
+    """Field errors keyed by block_id (``response_action: errors``); empty when valid."""
+    errors: dict[str, str] = {}
+    if not form.resolution:
+        errors[str(Block.RESOLUTION)] = "Please say how the ticket was resolved."
+    elif len(form.resolution) > RESOLUTION_MAX:
+        errors[str(Block.RESOLUTION)] = f"Keep the resolution to {RESOLUTION_MAX} characters."
+    if form.root_cause and len(form.root_cause) > ROOT_CAUSE_MAX:
+        errors[str(Block.ROOT_CAUSE)] = f"Keep the root cause to {ROOT_CAUSE_MAX} characters."
+    if form.follow_up and len(form.follow_up) > FOLLOW_UP_MAX:
+        errors[str(Block.FOLLOW_UP)] = f"Keep the follow-up to {FOLLOW_UP_MAX} characters."
+    return errors
+
+
+def resolve_modal_ticket_id(private_metadata: str | None) -> int | None:
+    """The ticket id the modal was opened for; None when the metadata is not one."""
+    raw = (private_metadata or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None

@@ -1,0 +1,261 @@
+"""A ticket's life after it is opened: claim, resolve, reopen, and the reporter's rating.
+
+Each workflow makes its change in one transaction that holds the ticket's row
+(:func:`_lock_ticket`), writes the timeline row (actor and time), commits, and only then
+talks to Slack: the card is re-rendered from state, the thread gets a note, the reporter
+a survey. Slack failures are logged there and do not undo the change.
+
+Double clicks and replicas: the decision is taken under the row lock, so two clicks are
+serialised and the second sees the first one's result. It then changes nothing and
+either says so (``TicketChange.notice``: "You already have #3.") or raises a domain error
+(``workflows/errors.py``) that the app's error handler answers privately. The rating is
+also written with a conditional ``UPDATE ... WHERE csat_rating IS NULL``: stored once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.ids import Block
+from models.base import dialect_name
+from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
+from models.tickets import Ticket, TicketEventKind, TicketStatus
+from workflows.blocks.csat import (
+    build_csat_survey_message,
+    build_csat_thanks_message,
+    csat_survey_text,
+    csat_thanks_text,
+)
+from workflows.blocks.resolution_summary import (
+    build_resolution_summary_message,
+    resolution_summary_text,
+)
+from workflows.blocks.resolve_modal import (
+    ResolutionForm,
+    build_resolve_modal,
+    validate_resolve_form,
+)
+from workflows.blocks.text import user
+from workflows.deps import Deps
+from workflows.errors import (
+    InvalidRequest,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    TicketNotFound,
+)
+from workflows.ticket_messages import post_in_thread, refresh_card, tell_user
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "TicketChange",
+    "claim_ticket",
+    "rate_ticket",
+    "reopen_ticket",
+    "reopen_ticket_by_number",
+    "resolve_ticket",
+    "show_resolve_modal",
+    "validate_resolution",
+]
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What a click did: the ticket as it is now, whether it changed, and a private note
+    for the person who clicked (None: nothing to say beyond the visible change)."""
+
+    ticket: Ticket
+    changed: bool
+    notice: str | None = None
+
+
+class _Gone(NotFound):
+    def __init__(self) -> None:
+        super().__init__("That ticket no longer exists.")
+
+
+async def _lock_ticket(db: AsyncSession, *, team_id: str, ticket_id: int | None = None,
+                       number: int | None = None) -> Ticket:
+    """The ticket of ``team_id`` by id or number, its row held until the transaction ends.
+
+    Postgres: ``SELECT ... FOR UPDATE``. SQLite ignores FOR UPDATE and its driver runs a
+    SELECT that comes before any write outside the write transaction, so a no-op UPDATE
+    first takes SQLite's (database-wide) write lock: the read after it sees every earlier
+    commit, and no other writer gets in before we commit.
+    """
+    if dialect_name(db) == "sqlite":
+        match = Ticket.id == ticket_id if ticket_id is not None else (
+            (Ticket.team_id == team_id) & (Ticket.number == number))
+        await db.execute(update(Ticket).where(match).values(updated_at=Ticket.updated_at)
+                         .execution_options(synchronize_session=False))
+    if ticket_id is not None:
+        ticket = await get_ticket(db, ticket_id, for_update=True)
+    else:
+        assert number is not None, "a ticket id or number is needed"
+        ticket = await get_ticket_by_number(db, team_id, number, for_update=True)
+    if ticket is None or ticket.team_id != team_id:
+        raise TicketNotFound(number) if number is not None else _Gone()
+    return ticket
+
+
+# -- claim --------------------------------------------------------------------------
+
+
+async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str) -> TicketChange:
+    """Assign the ticket to ``actor_id``, taking it over from whoever held it."""
+    async with deps.sessions.begin() as db:
+        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        if ticket.status == TicketStatus.RESOLVED:
+            raise InvalidState(f"#{ticket.number} is resolved; reopen it first.")
+        if ticket.assignee_id == actor_id:
+            return TicketChange(ticket, changed=False, notice=f"You already have #{ticket.number}.")
+        previous = ticket.assignee_id
+        ticket.assignee_id = actor_id
+        add_ticket_event(db, ticket, TicketEventKind.CLAIMED, actor_id=actor_id, at=deps.clock(),
+                         detail={"previous_assignee": previous} if previous else None)
+    await refresh_card(deps.slack, deps.config, ticket)
+    took_over = f"took over #{ticket.number} from {user(previous)}" if previous else f"claimed #{ticket.number}"
+    await post_in_thread(deps.slack, ticket, f"{user(actor_id)} {took_over}.")
+    return TicketChange(ticket, changed=True)
+
+
+# -- resolve ------------------------------------------------------------------------
+
+
+async def show_resolve_modal(*, deps: Deps, team_id: str, ticket_id: int, trigger_id: str) -> None:
+    """Open the Resolve modal (views.open) for an open ticket, inside the trigger's life."""
+    async with deps.sessions() as db:
+        ticket = await get_ticket(db, ticket_id)
+    if ticket is None or ticket.team_id != team_id:
+        raise _Gone()
+    if ticket.status == TicketStatus.RESOLVED:
+        raise InvalidState(f"#{ticket.number} is already resolved.")
+    await deps.slack.views_open(trigger_id=trigger_id, view=build_resolve_modal(ticket))
+
+
+async def validate_resolution(*, deps: Deps, team_id: str, ticket_id: int | None,
+                              form: ResolutionForm) -> dict[str, str]:
+    """Field errors for a Resolve submission (keyed by block_id), before it is acked:
+    the form's own checks, then whether the ticket can still be resolved."""
+    errors = validate_resolve_form(form)
+    if errors:
+        return errors
+    async with deps.sessions() as db:
+        ticket = await get_ticket(db, ticket_id) if ticket_id is not None else None
+    if ticket is None or ticket.team_id != team_id:
+        return {str(Block.RESOLUTION): "This ticket no longer exists."}
+    if ticket.status == TicketStatus.RESOLVED:
+        return {str(Block.RESOLUTION): f"#{ticket.number} is already resolved."}
+    return {}
+
+
+async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str,
+                         form: ResolutionForm) -> Ticket:
+    """Mark the ticket resolved, re-render its card, post the summary in its thread and
+    DM the reporter the satisfaction survey (not when they resolved it themselves, nor
+    when they already rated it before a reopen)."""
+    errors = validate_resolve_form(form)
+    if errors:  # validate_resolution runs first; this guards other callers
+        raise InvalidRequest(next(iter(errors.values())))
+    async with deps.sessions.begin() as db:
+        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        if ticket.status == TicketStatus.RESOLVED:
+            raise InvalidState(f"#{ticket.number} is already resolved.")
+        now = deps.clock()
+        ticket.status = TicketStatus.RESOLVED
+        ticket.resolved_at, ticket.resolved_by = now, actor_id
+        ticket.resolution, ticket.root_cause, ticket.follow_up = form.resolution, form.root_cause, form.follow_up
+        add_ticket_event(db, ticket, TicketEventKind.RESOLVED, actor_id=actor_id, at=now, detail={
+            "resolution": form.resolution, "root_cause": form.root_cause, "follow_up": form.follow_up,
+        })
+    await refresh_card(deps.slack, deps.config, ticket)
+    await post_in_thread(deps.slack, ticket, resolution_summary_text(ticket), build_resolution_summary_message(ticket))
+    if ticket.reporter_id != actor_id and ticket.csat_rating is None:
+        await tell_user(deps.slack, user_id=ticket.reporter_id, text=csat_survey_text(ticket),
+                        blocks=build_csat_survey_message(ticket))
+    return ticket
+
+
+# -- reopen -------------------------------------------------------------------------
+
+
+async def reopen_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str) -> Ticket:
+    """Reopen a resolved ticket from its card's Reopen button."""
+    return await _reopen(deps, team_id=team_id, actor_id=actor_id, ticket_id=ticket_id)
+
+
+async def reopen_ticket_by_number(*, deps: Deps, team_id: str, number: int, actor_id: str) -> Ticket:
+    """Reopen resolved ticket ``#number`` (`/ticket reopen #N`).
+
+    Raises TicketNotFound for an unknown number and InvalidState for an open ticket.
+    """
+    return await _reopen(deps, team_id=team_id, actor_id=actor_id, number=number)
+
+
+async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | None = None,
+                  number: int | None = None) -> Ticket:
+    async with deps.sessions.begin() as db:
+        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
+        if ticket.status != TicketStatus.RESOLVED:
+            raise InvalidState(f"#{ticket.number} is open; there is nothing to reopen.")
+        # The timeline keeps what the resolution said; the ticket forgets it until resolved again.
+        detail = {
+            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+            "resolved_by": ticket.resolved_by, "resolution": ticket.resolution,
+            "root_cause": ticket.root_cause, "follow_up": ticket.follow_up,
+        }
+        ticket.status = TicketStatus.OPEN
+        ticket.resolved_at = ticket.resolved_by = None
+        ticket.resolution = ticket.root_cause = ticket.follow_up = None
+        ticket.reopen_count = (ticket.reopen_count or 0) + 1
+        add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=deps.clock(), detail=detail)
+    await refresh_card(deps.slack, deps.config, ticket)
+    await post_in_thread(deps.slack, ticket, f"{user(actor_id)} reopened #{ticket.number}.")
+    return ticket
+
+
+# -- rate ---------------------------------------------------------------------------
+
+
+async def rate_ticket(*, deps: Deps, team_id: str, ticket_id: int, rating: int, actor_id: str,
+                      channel_id: str | None, message_ts: str | None) -> TicketChange:
+    """Store the reporter's 1–5 rating once and turn the survey message (``channel_id``,
+    ``message_ts``) into a thank-you. A later click changes nothing and says so."""
+    if not 1 <= rating <= 5:
+        raise InvalidRequest("Ratings go from 1 to 5.")
+    async with deps.sessions.begin() as db:
+        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        if ticket.reporter_id != actor_id:
+            raise NotAllowed(f"Only the person who reported #{ticket.number} can rate it.")
+        now = deps.clock()
+        stored = (await db.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.csat_rating.is_(None))
+            .values(csat_rating=rating, csat_at=now)
+            .returning(Ticket.id)
+            .execution_options(synchronize_session=False)
+        )).first() is not None
+        await db.refresh(ticket)
+        if stored:
+            add_ticket_event(db, ticket, TicketEventKind.RATED, actor_id=actor_id, at=now, detail={"rating": rating})
+    if not stored:
+        return TicketChange(ticket, changed=False,
+                            notice=f"You already rated #{ticket.number} ({ticket.csat_rating}/5).")
+    await _update_message(deps, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
+                          blocks=build_csat_thanks_message(ticket, rating))
+    return TicketChange(ticket, changed=True)
+
+
+async def _update_message(deps: Deps, channel_id: str | None, ts: str | None, *, text: str, blocks: list) -> None:
+    if not (channel_id and ts):
+        return
+    try:
+        await deps.slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as error:
+        log.warning("could not update message %s/%s: %s", channel_id, ts, error.response.get("error"))
