@@ -32,15 +32,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 import yaml
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot.durations import format_duration, parse_duration
 
 __all__ = ["PRIORITY_IDS", "DAYS", "ConfigError", "load_config", "parse_config", "AppConfig",
            "BusinessHours", "Channels", "Priority", "Tier", "Category", "Incidents", "Rotation",
-           "Oncall", "Holidays"]
+           "Oncall", "OncallPagerDuty", "Holidays"]
 
 PRIORITY_IDS = ("P0", "P1", "P2", "P3")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -273,12 +280,17 @@ class Priority(_Model):
 
 
 class Tier(_Model):
-    """A support team: its channel, and whether handing a ticket to it pages on-call."""
+    """A support team: its channel, and whether handing a ticket to it pages on-call.
+
+    ``members`` (optional) are the Slack user ids of the team's agents: their App Home
+    shows this tier's queue.
+    """
 
     id: TierId
     name: Name
     channel: ChannelId
     page: bool = False
+    members: list[UserId] = []
 
 
 class Category(_Model):
@@ -319,8 +331,42 @@ class Rotation(_Model):
     secondary: list[UserId] = []
 
 
+PagerDutyId = Annotated[str, BeforeValidator(_text_matching(
+    r"P[A-Z0-9]{1,19}", "is not a PagerDuty id (like PABC123)"))]
+DEFAULT_ACK_WINDOW: dict[str, timedelta] = {"P0": timedelta(minutes=5), "P1": timedelta(minutes=15)}
+
+
+class OncallPagerDuty(_Model):
+    """Ask PagerDuty (REST ``GET /oncalls``) who is on call: one schedule or one policy."""
+
+    schedule_id: PagerDutyId | None = None
+    escalation_policy_id: PagerDutyId | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OncallPagerDuty:
+        if (self.schedule_id is None) == (self.escalation_policy_id is None):
+            _raise([((), "give either schedule_id or escalation_policy_id (one of them)")], self)
+        return self
+
+
 class Oncall(_Model):
+    """Who is on call (the rotation, or PagerDuty when ``pagerduty`` is set) and how long
+    a Slack-only page waits for an acknowledgement before it re-pages (``ack_window``,
+    per priority; P0 5m and P1 15m unless given; a priority not listed waits the longest
+    window listed)."""
+
     rotation: Rotation
+    pagerduty: OncallPagerDuty | None = None
+    ack_window: Cadence = DEFAULT_ACK_WINDOW
+
+    @field_validator("ack_window")
+    @classmethod
+    def _over_defaults(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        return {**DEFAULT_ACK_WINDOW, **value}
+
+    def ack_window_for(self, priority: str) -> timedelta:
+        """How long a page of ``priority`` waits for an acknowledgement."""
+        return self.ack_window.get(priority) or max(self.ack_window.values())
 
 
 class Holidays(_Model):

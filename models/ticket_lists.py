@@ -26,14 +26,14 @@ from models.tickets import Ticket, TicketStatus
 
 __all__ = [
     "TicketList",
-    "sla_deadline",
+    "claimed_open_tickets",
     "open_queue",
     "open_tickets_of_user",
-    "claimed_open_tickets",
     "reported_open_tickets",
     "resolved_tickets_of_user",
-    "tiers_of_claimed_tickets",
+    "sla_deadline",
     "tickets_by_number",
+    "tiers_of_claimed_tickets",
 ]
 
 

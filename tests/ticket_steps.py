@@ -39,12 +39,13 @@ async def create_ticket(bot, summary: str = "Cannot log in", *, category: str = 
                         priority: str = "P1", customer: str | None = "ACME Corp", description: str | None = None) -> Ticket:
     """Open the modal and submit it as a person would; return the stored ticket once its card is posted."""
     before = len(bot.slack.calls_to("chat.postMessage"))
+    confirmations = len(bot.slack.calls_to("chat.postEphemeral"))
     view = await open_modal(bot, summary)
     reply = await submit(bot, view, {"Category": category, "Priority": priority, "Customer": customer,
                                      "Description": description})
     assert reply.status == 200 and not reply.body, reply.body
     await bot.slack.wait_for("chat.postMessage", count=before + 1)
-    await bot.slack.wait_for("chat.postEphemeral")
+    await bot.slack.wait_for("chat.postEphemeral", count=confirmations + 1)
     await bot.runtime.drain()
     async with bot.runtime.sessions() as db:
         return (await db.execute(select(Ticket).order_by(Ticket.id.desc()).limit(1))).scalar_one()

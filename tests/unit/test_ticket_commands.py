@@ -1,0 +1,104 @@
+"""`/ticket …` text -> what it asks for (workflows/ticket_commands.parse_ticket_command)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflows.errors import InvalidRequest
+from workflows.ticket_commands import (
+    HELP_TEXT,
+    TicketCommand,
+    TicketSubcommand,
+    parse_number,
+    parse_ticket_command,
+)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t\n"])
+def test_no_text_opens_an_empty_new_ticket_form(text):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.NEW)
+
+
+@pytest.mark.parametrize("text, number", [("#1", 1), ("#42", 42), ("  #7  ", 7), ("#007", 7), ("#123456789", 123456789)])
+def test_hash_number_shows_that_ticket(text, number):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.SHOW, number=number)
+
+
+@pytest.mark.parametrize("text", ["#", "#abc", "#12a", "#-3", "#1.5", "#1234567890", "##4"])
+def test_a_bad_ticket_number_is_an_invalid_request(text):
+    with pytest.raises(InvalidRequest, match="is not a ticket number"):
+        parse_ticket_command(text)
+
+
+def test_a_bad_number_is_quoted_short():
+    with pytest.raises(InvalidRequest) as info:
+        parse_ticket_command("#" + "x" * 100)
+    assert len(info.value.message) < 100
+
+
+@pytest.mark.parametrize("text", ["help", "HELP", " Help "])
+def test_help(text):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.HELP)
+
+
+@pytest.mark.parametrize("text", ["mine", "Mine", "MINE"])
+def test_mine(text):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.MINE)
+
+
+@pytest.mark.parametrize("text", ["help me", "mine please", "mine #3"])
+def test_help_and_mine_take_nothing_after_them(text):
+    with pytest.raises(InvalidRequest, match="takes nothing after it"):
+        parse_ticket_command(text)
+
+
+def test_queue_without_a_tier():
+    assert parse_ticket_command("queue") == TicketCommand(TicketSubcommand.QUEUE, argument="")
+
+
+@pytest.mark.parametrize("text, tier", [("queue tier2", "tier2"), ("QUEUE Technical", "Technical"), ("queue  tier1 ", "tier1")])
+def test_queue_with_a_tier_keeps_the_tier_as_typed(text, tier):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.QUEUE, argument=tier)
+
+
+def test_queue_takes_at_most_one_tier():
+    with pytest.raises(InvalidRequest, match="at most one tier"):
+        parse_ticket_command("queue tier1 tier2")
+
+
+@pytest.mark.parametrize("text, number", [("reopen #5", 5), ("reopen 5", 5), ("Reopen #12", 12)])
+def test_reopen(text, number):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.REOPEN, number=number)
+
+
+@pytest.mark.parametrize("text", ["reopen", "reopen #x", "reopen #5 #6", "reopen five", "reopen #5 now"])
+def test_reopen_needs_exactly_one_number(text):
+    with pytest.raises(InvalidRequest, match="Say which ticket to reopen"):
+        parse_ticket_command(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Checkout page is blank",
+    "VPN down since 9am",
+    "#1 is broken again",          # a number followed by words is a summary
+    "help! login fails",           # not the bare word help
+    "queued payments stuck",
+    "minecraft server down",
+    "<!channel> <@U123> & friends",
+])
+def test_free_text_is_a_new_ticket_with_that_summary(text):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.NEW, argument=text)
+
+
+def test_free_text_is_trimmed_but_keeps_inner_spacing():
+    assert parse_ticket_command("  Printer  on fire \n").argument == "Printer  on fire"
+
+
+@pytest.mark.parametrize("word, number", [("#3", 3), ("3", 3), (" 42 ", 42), ("#x", None), ("", None), ("1e3", None)])
+def test_parse_number(word, number):
+    assert parse_number(word) == number
+
+
+def test_help_text_names_every_subcommand():
+    for usage in ("/ticket #N", "/ticket mine", "/ticket queue [tier]", "/ticket reopen #N", "/ticket help"):
+        assert usage in HELP_TEXT
