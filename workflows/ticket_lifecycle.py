@@ -41,6 +41,7 @@ from workflows.blocks.resolve_modal import (
     validate_resolve_form,
 )
 from workflows.blocks.text import user
+from workflows.calendars import calendar_for
 from workflows.deps import Deps
 from workflows.errors import (
     InvalidRequest,
@@ -49,6 +50,8 @@ from workflows.errors import (
     NotFound,
     TicketNotFound,
 )
+from workflows.sla_schedule import schedule_ticket_sla
+from workflows.sla_targets import due_times
 from workflows.ticket_messages import post_in_thread, refresh_card, tell_user
 
 log = logging.getLogger(__name__)
@@ -174,6 +177,7 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
         add_ticket_event(db, ticket, TicketEventKind.RESOLVED, actor_id=actor_id, at=now, detail={
             "resolution": form.resolution, "root_cause": form.root_cause, "follow_up": form.follow_up,
         })
+        await schedule_ticket_sla(db, ticket, deps.config)  # resolution stops every clock
     await refresh_card(deps.slack, deps.config, ticket)
     await post_in_thread(deps.slack, ticket, resolution_summary_text(ticket), build_resolution_summary_message(ticket))
     if ticket.reporter_id != actor_id and ticket.csat_rating is None:
@@ -214,7 +218,12 @@ async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | N
         ticket.resolved_at = ticket.resolved_by = None
         ticket.resolution = ticket.root_cause = ticket.follow_up = None
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
-        add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=deps.clock(), detail=detail)
+        now = deps.clock()
+        # A reopened ticket gets a fresh resolution target, counted from the reopen.
+        ticket.resolution_due_at = due_times(now, config=deps.config, priority=ticket.priority,
+                                             category=ticket.category, calendar=calendar_for(deps.config)).resolution
+        add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=now, detail=detail)
+        await schedule_ticket_sla(db, ticket, deps.config)
     await refresh_card(deps.slack, deps.config, ticket)
     await post_in_thread(deps.slack, ticket, f"{user(actor_id)} reopened #{ticket.number}.")
     return ticket

@@ -139,3 +139,21 @@ async def test_two_engines_on_one_database_send_each_notification_once(bot, data
     async with bot.runtime.sessions() as db:
         rows = (await db.execute(select(SlaNotification).where(SlaNotification.ticket_id == ticket.id))).scalars().all()
     assert all(r.claimed_at is not None for r in rows)
+
+
+async def test_resolving_stops_the_clocks_and_reopening_restarts_resolution(bot, config, clock):
+    from workflows.blocks.resolve_modal import ResolutionForm
+    from workflows.ticket_lifecycle import reopen_ticket, resolve_ticket
+
+    ticket = await create_ticket(bot, category="Login problems", priority="P1")
+    deps = bot.runtime.deps
+    await resolve_ticket(deps=deps, team_id="T0TEST", ticket_id=ticket.id, actor_id=AGENT,
+                         form=ResolutionForm(resolution="reset done", root_cause=None, follow_up=None))
+    clock.advance(timedelta(hours=9))
+    assert await fire(bot) == 0
+    reopened = await reopen_ticket(deps=deps, team_id="T0TEST", ticket_id=ticket.id, actor_id="U0REPORTER")
+    assert reopened.resolution_due_at == clock() + timedelta(hours=8)
+    clock.advance(timedelta(hours=8))
+    await fire(bot)
+    breach = thread_notices(bot, ticket, "resolution overdue")
+    assert len(breach) == 1 and "sent late" not in breach[0]["text"]
