@@ -11,7 +11,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.runtime import Runtime
-from handlers import register_handlers
+from handlers.registry import register_handlers
 from models.deliveries import record_delivery
 
 log = logging.getLogger(__name__)

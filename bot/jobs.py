@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
 from bot.sla_timer import SWEEP_EVERY, run_sla_timers
 from workflows.housekeeping import prune_deliveries
+from workflows.page_delivery import deliver_pending_pages
+from workflows.page_mirrors import post_missing_mirrors
+from workflows.repaging import repage_unacknowledged
+
+#: Pages owed to PagerDuty are sent (and retried) by this sweep; Slack-only pages are
+#: re-paged, and unmirrored pages mirrored, by the other.
+PAGE_SWEEP_EVERY = timedelta(seconds=5)
 
 
 def declare_jobs(runtime: Runtime) -> None:
@@ -20,3 +27,15 @@ def declare_jobs(runtime: Runtime) -> None:
 
     runtime.scheduler.add_periodic(PeriodicJob(id="prune-deliveries", every=timedelta(hours=1), func=prune))
     runtime.scheduler.add_periodic(PeriodicJob(id="sla-sweep", every=SWEEP_EVERY, func=sla))
+
+    async def deliver_pages() -> None:
+        await deliver_pending_pages(deps=runtime.deps)
+
+    async def repage() -> None:
+        await post_missing_mirrors(deps=runtime.deps)
+        await repage_unacknowledged(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="page-delivery", every=PAGE_SWEEP_EVERY, func=deliver_pages))
+    runtime.scheduler.add_periodic(PeriodicJob(id="page-repaging", every=PAGE_SWEEP_EVERY, func=repage))
+    # What a previous process stored but did not send goes out now, not in 5 s.
+    runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import AppConfig
 from bot.database import make_engine, make_session_factory
+from bot.pagerduty_gateway import PagerDutyGateway
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.slack_gateway import make_slack_client
@@ -33,10 +34,12 @@ class Runtime:
     slack: AsyncWebClient
     scheduler: Scheduler
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    pagerduty: PagerDutyGateway | None = None
 
     @property
     def deps(self) -> Deps:
-        return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock)
+        return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
+                    pagerduty=self.pagerduty)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (see DESIGN.md)."""
@@ -66,4 +69,15 @@ def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Run
         sessions=make_session_factory(engine),
         slack=make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         scheduler=Scheduler(),
+        pagerduty=_pagerduty_gateway(settings),
+    )
+
+
+def _pagerduty_gateway(settings: Settings) -> PagerDutyGateway | None:
+    """PagerDuty when a routing key (pages) or an API token (who is on call) is set."""
+    if not (settings.pagerduty_routing_key or settings.pagerduty_api_token):
+        return None
+    return PagerDutyGateway(
+        routing_key=settings.pagerduty_routing_key, events_url=settings.pagerduty_events_url,
+        api_token=settings.pagerduty_api_token, api_url=settings.pagerduty_api_url,
     )

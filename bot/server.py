@@ -14,11 +14,11 @@ import uuid
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.database import ping
+from bot.pagerduty_webhook import pagerduty_webhook_route
 from bot.payload_guard import malformed_reason
 from bot.runtime import Runtime
 
@@ -75,6 +75,7 @@ def build_web_app(runtime: Runtime, bolt_app: AsyncApp) -> web.Application:
     app[BOLT_KEY] = bolt_app
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_post("/pagerduty/webhook", pagerduty_webhook_route(runtime))
     return app
 
 

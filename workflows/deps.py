@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.config import AppConfig
+
+if TYPE_CHECKING:
+    from bot.pagerduty_gateway import PagerDutyGateway
 
 
 @dataclass(frozen=True)
@@ -17,3 +21,4 @@ class Deps:
     slack: AsyncWebClient
     config: AppConfig
     clock: Clock
+    pagerduty: "PagerDutyGateway | None" = None

@@ -25,6 +25,7 @@ from workflows.blocks.escalation import (
 from workflows.blocks.ticket_card import tier_label
 from workflows.deps import Deps
 from workflows.errors import InvalidState, TicketNotFound
+from workflows.paging import announce_page, record_ticket_page
 from workflows.ticket_messages import post_in_thread, refresh_card
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ async def announce_escalation(*, deps: Deps, facts: EscalationFacts, note_in_thr
     except SlackApiError as error:
         log.error("escalation request for #%s not posted to %s: %s", facts.ticket.number, facts.to_tier.channel,
                   error.response.get("error"))
-    await refresh_card(deps.slack, deps.config, facts.ticket)
+    await refresh_card(deps.slack, deps.config, facts.ticket, now=deps.clock())
     if note_in_thread:
         await post_in_thread(deps.slack, facts.ticket, thread_note(facts))
 
@@ -97,4 +98,7 @@ async def escalate_ticket(
         facts = await record_escalation(db, ticket, config=deps.config, now=deps.clock(), actor_id=actor_id,
                                         reason=reason, impact=impact)
     await announce_escalation(deps=deps, facts=facts)
+    from workflows.incidents import declare_incident_on_escalation  # here: incidents -> paging -> handlers -> us
+
+    await declare_incident_on_escalation(deps=deps, ticket=facts.ticket, actor_id=actor_id)  # P0 only
     return facts

@@ -25,6 +25,7 @@ from workflows.blocks.sla_notices import SlaNotice, sla_notice_text
 from workflows.deps import Deps
 from workflows.errors import InvalidState
 from workflows.escalation import announce_escalation, record_escalation
+from workflows.paging import PageRecord, announce_page, record_ticket_page
 from workflows.sla_plan import AUTO_ESCALATE_PRIORITIES, still_applies
 from workflows.ticket_messages import post_in_thread, refresh_card
 
@@ -39,7 +40,7 @@ class FiredNotice:
     notice: SlaNotice
     tier_channel: str
     escalation: EscalationFacts | None
-    page_reason: str | None
+    page: PageRecord | None
 
 
 def management_tier(config: AppConfig) -> Tier:
@@ -72,11 +73,20 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
             "notification": row.kind.value, "due_at": row.due_at.isoformat(),
             "escalated_to": escalation.to_tier.id if escalation else None,
         })
-        pages = row.kind in _BREACHES and deps.config.priority(ticket.priority).page
+        page = None
+        if _pages(row.kind, ticket, deps.config, escalation):
+            reason = f"SLA breach: {row.kind.value.replace('_breach', '').replace('_', ' ')} overdue"
+            page = await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason)
         notice = SlaNotice(kind=row.kind, ticket=ticket, due_at=row.due_at, now=now,
-                           escalated_to=escalation.to_tier if escalation else None, paged=pages)
-        reason = f"SLA breach: {row.kind.value.replace('_breach', '').replace('_', ' ')} overdue" if pages else None
-        return FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, page_reason=reason)
+                           escalated_to=escalation.to_tier if escalation else None, paged=page is not None)
+        return FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, page=page)
+
+
+def _pages(kind: Kind, ticket: Ticket, config: AppConfig, escalation: EscalationFacts | None) -> bool:
+    """A breach pages for paging priorities, and so does an escalation into a paging tier."""
+    if kind not in _BREACHES:
+        return False
+    return config.priority(ticket.priority).page or bool(escalation and escalation.to_tier.page)
 
 
 async def _auto_escalate(db, ticket: Ticket, deps: Deps, now) -> EscalationFacts | None:
@@ -100,11 +110,9 @@ async def _deliver(deps: Deps, fired: FiredNotice) -> None:
     if fired.escalation is not None:
         await announce_escalation(deps=deps, facts=fired.escalation, note_in_thread=False)
     else:
-        await refresh_card(deps.slack, deps.config, ticket)
-    if fired.page_reason:
-        from workflows.paging import page_ticket
-
-        await page_ticket(deps=deps, ticket_id=ticket.id, reason=fired.page_reason)
+        await refresh_card(deps.slack, deps.config, ticket, now=fired.notice.now)
+    if fired.page is not None:
+        await announce_page(deps=deps, record=fired.page)
 
 
 async def fire_due_notifications(*, deps: Deps) -> int:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.actions import ticket
+from handlers.actions import escalate, ticket
+from handlers.actions import incident
 
 
 def register(app: AsyncApp) -> None:
     ticket.register(app)
+    escalate.register(app)
+    incident.register(app)

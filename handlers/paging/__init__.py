@@ -1,9 +1,43 @@
-"""(being written) Page buttons: Acknowledge and Resolve."""
+"""Page buttons: Acknowledge and Resolve, on every mirror of a page (channel, DMs)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt.async_app import AsyncApp
+
+from handlers.context import deps_of
+from handlers.errors import answers_errors
+from handlers.ids import Action
+from workflows.page_actions import acknowledge_page, parse_page_id, resolve_page
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    return channel, container.get("message_ts") or (body.get("message") or {}).get("ts")
+
+
+async def handle_page_acknowledge_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                                         respond: Any) -> None:
+    await ack()
+    channel_id, message_ts = _clicked(body)
+    click = await acknowledge_page(deps=deps_of(context), page_id=parse_page_id(action.get("value")),
+                                   user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts)
+    if click.answer:
+        await respond(response_type="ephemeral", replace_original=False, text=click.answer)
+
+
+async def handle_page_resolve_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                                     respond: Any) -> None:
+    await ack()
+    channel_id, message_ts = _clicked(body)
+    click = await resolve_page(deps=deps_of(context), page_id=parse_page_id(action.get("value")),
+                               user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts)
+    if click.answer:
+        await respond(response_type="ephemeral", replace_original=False, text=click.answer)
 
 
 def register(app: AsyncApp) -> None:
-    return None
+    app.action(str(Action.PAGE_ACKNOWLEDGE))(answers_errors(handle_page_acknowledge_button))
+    app.action(str(Action.PAGE_RESOLVE))(answers_errors(handle_page_resolve_button))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.views import resolve, ticket
+from handlers.views import escalate, resolve, ticket
+from handlers.views import incident
 
 
 def register(app: AsyncApp) -> None:
     ticket.register(app)
     resolve.register(app)
+    escalate.register(app)
+    incident.register(app)

@@ -68,7 +68,7 @@ async def test_p1_warning_then_breach_with_automatic_escalation_each_once(bot, c
     async with bot.runtime.sessions() as db:
         kinds = [e.kind for e in (await db.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                                   .order_by(TicketEvent.id))).scalars()]
-    assert kinds == ["created", "sla_warning", "escalated", "sla_breach"]
+    assert kinds == ["created", "sla_warning", "escalated", "sla_breach", "paged"]
 
 
 async def test_first_response_before_the_warning_cancels_warning_and_breach(bot, config, clock):

@@ -1,0 +1,99 @@
+"""``POST /pagerduty/webhook``: PagerDuty v3 webhooks (CONTRACT.md).
+
+PagerDuty sends one event per request, ``{"event": {"id", "event_type",
+"resource_type", "occurred_at", "agent", "data": {…incident…}}}``, at least once, and
+wants a 2xx within 5 seconds. We:
+
+1. refuse bodies over 1 MiB (413);
+2. when ``PAGERDUTY_WEBHOOK_SECRET`` is set, check ``X-PagerDuty-Signature``: one or more
+   comma-separated ``v1=<hex HMAC-SHA256 of the raw body>`` (several while a secret is
+   being rotated); any match passes, compared in constant time; otherwise 401;
+3. refuse a body that is not a JSON event (400);
+4. record ``X-Webhook-Id`` (prefixed ``pd:``) and apply ``incident.acknowledged`` /
+   ``incident.resolved`` to the page whose dedup key is ``event.data.incident_key`` in
+   one transaction, then answer 200 and re-render the Slack mirrors in the background.
+   Other event types (``pagey.ping`` …) and keys that are not ours are answered 200
+   and ignored. Nothing is sent back to PagerDuty for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.runtime import Runtime
+from workflows.page_actions import record_pagerduty_event
+from workflows.page_mirrors import refresh_page_mirrors
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MAX_BODY_BYTES", "signature_matches", "pagerduty_webhook_route"]
+
+MAX_BODY_BYTES = 1024 * 1024
+SIGNATURE_HEADER = "X-PagerDuty-Signature"
+WEBHOOK_ID_HEADER = "X-Webhook-Id"
+
+
+def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
+    """True when one of the header's ``v1=`` signatures is the HMAC of ``body``."""
+    if not header:
+        return False
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    matched = False
+    for part in header.split(","):
+        version, _, signature = part.strip().partition("=")
+        if version == "v1" and signature:
+            # Compare every candidate (no early exit), each in constant time.
+            matched |= hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
+    return matched
+
+
+def _event(body: bytes) -> dict[str, Any] | None:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    event = payload.get("event") if isinstance(payload, dict) else None
+    if not isinstance(event, dict) or not isinstance(event.get("event_type"), str):
+        return None
+    return event
+
+
+def _agent(event: dict[str, Any]) -> str | None:
+    agent = event.get("agent")
+    if isinstance(agent, dict):
+        return str(agent.get("summary") or agent.get("name") or agent.get("id") or "") or None
+    return None
+
+
+def pagerduty_webhook_route(runtime: Runtime) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The aiohttp handler of ``POST /pagerduty/webhook`` for ``runtime``."""
+
+    async def pagerduty_webhook(request: web.Request) -> web.Response:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
+        body = await request.read()  # 413 past the application's client_max_size
+        secret = runtime.settings.pagerduty_webhook_secret
+        if secret and not signature_matches(secret, body, request.headers.get(SIGNATURE_HEADER)):
+            log.warning("PagerDuty webhook refused: signature does not match")
+            return web.json_response({"error": "invalid signature"}, status=401)
+        event = _event(body)
+        if event is None:
+            return web.json_response({"error": "malformed webhook: expected a JSON object with an event"}, status=400)
+        data = event.get("data") if isinstance(event.get("data"), dict) else {}
+        incident_key = data.get("incident_key") if isinstance(data.get("incident_key"), str) else None
+        page_id = await record_pagerduty_event(
+            deps=runtime.deps, delivery_id=request.headers.get(WEBHOOK_ID_HEADER) or None,
+            event_type=event["event_type"], incident_key=incident_key, agent=_agent(event),
+        )
+        if page_id is not None:
+            runtime.spawn(refresh_page_mirrors(deps=runtime.deps, page_id=page_id))
+        return web.json_response({"ok": True, "applied": page_id is not None})
+
+    return pagerduty_webhook
