@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
-from bot.sla_timer import SWEEP_EVERY, run_sla_timers
+from bot.sla_timer import SWEEP_EVERY, arm_next_deadline, run_sla_timers
+from models.deadlines import HOOK_KEY
 from workflows.housekeeping import prune_deliveries
 from workflows.page_delivery import deliver_pending_pages
 from workflows.page_mirrors import post_missing_mirrors
@@ -18,6 +19,7 @@ PAGE_SWEEP_EVERY = timedelta(seconds=5)
 
 
 def declare_jobs(runtime: Runtime) -> None:
+    """Start every timer of the process: periodic sweeps, startup catch-up, exact re-arming."""
     async def prune() -> None:
         async with runtime.sessions.begin() as db:
             await prune_deliveries(db=db, now=runtime.clock())
@@ -37,5 +39,9 @@ def declare_jobs(runtime: Runtime) -> None:
 
     runtime.scheduler.add_periodic(PeriodicJob(id="page-delivery", every=PAGE_SWEEP_EVERY, func=deliver_pages))
     runtime.scheduler.add_periodic(PeriodicJob(id="page-repaging", every=PAGE_SWEEP_EVERY, func=repage))
-    # What a previous process stored but did not send goes out now, not in 5 s.
+    # What a previous process stored but did not send goes out now, not in 5 s; what fell
+    # due while no process was running is sent now too (marked late), not dropped.
     runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)
+    runtime.scheduler.wake_at("sla-at-startup", datetime.now(UTC), sla)
+    # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
+    runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})

@@ -9,14 +9,15 @@ from bot.database import upgrade_database
 from bot.jobs import declare_jobs
 from bot.runtime import Runtime
 from bot.server import HttpServer, build_web_app
-from bot.sla_timer import run_sla_timers
 
 log = logging.getLogger(__name__)
 
 
 class Service:
-    def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", port: int = 3000) -> None:
+    def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", port: int = 3000, timers: bool = True) -> None:
+        """``timers=False`` (tests that drive time by hand) starts no sweeps or wake-ups."""
         self.runtime = runtime
+        self._timers = timers
         self._host = host
         self._port = port
         self._http: HttpServer | None = None
@@ -30,9 +31,8 @@ class Service:
         """Bring the schema up to date, start the scheduler, then listen."""
         await upgrade_database(self.runtime.engine)
         self.runtime.scheduler.start()
-        declare_jobs(self.runtime)
-        # What fell due while the bot was down is sent now (marked late), not dropped.
-        self.runtime.spawn(run_sla_timers(self.runtime))
+        if self._timers:
+            declare_jobs(self.runtime)
         bolt_app = build_bolt_app(self.runtime)
         self._http = HttpServer(build_web_app(self.runtime, bolt_app), host=self._host, port=self._port)
         await self._http.start()

@@ -79,7 +79,9 @@ def make_settings(database_url: str, slack_api_url: str, **overrides: object) ->
 @pytest.fixture
 async def bot(database_url: str, fake_slack: FakeSlack, clock: FakeClock, config: AppConfig) -> AsyncIterator[RunningBot]:
     settings = make_settings(database_url, fake_slack.api_url)
-    service = Service(build_runtime(settings=settings, config=config, clock=clock), host="127.0.0.1", port=0)
+    # Time moves only when a test says so: the test runs the sweeps itself.
+    service = Service(build_runtime(settings=settings, config=config, clock=clock), host="127.0.0.1", port=0,
+                      timers=False)
     await service.start()
     sender = SlackSender(f"http://127.0.0.1:{service.port}", SIGNING_SECRET)
     try:

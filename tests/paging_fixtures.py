@@ -47,7 +47,7 @@ async def start_bot(database_url: str, fake_slack: FakeSlack, clock: FakeClock, 
                             clock=clock)
     if runtime.pagerduty is not None:
         runtime.pagerduty.rate_limit_sleep = 0.01  # the one in-call retry of a 429, without the wait
-    service = Service(runtime, host="127.0.0.1", port=0)
+    service = Service(runtime, host="127.0.0.1", port=0, timers=False)
     await service.start()
     sender = SlackSender(f"http://127.0.0.1:{service.port}", SIGNING_SECRET)
     try:
