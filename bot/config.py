@@ -11,7 +11,7 @@ holds one line per problem, ``<key path>: <message>``::
 
     priorities.P1.first_response: '1 hour' is not a duration (use 30s, 15m, 4h, 2d, 1w)
     categories[1].tier: unknown tier 'tier9' (tiers: tier1, tier2, tier3, tier4)
-    reports: unknown key
+    knowledge_base: unknown key
 
 Shape problems (types, formats, missing and unknown keys) are all reported in one go;
 checks across sections (tier references, duplicate ids) run once the shape is valid.
@@ -47,7 +47,7 @@ from bot.durations import format_duration, parse_duration
 
 __all__ = ["PRIORITY_IDS", "DAYS", "ConfigError", "load_config", "parse_config", "AppConfig",
            "BusinessHours", "Channels", "Priority", "Tier", "Category", "Incidents", "Rotation",
-           "Oncall", "OncallPagerDuty", "Holidays"]
+           "Oncall", "OncallPagerDuty", "Holidays", "Reports", "ReportTargets", "WeeklyReport"]
 
 PRIORITY_IDS = ("P0", "P1", "P2", "P3")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -267,7 +267,11 @@ class Channels(_Model):
 
 
 class Priority(_Model):
-    """SLA targets for one priority; ``business_hours`` counts only working time."""
+    """SLA targets for one priority; ``business_hours`` counts only working time.
+
+    ``next_response`` (optional): once a ticket has its first response, each time the
+    reporter writes in the thread an agent must answer within it. None: no such clock.
+    """
 
     name: Name
     first_response: Duration
@@ -275,6 +279,7 @@ class Priority(_Model):
     warn_at: Annotated[float, BeforeValidator(_parse_fraction)]
     page: bool
     business_hours: bool
+    next_response: OptionalDuration = None
 
     _resolution_not_shorter = model_validator(mode="after")(_check_resolution)
 
@@ -393,6 +398,79 @@ class Holidays(_Model):
         return cal
 
 
+def _parse_percent(value: object) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100:
+        return float(value)
+    raise ValueError(f"{_show(value)} is not a percentage between 0 and 100 (e.g. 95)")
+
+
+def _parse_rating(value: object) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 5:
+        return float(value)
+    raise ValueError(f"{_show(value)} is not a rating between 1 and 5 (e.g. 4.5)")
+
+
+def _parse_optional_time(value: object) -> time | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    return _parse_time(value)
+
+
+Percent = Annotated[float, BeforeValidator(_parse_percent)]
+DEFAULT_FIRST_RESPONSE_ATTAINMENT = {"P0": 100.0, "P1": 95.0, "P2": 90.0, "P3": 85.0}
+DEFAULT_RESOLUTION_ATTAINMENT = {"P0": 90.0, "P1": 85.0, "P2": 80.0, "P3": 75.0}
+
+
+class ReportTargets(_Model):
+    """What the support numbers are held to (the defaults follow the practice documents).
+
+    ``*_attainment``: the least share (%) of a priority's tickets answered / resolved by
+    their due time; ``escalation_rate`` and ``reopen_rate``: the most (%) escalated to the
+    tiers after tier2 / reopened; ``csat_average``: the least average rating (1-5);
+    ``csat_response_rate``: the least share (%) of resolved tickets that get rated.
+    """
+
+    first_response_attainment: dict[PriorityId, Percent] = DEFAULT_FIRST_RESPONSE_ATTAINMENT
+    resolution_attainment: dict[PriorityId, Percent] = DEFAULT_RESOLUTION_ATTAINMENT
+    escalation_rate: Percent = 15.0
+    reopen_rate: Percent = 5.0
+    csat_average: Annotated[float, BeforeValidator(_parse_rating)] = 4.5
+    csat_response_rate: Percent = 80.0
+
+    @field_validator("first_response_attainment")
+    @classmethod
+    def _first_over_defaults(cls, value: dict[str, float]) -> dict[str, float]:
+        return {**DEFAULT_FIRST_RESPONSE_ATTAINMENT, **value}
+
+    @field_validator("resolution_attainment")
+    @classmethod
+    def _resolution_over_defaults(cls, value: dict[str, float]) -> dict[str, float]:
+        return {**DEFAULT_RESOLUTION_ATTAINMENT, **value}
+
+
+class WeeklyReport(_Model):
+    """When the weekly report is posted: ``day`` at ``time`` (report time zone)."""
+
+    day: Day = "mon"
+    time: TimeOfDay = time(9, 0)
+
+
+class Reports(_Model):
+    """Scheduled reports in ``channel``: the daily digest at ``daily`` and the weekly
+    report at ``weekly`` (either ``off``), in ``timezone`` (default: the policy's)."""
+
+    channel: ChannelId
+    daily: Annotated[time | None, BeforeValidator(_parse_optional_time)] = time(9, 0)
+    weekly: WeeklyReport | None = WeeklyReport()
+    timezone: Annotated[str | None, BeforeValidator(_optional(_parse_zone))] = None
+    targets: ReportTargets = ReportTargets()
+
+    @field_validator("weekly", mode="before")
+    @classmethod
+    def _weekly_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() == "off" else value
+
+
 class AppConfig(_Model):
     """The whole of app.yaml. Build it with ``load_config`` or ``parse_config``."""
 
@@ -405,6 +483,7 @@ class AppConfig(_Model):
     incidents: Incidents
     oncall: Oncall
     holidays: Holidays | None = None
+    reports: Reports | None = None
 
     @field_validator("priorities", mode="wrap")
     @classmethod

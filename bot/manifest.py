@@ -1,4 +1,10 @@
-"""The Slack app manifest: paste it at api.slack.com/apps -> Create New App -> From a manifest."""
+"""The Slack app manifest: paste it at api.slack.com/apps -> Create New App -> From a manifest.
+
+Over HTTP every request URL is ``<url>/slack/events``; with ``socket_mode=True`` the
+manifest enables Socket Mode and names no request URL at all (Slack then delivers
+commands, interactivity and events over the WebSocket; the app-level ``xapp-`` token
+with ``connections:write`` is created on the app's page, not in the manifest).
+"""
 
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ BOT_SCOPES = [
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups"]
 
 SLASH_COMMANDS = [
-    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | help"),
+    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | help"),
     ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
     ("/incident", "Declare and run an incident", "declare P0|P1|P2 title | update text | resolve [summary]"),
     ("/oncall", "Who is on call", "[primary|secondary]"),
@@ -49,7 +55,12 @@ def events_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/slack/events"
 
 
-def build_manifest(base_url: str, *, name: str = "supportbot") -> dict[str, Any]:
+def build_manifest(base_url: str | None, *, name: str = "supportbot", socket_mode: bool = False) -> dict[str, Any]:
+    """The manifest as a dict; ``base_url`` is required unless ``socket_mode``."""
+    if socket_mode:
+        return _without_request_urls(build_manifest("https://socket-mode.invalid", name=name))
+    if base_url is None:
+        raise ManifestUrlError("--url is required (the bot's public https:// address), unless --socket-mode")
     url = events_url(base_url)
     return {
         "display_information": {
@@ -84,5 +95,17 @@ def build_manifest(base_url: str, *, name: str = "supportbot") -> dict[str, Any]
     }
 
 
-def render_manifest(base_url: str, *, name: str = "supportbot") -> str:
-    return yaml.safe_dump(build_manifest(base_url, name=name), sort_keys=False, allow_unicode=True)
+def _without_request_urls(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The same app over Socket Mode: socket_mode_enabled, and no request URL anywhere."""
+    for command in manifest["features"]["slash_commands"]:
+        del command["url"]
+    settings = manifest["settings"]
+    del settings["event_subscriptions"]["request_url"]
+    settings["interactivity"] = {"is_enabled": True}
+    settings["socket_mode_enabled"] = True
+    return manifest
+
+
+def render_manifest(base_url: str | None, *, name: str = "supportbot", socket_mode: bool = False) -> str:
+    manifest = build_manifest(base_url, name=name, socket_mode=socket_mode)
+    return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)

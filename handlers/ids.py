@@ -15,6 +15,7 @@ class View(StrEnum):
     NEW_TICKET = "ticket_new"
     RESOLVE_TICKET = "ticket_resolve"
     ESCALATE = "ticket_escalate"
+    DECLARE_INCIDENT = "incident_declare"
 
 
 class Block(StrEnum):
@@ -34,6 +35,10 @@ class Block(StrEnum):
     ESCALATE_REASON = "escalate_reason"
     ESCALATE_IMPACT = "escalate_impact"
     PAGE_ACTIONS = "page_actions"
+    INCIDENT_TITLE = "incident_title"
+    INCIDENT_PRIORITY = "incident_priority"
+    INCIDENT_DESCRIPTION = "incident_description"
+    INCIDENT_COMMANDER = "incident_commander"
 
 
 class Action(StrEnum):
@@ -50,6 +55,8 @@ class Action(StrEnum):
     CLAIM = "ticket_claim"
     RESOLVE = "ticket_resolve"
     REOPEN = "ticket_reopen"
+    WAIT_ON_CUSTOMER = "ticket_wait_on_customer"
+    RESUME = "ticket_resume"
     CSAT_RATE = "ticket_csat_rate"
     # The survey's five buttons share one actions block, where Slack wants distinct
     # action_ids; their value ("<ticket_id>:<rating>") says what was chosen.
@@ -64,3 +71,9 @@ class Action(StrEnum):
     ESCALATE_IMPACT = "escalate_impact_input"
     PAGE_ACKNOWLEDGE = "page_acknowledge"
     PAGE_RESOLVE = "page_resolve"
+    INCIDENT_TITLE = "incident_title_input"
+    INCIDENT_PRIORITY = "incident_priority_select"
+    INCIDENT_DESCRIPTION = "incident_description_input"
+    INCIDENT_COMMANDER = "incident_commander_select"
+    # The "Declare incident" button on a P0/P1 ticket card; its value is the ticket id.
+    DECLARE_INCIDENT = "ticket_declare_incident"

@@ -22,6 +22,13 @@ async def replace_unclaimed(
         await insert_ignore(db, SlaNotification, {"ticket_id": ticket_id, "kind": kind, "due_at": due_at})
 
 
+async def claimed_kinds(db: AsyncSession, ticket_id: int) -> set[SlaNotificationKind]:
+    """The kinds of notification already fired (claimed) for the ticket."""
+    stmt = select(SlaNotification.kind).where(
+        SlaNotification.ticket_id == ticket_id, SlaNotification.claimed_at.is_not(None)).distinct()
+    return set((await db.execute(stmt)).scalars())
+
+
 async def claim_next_due(db: AsyncSession, now: datetime) -> SlaNotification | None:
     """Claim the oldest due, unclaimed notification in the caller's transaction.
 

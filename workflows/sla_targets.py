@@ -6,11 +6,18 @@
     warn = warn_at(created_at, due.first_response, 0.75, business_hours=True,
                    calendar=calendar)
     format_remaining(now, due.first_response)        # "due in 2h 10m", "overdue by 5m"
+    next_due = add_target(now, timedelta(hours=2), business_hours=False, calendar=calendar)
+    start = clock_start(due.resolution, resolution_target, business_hours=True, calendar=calendar)
+    due = resume_due_at(due.resolution, paused_at, now, business_hours=True, calendar=calendar)
 
 A category's ``first_response``/``resolution``, when set, replace the priority's. A
 priority with ``business_hours: true`` counts working time only (``WorkingCalendar``);
 the others (P0/P1 in the example policy) run around the clock. Every instant returned
 is aware UTC.
+
+A paused clock (waiting on the customer) is resumed by :func:`resume_due_at`: the due
+time moves by exactly the paused span, counted in the clock's own time (working time for
+business-hours priorities), so the time that was left at the pause is left again.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from bot.config import AppConfig
 from bot.durations import format_duration
 from workflows.working_time import WorkingCalendar
 
-__all__ = ["DueTimes", "sla_targets", "due_times", "warn_at", "format_remaining"]
+__all__ = ["DueTimes", "sla_targets", "due_times", "warn_at", "format_remaining", "add_target",
+           "clock_start", "resume_due_at"]
 
 UTC = timezone.utc
 
@@ -86,6 +94,41 @@ def format_remaining(now: datetime, due_at: datetime) -> str:
         return "due now"
     text = format_duration(timedelta(minutes=minutes))
     return f"due in {text}" if seconds > 0 else f"overdue by {text}"
+
+
+def add_target(start: datetime, target: timedelta, *, business_hours: bool,
+               calendar: WorkingCalendar) -> datetime:
+    """When a clock started at ``start`` with ``target`` is due (working time if
+    ``business_hours``)."""
+    return _add(start, target, business_hours, calendar)
+
+
+def clock_start(due_at: datetime, target: timedelta, *, business_hours: bool,
+                calendar: WorkingCalendar) -> datetime:
+    """When a clock of ``target`` that is due at ``due_at`` (started or, after pauses,
+    would have started: the due time less the target, in the clock's own time)."""
+    if business_hours:
+        return calendar.subtract_working_time(due_at, target)
+    return due_at.astimezone(UTC) - target
+
+
+def resume_due_at(due_at: datetime, paused_at: datetime, resumed_at: datetime, *,
+                  business_hours: bool, calendar: WorkingCalendar) -> datetime:
+    """The due time of a clock paused at ``paused_at`` and resumed at ``resumed_at``.
+
+    Around the clock: shifted by exactly ``resumed_at - paused_at``. Business hours:
+    the working time that was left at the pause (``working_time_between(paused_at,
+    due_at)``, negative when already overdue) is left again from ``resumed_at``, so the
+    shift is the working time of the pause (nothing for a pause over a weekend).
+    """
+    if resumed_at <= paused_at:
+        return due_at.astimezone(UTC)
+    if not business_hours:
+        return due_at.astimezone(UTC) + (resumed_at - paused_at)
+    left = calendar.working_time_between(paused_at, due_at)
+    if left >= timedelta(0):
+        return calendar.add_working_time(resumed_at, left)
+    return calendar.subtract_working_time(resumed_at, -left)
 
 
 def _add(start: datetime, amount: timedelta, business_hours: bool,

@@ -15,6 +15,9 @@ class TicketSubcommand(StrEnum):
     MINE = "mine"
     QUEUE = "queue"
     REOPEN = "reopen"
+    WAIT = "wait"
+    RESUME = "resume"
+    PRIORITY = "priority"
     HELP = "help"
 
 
@@ -25,7 +28,13 @@ class TicketCommand:
     argument: str = ""
 
 
+# Subcommands that name one ticket, and what "say which ticket …" asks.
+_ONE_TICKET = {"reopen": "to reopen", "wait": "waits on the customer", "resume": "to resume"}
 _NUMBER = re.compile(r"^#?(\d{1,9})$")
+# Subcommands added after people could open tickets whose summary starts with the word:
+# they are subcommands only when a ticket number (or what tries to be one) follows.
+_NEWER = frozenset({"wait", "resume", "priority"})
+_NUMBERISH = re.compile(r"^(#|\d)")
 
 HELP_TEXT = """*Support tickets*
 • `/ticket` or `/ticket <summary>`: open a ticket (a form opens, prefilled with the summary)
@@ -33,8 +42,11 @@ HELP_TEXT = """*Support tickets*
 • `/ticket mine`: tickets you reported or claimed, open ones first
 • `/ticket queue [tier]`: open tickets of a tier, nearest SLA deadline first
 • `/ticket reopen #N`: reopen a resolved ticket
+• `/ticket wait #N`: wait on the customer (the resolution clock pauses until the reporter replies in the thread)
+• `/ticket resume #N`: stop waiting on the customer by hand
+• `/ticket priority #N P1`: change the priority (P0–P3); the SLA due times are computed again
 • `/ticket help`: this help
-Reply in a ticket card's thread to talk about the ticket; the buttons on the card claim and resolve it."""
+Reply in a ticket card's thread to talk about the ticket; the buttons on the card claim it, wait on the customer and resolve it."""
 
 
 def parse_number(word: str) -> int | None:
@@ -61,9 +73,17 @@ def parse_ticket_command(text: str) -> TicketCommand:
         if len(rest) > 1:
             raise InvalidRequest("`/ticket queue` takes at most one tier, e.g. `/ticket queue tier2`.")
         return TicketCommand(TicketSubcommand.QUEUE, argument=rest[0] if rest else "")
-    if head == "reopen":
+    if head in _NEWER and rest and not _NUMBERISH.match(rest[0]):
+        # "/ticket wait times are long" is a ticket about waiting, not a subcommand.
+        return TicketCommand(TicketSubcommand.NEW, argument=text.strip())
+    if head in _ONE_TICKET:
         number = parse_number(rest[0]) if len(rest) == 1 else None
         if number is None:
-            raise InvalidRequest("Say which ticket to reopen, e.g. `/ticket reopen #42`.")
-        return TicketCommand(TicketSubcommand.REOPEN, number=number)
+            raise InvalidRequest(f"Say which ticket {_ONE_TICKET[head]}, e.g. `/ticket {head} #42`.")
+        return TicketCommand(TicketSubcommand(head), number=number)
+    if head == "priority":
+        number = parse_number(rest[0]) if len(rest) == 2 else None
+        if number is None:
+            raise InvalidRequest("Say which ticket and which priority, e.g. `/ticket priority #42 P1`.")
+        return TicketCommand(TicketSubcommand.PRIORITY, number=number, argument=rest[1])
     return TicketCommand(TicketSubcommand.NEW, argument=text.strip())

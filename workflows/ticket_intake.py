@@ -90,7 +90,7 @@ async def _post_card(*, slack: AsyncWebClient, sessions, config: AppConfig, tick
     assert ticket.channel_id
     try:
         posted = await slack.chat_postMessage(
-            channel=ticket.channel_id, text=ticket_fallback_text(ticket), blocks=build_ticket_card(ticket, config),
+            channel=ticket.channel_id, text=ticket_fallback_text(ticket), blocks=build_ticket_card(ticket, config, now=ticket.created_at),
             unfurl_links=False,
         )
     except SlackApiError as error:

@@ -1,9 +1,10 @@
 """A ticket's life after it is opened: claim, resolve, reopen, and the reporter's rating.
 
 Each workflow makes its change in one transaction that holds the ticket's row
-(:func:`_lock_ticket`), writes the timeline row (actor and time), commits, and only then
-talks to Slack: the card is re-rendered from state, the thread gets a note, the reporter
-a survey. Slack failures are logged there and do not undo the change.
+(``workflows.ticket_locks.lock_ticket``), writes the timeline row (actor and time),
+commits, and only then talks to Slack: the card is re-rendered from state, the thread
+gets a note, the reporter a survey. Slack failures are logged there and do not undo the
+change. Resolving also ends a wait on the customer and a running next-response clock.
 
 Double clicks and replicas: the decision is taken under the row lock, so two clicks are
 serialised and the second sees the first one's result. It then changes nothing and
@@ -19,11 +20,9 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.ids import Block
-from models.base import dialect_name
-from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
+from models.ticket_queries import add_ticket_event, get_ticket
 from models.tickets import Ticket, TicketEventKind, TicketStatus
 from workflows.blocks.csat import (
     build_csat_survey_message,
@@ -43,15 +42,11 @@ from workflows.blocks.resolve_modal import (
 from workflows.blocks.text import user
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
-from workflows.errors import (
-    InvalidRequest,
-    InvalidState,
-    NotAllowed,
-    NotFound,
-    TicketNotFound,
-)
+from workflows.errors import InvalidRequest, InvalidState, NotAllowed
+from workflows.sla_pauses import paused_seconds
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import due_times
+from workflows.ticket_locks import TicketGone, lock_ticket
 from workflows.ticket_messages import post_in_thread, refresh_card, tell_user
 
 log = logging.getLogger(__name__)
@@ -78,42 +73,13 @@ class TicketChange:
     notice: str | None = None
 
 
-class _Gone(NotFound):
-    def __init__(self) -> None:
-        super().__init__("That ticket no longer exists.")
-
-
-async def _lock_ticket(db: AsyncSession, *, team_id: str, ticket_id: int | None = None,
-                       number: int | None = None) -> Ticket:
-    """The ticket of ``team_id`` by id or number, its row held until the transaction ends.
-
-    Postgres: ``SELECT ... FOR UPDATE``. SQLite ignores FOR UPDATE and its driver runs a
-    SELECT that comes before any write outside the write transaction, so a no-op UPDATE
-    first takes SQLite's (database-wide) write lock: the read after it sees every earlier
-    commit, and no other writer gets in before we commit.
-    """
-    if dialect_name(db) == "sqlite":
-        match = Ticket.id == ticket_id if ticket_id is not None else (
-            (Ticket.team_id == team_id) & (Ticket.number == number))
-        await db.execute(update(Ticket).where(match).values(updated_at=Ticket.updated_at)
-                         .execution_options(synchronize_session=False))
-    if ticket_id is not None:
-        ticket = await get_ticket(db, ticket_id, for_update=True)
-    else:
-        assert number is not None, "a ticket id or number is needed"
-        ticket = await get_ticket_by_number(db, team_id, number, for_update=True)
-    if ticket is None or ticket.team_id != team_id:
-        raise TicketNotFound(number) if number is not None else _Gone()
-    return ticket
-
-
 # -- claim --------------------------------------------------------------------------
 
 
 async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str) -> TicketChange:
     """Assign the ticket to ``actor_id``, taking it over from whoever held it."""
     async with deps.sessions.begin() as db:
-        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
         if ticket.status == TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is resolved; reopen it first.")
         if ticket.assignee_id == actor_id:
@@ -122,7 +88,7 @@ async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: st
         ticket.assignee_id = actor_id
         add_ticket_event(db, ticket, TicketEventKind.CLAIMED, actor_id=actor_id, at=deps.clock(),
                          detail={"previous_assignee": previous} if previous else None)
-    await refresh_card(deps.slack, deps.config, ticket)
+    await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())
     took_over = f"took over #{ticket.number} from {user(previous)}" if previous else f"claimed #{ticket.number}"
     await post_in_thread(deps.slack, ticket, f"{user(actor_id)} {took_over}.")
     return TicketChange(ticket, changed=True)
@@ -136,7 +102,7 @@ async def show_resolve_modal(*, deps: Deps, team_id: str, ticket_id: int, trigge
     async with deps.sessions() as db:
         ticket = await get_ticket(db, ticket_id)
     if ticket is None or ticket.team_id != team_id:
-        raise _Gone()
+        raise TicketGone()
     if ticket.status == TicketStatus.RESOLVED:
         raise InvalidState(f"#{ticket.number} is already resolved.")
     await deps.slack.views_open(trigger_id=trigger_id, view=build_resolve_modal(ticket))
@@ -167,18 +133,22 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
     if errors:  # validate_resolution runs first; this guards other callers
         raise InvalidRequest(next(iter(errors.values())))
     async with deps.sessions.begin() as db:
-        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
         if ticket.status == TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is already resolved.")
         now = deps.clock()
         ticket.status = TicketStatus.RESOLVED
         ticket.resolved_at, ticket.resolved_by = now, actor_id
         ticket.resolution, ticket.root_cause, ticket.follow_up = form.resolution, form.root_cause, form.follow_up
+        if ticket.waiting_since is not None:  # no longer waiting: the pause ends with the ticket
+            ticket.paused_seconds = (ticket.paused_seconds or 0) + paused_seconds(ticket.waiting_since, now)
+            ticket.waiting_since = None
+        ticket.next_response_due_at = None
         add_ticket_event(db, ticket, TicketEventKind.RESOLVED, actor_id=actor_id, at=now, detail={
             "resolution": form.resolution, "root_cause": form.root_cause, "follow_up": form.follow_up,
         })
         await schedule_ticket_sla(db, ticket, deps.config)  # resolution stops every clock
-    await refresh_card(deps.slack, deps.config, ticket)
+    await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())
     await post_in_thread(deps.slack, ticket, resolution_summary_text(ticket), build_resolution_summary_message(ticket))
     if ticket.reporter_id != actor_id and ticket.csat_rating is None:
         await tell_user(deps.slack, user_id=ticket.reporter_id, text=csat_survey_text(ticket),
@@ -205,7 +175,7 @@ async def reopen_ticket_by_number(*, deps: Deps, team_id: str, number: int, acto
 async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | None = None,
                   number: int | None = None) -> Ticket:
     async with deps.sessions.begin() as db:
-        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
         if ticket.status != TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is open; there is nothing to reopen.")
         # The timeline keeps what the resolution said; the ticket forgets it until resolved again.
@@ -224,7 +194,7 @@ async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | N
                                              category=ticket.category, calendar=calendar_for(deps.config)).resolution
         add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=now, detail=detail)
         await schedule_ticket_sla(db, ticket, deps.config)
-    await refresh_card(deps.slack, deps.config, ticket)
+    await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())
     await post_in_thread(deps.slack, ticket, f"{user(actor_id)} reopened #{ticket.number}.")
     return ticket
 
@@ -239,7 +209,7 @@ async def rate_ticket(*, deps: Deps, team_id: str, ticket_id: int, rating: int, 
     if not 1 <= rating <= 5:
         raise InvalidRequest("Ratings go from 1 to 5.")
     async with deps.sessions.begin() as db:
-        ticket = await _lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
         if ticket.reporter_id != actor_id:
             raise NotAllowed(f"Only the person who reported #{ticket.number} can rate it.")
         now = deps.clock()

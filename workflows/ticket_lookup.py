@@ -1,12 +1,14 @@
-"""Answers to `/ticket` subcommands that look tickets up: #N, mine, queue, reopen, help.
+"""Answers to `/ticket` subcommands: #N, mine, queue, help look tickets up; reopen, wait,
+resume and priority hand over to the workflows that change them.
 
     reply = await answer_ticket_subcommand(deps=deps, team_id="T1", user_id="U1",
                                            channel_id="C1", command=parse_ticket_command("mine"))
     await respond(response_type="ephemeral", **reply)     # reply: text (+ blocks)
 
 Unknown tickets raise ``TicketNotFound`` and unknown tiers ``InvalidRequest``; the app's
-error handler answers them. Nothing here changes state except `/ticket reopen #N`, which
-hands over to ``workflows.ticket_lifecycle``.
+error handler answers them. Nothing here changes state itself: `/ticket reopen #N` hands
+over to ``workflows.ticket_lifecycle``, `wait`/`resume` to ``workflows.ticket_waiting``
+and `priority` to ``workflows.ticket_priority``.
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ from workflows.ticket_commands import HELP_TEXT, TicketCommand, TicketSubcommand
 __all__ = [
     "QueueScope",
     "answer_ticket_subcommand",
+    "change_priority_from_command",
     "list_my_tickets",
     "list_queue",
     "queue_scope",
     "reopen_ticket_from_command",
+    "resume_ticket_from_command",
     "show_ticket_status",
+    "wait_on_customer_from_command",
 ]
 
 QUEUE_LIMIT = 30
@@ -98,6 +103,13 @@ async def answer_ticket_subcommand(
         return await list_queue(deps=deps, team_id=team_id, channel_id=channel_id, argument=command.argument)
     if kind == TicketSubcommand.REOPEN and command.number is not None:
         return await reopen_ticket_from_command(deps=deps, team_id=team_id, user_id=user_id, number=command.number)
+    if kind == TicketSubcommand.WAIT and command.number is not None:
+        return await wait_on_customer_from_command(deps=deps, team_id=team_id, user_id=user_id, number=command.number)
+    if kind == TicketSubcommand.RESUME and command.number is not None:
+        return await resume_ticket_from_command(deps=deps, team_id=team_id, user_id=user_id, number=command.number)
+    if kind == TicketSubcommand.PRIORITY and command.number is not None:
+        return await change_priority_from_command(deps=deps, team_id=team_id, user_id=user_id,
+                                                  number=command.number, priority=command.argument)
     raise InvalidRequest("I did not understand that. See `/ticket help`.")
 
 
@@ -153,3 +165,30 @@ async def reopen_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, 
 
     ticket = await reopen_ticket_by_number(deps=deps, team_id=team_id, number=number, actor_id=user_id)
     return {"text": f"Reopened #{ticket.number}."}
+
+
+async def wait_on_customer_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
+    """`/ticket wait #N`: pause the resolution clock until the reporter replies."""
+    from workflows.ticket_waiting import wait_on_customer
+
+    change = await wait_on_customer(deps=deps, team_id=team_id, actor_id=user_id, number=number)
+    return {"text": change.notice or (f"#{number} is waiting on the customer: its resolution clock is paused "
+                                      "until the reporter replies in the thread.")}
+
+
+async def resume_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
+    """`/ticket resume #N`: stop waiting on the customer."""
+    from workflows.ticket_waiting import resume_ticket
+
+    change = await resume_ticket(deps=deps, team_id=team_id, actor_id=user_id, number=number)
+    return {"text": change.notice or f"Resumed #{number}: its resolution clock runs again."}
+
+
+async def change_priority_from_command(*, deps: Deps, team_id: str, user_id: str, number: int,
+                                       priority: str) -> dict[str, Any]:
+    """`/ticket priority #N P1`: change the priority and re-arm the SLA timers."""
+    from workflows.ticket_priority import change_ticket_priority
+
+    change = await change_ticket_priority(deps=deps, team_id=team_id, actor_id=user_id, number=number,
+                                          priority=priority)
+    return {"text": change.notice or f"#{number} is now {change.ticket.priority}; its SLA due times were computed again."}

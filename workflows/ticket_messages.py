@@ -7,6 +7,7 @@ from the ticket's state. Slack failures are logged and do not undo the change.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,14 +19,16 @@ from workflows.blocks.ticket_card import build_ticket_card, ticket_fallback_text
 log = logging.getLogger(__name__)
 
 
-async def refresh_card(slack: AsyncWebClient, config: AppConfig, ticket: Ticket) -> None:
-    """Re-render the ticket card in place (chat.update)."""
+async def refresh_card(slack: AsyncWebClient, config: AppConfig, ticket: Ticket, *,
+                       now: datetime | None = None) -> None:
+    """Re-render the ticket card in place (chat.update); ``now`` (the caller's clock)
+    lets it show where each SLA clock stands."""
     if not (ticket.channel_id and ticket.message_ts):
         return
     try:
         await slack.chat_update(
             channel=ticket.channel_id, ts=ticket.message_ts,
-            text=ticket_fallback_text(ticket), blocks=build_ticket_card(ticket, config),
+            text=ticket_fallback_text(ticket), blocks=build_ticket_card(ticket, config, now=now),
         )
     except SlackApiError as error:
         log.error("could not update the card of ticket #%s: %s", ticket.number, error.response.get("error"))

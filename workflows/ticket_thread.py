@@ -16,6 +16,14 @@ by a person:
   ``UPDATE ... WHERE first_response_at IS NULL``: two replicas, or two replies arriving
   at once, cannot both record it. (Redelivered events never get this far: ``bot/app.py``
   de-duplicates them by ``event_id``.)
+- a reply by the reporter on an open ticket resumes the resolution clock if the ticket
+  was waiting on the customer (``workflows.sla_pauses``; a thread note says so) and,
+  once the first response was given, starts the next-response clock (priorities with a
+  ``next_response`` target; ``next_response_due_at``) unless one is already running;
+- a reply by anyone else stops a running next-response clock.
+
+Each reply is handled under the ticket's row lock (``workflows.ticket_locks``), so a
+reporter's and an agent's reply arriving together are applied one after the other.
 
 Messages that are not replies in a ticket thread cost one indexed look-up
 (``ix_tickets_channel_id_message_ts``) and write nothing; messages that are no thread
@@ -34,11 +42,18 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.config import AppConfig
 from models.ticket_queries import add_ticket_event, find_ticket_by_card, get_ticket
-from models.tickets import Ticket, TicketEventKind
+from models.tickets import Ticket, TicketEventKind, TicketStatus
+from workflows.blocks.text import user
+from workflows.calendars import calendar_for
 from workflows.deps import Deps
+from workflows.sla_pauses import Resumed, resume_resolution_clock
 from workflows.sla_schedule import schedule_ticket_sla
-from workflows.ticket_messages import refresh_card
+from workflows.sla_targets import add_target
+from workflows.ticket_locks import relock_ticket
+from workflows.ticket_messages import post_in_thread, refresh_card
+from workflows.ticket_waiting import resume_note
 
 __all__ = [
     "COUNTED_SUBTYPES",
@@ -73,12 +88,15 @@ class ThreadReply:
 
 @dataclass(frozen=True)
 class RecordedReply:
-    """What :func:`record_thread_reply` did: the ticket it belongs to and whether this
-    reply was its first response."""
+    """What :func:`record_thread_reply` did: the ticket it belongs to, whether this reply
+    was its first response, resumed the resolution clock (``resumed``) or started or
+    stopped the next-response clock (``next_response_changed``)."""
 
     ticket_id: int
     number: int
     first_response: bool
+    resumed: Resumed | None = None
+    next_response_changed: bool = False
 
 
 def thread_reply_of(event: dict[str, Any], *, bot_user_id: str | None = None) -> ThreadReply | None:
@@ -123,6 +141,7 @@ async def record_thread_reply(
         ticket = await find_ticket_by_card(db, channel_id, thread_ts)
         if ticket is None:
             return None
+        await relock_ticket(db, ticket)
         add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
                          detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
         first = False
@@ -135,11 +154,40 @@ async def record_thread_reply(
                 set_committed_value(ticket, "first_response_at", now)
                 set_committed_value(ticket, "first_response_by", user_id)
                 await schedule_ticket_sla(db, ticket, deps.config)
-        recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=first)
+        resumed, next_changed = await _apply_to_clocks(db, ticket, user_id=user_id, now=now, config=deps.config)
+        recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=first,
+                                 resumed=resumed, next_response_changed=next_changed)
     if first:
         log.info("ticket #%s (team %s): first response by %s", recorded.number, team_id, user_id)
+    if first or resumed or next_changed:
         await _refresh_card(deps, recorded.ticket_id)
+    if resumed is not None:
+        await post_in_thread(deps.slack, ticket, resume_note(resumed, who=f"{user(user_id)} replied"))
     return recorded
+
+
+async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, now: datetime,
+                           config: AppConfig) -> tuple[Resumed | None, bool]:
+    """The reply's effect on the resolution and next-response clocks of an open ticket."""
+    if ticket.status != TicketStatus.OPEN:
+        return None, False
+    if user_id != ticket.reporter_id:
+        if ticket.next_response_due_at is None:
+            return None, False
+        ticket.next_response_due_at = None  # answered: the next-response clock stops
+        await schedule_ticket_sla(db, ticket, config)
+        return None, True
+    resumed = None
+    if ticket.waiting_since is not None:
+        resumed = await resume_resolution_clock(db, ticket, config=config, now=now, actor_id=user_id, by_reply=True)
+    priority = config.priorities.get(ticket.priority)
+    target = priority.next_response if priority else None
+    if target is None or ticket.first_response_at is None or ticket.next_response_due_at is not None:
+        return resumed, False
+    ticket.next_response_due_at = add_target(now, target, business_hours=priority.business_hours,
+                                             calendar=calendar_for(config))
+    await schedule_ticket_sla(db, ticket, config)
+    return resumed, True
 
 
 async def _claim_first_response(db: AsyncSession, ticket_id: int, *, user_id: str, at: datetime) -> bool:
@@ -164,4 +212,4 @@ async def _refresh_card(deps: Deps, ticket_id: int) -> None:
     async with deps.sessions() as db:
         ticket = await get_ticket(db, ticket_id)
     if ticket is not None:
-        await refresh_card(deps.slack, deps.config, ticket)
+        await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())

@@ -3,6 +3,7 @@
     calendar = WorkingCalendar.from_config(config)
     due = calendar.add_working_time(created_at, timedelta(hours=4))
     left = calendar.working_time_between(now, due)
+    start = calendar.subtract_working_time(due, timedelta(hours=4))   # created_at, or the opening after it
 
 The clock runs only inside the working hours (``start``..``end`` wall-clock time in the
 calendar's zone) of working days (``days``, Monday is 0) that are not holidays. Every
@@ -121,6 +122,29 @@ class WorkingCalendar:
             remaining -= closing - begin
         raise AssertionError("unreachable: _intervals_from never ends")  # pragma: no cover
 
+    def subtract_working_time(self, end: datetime, amount: timedelta) -> datetime:
+        """The instant (UTC) from which ``amount`` of working time runs until ``end``.
+
+        The other way round from ``add_working_time``: ``working_time_between(
+        subtract_working_time(e, x), e) == x``. Counting back from an ``end`` outside
+        working hours starts at the last closing before it; a result exactly at opening
+        time stays there. A zero ``amount`` returns ``end`` itself.
+        """
+        if amount < ZERO:
+            raise ValueError(f"cannot subtract a negative amount of working time ({amount})")
+        end = _utc(end)
+        remaining = amount
+        if not remaining:
+            return end
+        for opening, closing in self._intervals_from(end, backwards=True):
+            finish = min(closing, end)
+            if finish <= opening:
+                continue
+            if remaining <= finish - opening:
+                return finish - remaining
+            remaining -= finish - opening
+        raise AssertionError("unreachable: _intervals_from never ends")  # pragma: no cover
+
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from ``start`` to ``end``; negative when ``end`` is earlier.
 
@@ -145,12 +169,14 @@ class WorkingCalendar:
         """Opening and closing of local date ``day`` as UTC instants."""
         return _day_bounds(self.zone, day, self.start, self.end)
 
-    def _intervals_from(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """Working intervals (UTC, in order) of every working day from ``at``'s local date.
+    def _intervals_from(self, at: datetime, *, backwards: bool = False) -> Iterator[tuple[datetime, datetime]]:
+        """Working intervals (UTC) of every working day from ``at``'s local date on, in
+        order (``backwards``: that day and every day before it, latest first).
 
         Endless; raises ValueError after ``MAX_CLOSED_DAYS`` days in a row without one.
         """
         day = at.astimezone(self.zone).date()
+        step = -ONE_DAY if backwards else ONE_DAY
         closed = 0
         while True:
             if self.is_working_day(day):
@@ -163,9 +189,9 @@ class WorkingCalendar:
                 raise ValueError(f"the working calendar has no working time in the "
                                  f"{MAX_CLOSED_DAYS} days before {day.isoformat()}")
             try:
-                day += ONE_DAY
+                day += step
             except OverflowError:
-                raise ValueError("working time runs past the last representable date") from None
+                raise ValueError("working time runs past the first or last representable date") from None
 
 
 @lru_cache(maxsize=8192)

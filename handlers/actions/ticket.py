@@ -1,7 +1,8 @@
-"""Buttons on the ticket card (Claim, Resolve, Reopen) and on the satisfaction survey.
+"""Buttons on the ticket card (Claim, Waiting on customer, Resume, Resolve, Reopen) and
+on the satisfaction survey.
 
 Each listener acks, pulls plain values out of the click and calls one workflow
-(``workflows/ticket_lifecycle.py``). Errors are answered privately by
+(``workflows/ticket_lifecycle.py``, ``workflows/ticket_waiting.py``). Errors are answered privately by
 ``handlers.errors.answers_errors`` (never raised into Bolt after the ack); a
 "nothing to do" answer (``TicketChange.notice``) goes back privately through the
 click's response_url.
@@ -25,6 +26,7 @@ from workflows.ticket_lifecycle import (
     reopen_ticket,
     show_resolve_modal,
 )
+from workflows.ticket_waiting import resume_ticket, wait_on_customer
 
 
 def ticket_id_of(action: dict[str, Any]) -> int:
@@ -49,6 +51,22 @@ async def handle_claim_button(ack: Any, body: dict[str, Any], action: dict[str, 
     await ack()
     change = await claim_ticket(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
                                 actor_id=clicker_of(body))
+    await _tell(respond, change)
+
+
+async def handle_wait_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                             respond: Any) -> None:
+    await ack()
+    change = await wait_on_customer(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                                    actor_id=clicker_of(body))
+    await _tell(respond, change)
+
+
+async def handle_resume_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                               respond: Any) -> None:
+    await ack()
+    change = await resume_ticket(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                                 actor_id=clicker_of(body))
     await _tell(respond, change)
 
 
@@ -79,6 +97,8 @@ async def handle_csat_button(ack: Any, body: dict[str, Any], action: dict[str, A
 
 def register(app: AsyncApp) -> None:
     app.action(str(Action.CLAIM))(answers_errors(handle_claim_button))
+    app.action(str(Action.WAIT_ON_CUSTOMER))(answers_errors(handle_wait_button))
+    app.action(str(Action.RESUME))(answers_errors(handle_resume_button))
     app.action(str(Action.RESOLVE))(answers_errors(handle_resolve_button))
     app.action(str(Action.REOPEN))(answers_errors(handle_reopen_button))
     for action_id in CSAT_ACTION_IDS:

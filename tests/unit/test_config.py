@@ -100,6 +100,8 @@ def test_example_app_yaml_loads_with_the_practice_numbers():
         "P3": ("Low", timedelta(hours=24), timedelta(weeks=1), False, True),
     }
     assert {p.warn_at for p in config.priorities.values()} == {0.75}
+    assert {pid: p.next_response for pid, p in config.priorities.items()} == {
+        "P0": timedelta(minutes=30), "P1": timedelta(hours=2), "P2": None, "P3": None}
     assert [(t.id, t.name, t.page) for t in config.tiers] == [
         ("tier1", "Frontline", False), ("tier2", "Technical", False),
         ("tier3", "Engineering", True), ("tier4", "Executive", False)]
@@ -167,6 +169,17 @@ def test_bad_duration(data):
         f"priorities.P1.first_response: '1 hour' is not a duration {DURATION_HINT}"]
 
 
+def test_next_response_is_optional_and_a_duration(data):
+    assert parse_config(data).priority("P1").next_response is None
+    data["priorities"]["P1"]["next_response"] = "2h"
+    assert parse_config(data).priority("P1").next_response == timedelta(hours=2)
+    data["priorities"]["P1"]["next_response"] = "soon"
+    data["priorities"]["P2"]["next_response"] = "-5m"
+    assert problems(data) == [
+        f"priorities.P1.next_response: 'soon' is not a duration {DURATION_HINT}",
+        f"priorities.P2.next_response: '-5m' is not a duration {DURATION_HINT}"]
+
+
 def test_bare_number_duration(data):
     data["incidents"]["update_cadence"]["P0"] = 90   # what yaml.safe_load makes of 1:30
     assert problems(data) == [f"incidents.update_cadence.P0: 90 is not a duration {DURATION_HINT}"]
@@ -178,8 +191,8 @@ def test_missing_key(data):
 
 
 def test_unknown_key(data):
-    data["reports"] = {"daily": True}
-    assert problems(data) == ["reports: unknown key"]
+    data["knowledge_base"] = {"daily": True}
+    assert problems(data) == ["knowledge_base: unknown key"]
 
 
 def test_unknown_nested_key(data):
@@ -335,13 +348,13 @@ def test_every_mistake_gets_its_own_line(data):
     data["priorities"]["P1"]["first_response"] = "1 hour"
     del data["priorities"]["P2"]
     del data["tiers"][2]["channel"]
-    data["reports"] = {}
+    data["knowledge_base"] = {}
     assert problems(data) == [
         "timezone: 'Mars/Base' is not an IANA time zone",
         f"priorities.P1.first_response: '1 hour' is not a duration {DURATION_HINT}",
         "priorities.P2: missing",
         "tiers[2].channel: missing",
-        "reports: unknown key",
+        "knowledge_base: unknown key",
     ]
 
 

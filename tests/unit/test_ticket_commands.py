@@ -102,3 +102,38 @@ def test_parse_number(word, number):
 def test_help_text_names_every_subcommand():
     for usage in ("/ticket #N", "/ticket mine", "/ticket queue [tier]", "/ticket reopen #N", "/ticket help"):
         assert usage in HELP_TEXT
+
+
+@pytest.mark.parametrize("text, kind, number", [
+    ("wait #5", TicketSubcommand.WAIT, 5), ("WAIT 12", TicketSubcommand.WAIT, 12),
+    ("resume #7", TicketSubcommand.RESUME, 7), ("Resume 7", TicketSubcommand.RESUME, 7),
+])
+def test_wait_and_resume_name_one_ticket(text, kind, number):
+    assert parse_ticket_command(text) == TicketCommand(kind, number=number)
+
+
+@pytest.mark.parametrize("text", ["wait", "wait #x", "wait #5 #6", "resume", "resume #5 now"])
+def test_wait_and_resume_need_exactly_one_number(text):
+    with pytest.raises(InvalidRequest, match="Say which ticket"):
+        parse_ticket_command(text)
+
+
+def test_priority_takes_a_number_and_a_priority_kept_as_typed():
+    assert parse_ticket_command("priority #42 p1") == TicketCommand(TicketSubcommand.PRIORITY, number=42, argument="p1")
+    assert parse_ticket_command("PRIORITY 3 P0") == TicketCommand(TicketSubcommand.PRIORITY, number=3, argument="P0")
+
+
+@pytest.mark.parametrize("text", ["priority", "priority #42", "priority #42 P1 now", "priority #x P1"])
+def test_priority_needs_a_number_and_one_priority(text):
+    with pytest.raises(InvalidRequest, match="which priority"):
+        parse_ticket_command(text)
+
+
+@pytest.mark.parametrize("text", ["wait times are too long", "priority support is down", "resume upload fails"])
+def test_a_summary_that_starts_with_a_newer_subcommand_word_is_a_new_ticket(text):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.NEW, argument=text)
+
+
+def test_help_names_the_sla_subcommands():
+    for usage in ("/ticket wait #N", "/ticket resume #N", "/ticket priority #N P1"):
+        assert usage in HELP_TEXT

@@ -58,8 +58,11 @@ def sla_notice_text(notice: SlaNotice, config: AppConfig) -> str:
         remaining = format_remaining(notice.now, _target(ticket, clock) or notice.due_at)
         return (f":hourglass_flowing_sand: SLA warning — {_ticket_ref(ticket)} {clock} {remaining} — "
                 f"{_WHY[clock]}. At risk of breaching.{_late(notice)}")
+    # The clock's own due time: a breach re-armed by a priority change fires when the
+    # change is made, but the target was missed earlier.
+    since = min(_target(ticket, clock) or notice.due_at, notice.due_at)
     text = (f":rotating_light: SLA breached — {_ticket_ref(ticket)} {clock} overdue since "
-            f"{slack_date(notice.due_at)} ({_WHY[clock]}).")
+            f"{slack_date(since)} ({_WHY[clock]}).")
     if notice.escalated_to is not None:
         text += (f" Escalated automatically to *{escape(notice.escalated_to.name)}* "
                  f"(<#{notice.escalated_to.channel}>).")

@@ -6,7 +6,9 @@ One line per ticket, shared by `/ticket mine`, `/ticket queue` and the App Home:
 
 SLA status comes from the ticket's open clocks (``open_clocks``): the first response
 (until one is recorded), the next response (while one is owed) and the resolution
-(paused while waiting on the customer), each "due in …" or "overdue by …" at ``now``.
+(paused while waiting on the customer), each "due in …" or "overdue by …" at ``now``;
+the status card adds where each stands ("On track", "At risk", "Breached", "Met":
+``workflows.sla_state``).
 Lines are packed into as few sections as Slack's 3000-character limit allows.
 """
 
@@ -31,6 +33,8 @@ from workflows.blocks.text import (
     slack_date,
 )
 from workflows.blocks.ticket_card import status_text, ticket_fields
+from workflows.calendars import calendar_for
+from workflows.sla_state import ClockState, clock_standings
 from workflows.sla_targets import format_remaining
 
 __all__ = [
@@ -171,14 +175,20 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _sla_section(ticket: Ticket, now: datetime) -> str:
+def _sla_section(ticket: Ticket, config: AppConfig, now: datetime) -> str:
     if ticket.status == TicketStatus.RESOLVED:
         return f"*SLA*\n{_sentence(_resolution_outcome(ticket))}"
-    clocks = open_clocks(ticket)
-    if not clocks:
+    states = {s.clock: s for s in clock_standings(ticket, config, calendar_for(config), now)}
+    lines = []
+    answered = states.get("first response")
+    if ticket.first_response_at is not None and answered is not None:
+        lines.append(f"• First response given {slack_date(ticket.first_response_at)} · *{answered.text}*")
+    for clock in open_clocks(ticket):
+        standing = states.get(clock.label)
+        state = f" · *{standing.state}*" if standing and standing.state != ClockState.PAUSED else ""
+        lines.append((":rotating_light: " if clock.overdue(now) else "• ") + _sentence(clock.status(now)) + state)
+    if not lines:
         return "*SLA*\nNo SLA clock running"
-    lines = [(":rotating_light: " if clock.overdue(now) else "• ") + _sentence(clock.status(now))
-             for clock in clocks]
     return "*SLA*\n" + "\n".join(lines)
 
 
@@ -188,7 +198,7 @@ def build_ticket_status_message(ticket: Ticket, config: AppConfig, now: datetime
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain(f"#{ticket.number} {ticket.summary}", HEADER_TEXT_MAX)},
         {"type": "section", "fields": ticket_fields(ticket, config)},
-        {"type": "section", "text": mrkdwn(_sla_section(ticket, now))},
+        {"type": "section", "text": mrkdwn(_sla_section(ticket, config, now))},
     ]
     if ticket.description:
         blocks.append({"type": "section",
