@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import dialect_name, insert_ignore
+from models.base import insert_ignore
 from models.sla import SlaNotification, SlaNotificationKind
 
 
@@ -29,31 +29,33 @@ async def claimed_kinds(db: AsyncSession, ticket_id: int) -> set[SlaNotification
     return set((await db.execute(stmt)).scalars())
 
 
-async def claim_next_due(db: AsyncSession, now: datetime) -> SlaNotification | None:
-    """Claim the oldest due, unclaimed notification in the caller's transaction.
+async def next_due_candidate(db: AsyncSession, now: datetime) -> tuple[int, int] | None:
+    """(notification id, ticket id) of the oldest due, unclaimed notification; no lock taken.
 
-    The conditional UPDATE is the claim: of two replicas (or a restarted process racing
-    a stale one) only one gets the row back. On Postgres, SKIP LOCKED lets the other
-    move on to the next row instead of waiting.
+    The caller locks the ticket first and only then claims the row (``claim``): the
+    same order as every workflow that re-plans a ticket's notifications, so the two
+    never deadlock on Postgres.
     """
-    while True:
-        pick = (select(SlaNotification.id)
-                .where(SlaNotification.claimed_at.is_(None), SlaNotification.due_at <= now)
-                .order_by(SlaNotification.due_at, SlaNotification.id).limit(1))
-        if dialect_name(db) == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        row_id = (await db.execute(pick)).scalar_one_or_none()
-        if row_id is None:
-            return None
-        claimed = (await db.execute(
-            update(SlaNotification)
-            .where(SlaNotification.id == row_id, SlaNotification.claimed_at.is_(None))
-            .values(claimed_at=now)
-            .returning(SlaNotification.id)
-            .execution_options(synchronize_session=False)
-        )).scalar_one_or_none()
-        if claimed is not None:
-            return (await db.execute(select(SlaNotification).where(SlaNotification.id == claimed))).scalar_one()
+    stmt = (select(SlaNotification.id, SlaNotification.ticket_id)
+            .where(SlaNotification.claimed_at.is_(None), SlaNotification.due_at <= now)
+            .order_by(SlaNotification.due_at, SlaNotification.id).limit(1))
+    row = (await db.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def claim(db: AsyncSession, notification_id: int, now: datetime) -> SlaNotification | None:
+    """Claim one notification in the caller's transaction; None if another process (or a
+    re-plan) got there first. The conditional UPDATE is what makes it exactly once."""
+    claimed = (await db.execute(
+        update(SlaNotification)
+        .where(SlaNotification.id == notification_id, SlaNotification.claimed_at.is_(None))
+        .values(claimed_at=now)
+        .returning(SlaNotification.id)
+        .execution_options(synchronize_session=False)
+    )).scalar_one_or_none()
+    if claimed is None:
+        return None
+    return (await db.execute(select(SlaNotification).where(SlaNotification.id == claimed))).scalar_one()
 
 
 async def next_due_at(db: AsyncSession) -> datetime | None:

@@ -17,8 +17,8 @@ from slack_sdk.errors import SlackApiError
 from bot.config import AppConfig, Tier
 from models.sla import SlaNotification
 from models.sla import SlaNotificationKind as Kind
-from models.sla_queries import claim_next_due, set_aside
-from models.ticket_queries import add_ticket_event, get_ticket
+from models.sla_queries import claim, next_due_candidate, set_aside
+from models.ticket_queries import add_ticket_event
 from models.tickets import Ticket, TicketEventKind
 from workflows.blocks.escalation import EscalationFacts
 from workflows.blocks.sla_notices import SlaNotice, sla_notice_text
@@ -27,6 +27,7 @@ from workflows.errors import InvalidState
 from workflows.escalation import announce_escalation, record_escalation
 from workflows.paging import PageRecord, announce_page, record_ticket_page
 from workflows.sla_plan import AUTO_ESCALATE_PRIORITIES, still_applies
+from workflows.ticket_locks import lock_ticket_row
 from workflows.ticket_messages import post_in_thread, refresh_card
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,14 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
     """Claim one due row and record its effect. False: nothing was due."""
     now = deps.clock()
     async with deps.sessions.begin() as db:
-        row: SlaNotification | None = await claim_next_due(db, now)
-        if row is None:
+        candidate = await next_due_candidate(db, now)
+        if candidate is None:
             return False
+        ticket = await lock_ticket_row(db, candidate[1])
+        row: SlaNotification | None = await claim(db, candidate[0], now)
+        if row is None:  # claimed by another process, or re-planned away meanwhile
+            return None
         claimed.append(row.id)
-        ticket = await get_ticket(db, row.ticket_id, for_update=True)
         if ticket is None or not still_applies(row.kind, ticket):
             return None
         tier_channel = deps.config.tier(ticket.tier).channel if ticket.tier else deps.config.channels.triage

@@ -54,3 +54,9 @@ async def relock_ticket(db: AsyncSession, ticket: Ticket) -> Ticket:
     await _take_sqlite_write_lock(db, Ticket.id == ticket.id)
     await db.refresh(ticket, with_for_update=True)
     return ticket
+
+
+async def lock_ticket_row(db: AsyncSession, ticket_id: int) -> Ticket | None:
+    """Lock the ticket with id ``ticket_id`` (any workspace) for a background job; None if gone."""
+    await _take_sqlite_write_lock(db, Ticket.id == ticket_id)
+    return await get_ticket(db, ticket_id, for_update=True)
