@@ -35,6 +35,7 @@ class IncidentEventKind(enum.StrEnum):
     COMMANDER_CHANGED = "commander_changed"
     ROLE_ASSIGNED = "role_assigned"
     UPDATE_POSTED = "update_posted"
+    EXTERNAL_UPDATE_POSTED = "external_update_posted"  # customers were told (/incident external)
     REMINDER_SENT = "reminder_sent"
     EXTERNAL_REMINDER_SENT = "external_reminder_sent"
     SEVERITY_CHANGED = "severity_changed"

@@ -1,0 +1,28 @@
+"""Submission of the declare-incident modal: field errors, or the incident is declared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from handlers.context import deps_of, team_of
+from handlers.errors import answers_errors
+from handlers.ids import View
+from workflows.blocks.incident_modal import parse_declare_incident_form
+from workflows.incident_commands import submit_declare_incident_form
+
+
+async def handle_declare_incident_submission(ack: Any, body: dict[str, Any], view: dict[str, Any],
+                                             context: Any) -> None:
+    form, errors = parse_declare_incident_form(view)
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    await submit_declare_incident_form(deps=deps_of(context), team_id=team_of(body), user_id=body["user"]["id"],
+                                       form=form)
+
+
+def register(app: AsyncApp) -> None:
+    app.view(str(View.DECLARE_INCIDENT))(answers_errors(handle_declare_incident_submission))

@@ -1,0 +1,133 @@
+"""Incident look-ups, row locks, timeline writes and the reminder claim.
+
+Locks: ``lock=True`` on Postgres is ``SELECT … FOR UPDATE``. SQLite has no row locks
+and starts a transaction only at its first write, so there a no-op UPDATE of the row
+comes first: it takes the database's write lock, and what is read after it stays ours
+until commit (a concurrent command waits instead of overwriting what we read).
+
+Reminders: ``claim_due_reminder`` moves one incident's due time forward with a
+conditional UPDATE (``WHERE <due column> = :seen``) in the caller's transaction, the
+same claim as the SLA engine's: of two sweepers only one gets the row back, and a
+status update that re-armed the cadence meanwhile makes the claim miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import dialect_name
+from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
+from models.tickets import Ticket
+
+__all__ = ["add_incident_event", "incident_events", "get_incident", "get_incident_by_channel", "lock_ticket",
+           "open_incident_for_ticket", "open_incident_channels", "claim_due_reminder", "next_incident_due_at",
+           "reminder_column"]
+
+#: The two cadences: internal status updates, and customer-facing (external) updates.
+_COLUMNS = {False: Incident.next_update_due_at, True: Incident.next_external_update_due_at}
+
+
+def reminder_column(external: bool) -> Any:
+    return _COLUMNS[external]
+
+
+async def _locked(db: AsyncSession, model: Any, where: ColumnElement[bool], lock: bool) -> Any:
+    if lock and dialect_name(db) == "sqlite":
+        await db.execute(update(model).where(where).values(team_id=model.team_id)
+                         .execution_options(synchronize_session=False))
+    stmt = select(model).where(where).execution_options(populate_existing=True)
+    if lock and dialect_name(db) == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def get_incident(db: AsyncSession, incident_id: int, *, lock: bool = False) -> Incident | None:
+    return await _locked(db, Incident, Incident.id == incident_id, lock)
+
+
+async def get_incident_by_channel(db: AsyncSession, channel_id: str, *, lock: bool = False) -> Incident | None:
+    """The incident whose war room is ``channel_id``."""
+    return await _locked(db, Incident, Incident.channel_id == channel_id, lock)
+
+
+async def lock_ticket(db: AsyncSession, ticket_id: int) -> Ticket | None:
+    """The ticket, locked until commit (one declaration per ticket at a time)."""
+    return await _locked(db, Ticket, Ticket.id == ticket_id, True)
+
+
+async def open_incident_for_ticket(db: AsyncSession, ticket_id: int) -> Incident | None:
+    stmt = (select(Incident).where(Incident.ticket_id == ticket_id, Incident.status == IncidentStatus.OPEN)
+            .order_by(Incident.id.desc()).limit(1))
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def open_incident_channels(db: AsyncSession, limit: int = 5) -> list[str]:
+    """War rooms of open incidents, newest first (to point someone at the right one)."""
+    stmt = (select(Incident.channel_id).where(Incident.status == IncidentStatus.OPEN, Incident.channel_id.is_not(None))
+            .order_by(Incident.declared_at.desc(), Incident.id.desc()).limit(limit))
+    return [c for c in (await db.execute(stmt)).scalars() if c]
+
+
+def add_incident_event(
+    db: AsyncSession, incident: Incident, kind: IncidentEventKind, *, actor_id: str | None, at: datetime,
+    detail: dict[str, Any] | None = None,
+) -> IncidentEvent:
+    """Append a timeline row in the caller's transaction."""
+    event = IncidentEvent(incident_id=incident.id, kind=kind, actor_id=actor_id, at=at, detail=detail)
+    db.add(event)
+    return event
+
+
+async def incident_events(db: AsyncSession, incident_id: int) -> list[IncidentEvent]:
+    stmt = (select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+            .order_by(IncidentEvent.at, IncidentEvent.id))
+    return list((await db.execute(stmt)).scalars())
+
+
+NextDue = Callable[[str, datetime], datetime | None]
+
+
+async def claim_due_reminder(
+    db: AsyncSession, *, external: bool, now: datetime, next_due: NextDue,
+) -> tuple[Incident, datetime] | None:
+    """Claim the most overdue reminder of one cadence: ``(incident, the due time claimed)``.
+
+    ``next_due(priority, seen)`` is where the due time moves (None: no more reminders).
+    The incident comes back loaded in the caller's transaction, its due time moved.
+    """
+    column = reminder_column(external)
+    while True:
+        pick = (select(Incident.id, Incident.priority, column)
+                .where(Incident.status == IncidentStatus.OPEN, column.is_not(None), column <= now)
+                .order_by(column, Incident.id).limit(1))
+        if dialect_name(db) == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        row = (await db.execute(pick)).first()
+        if row is None:
+            return None
+        incident_id, priority, seen = row
+        claimed = (await db.execute(
+            update(Incident)
+            .where(Incident.id == incident_id, column == seen, Incident.status == IncidentStatus.OPEN)
+            .values({column.key: next_due(priority, seen)})
+            .returning(Incident.id)
+            .execution_options(synchronize_session=False)
+        )).scalar_one_or_none()
+        if claimed is not None:
+            incident = await get_incident(db, claimed)
+            assert incident is not None
+            return incident, seen
+
+
+async def next_incident_due_at(db: AsyncSession) -> datetime | None:
+    """When the next incident reminder (internal or external) falls due: the timer's wake-up."""
+    internal = select(func.min(Incident.next_update_due_at)).where(Incident.status == IncidentStatus.OPEN)
+    external = select(func.min(Incident.next_external_update_due_at)).where(Incident.status == IncidentStatus.OPEN)
+    times = [(await db.execute(stmt)).scalar_one_or_none() for stmt in (internal, external)]
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
