@@ -1,4 +1,5 @@
-"""Wakes the process for SLA deadlines: an exact date job at the next due moment,
+"""Wakes the process for deadlines (SLA notifications, incident update reminders): an
+exact date job at the next due moment,
 re-armed from the database after every run, plus a periodic sweep as a safety net
 (it also re-arms, so a deadline written by any replica is picked up within seconds)."""
 
@@ -8,29 +9,35 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from bot.runtime import Runtime
+from models.incident_queries import next_incident_due_at
 from models.sla_queries import next_due_at
+from workflows.incident_reminders import fire_due_incident_reminders
 from workflows.sla_engine import fire_due_notifications
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=5)
-EXACT_JOB_ID = "sla-next-due"
+EXACT_JOB_ID = "next-deadline"
 
 
-async def run_sla_timers(runtime: Runtime) -> None:
+async def run_deadline_timers(runtime: Runtime) -> None:
     """Fire what is due, then arm the exact wake-up for the next deadline."""
     fired = await fire_due_notifications(deps=runtime.deps)
     if fired:
         log.info("fired %d SLA notification(s)", fired)
+    reminded = await fire_due_incident_reminders(deps=runtime.deps)
+    if reminded:
+        log.info("sent %d incident reminder(s)", reminded)
     await arm_next_deadline(runtime)
 
 
 async def arm_next_deadline(runtime: Runtime) -> None:
     try:
         async with runtime.sessions() as db:
-            when = await next_due_at(db)
+            due = [t for t in (await next_due_at(db), await next_incident_due_at(db)) if t is not None]
+        when = min(due) if due else None
     except Exception:  # the periodic sweep re-arms; a failed look-up must not escape a task
-        log.exception("could not read the next SLA deadline")
+        log.exception("could not read the next deadline")
         return
     if when is None:
         return
@@ -38,4 +45,4 @@ async def arm_next_deadline(runtime: Runtime) -> None:
     delay = max(timedelta(0), when - runtime.clock())
     if delay > SWEEP_EVERY * 2:
         return  # the periodic sweep will arm it closer to the time
-    runtime.scheduler.wake_at(EXACT_JOB_ID, datetime.now(UTC) + delay, lambda: run_sla_timers(runtime))
+    runtime.scheduler.wake_at(EXACT_JOB_ID, datetime.now(UTC) + delay, lambda: run_deadline_timers(runtime))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.deadline_timer import SWEEP_EVERY, arm_next_deadline, run_deadline_timers
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
-from bot.sla_timer import SWEEP_EVERY, arm_next_deadline, run_sla_timers
 from models.deadlines import HOOK_KEY
 from workflows.housekeeping import prune_deliveries
 from workflows.page_delivery import deliver_pending_pages
@@ -24,11 +24,11 @@ def declare_jobs(runtime: Runtime) -> None:
         async with runtime.sessions.begin() as db:
             await prune_deliveries(db=db, now=runtime.clock())
 
-    async def sla() -> None:
-        await run_sla_timers(runtime)
+    async def deadlines() -> None:
+        await run_deadline_timers(runtime)
 
     runtime.scheduler.add_periodic(PeriodicJob(id="prune-deliveries", every=timedelta(hours=1), func=prune))
-    runtime.scheduler.add_periodic(PeriodicJob(id="sla-sweep", every=SWEEP_EVERY, func=sla))
+    runtime.scheduler.add_periodic(PeriodicJob(id="deadline-sweep", every=SWEEP_EVERY, func=deadlines))
 
     async def deliver_pages() -> None:
         await deliver_pending_pages(deps=runtime.deps)
@@ -42,6 +42,6 @@ def declare_jobs(runtime: Runtime) -> None:
     # What a previous process stored but did not send goes out now, not in 5 s; what fell
     # due while no process was running is sent now too (marked late), not dropped.
     runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)
-    runtime.scheduler.wake_at("sla-at-startup", datetime.now(UTC), sla)
+    runtime.scheduler.wake_at("deadlines-at-startup", datetime.now(UTC), deadlines)
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})

@@ -54,7 +54,7 @@ class Runtime:
             await asyncio.wait(set(self.tasks), timeout=timeout)
 
     async def close(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.stop()
         await self.drain()
         await self.engine.dispose()
 

@@ -8,6 +8,7 @@ moment passed while the loop was busy still runs (the default of 1 s drops it).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Scheduler:
     """A thin owner of the AsyncIOScheduler; ``start()`` must run inside the loop."""
 
     def __init__(self) -> None:
+        self._running: set[asyncio.Task[None]] = set()
         self._scheduler = AsyncIOScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": AsyncIOExecutor()},
@@ -51,12 +53,19 @@ class Scheduler:
             self._scheduler.start()
 
     def shutdown(self) -> None:
+        """Stop starting jobs (runs in progress go on; see ``stop``)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop starting jobs and let the runs in progress finish (a claim is never cut in half)."""
+        self.shutdown()
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
+
     def add_periodic(self, job: PeriodicJob) -> None:
         self._scheduler.add_job(
-            _isolated(job.id, job.func),
+            self._isolated(job.id, job.func),
             "interval",
             seconds=job.every.total_seconds(),
             id=job.id,
@@ -66,20 +75,26 @@ class Scheduler:
     def wake_at(self, job_id: str, when: datetime, func: JobFunc) -> None:
         """Run ``func`` once at ``when`` (re-armed from the database after each change)."""
         self._scheduler.add_job(
-            _isolated(job_id, func), "date", run_date=when, id=job_id, replace_existing=True
+            self._isolated(job_id, func), "date", run_date=when, id=job_id, replace_existing=True
         )
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self._scheduler.get_jobs())
 
 
-def _isolated(job_id: str, func: JobFunc) -> JobFunc:
-    """A failing run is logged and the job stays scheduled for its next turn."""
+    def _isolated(self, job_id: str, func: JobFunc) -> JobFunc:
+        """A failing run is logged and the job stays scheduled; running runs are tracked."""
 
-    async def run() -> None:
-        try:
-            await func()
-        except Exception:
-            log.exception("scheduled job %s failed", job_id)
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await func()
+            except Exception:
+                log.exception("scheduled job %s failed", job_id)
+            finally:
+                if task is not None:
+                    self._running.discard(task)
 
-    return run
+        return run

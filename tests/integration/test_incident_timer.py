@@ -1,8 +1,5 @@
 """Real time: a live bot posts an incident's update reminder within one second of its
-due time, woken by the exact timer armed when the incident was declared.
-
-Runs once the scheduler sweeps incident reminders (``bot/sla_timer.py`` imports
-``fire_due_incident_reminders``); skipped before that wiring exists."""
+due time, woken by the exact timer armed when the incident was declared."""
 
 from __future__ import annotations
 
@@ -10,10 +7,8 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-import pytest
 import yaml
 
-import bot.sla_timer
 from bot.clock import system_clock
 from bot.config import parse_config
 from bot.runtime import build_runtime
@@ -21,9 +16,6 @@ from bot.service import Service
 from tests.conftest import REPO_ROOT, SIGNING_SECRET, RunningBot, make_settings
 from tests.fakes.slack_requests import SlackSender
 from tests.incident_steps import declare
-
-pytestmark = pytest.mark.skipif(not hasattr(bot.sla_timer, "fire_due_incident_reminders"),
-                                reason="incident reminders are not wired into the timer yet")
 
 
 async def _reminder_seen_at(running: RunningBot, channel_id: str, deadline: float) -> datetime | None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.database import make_engine, make_session_factory
-from bot.sla_timer import run_sla_timers
+from bot.deadline_timer import run_deadline_timers
 from models.sla import SlaNotification
 from models.tickets import Ticket, TicketEvent
 from tests.ticket_steps import create_ticket
@@ -88,8 +88,8 @@ async def test_first_response_before_the_warning_cancels_warning_and_breach(bot,
 async def test_overdue_notifications_after_downtime_are_sent_once_and_marked_late(bot, config, clock):
     ticket = await create_ticket(bot, category="Login problems", priority="P1")
     clock.advance(timedelta(hours=9))  # warning, breach, management notice, resolution warning+breach all due
-    await run_sla_timers(bot.runtime)
-    await run_sla_timers(bot.runtime)
+    await run_deadline_timers(bot.runtime)
+    await run_deadline_timers(bot.runtime)
     texts = [m["text"] for m in bot.slack.thread(ticket.channel_id, ticket.message_ts) if "SLA" in m["text"]]
     assert len(texts) == 4  # first-response warning + breach, resolution warning + breach
     assert all("sent late" in t for t in texts)

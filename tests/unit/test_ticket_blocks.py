@@ -76,8 +76,10 @@ def test_card_buttons_follow_the_status():
     def buttons(ticket):
         return [e["action_id"] for b in build_ticket_card(ticket, CONFIG) if b["type"] == "actions" for e in b["elements"]]
 
-    assert buttons(_ticket()) == ["ticket_claim", "ticket_escalate", "ticket_wait_on_customer", "ticket_resolve"]
-    assert buttons(_ticket(waiting_since=NOW)) == ["ticket_claim", "ticket_escalate", "ticket_resume", "ticket_resolve"]
+    assert buttons(_ticket()) == ["ticket_claim", "ticket_escalate", "ticket_declare_incident",
+                                  "ticket_wait_on_customer", "ticket_resolve"]
+    assert "ticket_declare_incident" not in buttons(_ticket(priority="P2"))
+    assert buttons(_ticket(waiting_since=NOW)) == ["ticket_claim", "ticket_escalate", "ticket_declare_incident", "ticket_resume", "ticket_resolve"]
     assert buttons(_ticket(status=TicketStatus.RESOLVED, resolved_at=NOW, resolved_by="U2")) == ["ticket_reopen"]
 
 

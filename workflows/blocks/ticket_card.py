@@ -15,6 +15,10 @@ from typing import Any
 from bot.config import AppConfig
 from handlers.ids import Action, Block
 from models.tickets import Ticket, TicketStatus
+from workflows.blocks.incident_messages import (
+    build_declare_incident_button,
+    offers_incident,
+)
 from workflows.blocks.text import (
     HEADER_TEXT_MAX,
     cap,
@@ -115,12 +119,11 @@ def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
     claim = "Claim" if not ticket.assignee_id else "Take over"
     waiting = (_button("Resume", Action.RESUME, value) if ticket.waiting_since
                else _button("Waiting on customer", Action.WAIT_ON_CUSTOMER, value))
-    return [
-        _button(claim, Action.CLAIM, value, "primary"),
-        _button("Escalate", Action.ESCALATE, f"{ticket.id}:{ticket.number}"),
-        waiting,
-        _button("Resolve", Action.RESOLVE, value),
-    ]
+    buttons = [_button(claim, Action.CLAIM, value, "primary"),
+               _button("Escalate", Action.ESCALATE, f"{ticket.id}:{ticket.number}")]
+    if offers_incident(ticket):
+        buttons.append(build_declare_incident_button(ticket.id))
+    return buttons + [waiting, _button("Resolve", Action.RESOLVE, value)]
 
 
 def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None) -> list[dict[str, str]]:
