@@ -8,6 +8,7 @@ from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.pages import Page, PageStatus, PageSubjectKind
+from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
 from models.tickets import (
     Ticket,
@@ -27,6 +28,8 @@ __all__ = [
     "Page",
     "PageStatus",
     "PageSubjectKind",
+    "ReportKind",
+    "ReportRun",
     "SlaNotification",
     "SlaNotificationKind",
     "SlackDelivery",

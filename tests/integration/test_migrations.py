@@ -55,6 +55,7 @@ EXPECTED_TABLES = {
     "incident_events",
     "pages",
     "slack_deliveries",
+    "report_runs",
 }
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 

@@ -1,0 +1,70 @@
+"""Process-level Prometheus metrics: what only this process sees (Slack API errors,
+HTTP request latency). Database-backed numbers are read per scrape instead
+(``bot/metrics_endpoint.py``).
+
+One ``Telemetry`` per process, made with the runtime and passed where it is needed
+(never a module global): it owns its own ``CollectorRegistry``, so tests and several
+runtimes in one process do not share counters.
+
+    telemetry = Telemetry()
+    telemetry.count_slack_error("chat.postMessage", "ratelimited")
+    app = web.Application(middlewares=[telemetry.request_middleware()])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+__all__ = ["LATENCY_BUCKETS", "Telemetry"]
+
+#: Slack wants an answer within 3 s; the buckets are dense below that.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Telemetry:
+    """Counters and histograms this process increments."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.slack_api_errors = Counter(
+            "supportbot_slack_api_errors", "Slack Web API calls that failed, by method and error.",
+            ["method", "error"], registry=self.registry)
+        self.request_latency = Histogram(
+            "supportbot_http_request_duration_seconds", "Time to answer an HTTP request, by route and status.",
+            ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
+
+    def count_slack_error(self, method: str, error: str | None) -> None:
+        """One failed Slack call (``error``: Slack's error code, or the HTTP status)."""
+        self.slack_api_errors.labels(method=method, error=error or "unknown").inc()
+
+    def observe_request(self, *, route: str, method: str, status: int, seconds: float) -> None:
+        self.request_latency.labels(route=route, method=method, status=str(status)).observe(seconds)
+
+    def request_middleware(self) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+        """An aiohttp middleware timing every request, labelled by the route's pattern
+        (``/slack/events``; ``unmatched`` for 404s, so paths never explode the labels)."""
+
+        @web.middleware
+        async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
+            started = time.perf_counter()
+            status = 500
+            try:
+                response = await handler(request)
+                status = response.status
+                return response
+            except web.HTTPException as exc:
+                status = exc.status
+                raise
+            finally:
+                info = request.match_info.route.resource
+                route = info.canonical if info is not None else "unmatched"
+                self.observe_request(route=route, method=request.method, status=status,
+                                     seconds=time.perf_counter() - started)
+
+        return timed
