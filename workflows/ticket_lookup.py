@@ -32,6 +32,7 @@ from workflows.blocks.ticket_lists import (
 )
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, TicketNotFound
+from workflows.stats_command import answer_stats_command
 from workflows.ticket_commands import HELP_TEXT, TicketCommand, TicketSubcommand
 
 __all__ = [
@@ -110,6 +111,8 @@ async def answer_ticket_subcommand(
     if kind == TicketSubcommand.PRIORITY and command.number is not None:
         return await change_priority_from_command(deps=deps, team_id=team_id, user_id=user_id,
                                                   number=command.number, priority=command.argument)
+    if kind == TicketSubcommand.STATS:
+        return await answer_stats_command(deps=deps, team_id=team_id, text=command.argument)
     raise InvalidRequest("I did not understand that. See `/ticket help`.")
 
 

@@ -137,3 +137,15 @@ def test_a_summary_that_starts_with_a_newer_subcommand_word_is_a_new_ticket(text
 def test_help_names_the_sla_subcommands():
     for usage in ("/ticket wait #N", "/ticket resume #N", "/ticket priority #N P1"):
         assert usage in HELP_TEXT
+
+
+@pytest.mark.parametrize(
+    "text, argument",
+    [("stats", ""), ("stats 7d", "7d"), ("stats tier2", "tier2"), ("stats 30d Payment failed", "30d Payment failed")],
+)
+def test_stats_subcommand(text, argument):
+    assert parse_ticket_command(text) == TicketCommand(TicketSubcommand.STATS, argument=argument)
+
+
+def test_a_summary_starting_with_stats_stays_a_ticket():
+    assert parse_ticket_command("stats page is broken").kind == TicketSubcommand.NEW
