@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.deadline_timer import SWEEP_EVERY, arm_next_deadline, run_deadline_timers
+from bot.report_timer import declare_report_jobs
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
 from models.deadlines import HOOK_KEY
@@ -43,5 +44,6 @@ def declare_jobs(runtime: Runtime) -> None:
     # due while no process was running is sent now too (marked late), not dropped.
     runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)
     runtime.scheduler.wake_at("deadlines-at-startup", datetime.now(UTC), deadlines)
+    declare_report_jobs(runtime)
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
