@@ -1,6 +1,6 @@
-"""The ``supportbot`` command: serve, db upgrade, check-config, manifest.
+"""The ``supportbot`` command: serve, db upgrade, check-config, simulate, report, manifest, doctor.
 
-Exit codes: 0 success, 1 a check found problems (check-config), 2 the command cannot
+Exit codes: 0 success, 1 a check found problems (check-config, doctor), 2 the command cannot
 run as configured (missing token, unreadable config, bad arguments).
 """
 
@@ -18,8 +18,10 @@ from typing import Any
 from bot.clock import system_clock
 from bot.config import AppConfig, ConfigError, load_config
 from bot.database import make_engine, upgrade_database
+from bot.doctor_cli import add_doctor_parser, run_doctor_command
 from bot.durations import parse_duration
 from bot.manifest import ManifestUrlError, render_manifest
+from bot.report_cli import add_report_parser, run_report
 from bot.settings import (
     MissingSettingError,
     config_path_from,
@@ -36,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
+    serve.add_argument("--socket-mode", action="store_true",
+                       help="receive Slack's requests over Socket Mode ($SLACK_APP_TOKEN, xapp-…) instead of "
+                            "POST /slack/events; the other routes still listen on --port")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -51,9 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--responds-after", default=None, help="when an agent first replies, e.g. 2h (default: never)")
     simulate.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
 
+    add_report_parser(sub)
+
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (YAML)")
-    manifest.add_argument("--url", required=True, help="the bot's public base URL, e.g. https://support.example.com")
+    manifest.add_argument("--url", default=None,
+                          help="the bot's public base URL, e.g. https://support.example.com (not with --socket-mode)")
     manifest.add_argument("--name", default="supportbot", help="the app's display name")
+    manifest.add_argument("--socket-mode", action="store_true", help="a Socket Mode app: no request URLs")
+
+    add_doctor_parser(sub)
     return parser
 
 
@@ -90,17 +101,24 @@ async def _db_upgrade(url: str) -> None:
         await engine.dispose()
 
 
-async def _serve(settings, config: AppConfig, host: str, port: int) -> None:
+async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode: bool = False) -> int:
     from bot.runtime import build_runtime
     from bot.server import wait_for_stop_signal
     from bot.service import Service
+    from bot.socket_mode import SocketModeError
 
-    service = Service(build_runtime(settings=settings, config=config, clock=system_clock), host=host, port=port)
-    await service.start()
+    service = Service(build_runtime(settings=settings, config=config, clock=system_clock), host=host, port=port,
+                      socket_mode=socket_mode)
+    try:
+        await service.start()
+    except SocketModeError as error:
+        await service.stop()
+        return _fail(str(error), 2)
     try:
         await wait_for_stop_signal(asyncio.Event())
     finally:
         await service.stop()
+    return 0
 
 
 def _simulate(args: argparse.Namespace, path: str) -> int:
@@ -148,7 +166,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     if args.command == "manifest":
         try:
-            sys.stdout.write(render_manifest(args.url, name=args.name))
+            sys.stdout.write(render_manifest(args.url, name=args.name, socket_mode=args.socket_mode))
         except ManifestUrlError as error:
             return _fail(f"supportbot manifest: {error}", 2)
         return 0
@@ -156,13 +174,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _check_config(config_path_from(env, args.path))
     if args.command == "simulate":
         return _simulate(args, config_path_from(env, args.config))
+    if args.command == "report":
+        return run_report(args, env)
+    if args.command == "doctor":
+        return run_doctor_command(args, env)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "db":
         asyncio.run(_db_upgrade(database_url_from(env)))
         print("database is at the latest migration")
         return 0
     try:
-        settings = load_settings(env, config_path=args.config)
+        settings = load_settings(env, config_path=args.config, socket_mode=args.socket_mode)
     except MissingSettingError as error:
         return _fail(str(error), 2)
     config = _load_config_or_report(settings.config_path)
@@ -170,8 +192,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         for problem in config.problems:
             print(problem, file=sys.stderr)
         return _fail(f"supportbot: fix {settings.config_path} (see `supportbot check-config`)", 2)
-    asyncio.run(_serve(settings, config, args.host, args.port))
-    return 0
+    return asyncio.run(_serve(settings, config, args.host, args.port, args.socket_mode))
 
 
 if __name__ == "__main__":

@@ -17,21 +17,18 @@ Shape problems (types, formats, missing and unknown keys) are all reported in on
 checks across sections (tier references, duplicate ids) run once the shape is valid.
 
 The file is read with a slightly stricter YAML loader than ``yaml.safe_load`` (see
-``_Loader``): ``18:00`` and ``1:30`` stay text instead of becoming the base-60 integers
+``bot.config_loader``): ``18:00`` and ``1:30`` stay text instead of becoming the base-60 integers
 1080 and 90, only ``true``/``false`` are booleans (so ``country: NO`` is Norway), and a
 key written twice in one mapping is an error instead of silently losing the first.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -41,187 +38,40 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
-
-from bot.durations import format_duration, parse_duration
 
 __all__ = ["PRIORITY_IDS", "DAYS", "ConfigError", "load_config", "parse_config", "AppConfig",
            "BusinessHours", "Channels", "Priority", "Tier", "Category", "Incidents", "Rotation",
            "Oncall", "OncallPagerDuty", "Holidays", "Reports", "ReportTargets", "WeeklyReport"]
 
-PRIORITY_IDS = ("P0", "P1", "P2", "P3")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class ConfigError(Exception):
-    """app.yaml cannot be used; ``problems`` has one human-readable line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
-
-    def __str__(self) -> str:
-        return "\n".join(self.problems)
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _show(value: object) -> str:
-    """A value as a problem line quotes it: repr, but dates and times as ISO text."""
-    if isinstance(value, (date, time)):
-        return repr(value.isoformat())
-    return repr(value)
-
-
-def _parse_zone(value: object) -> str:
-    if isinstance(value, str) and value:
-        try:
-            ZoneInfo(value)
-            return value
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    raise ValueError(f"{_show(value)} is not an IANA time zone")
-
-
-_FULL_DAYS = dict(zip(DAYS, ("monday", "tuesday", "wednesday", "thursday", "friday",
-                             "saturday", "sunday")))
-
-
-def _parse_day(value: object) -> str:
-    if isinstance(value, str):
-        day = value.strip().lower()[:3]
-        if day in DAYS and value.strip().lower() in (day, _FULL_DAYS[day]):
-            return day
-    raise ValueError(f"{_show(value)} is not a day (use {', '.join(DAYS)})")
-
-
-
-def _parse_time(value: object) -> time:
-    if isinstance(value, time) and value.tzinfo is None:
-        return value
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip()) if isinstance(value, str) else None
-    if match and int(match[1]) < 24 and int(match[2]) < 60:
-        return time(int(match[1]), int(match[2]))
-    raise ValueError(f"{_show(value)} is not a time of day (use HH:MM)")
-
-
-def _parse_fraction(value: object) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1:
-        return float(value)
-    raise ValueError(f"{_show(value)} is not between 0 and 1 "
-                     "(e.g. 0.75: warn when 75% of the time has passed)")
-
-
-def _text_matching(pattern: str, problem: str):
-    """A before-validator for text that fully matches ``pattern``: '<value> <problem>'."""
-    compiled = re.compile(pattern)
-
-    def check(value: object) -> str:
-        if isinstance(value, str) and compiled.fullmatch(value):
-            return value
-        raise ValueError(f"{_show(value)} {problem}")
-
-    return check
-
-
-def _parse_priority_id(value: object) -> str:
-    if value in PRIORITY_IDS:
-        return value  # type: ignore[return-value]
-    raise ValueError(f"unknown priority {_show(value)} (priorities: {', '.join(PRIORITY_IDS)})")
-
-
-def _parse_instant(value: object) -> datetime:
-    instant = value
-    if isinstance(value, str):
-        try:
-            instant = datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if isinstance(instant, datetime) and instant.utcoffset() is not None:
-        return instant
-    raise ValueError(f"{_show(value)} is not a date and time with a UTC offset "
-                     "(use e.g. 2026-11-23T09:00:00Z or 2026-11-23T09:00:00-05:00)")
-
-
-def _parse_date(value: object) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"{_show(value)} is not a date (use YYYY-MM-DD)")
-
-
-def _parse_country(value: object) -> str:
-    if isinstance(value, str) and value.strip():
-        code = value.strip().upper()
-        try:
-            holidays_lib.country_holidays(code)
-            return code
-        except NotImplementedError:
-            pass
-    raise ValueError(f"{_show(value)} is not a country code known to the holidays "
-                     "library (like US, GB, DE)")
-
-
-def _parse_name(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected text, got {_kind(value)}")
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value.strip()
-
-
-def _parse_category_name(value: object) -> str:
-    name = _parse_name(value)
-    if len(name) > 75:
-        raise ValueError("is longer than 75 characters (the most a Slack menu shows)")
-    return name
-
-
-def _optional(parse):
-    return lambda value: None if value is None else parse(value)
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional(parse_duration))]
-TimeOfDay = Annotated[time, BeforeValidator(_parse_time)]
-Day = Annotated[str, BeforeValidator(_parse_day)]
-Name = Annotated[str, BeforeValidator(_parse_name)]
-ChannelId = Annotated[str, BeforeValidator(_text_matching(
-    r"[CG][A-Z0-9_]+", "is not a Slack channel id (like C0123ABCDE)"))]
-UserId = Annotated[str, BeforeValidator(_text_matching(
-    r"[UW][A-Z0-9_]+", "is not a Slack user id (like U0123ABCDE)"))]
-TierId = Annotated[str, BeforeValidator(_text_matching(
-    r"[A-Za-z0-9_-]{1,40}", "is not a tier id (letters, digits, - and _)"))]
-ChannelPrefix = Annotated[str, BeforeValidator(_text_matching(
-    r"[a-z0-9_-]{1,20}",
-    "is not a channel prefix (lowercase letters, digits, - and _, at most 20 characters)"))]
-PriorityId = Annotated[str, BeforeValidator(_parse_priority_id)]
-Cadence = dict[PriorityId, Duration]
-
-
-def _raise(problems: list[tuple[tuple[str | int, ...], str]], value: object) -> NoReturn:
-    """Raise one pydantic error per ``(relative loc, message)``, all at once."""
-    raise ValidationError.from_exception_data("app.yaml", [
-        InitErrorDetails(type=PydanticCustomError("config_problem", "{problem}",
-                                                  {"problem": message}),
-                         loc=loc, input=value)
-        for loc, message in problems
-    ])
-
-
-def _check_resolution(model):
-    """After-validator shared by Priority and Category: resolution >= first_response."""
-    first, resolution = model.first_response, model.resolution
-    if first and resolution and resolution < first:
-        _raise([(("resolution",), f"{format_duration(resolution)} is shorter than "
-                                  f"first_response ({format_duration(first)})")], resolution)
-    return model
-
+from bot.config_values import (
+    DAYS,
+    PRIORITY_IDS,
+    Cadence,
+    ChannelId,
+    ChannelPrefix,
+    ConfigError,
+    Day,
+    Duration,
+    Name,
+    OptionalDuration,
+    PriorityId,
+    TierId,
+    TimeOfDay,
+    UserId,
+    _check_resolution,
+    _message,
+    _optional,
+    _parse_category_name,
+    _parse_country,
+    _parse_date,
+    _parse_fraction,
+    _parse_instant,
+    _parse_time,
+    _parse_zone,
+    _raise,
+    _show,
+    _text_matching,
+)
 
 # --------------------------------------------------------------------------- models
 
@@ -602,116 +452,5 @@ class AppConfig(_Model):
         return self.tier(category.escalation[index]) if index < len(category.escalation) else None
 
 
-# --------------------------------------------------------------------------- loading
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 style ints and booleans, refusing duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set[tuple[str, str]] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
-                key = (key_node.tag, key_node.value)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_BOOL, _INT, _MERGE = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
-                       "tag:yaml.org,2002:merge")
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                              list("tTfF"))
-_Loader.add_implicit_resolver(
-    _INT, re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)"
-                     r"|[-+]?0x[0-9a-fA-F_]+)$"), list("-+0123456789"))
-
-
-def load_config(path: str | os.PathLike[str]) -> AppConfig:
-    """Read and validate the app.yaml at ``path``; ConfigError lists what is wrong."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([f"{path}: is not UTF-8 text"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError([f"{path}: {where}{exc.problem or exc.context}"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: " + " ".join(str(exc).split())]) from None
-    if data is None:
-        raise ConfigError([f"{path}: file is empty"])
-    return parse_config(data)
-
-
-def parse_config(data: dict) -> AppConfig:
-    """Validate already-parsed app.yaml data; ConfigError has one line per problem."""
-    if not isinstance(data, dict):
-        raise ConfigError([f"top level: expected a mapping of settings (key: value), "
-                           f"got {_kind(data)}"])
-    try:
-        return AppConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError([f"{_path(e['loc'])}: {_message(e)}" for e in exc.errors()]) from None
-
-
-def _path(loc: tuple[str | int, ...]) -> str:
-    """('tiers', 2, 'channel') -> 'tiers[2].channel'; dict keys are dotted names."""
-    out = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "top level"
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return _show(value)
-
-
-def _message(error: dict[str, Any]) -> str:
-    """Pydantic's error -> our wording."""
-    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
-    if kind == "value_error" and "error" in ctx:
-        return str(ctx["error"])
-    if kind == "config_problem":
-        return str(error["msg"])
-    simple = {
-        "missing": "missing",
-        "extra_forbidden": "unknown key",
-        "string_type": f"expected text, got {_kind(value)}",
-        "model_type": f"expected a mapping (key: value), got {_kind(value)}",
-        "model_attributes_type": f"expected a mapping (key: value), got {_kind(value)}",
-        "dict_type": f"expected a mapping (key: value), got {_kind(value)}",
-        "list_type": f"expected a list, got {_kind(value)}",
-        "bool_type": f"expected true or false, got {_kind(value)}",
-        "bool_parsing": f"expected true or false, got {_kind(value)}",
-    }
-    if kind in simple:
-        return simple[kind]
-    if kind == "too_short":
-        return "must not be empty" if ctx.get("min_length") == 1 else \
-            f"needs at least {ctx.get('min_length')} entries"
-    if kind == "too_long":
-        return f"has more than {ctx.get('max_length')} entries"
-    msg = str(error.get("msg", kind))
-    return msg[:1].lower() + msg[1:]
+# Loading lives in bot/config_loader.py; re-exported here for callers of bot.config.
+from bot.config_loader import load_config, parse_config  # noqa: E402

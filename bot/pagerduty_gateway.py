@@ -216,6 +216,24 @@ class PagerDutyGateway:
 
         return await self._off_loop(run, "GET /oncalls")
 
+    async def abilities(self) -> list[str]:
+        """``GET /abilities``: the account's abilities. Read-only and pages nobody, so
+        ``supportbot doctor`` uses it to prove that the REST token is accepted."""
+        if not self.api_token:
+            raise PagerDutyRejected("PAGERDUTY_API_TOKEN is not set")
+        token = self.api_token
+
+        def run() -> list[str]:
+            with _RestClient(token, base_url=self.api_url) as client:
+                _tame(client, timeout=self.timeout, rate_limit_sleep=self.rate_limit_sleep)
+                body = client.jget("/abilities")
+            abilities = body.get("abilities") if isinstance(body, dict) else None
+            if not isinstance(abilities, list):
+                raise PagerDutyRetryable("PagerDuty answered GET /abilities without an abilities list")
+            return [str(a) for a in abilities]
+
+        return await self._off_loop(run, "GET /abilities")
+
     async def _off_loop(self, run: Callable[[], T], what: str) -> T:
         try:
             return await asyncio.to_thread(run)

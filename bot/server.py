@@ -69,11 +69,13 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if database_up and scheduler_up else 503)
 
 
-def build_web_app(runtime: Runtime, bolt_app: AsyncApp) -> web.Application:
+def build_web_app(runtime: Runtime, bolt_app: AsyncApp, *, slack_events_route: bool = True) -> web.Application:
+    """``slack_events_route=False`` (Socket Mode): Slack's requests come over the socket."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[RUNTIME_KEY] = runtime
     app[BOLT_KEY] = bolt_app
-    app.router.add_post("/slack/events", slack_events)
+    if slack_events_route:
+        app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/pagerduty/webhook", pagerduty_webhook_route(runtime))
     return app

@@ -18,7 +18,10 @@ DEFAULT_CONFIG_PATH = "./app.yaml"
 _WHERE_TO_GET = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) under OAuth & Permissions",
     "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information > App Credentials",
+    "SLACK_APP_TOKEN": "an App-Level Token (xapp-…) with connections:write under Basic Information > App-Level Tokens",
 }
+#: An app-level token (Socket Mode) starts with this; a bot token with ``xoxb-``.
+APP_TOKEN_PREFIX = "xapp-"
 
 
 class MissingSettingError(Exception):
@@ -37,6 +40,7 @@ class Settings:
     pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
     pagerduty_webhook_secret: str | None = None
     config_path: str = DEFAULT_CONFIG_PATH
+    slack_app_token: str | None = None
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
@@ -52,21 +56,35 @@ def config_path_from(environ: Mapping[str, str], override: str | None = None) ->
     return override or _get(environ, "SUPPORTBOT_CONFIG") or DEFAULT_CONFIG_PATH
 
 
-def load_settings(environ: Mapping[str, str], *, config_path: str | None = None) -> Settings:
-    """Build Settings from an environment mapping; raise MissingSettingError for secrets."""
-    missing = [name for name in _WHERE_TO_GET if not _get(environ, name)]
+def load_settings(
+    environ: Mapping[str, str], *, config_path: str | None = None, socket_mode: bool = False
+) -> Settings:
+    """Build Settings from an environment mapping; raise MissingSettingError for secrets.
+
+    ``socket_mode``: ``SLACK_APP_TOKEN`` (an ``xapp-`` token) is required instead of the
+    signing secret, which Socket Mode does not use (Slack signs nothing on the socket).
+    """
+    required = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"]
+    missing = [name for name in required if not _get(environ, name)]
     if missing:
         parts = [f"{name} ({_WHERE_TO_GET[name]})" for name in missing]
         raise MissingSettingError(
-            "supportbot: set " + " and ".join(parts)
-            + " in the environment — both are on your Slack app's page at https://api.slack.com/apps"
+            "supportbot: set " + " and ".join(parts) + " in the environment — "
+            + ("both are" if len(missing) > 1 else "it is") + " on your Slack app's page at https://api.slack.com/apps"
+        )
+    app_token = _get(environ, "SLACK_APP_TOKEN")
+    if socket_mode and app_token and not app_token.startswith(APP_TOKEN_PREFIX):
+        raise MissingSettingError(
+            f"supportbot: SLACK_APP_TOKEN must be an app-level token starting with {APP_TOKEN_PREFIX} (not a bot "
+            f"or user token) — create one with connections:write under Basic Information > App-Level Tokens "
+            f"on your Slack app's page at https://api.slack.com/apps"
         )
     slack_api_url = _get(environ, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not slack_api_url.endswith("/"):
         slack_api_url += "/"
     return Settings(
         slack_bot_token=environ["SLACK_BOT_TOKEN"].strip(),
-        slack_signing_secret=environ["SLACK_SIGNING_SECRET"].strip(),
+        slack_signing_secret=_get(environ, "SLACK_SIGNING_SECRET") or "",
         slack_api_url=slack_api_url,
         database_url=database_url_from(environ),
         pagerduty_routing_key=_get(environ, "PAGERDUTY_ROUTING_KEY"),
@@ -75,4 +93,5 @@ def load_settings(environ: Mapping[str, str], *, config_path: str | None = None)
         pagerduty_api_url=(_get(environ, "PAGERDUTY_API_URL") or DEFAULT_PAGERDUTY_API_URL).rstrip("/"),
         pagerduty_webhook_secret=_get(environ, "PAGERDUTY_WEBHOOK_SECRET"),
         config_path=config_path_from(environ, config_path),
+        slack_app_token=app_token,
     )

@@ -23,6 +23,9 @@ must be the configured one; ``event_action`` trigger, acknowledge or resolve;
 filters ``fake.oncalls`` (see `oncall_entry`) by ``schedule_ids[]``,
 ``escalation_policy_ids[]`` and the ``since``/``until`` window.
 
+``GET /abilities`` (same authentication) answers ``{"abilities": fake.abilities}``: the
+read-only call ``supportbot doctor`` makes to test the REST token.
+
 Webhooks go the other way: `incident_webhook` builds a v3 payload as PagerDuty sends
 it, `webhook_signature` its ``X-PagerDuty-Signature`` header.
 """
@@ -108,6 +111,7 @@ class FakePagerDuty:
         self.api_token = api_token
         self.calls: list[PdCall] = []
         self.oncalls: list[dict[str, Any]] = []
+        self.abilities: list[str] = ["teams", "read_only_users", "urgencies"]
         self._failures: list[int] = []
         self.delay = 0.0  # seconds each Events v2 answer waits (to overlap concurrent senders)
         self._runner: web.AppRunner | None = None
@@ -119,6 +123,7 @@ class FakePagerDuty:
         app = web.Application()
         app.router.add_post("/v2/enqueue", self._enqueue)
         app.router.add_get("/oncalls", self._oncalls)
+        app.router.add_get("/abilities", self._abilities)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -219,6 +224,15 @@ class FakePagerDuty:
                  and _overlaps(o, since, until)]
         answer = {"oncalls": found, "limit": 100, "offset": 0, "more": False, "total": None}
         self.calls.append(PdCall("/oncalls", {k: query.getall(k) for k in query}, dict(request.headers), 200, answer))
+        return web.json_response(answer)
+
+    async def _abilities(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Token token={self.api_token}":
+            answer: dict[str, Any] = {"error": {"message": "Authentication required", "code": 2006}}
+            self.calls.append(PdCall("/abilities", {}, dict(request.headers), 401, answer))
+            return web.json_response(answer, status=401)
+        answer = {"abilities": list(self.abilities)}
+        self.calls.append(PdCall("/abilities", {}, dict(request.headers), 200, answer))
         return web.json_response(answer)
 
 

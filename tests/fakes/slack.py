@@ -17,6 +17,12 @@ or a JSON body, merged), ``POST /response/{name}`` (a response_url, see
 `response_url`), ``POST /upload/{file_id}`` (the upload_url of
 files.getUploadURLExternal).
 
+Socket Mode: ``apps.connections.open`` takes the app-level token (``app_token``, an
+``xapp-`` token; a bot token is ``not_allowed_token_type``) and answers the ws:// URL
+of the `FakeSocketMode` attached as ``fake.socket_mode`` (tests/fakes/slack_socket.py).
+``auth.test`` sends the granted scopes in ``x-oauth-scopes``, as Slack does: every
+scope the manifest asks for, minus ``missing_scopes``.
+
 How slack_sdk 3.48's AsyncWebClient sends: ``chat.postMessage``, ``chat.update``,
 ``chat.postEphemeral`` and ``views.*`` as a JSON body; most other methods (auth.test,
 conversations.*, pins.add, reactions.add, files.*) as POST with the arguments in the
@@ -38,6 +44,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bot.manifest import BOT_SCOPES
 from tests.fakes.slack_methods import SlackWebApi
 from tests.fakes.slack_state import ApiError
 from tests.fakes.slack_views import input_block_by_label, validate_message_blocks, view_state
@@ -89,9 +96,14 @@ class FakeSlack(SlackWebApi):
         bot_id: str = "B0BOT",
         *,
         first_ts: float = 1_700_000_000.0,
+        app_token: str = "xapp-1-A0APP-1-test-token",
+        missing_scopes: tuple[str, ...] | list[str] = (),
     ) -> None:
         super().__init__(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id, first_ts=first_ts)
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.scopes = [scope for scope in BOT_SCOPES if scope not in missing_scopes]
+        self.socket_mode: Any = None  # a FakeSocketMode, once one is attached
         self.calls: list[SlackCall] = []
         self.responses: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         self._failures: defaultdict[str, list[_Failure]] = defaultdict(list)
@@ -212,12 +224,16 @@ class FakeSlack(SlackWebApi):
         token = _bearer(request.headers.get("Authorization"))
         form_token = args.pop("token", None)
         status, body, headers = self._answer(method, args, token or form_token, parse_error)
+        if method == "auth.test" and body.get("ok"):
+            headers = {**headers, "x-oauth-scopes": ",".join(self.scopes)}
         self.calls.append(SlackCall(method, args, CIMultiDict(request.headers), request.method, status, body))
         return web.json_response(body, status=status, headers=headers)
 
     def _answer(
         self, method: str, args: dict[str, Any], token: Any, parse_error: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if method == "apps.connections.open":
+            return self._connections_open(token)
         handler = self.handlers.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
@@ -243,6 +259,18 @@ class FakeSlack(SlackWebApi):
         except Exception as exc:  # a bug in the fake: say so loudly
             log.exception("FakeSlack failed on %s %r", method, args)
             return 500, {"ok": False, "error": "fake_slack_bug", "detail": repr(exc)}, {}
+
+    def _connections_open(self, token: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """apps.connections.open: app-level token only; the attached socket server's URL."""
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if not str(token).startswith("xapp-"):
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
+        if token != self.app_token:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if self.socket_mode is None:  # nothing listens there: connecting fails
+            return 200, {"ok": True, "url": "ws://127.0.0.1:9/link/?ticket=no-socket-server"}, {}
+        return 200, {"ok": True, "url": self.socket_mode.issue_url()}, {}
 
     async def _response(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

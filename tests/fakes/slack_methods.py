@@ -371,9 +371,15 @@ class SlackWebApi(SlackWorkspace):
         names.append(name)
         return {}
 
+    def forget_user(self, user_id: str) -> None:
+        """Make ``user_id`` unknown: users.info answers user_not_found."""
+        self.__dict__.setdefault("unknown_users", set()).add(user_id)
+
     def users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = args.get("user")
         if not isinstance(user, str) or not USER_ID.match(user):
+            raise ApiError("user_not_found")
+        if user in self.__dict__.get("unknown_users", ()):
             raise ApiError("user_not_found")
         return {"user": self.user_info(user)}
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.config import ConfigError, ReportTargets, load_config, parse_config
-from bot.config import _Loader as config_loader
+from bot.config_loader import _Loader as config_loader
 from models.metrics_queries import Percentiles, Volume
 from tests.conftest import REPO_ROOT
 from tests.fakes.slack_views import validate_message_blocks
