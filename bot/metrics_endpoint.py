@@ -21,7 +21,6 @@ any), or ``metrics_handler(sessions=…, clock=…, telemetry=…)`` for any aio
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -33,7 +32,7 @@ from bot.clock import Clock
 from bot.telemetry import Telemetry
 from models.gauge_queries import Gauges, read_gauges
 
-__all__ = ["gauge_metrics", "metrics", "metrics_handler", "render_metrics"]
+__all__ = ["gauge_metrics", "metrics_handler", "render_metrics"]
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -107,15 +106,3 @@ def metrics_handler(*, sessions: async_sessionmaker[AsyncSession], clock: Clock,
         return _response(await render_metrics(sessions=sessions, clock=clock, telemetry=telemetry))
 
     return handle
-
-
-async def metrics(request: web.Request) -> web.Response:
-    """``GET /metrics`` on the server's application (the runtime under ``RUNTIME_KEY``)."""
-    from bot.server import (
-        RUNTIME_KEY,  # bot.server adds this route: imported here, not at the top
-    )
-
-    runtime: Any = request.app[RUNTIME_KEY]
-    body = await render_metrics(sessions=runtime.sessions, clock=runtime.clock,
-                                telemetry=getattr(runtime, "telemetry", None))
-    return _response(body)

@@ -21,6 +21,7 @@ from bot.pagerduty_gateway import PagerDutyGateway
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.slack_gateway import make_slack_client
+from bot.telemetry import Telemetry
 from workflows.deps import Deps
 
 
@@ -33,6 +34,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     slack: AsyncWebClient
     scheduler: Scheduler
+    telemetry: Telemetry = field(default_factory=Telemetry)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     pagerduty: PagerDutyGateway | None = None
 
@@ -61,13 +63,16 @@ class Runtime:
 
 def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Runtime:
     engine = make_engine(settings.database_url)
+    telemetry = Telemetry()
     return Runtime(
+        telemetry=telemetry,
         settings=settings,
         config=config,
         clock=clock,
         engine=engine,
         sessions=make_session_factory(engine),
-        slack=make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        slack=make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                                on_error=telemetry.count_slack_error),
         scheduler=Scheduler(),
         pagerduty=_pagerduty_gateway(settings),
     )

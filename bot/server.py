@@ -18,6 +18,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.database import ping
+from bot.metrics_endpoint import metrics_handler
 from bot.pagerduty_webhook import pagerduty_webhook_route
 from bot.payload_guard import malformed_reason
 from bot.runtime import Runtime
@@ -71,12 +72,14 @@ async def healthz(request: web.Request) -> web.Response:
 
 def build_web_app(runtime: Runtime, bolt_app: AsyncApp, *, slack_events_route: bool = True) -> web.Application:
     """``slack_events_route=False`` (Socket Mode): Slack's requests come over the socket."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[runtime.telemetry.request_middleware()])
     app[RUNTIME_KEY] = runtime
     app[BOLT_KEY] = bolt_app
     if slack_events_route:
         app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_handler(sessions=runtime.sessions, clock=runtime.clock,
+                                                   telemetry=runtime.telemetry))
     app.router.add_post("/pagerduty/webhook", pagerduty_webhook_route(runtime))
     return app
 

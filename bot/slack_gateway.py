@@ -8,16 +8,43 @@ copies ``base_url`` and ``retry_handlers`` into the clients it hands listeners, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 
-def make_slack_client(*, token: str, base_url: str, timeout: int = 10) -> AsyncWebClient:
-    return AsyncWebClient(
+class CountingWebClient(AsyncWebClient):
+    """An AsyncWebClient that reports each failed call (after its retries) to ``on_error``."""
+
+    def __init__(self, *args: Any, on_error: Callable[[str, str | None], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_error = on_error
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            if self._on_error is not None:
+                self._on_error(api_method, str(error.response.get("error") or error.response.status_code))
+            raise
+        except Exception as error:
+            if self._on_error is not None:
+                self._on_error(api_method, type(error).__name__)
+            raise
+
+
+def make_slack_client(*, token: str, base_url: str, timeout: int = 10,
+                      on_error: Callable[[str, str | None], None] | None = None) -> AsyncWebClient:
+    return CountingWebClient(
+        on_error=on_error,
         token=token,
         base_url=base_url,
         timeout=timeout,

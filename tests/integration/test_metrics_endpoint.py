@@ -1,6 +1,5 @@
 """`GET /metrics`: the Prometheus exposition, read from the database at each scrape, plus
-the process's own counters. The handler is mounted on a small aiohttp app here (the
-server's route is the lead's wiring)."""
+the process's own counters: on a small aiohttp app, and on the running bot."""
 
 from __future__ import annotations
 
@@ -11,10 +10,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
-from bot.metrics_endpoint import metrics, metrics_handler
-from bot.server import RUNTIME_KEY
+from bot.metrics_endpoint import metrics_handler
 from bot.telemetry import Telemetry
 from models.pages import Page
 from tests.metrics_steps import Desk
@@ -85,11 +84,15 @@ async def test_metrics_expose_database_numbers_and_process_counters(bot, serve):
     assert ticket.number == 1
 
 
-async def test_the_server_handler_reads_the_runtime(bot, serve):
+async def test_the_running_bot_serves_metrics_with_its_own_telemetry(bot):
     await create_ticket(bot, "Cannot log in", category="Login problems", priority="P0")
-    app = web.Application()
-    app[RUNTIME_KEY] = bot.runtime
-    app.router.add_get("/metrics", metrics)
-    _, samples = await scrape(await serve(app))
+    bot.slack.fail_next("chat.postMessage", error="channel_not_found")
+    with pytest.raises(SlackApiError):
+        await bot.runtime.deps.slack.chat_postMessage(channel="C0TRIAGE01", text="x")
+    _, samples = await scrape(bot.url)
+    errors = samples["supportbot_slack_api_errors_total"]
+    assert errors[(("error", "channel_not_found"), ("method", "chat.postMessage"))] == 1.0
+    latency = samples["supportbot_http_request_duration_seconds_count"]
+    assert latency[(("method", "POST"), ("route", "/slack/events"), ("status", "200"))] >= 2
     assert samples["supportbot_tickets_open"] == {(("priority", "P0"), ("tier", "tier1")): 1.0}
     assert samples["supportbot_outbox_depth"][(("queue", "sla_notifications"),)] == 0.0
