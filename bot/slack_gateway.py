@@ -1,7 +1,8 @@
 """The one Slack Web API client every workflow talks to Slack through.
 
 slack_sdk retries only connection errors by default; we add the rate-limit handler
-(honours ``Retry-After`` on 429) and the server-error handler (transient 5xx). Bolt
+(honours ``Retry-After`` on 429) and the server-error handler (transient 5xx), and pace
+posts per channel (``bot/channel_pacer.py``) so bursts stay within Slack's limits. Bolt
 copies ``base_url`` and ``retry_handlers`` into the clients it hands listeners, so
 ``SLACK_API_URL`` reaches every call.
 """
@@ -20,15 +21,26 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.channel_pacer import ChannelPacer
+
+PACED_METHODS = frozenset({"chat.postMessage"})
+
 
 class CountingWebClient(AsyncWebClient):
-    """An AsyncWebClient that reports each failed call (after its retries) to ``on_error``."""
+    """An AsyncWebClient that paces posts per channel and reports each failed call (after
+    its retries) to ``on_error``."""
 
-    def __init__(self, *args: Any, on_error: Callable[[str, str | None], None] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, on_error: Callable[[str, str | None], None] | None = None,
+                 pacer: ChannelPacer | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._on_error = on_error
+        self._pacer = pacer
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        if self._pacer is not None and api_method in PACED_METHODS:
+            channel = (kwargs.get("json") or kwargs.get("data") or kwargs.get("params") or {}).get("channel")
+            if channel:
+                await self._pacer.wait(str(channel))
         try:
             return await super().api_call(api_method, **kwargs)
         except SlackApiError as error:
@@ -45,6 +57,7 @@ def make_slack_client(*, token: str, base_url: str, timeout: int = 10,
                       on_error: Callable[[str, str | None], None] | None = None) -> AsyncWebClient:
     return CountingWebClient(
         on_error=on_error,
+        pacer=ChannelPacer(),
         token=token,
         base_url=base_url,
         timeout=timeout,
