@@ -10,6 +10,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.logging_setup import bind_log_context
 from bot.runtime import Runtime
 from handlers.registry import register_handlers
 from models.deliveries import record_delivery
@@ -32,6 +33,14 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
         context["sessions"] = runtime.sessions
         context["config"] = runtime.config
         context["clock"] = runtime.clock
+        return await next()
+
+    @app.middleware
+    async def bind_slack_ids(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        """Every log line of this request names its Slack team, user and channel."""
+        bind_log_context(team_id=context.team_id, user_id=context.user_id, channel_id=context.channel_id)
         return await next()
 
     @app.middleware

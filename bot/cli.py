@@ -1,4 +1,4 @@
-"""The ``supportbot`` command: serve, db upgrade, check-config, simulate, report, manifest, doctor.
+"""The ``supportbot`` command: serve, db upgrade, check-config, simulate, report, manifest, doctor, kb reindex.
 
 Exit codes: 0 success, 1 a check found problems (check-config, doctor), 2 the command cannot
 run as configured (missing token, unreadable config, bad arguments).
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC
@@ -20,6 +20,7 @@ from bot.config import AppConfig, ConfigError, load_config
 from bot.database import make_engine, upgrade_database
 from bot.doctor_cli import add_doctor_parser, run_doctor_command
 from bot.durations import parse_duration
+from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import (
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--socket-mode", action="store_true", help="a Socket Mode app: no request URLs")
 
     add_doctor_parser(sub)
+    add_kb_parser(sub)
     return parser
 
 
@@ -102,6 +104,7 @@ async def _db_upgrade(url: str) -> None:
 
 
 async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode: bool = False) -> int:
+    from bot.reload import reload_policy
     from bot.runtime import build_runtime
     from bot.server import wait_for_stop_signal
     from bot.service import Service
@@ -114,6 +117,9 @@ async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode:
     except SocketModeError as error:
         await service.stop()
         return _fail(str(error), 2)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, lambda: service.runtime.spawn(
+        reload_policy(service.runtime, settings.config_path)))
     try:
         await wait_for_stop_signal(asyncio.Event())
     finally:
@@ -178,7 +184,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return run_report(args, env)
     if args.command == "doctor":
         return run_doctor_command(args, env)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "kb":
+        return run_kb_command(args, env)
+    from bot.logging_setup import (
+        configure_logging,  # JSON lines, tokens and secrets redacted
+    )
+    configure_logging(env)
     if args.command == "db":
         asyncio.run(_db_upgrade(database_url_from(env)))
         print("database is at the latest migration")

@@ -11,7 +11,7 @@ holds one line per problem, ``<key path>: <message>``::
 
     priorities.P1.first_response: '1 hour' is not a duration (use 30s, 15m, 4h, 2d, 1w)
     categories[1].tier: unknown tier 'tier9' (tiers: tier1, tier2, tier3, tier4)
-    knowledge_base: unknown key
+    reports.colour: unknown key
 
 Shape problems (types, formats, missing and unknown keys) are all reported in one go;
 checks across sections (tier references, duplicate ids) run once the shape is valid.
@@ -41,7 +41,8 @@ from pydantic import (
 
 __all__ = ["PRIORITY_IDS", "DAYS", "ConfigError", "load_config", "parse_config", "AppConfig",
            "BusinessHours", "Channels", "Priority", "Tier", "Category", "Incidents", "Rotation",
-           "Oncall", "OncallPagerDuty", "Holidays", "Reports", "ReportTargets", "WeeklyReport"]
+           "Oncall", "OncallPagerDuty", "Holidays", "Reports", "ReportTargets", "WeeklyReport",
+           "KnowledgeBase", "Roles"]
 
 from bot.config_values import (
     DAYS,
@@ -64,14 +65,19 @@ from bot.config_values import (
     _parse_category_name,
     _parse_country,
     _parse_date,
+    _parse_folder,
     _parse_fraction,
     _parse_instant,
+    _parse_result_count,
     _parse_time,
+    _parse_web_url,
     _parse_zone,
     _raise,
     _show,
     _text_matching,
 )
+
+from bot.config_roles import Roles  # noqa: E402 - the optional `roles` section
 
 # --------------------------------------------------------------------------- models
 
@@ -277,7 +283,9 @@ class ReportTargets(_Model):
     ``*_attainment``: the least share (%) of a priority's tickets answered / resolved by
     their due time; ``escalation_rate`` and ``reopen_rate``: the most (%) escalated to the
     tiers after tier2 / reopened; ``csat_average``: the least average rating (1-5);
-    ``csat_response_rate``: the least share (%) of resolved tickets that get rated.
+    ``csat_response_rate``: the least share (%) of resolved tickets that get rated;
+    ``deflection_rate``: the least share (%) of questions the knowledge base answered
+    (deflections / (deflections + tickets opened)).
     """
 
     first_response_attainment: dict[PriorityId, Percent] = DEFAULT_FIRST_RESPONSE_ATTAINMENT
@@ -286,6 +294,7 @@ class ReportTargets(_Model):
     reopen_rate: Percent = 5.0
     csat_average: Annotated[float, BeforeValidator(_parse_rating)] = 4.5
     csat_response_rate: Percent = 80.0
+    deflection_rate: Percent = 60.0
 
     @field_validator("first_response_attainment")
     @classmethod
@@ -321,6 +330,19 @@ class Reports(_Model):
         return None if isinstance(value, str) and value.strip().lower() == "off" else value
 
 
+class KnowledgeBase(_Model):
+    """Tier 1 self-service: Markdown articles (front matter: title, tags, category) in
+    ``path`` (relative paths from the directory the bot runs in), searched before a
+    ticket is opened. Top-level messages in ``help_channels`` get a threaded answer;
+    an answer lists up to ``max_results`` articles. With ``base_url`` an article links
+    to ``base_url`` + its slug; without, Slack shows it ("Show article")."""
+
+    path: Annotated[str, BeforeValidator(_parse_folder)] = "kb/"
+    help_channels: list[ChannelId] = []
+    max_results: Annotated[int, BeforeValidator(_parse_result_count)] = 3
+    base_url: Annotated[str | None, BeforeValidator(_optional(_parse_web_url))] = None
+
+
 class AppConfig(_Model):
     """The whole of app.yaml. Build it with ``load_config`` or ``parse_config``."""
 
@@ -334,6 +356,8 @@ class AppConfig(_Model):
     oncall: Oncall
     holidays: Holidays | None = None
     reports: Reports | None = None
+    knowledge_base: KnowledgeBase | None = None
+    roles: Roles | None = None
 
     @field_validator("priorities", mode="wrap")
     @classmethod
@@ -380,6 +404,16 @@ class AppConfig(_Model):
                     problems.append((where, f"{step!r} is already on the escalation path"))
         if problems:
             _raise(problems, self)
+        return self
+
+    @model_validator(mode="after")
+    def _role_tiers(self) -> AppConfig:
+        """Tiers named in ``roles.agents`` exist."""
+        tier_ids = [t.id for t in self.tiers]
+        unknown = [tid for tid in (self.roles.agents_by_tier if self.roles else {}) if tid not in tier_ids]
+        if unknown:
+            known = f"(tiers: {', '.join(tier_ids) or 'none defined'})"
+            _raise([(("roles", "agents", tid), f"unknown tier {tid!r} {known}") for tid in unknown], self)
         return self
 
     # ----------------------------------------------------------------- lookups

@@ -152,6 +152,25 @@ def _parse_category_name(value: object) -> str:
     return name
 
 
+def _parse_result_count(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
+        return value
+    raise ValueError(f"{_show(value)} is not a number of articles between 1 and 5")
+
+
+def _parse_web_url(value: object) -> str:
+    if isinstance(value, str) and re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value.strip()):
+        return value.strip().rstrip("/") + "/"
+    raise ValueError(f"{_show(value)} is not a web address (like https://help.example.com/articles/)")
+
+
+def _parse_folder(value: object) -> str:
+    name = _parse_name(value)
+    if "\0" in name:
+        raise ValueError("is not a folder path")
+    return name
+
+
 def _optional(parse):
     return lambda value: None if value is None else parse(value)
 

@@ -145,6 +145,9 @@ def named_channels(config: AppConfig) -> dict[str, list[str]]:
     reports = getattr(config, "reports", None)
     if reports is not None:
         places.append(("reports.channel", reports.channel))
+    kb = getattr(config, "knowledge_base", None)
+    if kb is not None:  # help channels: the bot answers every new message there
+        places += [(f"knowledge_base.help_channels[{i}]", channel) for i, channel in enumerate(kb.help_channels)]
     for key, channel in places:
         if channel:
             found.setdefault(channel, []).append(key)

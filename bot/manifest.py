@@ -22,7 +22,7 @@ BOT_SCOPES = [
     "channels:manage",  # create war-room channels, set topic and purpose, invite
     "channels:read",
     "chat:write",  # ticket cards, notices, ephemeral answers
-    "commands",  # /ticket, /escalate, /incident, /oncall
+    "commands",  # /ticket, /escalate, /incident, /oncall, /kb
     "files:write",  # report charts
     "groups:history",  # thread replies in private tier channels
     "groups:read",
@@ -30,6 +30,7 @@ BOT_SCOPES = [
     "pins:write",  # pin incident declarations
     "reactions:write",
     "users:read",  # resolve on-call user ids
+    "usergroups:read",  # members of user groups named in app.yaml roles
 ]
 
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups"]
@@ -39,6 +40,7 @@ SLASH_COMMANDS = [
     ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
     ("/incident", "Declare and run an incident", "declare P0|P1|P2 title | update text | resolve [summary]"),
     ("/oncall", "Who is on call", "[primary|secondary]"),
+    ("/kb", "Search the knowledge base", "what you are looking for"),
 ]
 
 

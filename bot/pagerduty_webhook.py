@@ -38,6 +38,7 @@ __all__ = ["MAX_BODY_BYTES", "signature_matches", "pagerduty_webhook_route"]
 MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_HEADER = "X-PagerDuty-Signature"
 WEBHOOK_ID_HEADER = "X-Webhook-Id"
+WEBHOOK_ID_MAX = 200  # PagerDuty's are UUIDs; each is stored once ("pd:<id>", 255 at most)
 
 
 def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
@@ -83,13 +84,16 @@ def pagerduty_webhook_route(runtime: Runtime) -> Callable[[web.Request], Awaitab
         if secret and not signature_matches(secret, body, request.headers.get(SIGNATURE_HEADER)):
             log.warning("PagerDuty webhook refused: signature does not match")
             return web.json_response({"error": "invalid signature"}, status=401)
+        delivery_id = request.headers.get(WEBHOOK_ID_HEADER) or None
+        if delivery_id is not None and len(delivery_id) > WEBHOOK_ID_MAX:
+            return web.json_response({"error": "malformed webhook: X-Webhook-Id is too long"}, status=400)
         event = _event(body)
         if event is None:
             return web.json_response({"error": "malformed webhook: expected a JSON object with an event"}, status=400)
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         incident_key = data.get("incident_key") if isinstance(data.get("incident_key"), str) else None
         page_id = await record_pagerduty_event(
-            deps=runtime.deps, delivery_id=request.headers.get(WEBHOOK_ID_HEADER) or None,
+            deps=runtime.deps, delivery_id=delivery_id,
             event_type=event["event_type"], incident_key=incident_key, agent=_agent(event),
         )
         if page_id is not None:

@@ -23,6 +23,7 @@ from bot.settings import Settings
 from bot.slack_gateway import make_slack_client
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
+from workflows.roles import UserGroupDirectory
 
 
 @dataclass
@@ -37,11 +38,12 @@ class Runtime:
     telemetry: Telemetry = field(default_factory=Telemetry)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     pagerduty: PagerDutyGateway | None = None
+    user_groups: UserGroupDirectory = field(default_factory=UserGroupDirectory)
 
     @property
     def deps(self) -> Deps:
         return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
-                    pagerduty=self.pagerduty)
+                    pagerduty=self.pagerduty, user_groups=self.user_groups)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (see DESIGN.md)."""

@@ -1,23 +1,28 @@
 """The HTTP server: our own aiohttp application on the loop we own.
 
 Routes (CONTRACT.md): ``POST /slack/events`` into Bolt, ``GET /healthz``. Bodies over
-1 MiB are refused with 413 while being read. Bolt raises out of ``async_dispatch`` on
-some malformed payloads before its error handler can run: we answer those 400.
+1 MiB are refused with 413 while being read. A request without a valid, fresh Slack
+signature (over the raw bytes) is answered 401 before anything parses it. A signed body
+Bolt cannot parse, or whose shape Slack never sends (``bot.payload_guard``), is
+answered 400; so is anything Bolt still raises out of ``async_dispatch`` — never 500.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import time
 import uuid
+from collections.abc import Mapping
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 
 from bot.database import ping
+from bot.logging_setup import request_context_middleware
 from bot.metrics_endpoint import metrics_handler
 from bot.pagerduty_webhook import pagerduty_webhook_route
 from bot.payload_guard import malformed_reason
@@ -33,15 +38,20 @@ BOLT_KEY = web.AppKey("bolt", AsyncApp)
 async def slack_events(request: web.Request) -> web.StreamResponse:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
-    bolt_request = await to_bolt_request(request)  # raises 413 past client_max_size
-    bolt_app = request.app[BOLT_KEY]
-    if _signed(request.app[RUNTIME_KEY], bolt_request):
-        reason = malformed_reason(bolt_request.body)
-        if reason:
-            log.warning("malformed Slack request refused: %s", reason)
-            return web.json_response({"error": f"malformed request: {reason}"}, status=400)
+    raw_body = await request.read()  # raises 413 past client_max_size
+    if not _signed(request.app[RUNTIME_KEY], raw_body, request.headers):
+        return web.json_response({"error": "invalid request"}, status=401)
     try:
-        bolt_response = await bolt_app.async_dispatch(bolt_request)
+        bolt_request = await to_bolt_request(request)  # Bolt parses the body here
+    except Exception as error:  # noqa: BLE001 - a body Bolt cannot even parse
+        log.warning("malformed Slack request refused: unparsable body (%s)", type(error).__name__)
+        return web.json_response({"error": "malformed request: unparsable body"}, status=400)
+    reason = malformed_reason(bolt_request.body)
+    if reason:
+        log.warning("malformed Slack request refused: %s", reason)
+        return web.json_response({"error": f"malformed request: {reason}"}, status=400)
+    try:
+        bolt_response = await request.app[BOLT_KEY].async_dispatch(bolt_request)
     except Exception:
         error_id = uuid.uuid4().hex[:12]
         log.exception("malformed Slack request refused (error id %s)", error_id)
@@ -49,13 +59,20 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
     return await to_aiohttp_response(bolt_response)
 
 
-def _signed(runtime: Runtime, bolt_request: AsyncBoltRequest) -> bool:
-    verifier = SignatureVerifier(runtime.settings.slack_signing_secret)
-    return verifier.is_valid(
-        bolt_request.raw_body,
-        bolt_request.headers.get("x-slack-request-timestamp", ["0"])[0],
-        bolt_request.headers.get("x-slack-signature", [""])[0],
-    )
+SIGNATURE_MAX_AGE = 5 * 60  # seconds, as Slack documents (replay protection)
+
+
+def _signed(runtime: Runtime, raw_body: bytes, headers: Mapping[str, str]) -> bool:
+    """Slack's v0 signature over the raw bytes, with a fresh timestamp. Whatever the
+    headers hold (no timestamp, text, a signature of another length) it answers False."""
+    timestamp, signature = headers.get("X-Slack-Request-Timestamp", ""), headers.get("X-Slack-Signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12 and signature.isascii()):
+        return False
+    if abs(time.time() - int(timestamp)) > SIGNATURE_MAX_AGE:
+        return False
+    secret = runtime.settings.slack_signing_secret.encode()
+    expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode())
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -72,7 +89,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 def build_web_app(runtime: Runtime, bolt_app: AsyncApp, *, slack_events_route: bool = True) -> web.Application:
     """``slack_events_route=False`` (Socket Mode): Slack's requests come over the socket."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[runtime.telemetry.request_middleware()])
+    app = web.Application(client_max_size=MAX_BODY_BYTES,
+                          middlewares=[request_context_middleware, runtime.telemetry.request_middleware()])
     app[RUNTIME_KEY] = runtime
     app[BOLT_KEY] = bolt_app
     if slack_events_route:

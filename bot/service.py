@@ -1,4 +1,4 @@
-"""One running supportbot: migrations, scheduler, Bolt app and HTTP server, in order
+"""One running supportbot: migrations, knowledge base, scheduler, Bolt app and HTTP server, in order
 (and, with ``socket_mode=True``, the Socket Mode connection Slack's requests come over)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from bot.jobs import declare_jobs
 from bot.runtime import Runtime
 from bot.server import HttpServer, build_web_app
 from bot.socket_mode import SocketModeConnection, SocketModeError
+from workflows.kb_index import reindex_knowledge_base
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class Service:
         scheduler, then listen. A refused app-level token raises SocketModeError before
         any timer runs; the caller then calls ``stop()``."""
         await upgrade_database(self.runtime.engine)
+        await reindex_knowledge_base(sessions=self.runtime.sessions, config=self.runtime.config,
+                                     now=self.runtime.clock())
         bolt_app = build_bolt_app(self.runtime)
         if self._socket_mode:
             await self._connect_socket(bolt_app)

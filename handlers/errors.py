@@ -1,18 +1,23 @@
-"""The one error handler: domain errors become an ephemeral answer; anything else is
-logged with an id and answered politely. See ``workflows/errors.py`` for the hierarchy."""
+"""The one error handler: domain errors become an ephemeral answer; an unreachable
+database and an unreachable Slack get one clear log line (no traceback) and an answer
+that says so; anything else is logged with an id and answered politely. See
+``workflows/errors.py`` for the hierarchy."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import ClientError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.database import is_database_unavailable
 from workflows.errors import SupportbotError
 
 log = logging.getLogger("supportbot.errors")
@@ -54,6 +59,15 @@ async def report_error(error: Exception, body: dict[str, Any], respond: Any, cli
     """Tell the person what went wrong: the domain message, or a polite note with an id."""
     if isinstance(error, SupportbotError):
         text = f":warning: {error.message}"
+    elif is_database_unavailable(error):
+        log.error("database unavailable while handling a %s request: %s", body.get("type") or body.get("command"),
+                  f"{type(error).__name__}: {error}"[:300])
+        text = (":warning: The support desk cannot reach its database right now, so nothing was changed. "
+                "Please try again in a minute.")
+    elif isinstance(error, (ClientError, asyncio.TimeoutError)):
+        log.warning("Slack unreachable while handling a %s request: %s", body.get("type") or body.get("command"),
+                    f"{type(error).__name__}: {error}"[:300])
+        text = ":warning: Slack could not be reached just now, so the answer may be missing. Please try again."
     else:
         error_id = uuid.uuid4().hex[:10]
         log.error("unexpected error %s while handling a %s request", error_id, body.get("type") or body.get("command"),
@@ -62,8 +76,8 @@ async def report_error(error: Exception, body: dict[str, Any], respond: Any, cli
                 "Please try again; if it keeps happening, give the error id to your supportbot admin.")
     try:
         await answer_privately(client, body, respond, text)
-    except Exception:  # the answer itself failed; the log line above is what is left
-        log.exception("could not deliver an error answer")
+    except Exception as failure:  # noqa: BLE001 - the answer itself failed (a dead response_url)
+        log.warning("could not deliver an error answer: %s", f"{type(failure).__name__}: {failure}"[:300])
 
 
 def answers_errors(listener: Listener) -> Listener:

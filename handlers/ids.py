@@ -16,6 +16,8 @@ class View(StrEnum):
     RESOLVE_TICKET = "ticket_resolve"
     ESCALATE = "ticket_escalate"
     DECLARE_INCIDENT = "incident_declare"
+    KB_THANKS = "kb_thanks"
+    KB_ARTICLE = "kb_article"
 
 
 class Block(StrEnum):
@@ -39,6 +41,8 @@ class Block(StrEnum):
     INCIDENT_PRIORITY = "incident_priority"
     INCIDENT_DESCRIPTION = "incident_description"
     INCIDENT_COMMANDER = "incident_commander"
+    ADD_TO_KB = "add_to_kb"
+    KB_ANSWER_ACTIONS = "kb_answer_actions"
 
 
 class Action(StrEnum):
@@ -77,3 +81,13 @@ class Action(StrEnum):
     INCIDENT_COMMANDER = "incident_commander_select"
     # The "Declare incident" button on a P0/P1 ticket card; its value is the ticket id.
     DECLARE_INCIDENT = "ticket_declare_incident"
+    ADD_TO_KB = "add_to_kb_input"
+    # Knowledge-base answers (a thread reply, a /kb answer): "Solved" and "Open a ticket"
+    # carry the search id; "Show article" carries "<search id>:<slug>".
+    KB_SOLVED = "kb_solved"
+    KB_OPEN_TICKET = "kb_open_ticket"
+    KB_SHOW_ARTICLE = "kb_show_article"
+    # The articles above the /ticket form: "This solved it" and "Show article" carry
+    # "<search id>:<slug>".
+    KB_MODAL_SOLVED = "kb_modal_solved"
+    KB_MODAL_SHOW_ARTICLE = "kb_modal_show_article"

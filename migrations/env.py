@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import models
 from models.base import UTCDateTime
+from models.kb_search import include_name
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./supportbot.db"
 
@@ -64,6 +65,7 @@ def _configure_options() -> dict[str, object]:
         "render_as_batch": True,
         "compare_type": True,
         "render_item": render_item,
+        "include_name": include_name,  # the knowledge base's search index is not a model
     }
 
 

@@ -7,6 +7,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic's
 from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
+from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
 from models.pages import Page, PageStatus, PageSubjectKind
 from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
@@ -25,6 +26,10 @@ __all__ = [
     "IncidentEvent",
     "IncidentEventKind",
     "IncidentStatus",
+    "KbArticle",
+    "KbDeflection",
+    "KbSearch",
+    "KbSource",
     "Page",
     "PageStatus",
     "PageSubjectKind",

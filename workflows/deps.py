@@ -13,6 +13,7 @@ from bot.config import AppConfig
 
 if TYPE_CHECKING:
     from bot.pagerduty_gateway import PagerDutyGateway
+    from workflows.roles import UserGroupDirectory
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,4 @@ class Deps:
     config: AppConfig
     clock: Clock
     pagerduty: "PagerDutyGateway | None" = None
+    user_groups: "UserGroupDirectory | None" = None  # cached user group members (roles)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
+from bot.logging_setup import bind_log_context
 from bot.durations import format_duration
 from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
@@ -23,9 +24,12 @@ from workflows.blocks.escalation import (
     EscalationFacts, build_escalation_request, escalation_request_text, thread_note,
 )
 from workflows.blocks.ticket_card import tier_label
+from workflows.authority import Operation
 from workflows.deps import Deps
 from workflows.errors import InvalidState, TicketNotFound
 from workflows.paging import announce_page, record_ticket_page
+from workflows.refusals import authorize_ticket_action
+from workflows.roles import roles_of
 from workflows.ticket_messages import post_in_thread, refresh_card
 
 log = logging.getLogger(__name__)
@@ -87,14 +91,19 @@ async def escalate_ticket(
     number: int | None = None, ticket_id: int | None = None,
 ) -> EscalationFacts:
     """`/escalate #N reason` and the card's Escalate button: one tier up, announced."""
+    actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         if ticket_id is not None:
             ticket = await get_ticket(db, ticket_id, for_update=True)
         else:
             assert number is not None
             ticket = await get_ticket_by_number(db, team_id, number, for_update=True)
-        if ticket is None:
+        if ticket is None or ticket.team_id != team_id:
             raise TicketNotFound(number if number is not None else 0)
+        bind_log_context(ticket=ticket.number)
+        to_tier = deps.config.next_tier(ticket.category, ticket.tier)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.ESCALATE_TICKET, ticket=ticket,
+                                      to_tier=to_tier.id if to_tier else None)
         facts = await record_escalation(db, ticket, config=deps.config, now=deps.clock(), actor_id=actor_id,
                                         reason=reason, impact=impact)
     await announce_escalation(deps=deps, facts=facts)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from bot.config import Tier
+from models.ticket_queries import get_ticket
+from workflows.authority import Operation
 from workflows.blocks.escalation import EscalateForm, build_escalate_modal
 from workflows.blocks.text import escape
 from workflows.deps import Deps
 from workflows.escalation import escalate_ticket
 from workflows.escalation_commands import parse_escalate_command
+from workflows.refusals import authorize_ticket_action
+from workflows.roles import roles_of
+from workflows.ticket_locks import TicketGone
 
 
 def _done(number: int, tier: Tier) -> str:
@@ -25,7 +30,18 @@ async def answer_escalate_command(*, deps: Deps, team_id: str, user_id: str, tex
     return _done(facts.ticket.number, facts.to_tier)
 
 
-async def open_escalate_modal(*, deps: Deps, trigger_id: str, ticket_id: int, number: int | None) -> None:
+async def open_escalate_modal(*, deps: Deps, trigger_id: str, ticket_id: int, number: int | None,
+                              team_id: str | None = None, actor_id: str | None = None) -> None:
+    """The card's Escalate button: the reason modal, for someone who may escalate the ticket."""
+    if actor_id is not None:
+        actor = await roles_of(deps=deps, user_id=actor_id)
+        async with deps.sessions.begin() as db:
+            ticket = await get_ticket(db, ticket_id)
+            if ticket is None or ticket.team_id != team_id:
+                raise TicketGone()
+            to_tier = deps.config.next_tier(ticket.category, ticket.tier)
+            await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.ESCALATE_TICKET,
+                                          ticket=ticket, to_tier=to_tier.id if to_tier else None)
     await deps.slack.views_open(trigger_id=trigger_id, view=build_escalate_modal(ticket_id=ticket_id, number=number))
 
 

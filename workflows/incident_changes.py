@@ -13,9 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.logging_setup import bind_log_context
 from models.deadlines import deadlines_changed
 from models.incident_queries import add_incident_event, get_incident, get_incident_by_channel, open_incident_channels
 from models.incidents import Incident, IncidentEventKind, IncidentStatus
+from workflows.authority import Operation
 from workflows.blocks.incident_messages import (
     build_status_update_message, commander_changed_text, comms_assigned_text, external_update_text,
     severity_changed_text, status_update_text,
@@ -28,6 +30,8 @@ from workflows.incident_war_room import (
     invite, load_render_context, post_in_war_room, post_to_incidents_channel, refresh_incident_messages, set_topic,
 )
 from workflows.paging import announce_page, record_incident_page
+from workflows.refusals import authorize_incident_action
+from workflows.roles import roles_of
 
 __all__ = ["incident_in_channel", "refresh_after_change", "post_incident_update", "record_external_update",
            "hand_over_command", "assign_incident_role", "change_incident_severity", "ROLES"]
@@ -45,6 +49,7 @@ async def incident_in_channel(db: AsyncSession, channel_id: str, command: str, *
         where = ("Open incidents: " + ", ".join(f"<#{c}>" for c in rooms) + ".") if rooms else \
             "There is no open incident; `/incident declare P1 what is broken` starts one."
         raise NotFound(f"`/incident {command}` works in an incident's war room, and this channel is not one. {where}")
+    bind_log_context(incident_id=incident.id)
     if open_only and incident.status == IncidentStatus.RESOLVED:
         when = slack_date(incident.resolved_at) if incident.resolved_at else "earlier"
         raise InvalidState(f"Incident #{incident.id} was resolved {when}, so `/incident {command}` does nothing now. "
@@ -108,9 +113,13 @@ async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, t
 
 async def hand_over_command(*, deps: Deps, channel_id: str, user_id: str, commander_id: str) -> None:
     """`/incident commander @someone`: a new incident commander, announced."""
+    actor = await roles_of(deps=deps, user_id=user_id)
+    new_commander = await roles_of(deps=deps, user_id=commander_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
         incident = await incident_in_channel(db, channel_id, "commander")
+        await authorize_incident_action(db, deps=deps, actor=actor, operation=Operation.HAND_OVER_COMMAND,
+                                        incident=incident, new_commander=new_commander)
         previous = incident.commander_id
         if previous == commander_id:
             raise InvalidRequest(f"<@{commander_id}> is already the incident commander.")

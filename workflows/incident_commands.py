@@ -152,6 +152,7 @@ async def submit_declare_incident_form(*, deps: Deps, team_id: str, user_id: str
     await deps.slack.chat_postMessage(channel=user_id, text=declared_text(declared))
 
 
-async def answer_declare_incident_button(*, deps: Deps, ticket_id: int, user_id: str) -> str:
+async def answer_declare_incident_button(*, deps: Deps, ticket_id: int, user_id: str, team_id: str | None = None) -> str:
     """The "Declare incident" button on a ticket card: the clicker's (ephemeral) answer."""
-    return declared_text(await declare_incident_from_ticket(deps=deps, ticket_id=ticket_id, actor_id=user_id))
+    return declared_text(await declare_incident_from_ticket(deps=deps, ticket_id=ticket_id, actor_id=user_id,
+                                                            team_id=team_id))

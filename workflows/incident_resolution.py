@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from models.incident_queries import add_incident_event, get_incident, incident_events
 from models.incidents import IncidentEventKind, IncidentStatus
+from workflows.authority import Operation
 from workflows.blocks.incident_messages import resolution_text
 from workflows.blocks.incident_postmortem import build_postmortem_message, postmortem_text
 from workflows.deps import Deps
@@ -20,6 +21,8 @@ from workflows.incident_changes import incident_in_channel, refresh_after_change
 from workflows.incident_rules import POSTMORTEM_WITHIN, TEXT_MAX
 from workflows.incident_war_room import load_render_context, post_in_war_room, post_to_incidents_channel
 from workflows.page_actions import resolve_pages_for_incident
+from workflows.refusals import authorize_incident_action
+from workflows.roles import roles_of
 
 __all__ = ["resolve_incident", "repost_postmortem", "post_postmortem"]
 
@@ -28,9 +31,12 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
     summary = (summary or "").strip() or None
     if summary and len(summary) > TEXT_MAX:
         raise InvalidRequest(f"Keep the resolution summary to {TEXT_MAX} characters.")
+    actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
         incident = await incident_in_channel(db, channel_id, "resolve")
+        await authorize_incident_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_INCIDENT,
+                                        incident=incident)
         incident.status = IncidentStatus.RESOLVED
         incident.resolved_at, incident.resolved_by, incident.summary = now, user_id, summary
         incident.next_update_due_at = incident.next_external_update_due_at = None

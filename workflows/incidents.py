@@ -146,15 +146,17 @@ async def _open_war_room(deps: Deps, incident_id: int, invitees: list[str | None
         stored.announcement_ts = announcement_ts
 
 
-async def declare_incident_from_ticket(*, deps: Deps, ticket_id: int, actor_id: str) -> DeclaredIncident:
+async def declare_incident_from_ticket(*, deps: Deps, ticket_id: int, actor_id: str,
+                                       team_id: str | None = None) -> DeclaredIncident:
     """The card's "Declare incident" button (and a P0 escalation): the ticket's incident.
 
     Title, priority and description come from the ticket; the actor commands; the
     reporter and the assignee are invited. A ticket with an open incident gets it back.
+    ``team_id`` (a click): the ticket must be that workspace's.
     """
     async with deps.sessions() as db:
         ticket = await db.get(Ticket, ticket_id)
-    if ticket is None:
+    if ticket is None or (team_id is not None and ticket.team_id != team_id):
         raise NotFound(f"Ticket {ticket_id} not found.")
     if ticket.status == TicketStatus.RESOLVED:
         raise InvalidState(f"#{ticket.number} is resolved; reopen it before declaring an incident.")

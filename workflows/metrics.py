@@ -1,5 +1,6 @@
 """Support KPIs of a period: volume, response and resolution times, SLA attainment,
-escalation and reopen rates, CSAT and the busiest categories.
+escalation and reopen rates, CSAT, the busiest categories and self-service (the
+knowledge base's deflection rate and its gaps).
 
     stats = await compute_stats(db=db, config=config, since=now - timedelta(days=30), until=now)
     stats.priority("P1").first_response_attainment.percent     # 95.0, or None without data
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig, ReportTargets
+from models.kb_queries import SearchGap, count_deflections, search_gaps
 from models.metrics_queries import (
     CohortCounts,
     Percentiles,
@@ -30,10 +32,12 @@ from models.metrics_queries import (
     volume,
 )
 
-__all__ = ["PriorityStats", "Ratio", "SupportStats", "compute_stats", "report_targets", "report_zone", "upper_tiers"]
+__all__ = ["PriorityStats", "Ratio", "SelfServiceStats", "SupportStats", "compute_stats", "report_targets",
+           "report_zone", "upper_tiers"]
 
 NO_TIMES = Percentiles(0, None, None)
 TOP_CATEGORIES = 5
+TOP_GAPS = 5
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,17 @@ class PriorityStats:
 
 
 @dataclass(frozen=True)
+class SelfServiceStats:
+    """The knowledge base in the period: questions it answered (deflections) against
+    those plus the tickets opened, and the questions asked most without a good answer
+    (``gaps``; None when the stats are narrowed to a tier or category, which searches
+    do not have)."""
+
+    deflection: Ratio
+    gaps: list[SearchGap] | None
+
+
+@dataclass(frozen=True)
 class SupportStats:
     """The KPIs of the tickets opened in ``[since, until)`` (see models.metrics_queries)."""
 
@@ -83,6 +98,7 @@ class SupportStats:
     csat_responses: Ratio  # rated, of the tickets resolved at least once
     csat_average: float | None
     top_categories: list[tuple[str, int]] = field(default_factory=list)
+    self_service: SelfServiceStats | None = None  # None: no knowledge base in app.yaml
 
     def priority(self, pid: str) -> PriorityStats:
         return next(p for p in self.priorities if p.priority == pid)
@@ -142,4 +158,24 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         csat_responses=Ratio(total.rated, total.resolved_ever),
         csat_average=None if total.rated == 0 else total.rating_sum / total.rated,
         top_categories=await top_categories(db, scope, TOP_CATEGORIES),
+        self_service=await _self_service(db, config, scope, tickets=total.created),
     )
+
+
+async def _self_service(db: AsyncSession, config: AppConfig, scope: TicketScope, *,
+                        tickets: int) -> SelfServiceStats | None:
+    """Deflections of the scope's period (of the articles in its tier's or category's
+    categories when narrowed) against deflections plus ``tickets``, and the gaps."""
+    if config.knowledge_base is None:
+        return None
+    categories: list[str] | None = None
+    if scope.category is not None:
+        categories = [scope.category]
+    elif scope.tier is not None:
+        categories = [c.name for c in config.categories if c.tier == scope.tier]
+    deflections = await count_deflections(db, since=scope.since, until=scope.until, team_id=scope.team_id,
+                                          categories=categories)
+    narrowed = scope.category is not None or scope.tier is not None
+    gaps = None if narrowed else await search_gaps(db, since=scope.since, until=scope.until,
+                                                     team_id=scope.team_id, limit=TOP_GAPS)
+    return SelfServiceStats(Ratio(deflections, deflections + tickets), gaps)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.deliveries import record_delivery
 from models.pages import Page, PageStatus, PageSubjectKind
 from workflows.blocks.page_message import already_answer
+from workflows.button_values import parse_row_id
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, NotFound
 from workflows.page_delivery import deliver_page_or_log, sends_pages
@@ -45,10 +46,10 @@ class PageClick:
 
 
 def parse_page_id(value: object) -> int:
-    text = str(value or "").strip()
-    if not text.isdigit():
+    page_id = parse_row_id(value)
+    if page_id is None:
         raise InvalidRequest("That button does not name a page.")
-    return int(text)
+    return page_id
 
 
 def _owe(action: str, now: datetime) -> dict:

@@ -6,8 +6,11 @@ One row per number, in long format (a spreadsheet pivots it, a BI tool loads it)
     first_response_sla,P1,66.67,2,3,95.0,percent
 
 Durations are whole seconds, percentages have two decimals; ``target`` is the least
-(``*_sla``, ``csat_*``) or the most (``escalation_rate``, ``reopen_rate``, the times)
-the number should be. An empty cell: no data.
+(``*_sla``, ``csat_*``, ``deflection_rate``) or the most (``escalation_rate``,
+``reopen_rate``, the times) the number should be. An empty cell: no data. With a
+knowledge base, ``deflection_rate`` (questions answered without a ticket) and one
+``kb_gap`` row per question most asked without a good answer (scope: the question,
+value: how often) close the list.
 """
 
 from __future__ import annotations
@@ -79,6 +82,10 @@ def stat_rows(stats: SupportStats, targets: ReportTargets) -> list[StatRow]:
         _ratio_row("csat_response_rate", ALL, stats.csat_responses, targets.csat_response_rate),
     ]
     rows += [StatRow("top_category", name, n, "tickets") for name, n in stats.top_categories]
+    if stats.self_service is not None:
+        rows.append(_ratio_row("deflection_rate", ALL, stats.self_service.deflection, targets.deflection_rate))
+        rows += [StatRow("kb_gap", " ".join(gap.query.split())[:200], gap.count, "searches")
+                 for gap in stats.self_service.gaps or []]
     return rows
 
 

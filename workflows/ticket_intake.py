@@ -22,6 +22,7 @@ from workflows.blocks.ticket_modal import (
 )
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
+from workflows.kb_answers import suggest_articles
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import due_times
 from workflows.ticket_messages import tell_user
@@ -125,11 +126,18 @@ async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket) ->
 async def show_new_ticket_modal(
     *, deps: Deps, trigger_id: str, summary: str = "", description: str = "", channel_id: str | None = None,
     source_channel_id: str | None = None, source_ts: str | None = None, source_user_id: str | None = None,
+    team_id: str | None = None, user_id: str | None = None,
 ) -> None:
-    """Open the new-ticket modal (views.open) inside the trigger_id's 3-second life."""
+    """Open the new-ticket modal (views.open) inside the trigger_id's 3-second life.
+
+    With ``team_id`` and ``user_id`` (``/ticket text``) the knowledge-base articles that
+    may answer ``summary`` are shown above the form (``workflows.kb_answers``)."""
     origin = ModalOrigin(channel_id=channel_id, source_channel_id=source_channel_id, source_ts=source_ts)
     note = source_note(source_channel_id, source_user_id) if source_channel_id else None
-    view = build_new_ticket_modal(deps.config, summary=summary, description=description, origin=origin, source_note=note)
+    articles = (await suggest_articles(deps=deps, team_id=team_id, user_id=user_id, text=summary)
+                if team_id and user_id and summary.strip() else [])
+    view = build_new_ticket_modal(deps.config, summary=summary, description=description, origin=origin, source_note=note,
+                                  intro_blocks=articles)
     await deps.slack.views_open(trigger_id=trigger_id, view=view)
 
 

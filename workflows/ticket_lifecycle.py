@@ -39,10 +39,14 @@ from workflows.blocks.resolve_modal import (
     build_resolve_modal,
     validate_resolve_form,
 )
+from workflows.authority import Operation
 from workflows.blocks.text import user
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotAllowed
+from workflows.kb_drafts import draft_kb_article
+from workflows.refusals import authorize_ticket_action
+from workflows.roles import roles_of
 from workflows.sla_pauses import paused_seconds
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import due_times
@@ -78,8 +82,10 @@ class TicketChange:
 
 async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str) -> TicketChange:
     """Assign the ticket to ``actor_id``, taking it over from whoever held it."""
+    actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.CLAIM_TICKET, ticket=ticket)
         if ticket.status == TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is resolved; reopen it first.")
         if ticket.assignee_id == actor_id:
@@ -97,15 +103,21 @@ async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: st
 # -- resolve ------------------------------------------------------------------------
 
 
-async def show_resolve_modal(*, deps: Deps, team_id: str, ticket_id: int, trigger_id: str) -> None:
+async def show_resolve_modal(*, deps: Deps, team_id: str, ticket_id: int, trigger_id: str,
+                             actor_id: str | None = None) -> None:
     """Open the Resolve modal (views.open) for an open ticket, inside the trigger's life."""
-    async with deps.sessions() as db:
+    actor = await roles_of(deps=deps, user_id=actor_id) if actor_id else None
+    async with deps.sessions.begin() as db:
         ticket = await get_ticket(db, ticket_id)
-    if ticket is None or ticket.team_id != team_id:
-        raise TicketGone()
+        if ticket is None or ticket.team_id != team_id:
+            raise TicketGone()
+        if actor is not None:
+            await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_TICKET,
+                                          ticket=ticket)
     if ticket.status == TicketStatus.RESOLVED:
         raise InvalidState(f"#{ticket.number} is already resolved.")
-    await deps.slack.views_open(trigger_id=trigger_id, view=build_resolve_modal(ticket))
+    await deps.slack.views_open(trigger_id=trigger_id, view=build_resolve_modal(
+        ticket, knowledge_base=deps.config.knowledge_base is not None))
 
 
 async def validate_resolution(*, deps: Deps, team_id: str, ticket_id: int | None,
@@ -132,8 +144,10 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
     errors = validate_resolve_form(form)
     if errors:  # validate_resolution runs first; this guards other callers
         raise InvalidRequest(next(iter(errors.values())))
+    actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_TICKET, ticket=ticket)
         if ticket.status == TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is already resolved.")
         now = deps.clock()
@@ -150,6 +164,8 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
         await schedule_ticket_sla(db, ticket, deps.config)  # resolution stops every clock
     await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())
     await post_in_thread(deps.slack, ticket, resolution_summary_text(ticket), build_resolution_summary_message(ticket))
+    if form.add_to_kb:  # "Add to knowledge base": a draft article, and where it is, in the thread
+        await draft_kb_article(deps=deps, ticket=ticket)
     if ticket.reporter_id != actor_id and ticket.csat_rating is None:
         await tell_user(deps.slack, user_id=ticket.reporter_id, text=csat_survey_text(ticket),
                         blocks=build_csat_survey_message(ticket))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.logging_setup import bind_log_context
 from models.base import dialect_name
 from models.ticket_queries import get_ticket, get_ticket_by_number
 from models.tickets import Ticket
@@ -46,6 +47,7 @@ async def lock_ticket(db: AsyncSession, *, team_id: str, ticket_id: int | None =
         ticket = await get_ticket_by_number(db, team_id, number, for_update=True)
     if ticket is None or ticket.team_id != team_id:
         raise TicketNotFound(number) if number is not None else TicketGone()
+    bind_log_context(ticket=ticket.number)
     return ticket
 
 

@@ -25,7 +25,10 @@ from workflows.blocks.text import cap, escape, slack_date, user
 from workflows.blocks.ticket_card import priority_label
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
+from workflows.authority import Operation
 from workflows.errors import InvalidRequest, InvalidState
+from workflows.refusals import authorize_ticket_action
+from workflows.roles import roles_of
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import add_target, clock_start, due_times, resume_due_at
 from workflows.ticket_lifecycle import TicketChange
@@ -87,8 +90,10 @@ async def change_ticket_priority(*, deps: Deps, team_id: str, actor_id: str, num
     wanted = priority.strip().upper()
     if wanted not in config.priorities:
         raise InvalidRequest(f"`{escape(cap(priority.strip(), 20))}` is not a priority. Priorities: {_known(config)}.")
+    actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, number=number)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.CHANGE_PRIORITY, ticket=ticket)
         if ticket.status == TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is resolved; reopen it first to change its priority.")
         if ticket.priority == wanted:

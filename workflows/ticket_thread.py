@@ -106,12 +106,13 @@ def thread_reply_of(event: dict[str, Any], *, bot_user_id: str | None = None) ->
     other subtypes, messages by bots (``bot_id`` or subtype ``bot_message``) or by
     ``bot_user_id``, and messages outside public and private channels.
     """
-    if event.get("type") != "message" or event.get("subtype") not in COUNTED_SUBTYPES:
+    subtype, channel_type = event.get("subtype"), event.get("channel_type")
+    if event.get("type") != "message" or not isinstance(subtype, (str, type(None))) \
+            or subtype not in COUNTED_SUBTYPES:
         return None
     if event.get("bot_id"):
         return None
-    channel_type = event.get("channel_type")
-    if channel_type is not None and channel_type not in CHANNEL_TYPES:
+    if channel_type is not None and (not isinstance(channel_type, str) or channel_type not in CHANNEL_TYPES):
         return None
     values = [event.get(key) for key in ("channel", "thread_ts", "user", "ts")]
     if not all(isinstance(value, str) and value for value in values):

@@ -20,7 +20,10 @@ from bot.durations import format_duration
 from models.tickets import TicketStatus
 from workflows.blocks.text import slack_date, user
 from workflows.deps import Deps
+from workflows.authority import Operation
 from workflows.errors import InvalidState
+from workflows.refusals import authorize_ticket_action
+from workflows.roles import roles_of
 from workflows.sla_pauses import (
     Resumed,
     pause_resolution_clock,
@@ -36,8 +39,11 @@ __all__ = ["resume_note", "resume_ticket", "wait_on_customer"]
 async def wait_on_customer(*, deps: Deps, team_id: str, actor_id: str, ticket_id: int | None = None,
                            number: int | None = None) -> TicketChange:
     """Pause the ticket's resolution clock until the reporter replies."""
+    actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.WAIT_ON_CUSTOMER,
+                                      ticket=ticket)
         if ticket.status == TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is resolved; there is nothing to wait for.")
         if ticket.waiting_since is not None:
@@ -56,8 +62,10 @@ async def wait_on_customer(*, deps: Deps, team_id: str, actor_id: str, ticket_id
 async def resume_ticket(*, deps: Deps, team_id: str, actor_id: str, ticket_id: int | None = None,
                         number: int | None = None) -> TicketChange:
     """Stop waiting on the customer by hand: the resolution clock runs again."""
+    actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESUME_TICKET, ticket=ticket)
         if ticket.waiting_since is None or ticket.status == TicketStatus.RESOLVED:
             return TicketChange(ticket, changed=False,
                                 notice=f"#{ticket.number} is not waiting on the customer.")

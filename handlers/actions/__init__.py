@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from handlers.actions import escalate, ticket
-from handlers.actions import incident
+from handlers.actions import incident, kb
 
 
 def register(app: AsyncApp) -> None:
     ticket.register(app)
     escalate.register(app)
     incident.register(app)
+    kb.register(app)

@@ -6,25 +6,26 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.context import deps_of
+from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
 from handlers.ids import Action
+from workflows.button_values import parse_row_id
 from workflows.errors import InvalidRequest
 from workflows.incident_commands import answer_declare_incident_button
 
 
 def _ticket_id(value: object) -> int:
-    text = str(value or "").strip()
-    if not text.isdigit():
+    ticket_id = parse_row_id(value)
+    if ticket_id is None:
         raise InvalidRequest("That button does not name a ticket.")
-    return int(text)
+    return ticket_id
 
 
 async def handle_declare_incident_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
                                          respond: Any) -> None:
     await ack()
     reply = await answer_declare_incident_button(deps=deps_of(context), ticket_id=_ticket_id(action.get("value")),
-                                                 user_id=body["user"]["id"])
+                                                 user_id=body["user"]["id"], team_id=team_of(body))
     await respond(response_type="ephemeral", replace_original=False, text=reply)
 
 

@@ -18,6 +18,7 @@ from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
 from handlers.ids import Action
 from workflows.blocks.csat import CSAT_ACTION_IDS, parse_rating_value
+from workflows.button_values import parse_row_id
 from workflows.errors import InvalidRequest
 from workflows.ticket_lifecycle import (
     TicketChange,
@@ -31,10 +32,10 @@ from workflows.ticket_waiting import resume_ticket, wait_on_customer
 
 def ticket_id_of(action: dict[str, Any]) -> int:
     """The ticket id a card button carries as its value."""
-    value = str(action.get("value") or "")
-    if not value.isdigit() or len(value) > 18:
+    ticket_id = parse_row_id(action.get("value"))
+    if ticket_id is None:
         raise InvalidRequest("That button does not name a ticket; use the buttons on a ticket card.")
-    return int(value)
+    return ticket_id
 
 
 def clicker_of(body: dict[str, Any]) -> str:
@@ -73,7 +74,7 @@ async def handle_resume_button(ack: Any, body: dict[str, Any], action: dict[str,
 async def handle_resolve_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
     await ack()
     await show_resolve_modal(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
-                             trigger_id=body["trigger_id"])
+                             trigger_id=body["trigger_id"], actor_id=clicker_of(body))
 
 
 async def handle_reopen_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from handlers.commands import escalate, oncall, ticket
-from handlers.commands import incident
+from handlers.commands import incident, kb
 
 
 def register(app: AsyncApp) -> None:
@@ -13,3 +13,4 @@ def register(app: AsyncApp) -> None:
     escalate.register(app)
     oncall.register(app)
     incident.register(app)
+    kb.register(app)

@@ -20,6 +20,7 @@ async def handle_ticket_command(ack: Any, body: dict[str, Any], command: dict[st
     if parsed.kind == TicketSubcommand.NEW:
         await show_new_ticket_modal(
             deps=deps, trigger_id=command["trigger_id"], summary=parsed.argument, channel_id=command.get("channel_id"),
+            team_id=team_of(command), user_id=command["user_id"],
         )
         return
     reply = await answer_ticket_subcommand(

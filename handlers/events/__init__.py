@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.events import home, messages
+from handlers.events import home, mentions, messages
 
 
 def register(app: AsyncApp) -> None:
     home.register(app)
     messages.register(app)
+    mentions.register(app)

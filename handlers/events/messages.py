@@ -1,4 +1,6 @@
-"""Events API ``message`` events: replies in a ticket card's thread join its timeline."""
+"""Events API ``message`` events: replies in a ticket card's thread join its timeline;
+a person's top-level message in a help channel (``knowledge_base.help_channels``) gets
+a threaded answer from the knowledge base."""
 
 from __future__ import annotations
 
@@ -7,25 +9,33 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
+from handlers.errors import answers_errors
+from workflows.kb_answers import answer_in_thread, help_question_of
 from workflows.ticket_thread import record_thread_reply, thread_reply_of
 
 
 async def handle_message_event(ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
-    """Record a person's reply in a ticket thread; anything else is ignored.
+    """Record a person's reply in a ticket thread, or answer a question in a help channel;
+    anything else is ignored.
 
     Bolt's ``ignoring_self_events`` already drops the bot's own messages; edits,
-    deletions, other bots and non-thread messages are dropped by ``thread_reply_of``
-    before any database work.
+    deletions, other bots and (for thread replies) non-thread messages are dropped by
+    ``thread_reply_of`` / ``help_question_of`` before any database work.
     """
     await ack()
-    reply = thread_reply_of(event, bot_user_id=context.get("bot_user_id"))
-    if reply is None:
+    deps, bot_user_id = deps_of(context), context.get("bot_user_id")
+    reply = thread_reply_of(event, bot_user_id=bot_user_id)
+    if reply is not None:
+        await record_thread_reply(
+            deps=deps, team_id=team_of(body), channel_id=reply.channel_id, thread_ts=reply.thread_ts,
+            user_id=reply.user_id, ts=reply.ts, text=reply.text,
+        )
         return
-    await record_thread_reply(
-        deps=deps_of(context), team_id=team_of(body), channel_id=reply.channel_id, thread_ts=reply.thread_ts,
-        user_id=reply.user_id, ts=reply.ts, text=reply.text,
-    )
+    kb = deps.config.knowledge_base
+    asked = help_question_of(event, help_channels=kb.help_channels if kb else [], bot_user_id=bot_user_id)
+    if asked is not None:
+        await answer_in_thread(deps=deps, team_id=team_of(body), asked=asked)
 
 
 def register(app: AsyncApp) -> None:
-    app.event("message")(handle_message_event)
+    app.event("message")(answers_errors(handle_message_event))

@@ -7,12 +7,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of
+from handlers.errors import answers_errors
 from handlers.ids import Shortcut
 from workflows.slack_text import plain_text, summary_from_message
 from workflows.ticket_intake import show_new_ticket_modal
 
 
-async def handle_create_ticket_shortcut(ack: Any, shortcut: dict[str, Any], context: Any) -> None:
+async def handle_create_ticket_shortcut(ack: Any, body: dict[str, Any], shortcut: dict[str, Any], context: Any) -> None:
     """Open the modal with Summary = the message's first line, Description = its text;
     the ticket it creates links the message and is noted in the message's thread."""
     await ack()
@@ -28,4 +29,4 @@ async def handle_create_ticket_shortcut(ack: Any, shortcut: dict[str, Any], cont
 
 
 def register(app: AsyncApp) -> None:
-    app.shortcut(str(Shortcut.CREATE_TICKET_FROM_MESSAGE))(handle_create_ticket_shortcut)
+    app.shortcut(str(Shortcut.CREATE_TICKET_FROM_MESSAGE))(answers_errors(handle_create_ticket_shortcut))

@@ -62,6 +62,7 @@ class SlackWebApi(SlackWorkspace):
             "conversations.members": self.conversations_members,
             "pins.add": self.pins_add,
             "users.info": self.users_info,
+            "usergroups.users.list": self.usergroups_users_list,
             "reactions.add": self.reactions_add,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
@@ -382,6 +383,24 @@ class SlackWebApi(SlackWorkspace):
         if user in self.__dict__.get("unknown_users", ()):
             raise ApiError("user_not_found")
         return {"user": self.user_info(user)}
+
+    # -- user groups -----------------------------------------------------------------
+
+    def add_user_group(self, group_id: str, users: list[str] | tuple[str, ...]) -> None:
+        """Declare user group ``group_id`` (``S…``) with these members (replacing any)."""
+        self.__dict__.setdefault("user_groups", {})[group_id] = list(dict.fromkeys(users))
+
+    def usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Members of a user group; needs ``usergroups:read``. Unknown: ``no_such_subteam``."""
+        if "usergroups:read" not in getattr(self, "scopes", ["usergroups:read"]):
+            raise ApiError("missing_scope", needed="usergroups:read")
+        group = args.get("usergroup")
+        if not isinstance(group, str) or not group:
+            raise ApiError("invalid_arguments", ["missing required field: usergroup"])
+        groups = self.__dict__.get("user_groups", {})
+        if group not in groups:
+            raise ApiError("no_such_subteam")
+        return {"users": list(groups[group])}
 
     # -- files (the two-step external upload) -----------------------------------------
 

@@ -74,7 +74,7 @@ def test_manifest_is_a_complete_slack_app_manifest():
     manifest = yaml.safe_load(result.stdout)
     events_url = "https://support.example.com/slack/events"
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    assert set(commands) == {"/ticket", "/escalate", "/incident", "/oncall"}
+    assert set(commands) == {"/ticket", "/escalate", "/incident", "/oncall", "/kb"}
     assert all(c["url"] == events_url for c in commands.values())
     assert manifest["settings"]["interactivity"] == {"is_enabled": True, "request_url": events_url}
     assert manifest["settings"]["event_subscriptions"]["request_url"] == events_url
@@ -108,6 +108,9 @@ def _free_port() -> int:
 
 
 async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fake_slack):
+    """Also SIGHUP: a broken app.yaml is refused (problems logged) and the bot goes on."""
+    policy = tmp_path / "app.yaml"
+    policy.write_text((REPO_ROOT / "app.yaml").read_text())
     port = _free_port()
     db = tmp_path / "served.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PAGERDUTY_"))}
@@ -118,7 +121,7 @@ async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fak
         DATABASE_URL=f"sqlite+aiosqlite:///{db}",
     )
     proc = await asyncio.create_subprocess_exec(
-        *CLI, "serve", "--port", str(port), "--host", "127.0.0.1", "--config", str(REPO_ROOT / "app.yaml"),
+        *CLI, "serve", "--port", str(port), "--host", "127.0.0.1", "--config", str(policy),
         env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
@@ -133,6 +136,11 @@ async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fak
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
         assert status == 200 and body["database"] == "up", "serve never became healthy"
+        policy.write_text("timezone: Mars/Base\n")
+        proc.send_signal(signal.SIGHUP)
+        await asyncio.sleep(0.5)
+        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+            assert resp.status == 200
         proc.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
     finally:
@@ -141,4 +149,5 @@ async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fak
             await proc.wait()
     assert proc.returncode == 0, output.decode()
     assert "supportbot stopped" in output.decode()
+    assert "app.yaml reload refused; the running policy is kept" in output.decode()
     assert "Traceback" not in output.decode()

@@ -154,8 +154,11 @@ async def test_two_replicas_fire_each_timer_once_and_survive_losing_one(replicas
         await _open_ticket(fake_slack, via_a, "Payments down")
     a.proc.kill()  # SIGKILL: no goodbye, its exact timers die with it
     await a.proc.wait()
-    await _until(lambda: _counts(fake_slack) == (4, 4, 2), "the second ticket's warning, breach and page from b",
-                 timeout=FIRST_RESPONSE_SECONDS + 8)
+    # b learns of the ticket by its own periodic sweep (a's exact timer died with it): allow
+    # a few sweep periods on a loaded machine; this checks delivery, not latency.
+    await _until(lambda: _counts(fake_slack) == (4, 4, 2),
+                 "the second ticket's warning, breach and page from b",
+                 timeout=FIRST_RESPONSE_SECONDS + 20)
     await asyncio.sleep(1.0)
     assert _counts(fake_slack) == (4, 4, 2), "\n".join(_texts(fake_slack, "SLA"))
     assert b.proc.returncode is None, b.output()

@@ -192,7 +192,8 @@ async def test_resolve_button_opens_the_resolution_modal(bot):
     assert view["callback_id"] == "ticket_resolve" and view["private_metadata"] == str(ticket.id)
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
     assert [(b["label"]["text"], b["optional"]) for b in inputs] == [
-        ("Resolution", False), ("Root cause", True), ("Follow-up needed", True)]
+        ("Resolution", False), ("Root cause", True), ("Follow-up needed", True),
+        ("Knowledge base", True)]  # app.yaml has a knowledge_base: "Add to knowledge base"
 
 
 async def test_resolving_updates_card_posts_summary_and_surveys_the_reporter(bot, clock):

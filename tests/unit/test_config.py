@@ -191,8 +191,8 @@ def test_missing_key(data):
 
 
 def test_unknown_key(data):
-    data["knowledge_base"] = {"daily": True}
-    assert problems(data) == ["knowledge_base: unknown key"]
+    data["helpdesk"] = {"daily": True}
+    assert problems(data) == ["helpdesk: unknown key"]
 
 
 def test_unknown_nested_key(data):
@@ -348,13 +348,13 @@ def test_every_mistake_gets_its_own_line(data):
     data["priorities"]["P1"]["first_response"] = "1 hour"
     del data["priorities"]["P2"]
     del data["tiers"][2]["channel"]
-    data["knowledge_base"] = {}
+    data["helpdesk"] = {}
     assert problems(data) == [
         "timezone: 'Mars/Base' is not an IANA time zone",
         f"priorities.P1.first_response: '1 hour' is not a duration {DURATION_HINT}",
         "priorities.P2: missing",
         "tiers[2].channel: missing",
-        "knowledge_base: unknown key",
+        "helpdesk: unknown key",
     ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from handlers.ids import Action, Block
 from models.tickets import Ticket
 from workflows.blocks.text import cap, escape, mrkdwn, plain
+from workflows.button_values import parse_row_id
 from workflows.errors import InvalidRequest
 
 RATINGS = range(1, 6)
@@ -43,10 +44,11 @@ def rating_value(ticket_id: int, rating: int) -> str:
 
 def parse_rating_value(value: str | None) -> tuple[int, int]:
     """``(ticket_id, rating)`` from a button value; InvalidRequest when it is not one of ours."""
-    ticket, _, rating = (value or "").partition(":")
-    if not (ticket.isdigit() and len(ticket) <= 18 and rating.isdigit() and int(rating) in RATINGS):
+    ticket, _, rating = (value if isinstance(value, str) else "").partition(":")
+    ticket_id = parse_row_id(ticket)
+    if ticket_id is None or rating not in [str(r) for r in RATINGS]:
         raise InvalidRequest("That rating button is not one we sent; please use the survey in your DM.")
-    return int(ticket), int(rating)
+    return ticket_id, int(rating)
 
 
 def csat_survey_text(ticket: Ticket) -> str:

@@ -11,6 +11,7 @@ from handlers.ids import Action, Block, View
 from models.tickets import Ticket
 from workflows.blocks.text import escape, link, mrkdwn, plain, user
 from workflows.blocks.ticket_card import priority_label, tier_label
+from workflows.button_values import parse_row_id
 from workflows.escalation_commands import IMPACT_MAX, REASON_MAX
 
 
@@ -108,7 +109,7 @@ def parse_escalate_form(view: dict[str, Any]) -> tuple[EscalateForm, dict[str, s
     except ValueError:
         meta = {}
     raw_id = meta.get("ticket_id") if isinstance(meta, dict) else None
-    ticket_id = raw_id if isinstance(raw_id, int) else None
+    ticket_id = parse_row_id(str(raw_id)) if type(raw_id) is int else None  # noqa: E721 - not a bool
     errors: dict[str, str] = {}
     number = None
     if ticket_id is None:

@@ -2,7 +2,8 @@
 
 The card's Resolve button opens it with the ticket's id in ``private_metadata``. Its
 inputs are labelled exactly Resolution (required), Root cause and Follow-up needed
-(both optional). Slack sends ``"value": null`` for an empty input and a submission can
+(both optional), and, with a knowledge base configured, a "Knowledge base" checkbox
+"Add to knowledge base" (a draft article is written after resolving). Slack sends ``"value": null`` for an empty input and a submission can
 be forged, so :func:`validate_resolve_form` checks everything again.
 """
 
@@ -14,10 +15,12 @@ from typing import Any
 from handlers.ids import Action, Block, View
 from models.tickets import Ticket
 from workflows.blocks.text import MODAL_TITLE_MAX, cap, escape, mrkdwn, plain
+from workflows.button_values import parse_row_id
 
 RESOLUTION_MAX = 3000
 ROOT_CAUSE_MAX = 2000
 FOLLOW_UP_MAX = 2000
+ADD_TO_KB_VALUE = "draft"
 
 __all__ = [
     "FOLLOW_UP_MAX",
@@ -38,6 +41,7 @@ class ResolutionForm:
     resolution: str
     root_cause: str | None = None
     follow_up: str | None = None
+    add_to_kb: bool = False  # "Add to knowledge base" ticked: draft an article
 
 
 def _text_input(action: Action, max_length: int, placeholder: str) -> dict[str, Any]:
@@ -51,10 +55,18 @@ def _input(block: Block, label: str, element: dict[str, Any], *, optional: bool)
     return {"type": "input", "block_id": str(block), "label": plain(label), "element": element, "optional": optional}
 
 
-def build_resolve_modal(ticket: Ticket) -> dict[str, Any]:
-    """The modal the Resolve button opens for ``ticket`` (its id travels in private_metadata)."""
+def _add_to_kb_input() -> dict[str, Any]:
+    option = {"text": plain("Add to knowledge base"), "value": ADD_TO_KB_VALUE,
+              "description": plain("Draft an article from the summary and the resolution, for review", 75)}
+    return _input(Block.ADD_TO_KB, "Knowledge base",
+                  {"type": "checkboxes", "action_id": str(Action.ADD_TO_KB), "options": [option]}, optional=True)
+
+
+def build_resolve_modal(ticket: Ticket, *, knowledge_base: bool = False) -> dict[str, Any]:
+    """The modal the Resolve button opens for ``ticket`` (its id travels in private_metadata).
+    With ``knowledge_base`` (app.yaml has the section) it offers "Add to knowledge base"."""
     about = f"*#{ticket.number}* {escape(cap(ticket.summary, 200))}"
-    return {
+    modal = {
         "type": "modal",
         "callback_id": str(View.RESOLVE_TICKET),
         "title": plain(f"Resolve #{ticket.number}", MODAL_TITLE_MAX),
@@ -73,6 +85,9 @@ def build_resolve_modal(ticket: Ticket) -> dict[str, Any]:
                    optional=True),
         ],
     }
+    if knowledge_base:
+        modal["blocks"].append(_add_to_kb_input())
+    return modal
 
 
 def _value(values: dict[str, Any], block: Block, action: Action) -> str | None:
@@ -84,12 +99,20 @@ def _value(values: dict[str, Any], block: Block, action: Action) -> str | None:
     return value.strip() or None
 
 
+def _ticked(values: dict[str, Any], block: Block, action: Action, value: str) -> bool:
+    state = values.get(str(block))
+    state = state.get(str(action)) if isinstance(state, dict) else None
+    selected = state.get("selected_options") if isinstance(state, dict) else None
+    return isinstance(selected, list) and any(isinstance(o, dict) and o.get("value") == value for o in selected)
+
+
 def parse_resolve_form(state_values: dict[str, Any]) -> ResolutionForm:
     """Plain values out of ``view.state.values`` (missing or null inputs become empty)."""
     return ResolutionForm(
         resolution=_value(state_values, Block.RESOLUTION, Action.RESOLUTION) or "",
         root_cause=_value(state_values, Block.ROOT_CAUSE, Action.ROOT_CAUSE),
         follow_up=_value(state_values, Block.FOLLOW_UP, Action.FOLLOW_UP),
+        add_to_kb=_ticked(state_values, Block.ADD_TO_KB, Action.ADD_TO_KB, ADD_TO_KB_VALUE),
     )
 
 
@@ -109,5 +132,4 @@ def validate_resolve_form(form: ResolutionForm) -> dict[str, str]:
 
 def resolve_modal_ticket_id(private_metadata: str | None) -> int | None:
     """The ticket id the modal was opened for; None when the metadata is not one."""
-    raw = (private_metadata or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    return parse_row_id(private_metadata) if isinstance(private_metadata, str) else None

@@ -21,6 +21,7 @@ __all__ = ["build_stats_message", "format_percent", "format_seconds", "stats_tex
 
 MET, MISSED = ":white_check_mark:", ":warning:"
 CATEGORY_MAX = 75
+GAP_MAX = 80
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -145,7 +146,8 @@ def _scope_line(stats: SupportStats, zone: ZoneInfo, tier_name: str | None, chan
 def build_stats_message(stats: SupportStats, targets: ReportTargets, *, title: str, zone: ZoneInfo,
                         tier_name: str | None = None, previous: SupportStats | None = None,
                         change_label: str | None = None) -> list[dict[str, Any]]:
-    """The summary blocks (eight, far below Slack's 50); the period is shown in ``zone``."""
+    """The summary blocks (eight, nine with a knowledge base; far below Slack's 50); the
+    period is shown in ``zone``."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain(cap(title, HEADER_TEXT_MAX))},
         {"type": "context", "elements": [mrkdwn(_scope_line(stats, zone, tier_name,
@@ -158,7 +160,31 @@ def build_stats_message(stats: SupportStats, targets: ReportTargets, *, title: s
         _section("*Escalations, reopens and satisfaction*", _rate_lines(stats, targets, previous)),
         _section("*Top categories*", _category_lines(stats.top_categories)),
     ]
+    if stats.self_service is not None:
+        blocks.append(_section("*Self-service* (knowledge base)", _self_service_lines(stats, targets, previous)))
     return blocks
+
+
+def _self_service_lines(stats: SupportStats, targets: ReportTargets, previous: SupportStats | None) -> list[str]:
+    """Deflection rate against its target, then the most asked questions without an answer."""
+    service = stats.self_service
+    assert service is not None
+    ratio, target = service.deflection, targets.deflection_rate
+    old = previous.self_service.deflection if previous and previous.self_service else None
+    counted = (f"{ratio.part} answered by an article, {ratio.whole - ratio.part} ticket(s) opened"
+               if ratio.whole else "no questions and no tickets")
+    rate = (f"• Answered without a ticket (deflection rate): {format_percent(ratio.percent)} ({counted})"
+            f"{_change(ratio.percent, old.percent if old else None, ' pts', lambda d: f'{d:.1f}')}"
+            f" — target at least {format_percent(target)}{_mark(_at_least(ratio.percent, target))}")
+    lines = [rate]
+    if service.gaps is None:
+        return lines
+    if not service.gaps:
+        return lines + ["• Questions without a good answer: none."]
+    lines.append("• Asked most without a good answer (write these articles next):")
+    lines += [f"    {i}. “{escape(cap(' '.join(gap.query.split()), GAP_MAX))}” — {gap.count}×"
+              for i, gap in enumerate(service.gaps, 1)]
+    return lines
 
 
 def _overall_sla(stats: SupportStats, previous: SupportStats | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +51,12 @@ def _input(block_id: Block, label: str, element: dict[str, Any], *, optional: bo
 
 def build_new_ticket_modal(
     config: AppConfig, *, summary: str = "", description: str = "", origin: ModalOrigin = ModalOrigin(),
-    source_note: str | None = None,
+    source_note: str | None = None, intro_blocks: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The modal /ticket opens; labels are exactly Summary, Description, Category, Priority, Customer."""
+    """The modal /ticket opens; labels are exactly Summary, Description, Category, Priority, Customer.
+
+    ``intro_blocks`` go above the form (the knowledge-base articles that may answer it,
+    ``workflows.blocks.kb_answer.build_kb_suggestion_blocks``)."""
     summary_input: dict[str, Any] = {"type": "plain_text_input", "action_id": str(Action.SUMMARY), "max_length": SUMMARY_MAX}
     if summary.strip():
         summary_input["initial_value"] = cap(summary.strip(), SUMMARY_MAX)
@@ -63,7 +67,7 @@ def build_new_ticket_modal(
         description_input["initial_value"] = cap(description.strip(), DESCRIPTION_MAX)
     priorities = [_option(f"{pid} · {p.name}", pid) for pid, p in config.priorities.items()]
     default = next((o for o in priorities if o["value"] == DEFAULT_PRIORITY), priorities[-1])
-    blocks: list[dict[str, Any]] = []
+    blocks: list[dict[str, Any]] = list(intro_blocks)
     if source_note:
         blocks.append({"type": "context", "elements": [mrkdwn(source_note)]})
     blocks += [

@@ -1,0 +1,175 @@
+"""Structured logs: one JSON object per line, with the request's context, secrets redacted.
+
+    configure_logging(os.environ)          # `supportbot serve` does this first
+    log.info("ticket #%s claimed", 7)
+    # {"timestamp": "2026-11-25T15:00:00.123Z", "level": "INFO", "logger": "workflows.x",
+    #  "message": "ticket #7 claimed", "request_id": "9f1c…", "team_id": "T1",
+    #  "user_id": "U1", "channel_id": "C1", "ticket": 7}
+
+Context comes from ``contextvars``: the aiohttp middleware (:func:`request_context_middleware`)
+gives every HTTP request a ``request_id``; the Bolt middleware binds the Slack team,
+user and channel ids (:func:`bind_log_context`), and workflows add the ticket number or
+incident id once they know it. asyncio tasks copy the context they are started in, so
+a listener running after ``ack()`` still logs its request's ids, and requests never
+see each other's.
+
+:class:`RedactingFilter` sits on the handler, so it sees every record of every logger:
+it renders the message and the exception text, replaces Slack tokens (``xoxb-``,
+``xoxp-``, ``xapp-`` …), ``Authorization``/``Bearer`` values and every configured
+secret (signing secret, PagerDuty keys, the database password) with ``[redacted]``,
+and hands the formatter only the redacted text.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from aiohttp import web
+from sqlalchemy.engine import make_url
+
+__all__ = ["CONTEXT_FIELDS", "JsonFormatter", "RedactingFilter", "bind_log_context", "configure_logging",
+           "log_context", "request_context_middleware", "secrets_from"]
+
+REDACTED = "[redacted]"
+#: Context keys, in the order they appear in a line.
+CONTEXT_FIELDS = ("request_id", "team_id", "user_id", "channel_id", "ticket", "incident_id")
+SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PAGERDUTY_ROUTING_KEY",
+                    "PAGERDUTY_API_TOKEN", "PAGERDUTY_WEBHOOK_SECRET")
+_PATTERNS = (
+    re.compile(r"\bx(?:ox[abposre]|app)-[A-Za-z0-9-]+"),  # Slack bot, user, app, refresh tokens
+    re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic|token)\s+)?[^\s\"',}]+"),
+    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?i)(token=)[^\s&\"']+"),
+    re.compile(r"(?i)(routing_key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
+    re.compile(r"(?i)(postgres(?:ql)?(?:\+\w+)?://[^:/\s@]*:)[^@\s]+(?=@)"),  # a password in a database URL
+)
+
+_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("supportbot_log_context", default={})
+
+
+def bind_log_context(**fields: Any) -> None:
+    """Add ``fields`` (None values are skipped) to the current task's log context."""
+    values = {k: v for k, v in fields.items() if v not in (None, "")}
+    if values:
+        _context.set({**_context.get(), **values})
+
+
+@contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Bind ``fields`` for the ``with`` block only."""
+    token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v not in (None, "")}})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_log_context() -> dict[str, Any]:
+    return dict(_context.get())
+
+
+class RedactingFilter(logging.Filter):
+    """Removes tokens and the given secrets from a record's message and exception text."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        super().__init__()
+        # Longest first, so a secret that contains another is removed whole.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self._renderer = logging.Formatter()
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        for pattern in _PATTERNS:
+            text = pattern.sub(lambda m: (m.group(1) if m.re.groups else "") + REDACTED, text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception as exc:  # noqa: BLE001 - a bad format string must not lose the line
+            message = f"{record.msg!r} (unformattable: {type(exc).__name__})"
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._renderer.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: timestamp, level, logger, message, context, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        context = _context.get()
+        line.update({k: context[k] for k in CONTEXT_FIELDS if k in context})
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def secrets_from(environ: Mapping[str, str]) -> list[str]:
+    """The secret values in ``environ`` that must never be logged."""
+    secrets = [environ.get(name, "").strip() for name in SECRET_VARIABLES]
+    try:
+        password = make_url(environ.get("DATABASE_URL", "").strip()).password if environ.get("DATABASE_URL") else None
+    except Exception:  # noqa: BLE001 - an unparsable URL is reported elsewhere
+        password = None
+    return [s for s in [*secrets, password] if s]
+
+
+def configure_logging(environ: Mapping[str, str], *, level: int = logging.INFO,
+                      stream: TextIO | None = None) -> logging.Handler:
+    """Route every logger to one JSON-lines handler on ``stream`` (stderr), redacting
+    the secrets found in ``environ``. Replaces the root logger's handlers."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactingFilter(secrets_from(environ)))
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(True)
+    return handler
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give the request an id (``X-Request-Id`` when the caller sent a sane one) for its
+    log lines, and echo it in the response."""
+    given = request.headers.get("X-Request-Id", "")
+    request_id = given if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given) else uuid.uuid4().hex[:16]
+    with log_context(request_id=request_id):
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            exc.headers["X-Request-Id"] = request_id
+            raise
+    response.headers["X-Request-Id"] = request_id
+    return response

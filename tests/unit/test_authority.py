@@ -1,0 +1,119 @@
+"""The authority matrix (workflows/authority.py): each rule, allowed and refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflows.authority import ActorRoles, AuthorityContext, Operation, can, escalation_context
+
+TIERS = (("tier1", "Frontline"), ("tier2", "Technical"), ("tier3", "Engineering"), ("tier4", "Executive"))
+
+NOBODY = ActorRoles(user_id="U0NOBODY")
+FRONTLINE = ActorRoles(user_id="U0FRONT", agent_tiers=frozenset({"tier1"}))
+ENGINEER = ActorRoles(user_id="U0ENGINEER", agent_tiers=frozenset({"tier3"}))
+EXECUTIVE = ActorRoles(user_id="U0EXEC", agent_tiers=frozenset({"tier4"}))
+GENERIC_AGENT = ActorRoles(user_id="U0AGENT", agent=True)
+ONCALL = ActorRoles(user_id="U0ONCALL", oncall=True)
+COMMANDER_POOL = ActorRoles(user_id="U0LEAD", commander=True)
+ADMIN = ActorRoles(user_id="U0ADMIN", admin=True)
+ANYONE = ActorRoles.unrestricted("U0ANYONE")
+
+AGENT_WORK = [
+    (Operation.CLAIM_TICKET, "Only agents can claim tickets."),
+    (Operation.RESOLVE_TICKET, "Only agents can resolve tickets."),
+    (Operation.ESCALATE_TICKET, "Only agents can escalate tickets."),
+    (Operation.WAIT_ON_CUSTOMER, "Only agents can set a ticket to waiting on the customer."),
+    (Operation.RESUME_TICKET, "Only agents can resume a ticket that waits on the customer."),
+    (Operation.CHANGE_PRIORITY, "Only agents can change a ticket's priority."),
+]
+
+
+@pytest.mark.parametrize("operation", list(Operation))
+def test_without_roles_everyone_may_do_everything(operation):
+    context = AuthorityContext(tiers=TIERS, to_tier="tier4", commander_id="U0SOMEONEELSE",
+                               new_commander=ActorRoles.unrestricted("U0X"), commander_pool=True)
+    assert can(ANYONE, operation, context).allowed
+
+
+@pytest.mark.parametrize("operation", list(Operation))
+def test_admins_may_do_everything(operation):
+    context = AuthorityContext(tiers=TIERS, to_tier="tier4", commander_id="U0SOMEONEELSE",
+                               new_commander=NOBODY, commander_pool=True)
+    assert can(ADMIN, operation, context).allowed
+
+
+@pytest.mark.parametrize("operation", [Operation.OPEN_TICKET, Operation.DECLARE_INCIDENT])
+def test_anyone_opens_tickets_and_declares_incidents(operation):
+    decision = can(NOBODY, operation)
+    assert decision.allowed and decision.reason == ""
+
+
+@pytest.mark.parametrize(("operation", "reason"), AGENT_WORK)
+def test_ticket_work_is_refused_to_non_agents(operation, reason):
+    for person in (NOBODY, COMMANDER_POOL):
+        decision = can(person, operation, escalation_context(TIERS, "tier2"))
+        assert not decision.allowed
+        assert decision.reason == reason
+        assert decision.reason.startswith("Only ") and " can " in decision.reason
+
+
+@pytest.mark.parametrize(("operation", "reason"), AGENT_WORK)
+@pytest.mark.parametrize("agent", [FRONTLINE, ENGINEER, GENERIC_AGENT, ONCALL], ids=lambda a: a.user_id)
+def test_agents_of_any_kind_do_ticket_work(operation, reason, agent):
+    assert can(agent, operation, escalation_context(TIERS, "tier2")).allowed
+
+
+def test_escalation_to_the_last_tier_needs_the_tier_before_it_or_an_admin():
+    to_executive = escalation_context(TIERS, "tier4")
+    for refused in (FRONTLINE, GENERIC_AGENT, ONCALL, ActorRoles("U0T2", agent_tiers=frozenset({"tier1", "tier2"}))):
+        decision = can(refused, Operation.ESCALATE_TICKET, to_executive)
+        assert not decision.allowed
+        assert decision.reason == "Only Engineering agents or admins can escalate to Executive."
+    for allowed in (ENGINEER, EXECUTIVE, ADMIN):
+        assert can(allowed, Operation.ESCALATE_TICKET, to_executive).allowed
+
+
+def test_escalation_below_the_last_tier_needs_any_agent():
+    for to_tier in ("tier2", "tier3", None):
+        assert can(FRONTLINE, Operation.ESCALATE_TICKET, escalation_context(TIERS, to_tier)).allowed
+        assert not can(NOBODY, Operation.ESCALATE_TICKET, escalation_context(TIERS, to_tier)).allowed
+
+
+def test_a_single_tier_has_no_executive_rule():
+    only = (("desk", "Desk"),)
+    assert can(GENERIC_AGENT, Operation.ESCALATE_TICKET, escalation_context(only, "desk")).allowed
+
+
+@pytest.mark.parametrize(("operation", "reason"), [
+    (Operation.RESOLVE_INCIDENT, "Only the incident commander or an admin can resolve an incident."),
+    (Operation.HAND_OVER_COMMAND, "Only the incident commander or an admin can hand over command."),
+])
+def test_only_the_commander_or_an_admin_resolves_or_hands_over(operation, reason):
+    context = AuthorityContext(commander_id="U0LEAD", new_commander=ONCALL, commander_pool=True)
+    assert can(COMMANDER_POOL, operation, context).allowed  # U0LEAD commands this one
+    assert can(ADMIN, operation, context).allowed
+    for other in (NOBODY, ENGINEER, ONCALL, ActorRoles("U0LEAD2", commander=True)):
+        decision = can(other, operation, context)
+        assert (decision.allowed, decision.reason) == (False, reason)
+    assert not can(NOBODY, operation, AuthorityContext(commander_id=None)).allowed
+
+
+def test_a_declared_commander_pool_limits_who_takes_command():
+    def hand_to(target, pool=True):
+        return can(ENGINEER, Operation.HAND_OVER_COMMAND,
+                   AuthorityContext(commander_id=ENGINEER.user_id, new_commander=target, commander_pool=pool))
+
+    assert hand_to(COMMANDER_POOL).allowed
+    assert hand_to(ONCALL).allowed
+    assert hand_to(ADMIN).allowed
+    refused = hand_to(FRONTLINE)
+    assert not refused.allowed
+    assert refused.reason == ("Only people in the incident commander pool can take command; "
+                              "<@U0FRONT> is not in it.")
+    assert hand_to(FRONTLINE, pool=False).allowed  # no pool declared: anyone can command
+
+
+def test_roles_of_the_actor():
+    assert not NOBODY.is_agent and FRONTLINE.is_agent and ONCALL.is_agent and GENERIC_AGENT.is_agent
+    assert ONCALL.may_command and COMMANDER_POOL.may_command and not FRONTLINE.may_command
+    assert ANYONE.restricted is False and NOBODY.restricted is True
