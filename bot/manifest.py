@@ -36,10 +36,11 @@ BOT_SCOPES = [
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups"]
 
 SLASH_COMMANDS = [
-    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | help"),
+    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | stats [30d] | help"),
     ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
-    ("/incident", "Declare and run an incident", "declare P0|P1|P2 title | update text | resolve [summary]"),
-    ("/oncall", "Who is on call", "[primary|secondary]"),
+    ("/incident", "Declare and run an incident",
+     "declare [P0|P1|P2] title | update text | commander @user | severity P0 | resolve [summary] | help"),
+    ("/oncall", "Who is on call now and next", ""),
     ("/kb", "Search the knowledge base", "what you are looking for"),
 ]
 
@@ -74,7 +75,8 @@ def build_manifest(base_url: str | None, *, name: str = "supportbot", socket_mod
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": [
-                {"command": command, "url": url, "description": description, "usage_hint": hint, "should_escape": True}
+                {"command": command, "url": url, "description": description, "should_escape": True,
+                 **({"usage_hint": hint} if hint else {})}
                 for command, description, hint in SLASH_COMMANDS
             ],
             "shortcuts": [
