@@ -118,7 +118,11 @@ def _pages(fake: FakeSlack) -> list[dict]:
 
 
 async def _open_ticket(fake: FakeSlack, sender: SlackSender, summary: str) -> None:
+    """Open a ticket and wait until it is wholly created: its card posted AND recorded (the
+    reporter's confirmation comes after that). A crash between posting a card and recording
+    it is the durable outbox's case (issue #7), not this test's."""
     cards = len(fake.messages(TIER1))
+    confirmations = len(fake.calls_to("chat.postEphemeral"))
     opened = len(fake.calls_to("views.open"))
     assert (await sender.slash("/ticket", summary, user_id=REPORTER)).status == 200
     await fake.wait_for("views.open", count=opened + 1)
@@ -127,6 +131,7 @@ async def _open_ticket(fake: FakeSlack, sender: SlackSender, summary: str) -> No
     reply = await sender.interactive(view_submission_payload(view, state, user_id=REPORTER))
     assert reply.status == 200 and not reply.body, reply.body
     await _until(lambda: len(fake.messages(TIER1)) > cards, f"the card of {summary!r}", timeout=5)
+    await fake.wait_for("chat.postEphemeral", count=confirmations + 1)
 
 
 async def _until(check, what: str, *, timeout: float) -> None:
