@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
@@ -41,6 +41,9 @@ class SlaNotification(Base):
         UniqueConstraint("ticket_id", "kind", "due_at"),
         # "What is due and unclaimed?" without scanning every claimed row.
         Index("ix_sla_notifications_claimed_at_due_at", "claimed_at", "due_at"),
+        # The rows still to fire, in the order the engine picks them (migration 0005).
+        Index("ix_sla_notifications_pending_due_at", "due_at", "id",
+              postgresql_where=text("claimed_at IS NULL"), sqlite_where=text("claimed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
