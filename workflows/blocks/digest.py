@@ -12,13 +12,13 @@ from models.digest_queries import TicketsPage
 from models.tickets import Ticket
 from workflows.blocks.text import (
     HEADER_TEXT_MAX,
-    SECTION_TEXT_MAX,
     cap,
     escape,
     link,
     mrkdwn,
     plain,
 )
+from workflows.blocks.ticket_lists import pack_lines
 from workflows.sla_targets import format_remaining
 
 __all__ = ["AGE_EDGES", "DailyDigest", "age_labels", "build_daily_digest_message", "daily_digest_text"]
@@ -69,17 +69,6 @@ def ticket_line(ticket: Ticket, now: datetime) -> str:
             f"({escape(ticket.category)}){_overdue_clock(ticket, now)}")
 
 
-def _pack(lines: list[str]) -> list[dict[str, Any]]:
-    """Lines in as few sections as the text limit allows."""
-    sections: list[dict[str, Any]] = []
-    current = ""
-    for line in lines:
-        line = cap(line, SECTION_TEXT_MAX)
-        if current and len(current) + 1 + len(line) > SECTION_TEXT_MAX:
-            sections.append({"type": "section", "text": mrkdwn(current)})
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    return sections + ([{"type": "section", "text": mrkdwn(current)}] if current else [])
 
 
 def _listing(page: TicketsPage, now: datetime, empty: str) -> list[str]:
@@ -101,11 +90,11 @@ def build_daily_digest_message(digest: DailyDigest, *, zone: ZoneInfo) -> list[d
             f"Opened {since:%a %d %b %H:%M} – {until:%a %d %b %H:%M} ({escape(zone.key)}); "
             f"open and overdue as of {digest.now.astimezone(zone):%a %d %b %H:%M}")]},
         {"type": "section", "text": mrkdwn(f"*New since yesterday: {digest.new.total}*")},
-        *_pack(_listing(digest.new, digest.now, "No new tickets.")),
+        *pack_lines(_listing(digest.new, digest.now, "No new tickets.")),
         {"type": "divider"},
         {"type": "section", "text": mrkdwn(f"*Open: {sum(digest.open_by_age)}* by age — {ages}")},
         {"type": "section", "text": mrkdwn(f"*Overdue: {digest.overdue.total}*")},
-        *_pack(_listing(digest.overdue, digest.now, "Nothing is overdue.")),
+        *pack_lines(_listing(digest.overdue, digest.now, "Nothing is overdue.")),
     ]
     return blocks[:50]
 
