@@ -58,10 +58,13 @@ class Scheduler:
             self._scheduler.shutdown(wait=False)
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop starting jobs and let the runs in progress finish (a claim is never cut in half)."""
-        self.shutdown()
+        """Stop starting jobs and let the runs in progress finish (a claim is never cut in
+        half), then shut down: APScheduler's shutdown cancels the runs still in progress."""
+        if self._scheduler.running:
+            self._scheduler.pause()
         if self._running:
             await asyncio.wait(set(self._running), timeout=timeout)
+        self.shutdown()
 
     def add_periodic(self, job: PeriodicJob) -> None:
         self._scheduler.add_job(
