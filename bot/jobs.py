@@ -9,7 +9,8 @@ from bot.report_timer import declare_report_jobs
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
 from models.deadlines import HOOK_KEY
-from workflows.housekeeping import prune_deliveries
+from workflows.housekeeping import prune_deliveries, prune_outbox
+from workflows.outbox_relay import deliver_outbox
 from workflows.page_delivery import deliver_pending_pages
 from workflows.page_mirrors import post_missing_mirrors
 from workflows.repaging import repage_unacknowledged
@@ -17,6 +18,9 @@ from workflows.repaging import repage_unacknowledged
 #: Pages owed to PagerDuty are sent (and retried) by this sweep; Slack-only pages are
 #: re-paged, and unmirrored pages mirrored, by the other.
 PAGE_SWEEP_EVERY = timedelta(seconds=5)
+#: Messages owed to Slack are sent at once by the workflow that owed them; this sweep
+#: sends what a crash, a restart or a Slack outage left behind (Retry-After is in seconds).
+OUTBOX_SWEEP_EVERY = timedelta(seconds=1)
 
 
 def declare_jobs(runtime: Runtime) -> None:
@@ -24,6 +28,7 @@ def declare_jobs(runtime: Runtime) -> None:
     async def prune() -> None:
         async with runtime.sessions.begin() as db:
             await prune_deliveries(db=db, now=runtime.clock())
+            await prune_outbox(db=db, now=runtime.clock())
 
     async def deadlines() -> None:
         await run_deadline_timers(runtime)
@@ -38,6 +43,11 @@ def declare_jobs(runtime: Runtime) -> None:
         await post_missing_mirrors(deps=runtime.deps)
         await repage_unacknowledged(deps=runtime.deps)
 
+    async def relay() -> None:
+        await deliver_outbox(runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="outbox-relay", every=OUTBOX_SWEEP_EVERY, func=relay))
+    runtime.scheduler.wake_at("outbox-relay-at-startup", datetime.now(UTC), relay)
     runtime.scheduler.add_periodic(PeriodicJob(id="page-delivery", every=PAGE_SWEEP_EVERY, func=deliver_pages))
     runtime.scheduler.add_periodic(PeriodicJob(id="page-repaging", every=PAGE_SWEEP_EVERY, func=repage))
     # What a previous process stored but did not send goes out now, not in 5 s; what fell

@@ -9,7 +9,7 @@ the same truth and nothing drifts; the process-level metrics of ``bot.telemetry`
     supportbot_sla_breaches_total{priority, clock}         SLA breaches recorded on the timeline
     supportbot_pages_sent_total{subject}                   pages to on-call (one per ticket or incident)
     supportbot_pages_acknowledged_total{subject}           of those, acknowledged
-    supportbot_outbox_depth{queue}                         work owed: PagerDuty calls, due SLA notices
+    supportbot_outbox_depth{queue}                         work owed: PagerDuty calls, due SLA notices, Slack messages
     supportbot_slack_api_errors_total{method, error}       (process)
     supportbot_http_request_duration_seconds{route, …}     (process)
 
@@ -53,10 +53,11 @@ def gauge_metrics(gauges: Gauges) -> list[Metric]:
     for subject in ("ticket", "incident"):
         sent.add_metric([subject], gauges.pages_sent.get(subject, 0))
         acked.add_metric([subject], gauges.pages_acknowledged.get(subject, 0))
-    outbox = GaugeMetricFamily("supportbot_outbox_depth", "Work owed: PagerDuty calls not yet made and SLA "
-                               "notifications due but not yet fired.", labels=["queue"])
+    outbox = GaugeMetricFamily("supportbot_outbox_depth", "Work owed: PagerDuty calls not yet made, SLA "
+                               "notifications due but not yet fired, Slack messages not yet sent.", labels=["queue"])
     outbox.add_metric(["pagerduty"], gauges.pagerduty_pending)
     outbox.add_metric(["sla_notifications"], gauges.sla_notifications_due)
+    outbox.add_metric(["slack"], gauges.slack_outbox_pending)
     return [open_tickets, breaches, sent, acked, outbox]
 
 

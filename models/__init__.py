@@ -8,6 +8,7 @@ from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
+from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.pages import Page, PageStatus, PageSubjectKind
 from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
@@ -30,6 +31,9 @@ __all__ = [
     "KbDeflection",
     "KbSearch",
     "KbSource",
+    "OutboxKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Page",
     "PageStatus",
     "PageSubjectKind",

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.outbox import count_pending
 from models.pages import Page
 from models.sla import SlaNotification
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
@@ -23,6 +24,7 @@ class Gauges:
     pages_acknowledged: dict[str, int]
     pagerduty_pending: int                             # pages with an Events v2 call owed
     sla_notifications_due: int                         # due, not yet fired
+    slack_outbox_pending: int = 0                      # Slack messages owed, not yet sent
 
 
 async def read_gauges(db: AsyncSession, now: datetime) -> Gauges:
@@ -50,4 +52,5 @@ async def read_gauges(db: AsyncSession, now: datetime) -> Gauges:
                       for priority, clock, n in breach_rows},
         pages_sent=sent, pages_acknowledged=acknowledged,
         pagerduty_pending=int(pending.scalar_one()), sla_notifications_due=int(due.scalar_one()),
+        slack_outbox_pending=await count_pending(db),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tickets import Ticket, TicketEvent, TicketEventKind
@@ -47,3 +47,14 @@ def add_ticket_event(
 async def ticket_events(db: AsyncSession, ticket_id: int) -> list[TicketEvent]:
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
     return list((await db.execute(stmt)).scalars())
+
+
+async def record_card(db: AsyncSession, ticket_id: int, *, channel_id: str, message_ts: str) -> None:
+    """Remember where the ticket's card was posted (its thread is the conversation)."""
+    await db.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.message_ts.is_(None))
+                     .values(channel_id=channel_id, message_ts=message_ts).execution_options(synchronize_session=False))
+
+
+async def record_card_permalink(db: AsyncSession, ticket_id: int, permalink: str) -> None:
+    await db.execute(update(Ticket).where(Ticket.id == ticket_id).values(permalink=permalink)
+                     .execution_options(synchronize_session=False))

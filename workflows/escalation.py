@@ -1,9 +1,10 @@
 """Escalation: a ticket moves up its category's path, and the next tier is asked in.
 
 ``record_escalation`` changes state inside the caller's transaction (so the SLA engine
-can escalate in the transaction that claims a breach); ``announce_escalation`` posts
-the request to the next tier, re-renders the card and notes it in the thread, after
-commit. ``escalate_ticket`` is both, for `/escalate` and the card's Escalate button.
+can escalate in the transaction that claims a breach); ``owe_escalation_messages`` owes,
+in the same transaction, the request to the next tier, the re-rendered card and the note
+in the thread (``workflows/outbox.py``). ``escalate_ticket`` is both, for `/escalate`
+and the card's Escalate button.
 """
 
 from __future__ import annotations
@@ -11,26 +12,27 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
-from bot.logging_setup import bind_log_context
 from bot.durations import format_duration
+from bot.logging_setup import bind_log_context
 from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from workflows.authority import Operation
 from workflows.blocks.escalation import (
-    EscalationFacts, build_escalation_request, escalation_request_text, thread_note,
+    EscalationFacts,
+    build_escalation_request,
+    escalation_request_text,
+    thread_note,
 )
 from workflows.blocks.ticket_card import tier_label
-from workflows.authority import Operation
 from workflows.deps import Deps
 from workflows.errors import InvalidState, TicketNotFound
-from workflows.paging import announce_page, record_ticket_page
+from workflows.outbox import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.refusals import authorize_ticket_action
 from workflows.roles import roles_of
-from workflows.ticket_messages import post_in_thread, refresh_card
 
 log = logging.getLogger(__name__)
 
@@ -71,19 +73,16 @@ async def record_escalation(
     return facts
 
 
-async def announce_escalation(*, deps: Deps, facts: EscalationFacts, note_in_thread: bool = True) -> None:
-    """Post the escalation request to the new tier's channel; update card and thread."""
-    try:
-        await deps.slack.chat_postMessage(
-            channel=facts.to_tier.channel, text=escalation_request_text(facts),
-            blocks=build_escalation_request(facts, deps.config), unfurl_links=False,
-        )
-    except SlackApiError as error:
-        log.error("escalation request for #%s not posted to %s: %s", facts.ticket.number, facts.to_tier.channel,
-                  error.response.get("error"))
-    await refresh_card(deps.slack, deps.config, facts.ticket, now=deps.clock())
+async def owe_escalation_messages(db: AsyncSession, *, deps: Deps, facts: EscalationFacts,
+                                  note_in_thread: bool = True) -> None:
+    """In the escalation's transaction: the request to the new tier's channel, the card
+    re-rendered and (``note_in_thread``) a note in the ticket's thread."""
+    now = deps.clock()
+    await owe_post(db, channel=facts.to_tier.channel, text=escalation_request_text(facts), now=now,
+                   blocks=build_escalation_request(facts, deps.config))
+    await owe_card_update(db, facts.ticket, now=now)
     if note_in_thread:
-        await post_in_thread(deps.slack, facts.ticket, thread_note(facts))
+        await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
 
 
 async def escalate_ticket(
@@ -106,8 +105,11 @@ async def escalate_ticket(
                                       to_tier=to_tier.id if to_tier else None)
         facts = await record_escalation(db, ticket, config=deps.config, now=deps.clock(), actor_id=actor_id,
                                         reason=reason, impact=impact)
-    await announce_escalation(deps=deps, facts=facts)
-    from workflows.incidents import declare_incident_on_escalation  # here: incidents -> paging -> handlers -> us
+        await owe_escalation_messages(db, deps=deps, facts=facts)
+    await deliver_outbox(deps)
+    from workflows.incidents import (
+        declare_incident_on_escalation,  # here: incidents -> paging -> handlers -> us
+    )
 
     await declare_incident_on_escalation(deps=deps, ticket=facts.ticket, actor_id=actor_id)  # P0 only
     return facts

@@ -1,4 +1,5 @@
-"""Housekeeping: forget Slack delivery ids once Slack can no longer redeliver them."""
+"""Housekeeping: forget Slack delivery ids once Slack can no longer redeliver them, and
+sent outbox rows once nobody will look at them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.deliveries import SlackDelivery
+from models.outbox import prune_sent
 
 # Slack retries a delivery three times within minutes; a day is a wide margin.
 DELIVERY_MEMORY = timedelta(days=1)
@@ -16,3 +18,12 @@ DELIVERY_MEMORY = timedelta(days=1)
 async def prune_deliveries(*, db: AsyncSession, now: datetime) -> int:
     result = await db.execute(delete(SlackDelivery).where(SlackDelivery.received_at < now - DELIVERY_MEMORY))
     return result.rowcount or 0
+
+
+#: Sent (or finally refused) outbox rows are kept a week, for looking into "where did
+#: that message go?".
+OUTBOX_MEMORY = timedelta(days=7)
+
+
+async def prune_outbox(*, db: AsyncSession, now: datetime) -> int:
+    return await prune_sent(db, now - OUTBOX_MEMORY)

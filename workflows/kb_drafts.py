@@ -28,7 +28,7 @@ from workflows.blocks.text import cap, escape
 from workflows.deps import Deps
 from workflows.kb_files import DRAFTS
 from workflows.kb_index import kb_folder
-from workflows.ticket_messages import post_in_thread
+from workflows.outbox import deliver_outbox, owe_thread_post
 
 __all__ = ["draft_filename", "draft_kb_article", "draft_markdown", "write_draft"]
 
@@ -96,11 +96,17 @@ async def draft_kb_article(*, deps: Deps, ticket: Ticket) -> Path | None:
         path = await asyncio.to_thread(write_draft, folder, ticket, now=deps.clock())
     except OSError as error:
         log.error("ticket #%s: knowledge-base draft not written to %s: %s", ticket.number, folder / DRAFTS, error)
-        await post_in_thread(deps.slack, ticket, f":warning: The knowledge-base draft of #{ticket.number} could "
-                                                 f"not be written ({escape(error.strerror or type(error).__name__)}).")
+        await _note_in_thread(deps, ticket, f":warning: The knowledge-base draft of #{ticket.number} could "
+                                            f"not be written ({escape(error.strerror or type(error).__name__)}).")
         return None
     shown = escape(str(folder / DRAFTS / path.name))
-    await post_in_thread(deps.slack, ticket, (
+    await _note_in_thread(deps, ticket, (
         f":memo: Drafted a knowledge-base article from #{ticket.number}: `{shown}`. Review it, move it into the "
         f"knowledge base folder and run `supportbot kb reindex` to publish it."))
     return path
+
+
+async def _note_in_thread(deps: Deps, ticket: Ticket, text: str) -> None:
+    async with deps.sessions.begin() as db:
+        await owe_thread_post(db, ticket, text=text, now=deps.clock())
+    await deliver_outbox(deps)

@@ -2,17 +2,16 @@
 
 One notification per transaction: claim the row (conditional UPDATE), check that the
 effect still applies, record it in the timeline, and — for a first-response breach of
-a P0/P1 — escalate in the same transaction. After commit the notice goes to the
-ticket thread and the tier channel (one message per place that says everything), the
-escalation request to the new tier, and a page to on-call for paging priorities.
+a P0/P1 — escalate in the same transaction. The same transaction owes Slack (the
+outbox) the notice for the ticket's thread and the tier channel (one message per place
+that says everything) and the escalation request to the new tier. Once every due row
+is claimed, the outbox is sent and on-call is paged for paging priorities.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-
-from slack_sdk.errors import SlackApiError
 
 from bot.config import AppConfig, Tier
 from models.sla import SlaNotification
@@ -24,11 +23,11 @@ from workflows.blocks.escalation import EscalationFacts
 from workflows.blocks.sla_notices import SlaNotice, sla_notice_text
 from workflows.deps import Deps
 from workflows.errors import InvalidState
-from workflows.escalation import announce_escalation, record_escalation
+from workflows.escalation import owe_escalation_messages, record_escalation
+from workflows.outbox import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.paging import PageRecord, announce_page, record_ticket_page
 from workflows.sla_plan import AUTO_ESCALATE_PRIORITIES, still_applies
 from workflows.ticket_locks import lock_ticket_row
-from workflows.ticket_messages import post_in_thread, refresh_card
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,9 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
             page = await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason)
         notice = SlaNotice(kind=row.kind, ticket=ticket, due_at=row.due_at, now=now,
                            escalated_to=escalation.to_tier if escalation else None, paged=page is not None)
-        return FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, page=page)
+        fired = FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, page=page)
+        await _owe_messages(db, deps, fired)
+        return fired
 
 
 def _pages(kind: Kind, ticket: Ticket, config: AppConfig, escalation: EscalationFacts | None) -> bool:
@@ -101,27 +102,23 @@ async def _auto_escalate(db, ticket: Ticket, deps: Deps, now) -> EscalationFacts
         return None
 
 
-async def _deliver(deps: Deps, fired: FiredNotice) -> None:
+async def _owe_messages(db, deps: Deps, fired: FiredNotice) -> None:
+    """The notice in the thread and the tier channel, the escalation request or the
+    re-rendered card: owed in the transaction that claims the notification."""
     text = sla_notice_text(fired.notice, deps.config)
-    ticket = fired.notice.ticket
+    ticket, now = fired.notice.ticket, fired.notice.now
     if fired.notice.kind != Kind.MANAGEMENT_NOTICE:
-        await post_in_thread(deps.slack, ticket, text)
-    try:
-        await deps.slack.chat_postMessage(channel=fired.tier_channel, text=text, unfurl_links=False)
-    except SlackApiError as error:
-        log.error("SLA notice for #%s not posted to %s: %s", ticket.number, fired.tier_channel,
-                  error.response.get("error"))
+        await owe_thread_post(db, ticket, text=text, now=now)
+    await owe_post(db, channel=fired.tier_channel, text=text, now=now)
     if fired.escalation is not None:
-        await announce_escalation(deps=deps, facts=fired.escalation, note_in_thread=False)
+        await owe_escalation_messages(db, deps=deps, facts=fired.escalation, note_in_thread=False)
     else:
-        await refresh_card(deps.slack, deps.config, ticket, now=fired.notice.now)
-    if fired.page is not None:
-        await announce_page(deps=deps, record=fired.page)
+        await owe_card_update(db, ticket, now=now)
 
 
 async def fire_due_notifications(*, deps: Deps) -> int:
     """Fire every notification due now; each one is isolated from the others' failures."""
-    fired_count = 0
+    fired_count, pages = 0, []
     for _ in range(MAX_PER_SWEEP):
         claimed: list[int] = []
         try:
@@ -139,8 +136,16 @@ async def fire_due_notifications(*, deps: Deps) -> int:
         if fired is None:
             continue
         fired_count += 1
+        if fired.page is not None:
+            pages.append(fired)
+    try:
+        await deliver_outbox(deps)
+    except Exception:
+        log.exception("SLA notices were recorded and are owed to Slack; the outbox relay sends them")
+    for fired in pages:
         try:
-            await _deliver(deps, fired)
+            await announce_page(deps=deps, record=fired.page)
         except Exception:
-            log.exception("SLA notice for ticket #%s was recorded but not fully delivered", fired.notice.ticket.number)
+            log.exception("page for ticket #%s was recorded; its Slack side is retried by the sweep",
+                          fired.notice.ticket.number)
     return fired_count

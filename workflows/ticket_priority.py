@@ -21,19 +21,19 @@ from datetime import datetime
 from bot.config import AppConfig
 from models.ticket_queries import add_ticket_event, ticket_events
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from workflows.authority import Operation
 from workflows.blocks.text import cap, escape, slack_date, user
 from workflows.blocks.ticket_card import priority_label
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
-from workflows.authority import Operation
 from workflows.errors import InvalidRequest, InvalidState
+from workflows.outbox import deliver_outbox, owe_card_update, owe_thread_post
 from workflows.refusals import authorize_ticket_action
 from workflows.roles import roles_of
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import add_target, clock_start, due_times, resume_due_at
 from workflows.ticket_lifecycle import TicketChange
 from workflows.ticket_locks import lock_ticket
-from workflows.ticket_messages import post_in_thread, refresh_card
 from workflows.working_time import WorkingCalendar
 
 __all__ = ["Retargeted", "change_ticket_priority", "retarget_due_times"]
@@ -111,8 +111,9 @@ async def change_ticket_priority(*, deps: Deps, team_id: str, actor_id: str, num
             "next_response_due_at": due.next_response.isoformat() if due.next_response else None,
         })
         await schedule_ticket_sla(db, ticket, config, rearm_at=now)
-    await refresh_card(deps.slack, config, ticket, now=now)
-    await post_in_thread(deps.slack, ticket, _note(ticket, previous, actor_id, config))
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=_note(ticket, previous, actor_id, config), now=now)
+    await deliver_outbox(deps)
     return TicketChange(ticket, changed=True)
 
 

@@ -43,16 +43,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import AppConfig
-from models.ticket_queries import add_ticket_event, find_ticket_by_card, get_ticket
+from models.ticket_queries import add_ticket_event, find_ticket_by_card
 from models.tickets import Ticket, TicketEventKind, TicketStatus
 from workflows.blocks.text import user
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
+from workflows.outbox import deliver_outbox, owe_card_update, owe_thread_post
 from workflows.sla_pauses import Resumed, resume_resolution_clock
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import add_target
 from workflows.ticket_locks import relock_ticket
-from workflows.ticket_messages import post_in_thread, refresh_card
 from workflows.ticket_waiting import resume_note
 
 __all__ = [
@@ -158,12 +158,13 @@ async def record_thread_reply(
         resumed, next_changed = await _apply_to_clocks(db, ticket, user_id=user_id, now=now, config=deps.config)
         recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=first,
                                  resumed=resumed, next_response_changed=next_changed)
+        if first or resumed or next_changed:
+            await owe_card_update(db, ticket, now=now)
+        if resumed is not None:
+            await owe_thread_post(db, ticket, text=resume_note(resumed, who=f"{user(user_id)} replied"), now=now)
     if first:
         log.info("ticket #%s (team %s): first response by %s", recorded.number, team_id, user_id)
-    if first or resumed or next_changed:
-        await _refresh_card(deps, recorded.ticket_id)
-    if resumed is not None:
-        await post_in_thread(deps.slack, ticket, resume_note(resumed, who=f"{user(user_id)} replied"))
+    await deliver_outbox(deps)
     return recorded
 
 
@@ -206,11 +207,3 @@ async def _claim_first_response(db: AsyncSession, ticket_id: int, *, user_id: st
         .execution_options(synchronize_session=False)
     )
     return (await db.execute(stmt)).first() is not None
-
-
-async def _refresh_card(deps: Deps, ticket_id: int) -> None:
-    """Re-render the card from the committed state."""
-    async with deps.sessions() as db:
-        ticket = await get_ticket(db, ticket_id)
-    if ticket is not None:
-        await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())

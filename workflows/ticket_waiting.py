@@ -18,10 +18,11 @@ from datetime import timedelta
 
 from bot.durations import format_duration
 from models.tickets import TicketStatus
+from workflows.authority import Operation
 from workflows.blocks.text import slack_date, user
 from workflows.deps import Deps
-from workflows.authority import Operation
 from workflows.errors import InvalidState
+from workflows.outbox import deliver_outbox, owe_card_update, owe_thread_post
 from workflows.refusals import authorize_ticket_action
 from workflows.roles import roles_of
 from workflows.sla_pauses import (
@@ -31,7 +32,6 @@ from workflows.sla_pauses import (
 )
 from workflows.ticket_lifecycle import TicketChange
 from workflows.ticket_locks import lock_ticket
-from workflows.ticket_messages import post_in_thread, refresh_card
 
 __all__ = ["resume_note", "resume_ticket", "wait_on_customer"]
 
@@ -52,10 +52,11 @@ async def wait_on_customer(*, deps: Deps, team_id: str, actor_id: str, ticket_id
                 f"(since {slack_date(ticket.waiting_since)})."))
         now = deps.clock()
         await pause_resolution_clock(db, ticket, config=deps.config, now=now, actor_id=actor_id)
-    await refresh_card(deps.slack, deps.config, ticket, now=now)
-    await post_in_thread(deps.slack, ticket, (
-        f"{user(actor_id)} is waiting on the customer: the resolution clock of #{ticket.number} is paused "
-        f"until {user(ticket.reporter_id)} replies in this thread."))
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, now=now, text=(
+            f"{user(actor_id)} is waiting on the customer: the resolution clock of #{ticket.number} is paused "
+            f"until {user(ticket.reporter_id)} replies in this thread."))
+    await deliver_outbox(deps)
     return TicketChange(ticket, changed=True)
 
 
@@ -72,8 +73,10 @@ async def resume_ticket(*, deps: Deps, team_id: str, actor_id: str, ticket_id: i
         now = deps.clock()
         resumed = await resume_resolution_clock(db, ticket, config=deps.config, now=now, actor_id=actor_id,
                                                 by_reply=False)
-    await refresh_card(deps.slack, deps.config, ticket, now=now)
-    await post_in_thread(deps.slack, ticket, resume_note(resumed, who=f"{user(actor_id)} resumed #{ticket.number}"))
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, now=now,
+                              text=resume_note(resumed, who=f"{user(actor_id)} resumed #{ticket.number}"))
+    await deliver_outbox(deps)
     return TicketChange(ticket, changed=True)
 
 

@@ -1,0 +1,165 @@
+"""The Slack outbox: messages owed to Slack, stored with the change that owes them.
+
+A workflow adds its messages to the transaction that changes the state (``enqueue``);
+they commit or roll back together. A relay (``workflows/outbox_relay.py``) sends them
+later, oldest first within each *lane* (the channel the message goes to): only the
+oldest pending row of a lane may be sent, and only once its ``lease_until`` has passed,
+so two relays (two replicas, or a request and the periodic sweep) never send the same
+row at once nor two rows of one channel out of order.
+
+Rows are never edited in place except by these functions; a sent row keeps what Slack
+answered (``result_ts``) until housekeeping prunes it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, aliased, mapped_column
+
+from models.base import Base, str_enum
+
+__all__ = [
+    "OutboxKind", "OutboxMessage", "OutboxStatus", "claim_message", "count_pending", "due_heads", "enqueue",
+    "mark_failed", "mark_sent", "postpone", "prune_sent", "ticket_card_status",
+]
+
+
+class OutboxKind(enum.StrEnum):
+    """What the relay does with a row."""
+
+    POST = "post"                  # chat.postMessage of ``payload`` (thread resolved at send time)
+    TICKET_CARD = "ticket_card"    # post the ticket's card, rendered at send time; record its ts
+    CARD_UPDATE = "card_update"    # chat.update of the ticket's card, rendered at send time
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"   # Slack refused it for good (channel_not_found, invalid_blocks…)
+
+
+_PENDING_WHERE = text("status = 'pending'")
+
+
+class OutboxMessage(Base):
+    __tablename__ = "slack_outbox"
+    __table_args__ = (
+        # "The oldest pending row of each lane": the relay asks it on every pass.
+        Index("ix_slack_outbox_pending_lane", "lane", "id", postgresql_where=_PENDING_WHERE,
+              sqlite_where=_PENDING_WHERE),
+        Index("ix_slack_outbox_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lane: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[OutboxKind] = mapped_column(str_enum(OutboxKind))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The ticket whose thread (POST) or card (TICKET_CARD, CARD_UPDATE) the row is about.
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: Pending rows with the same key are replaced by a newer one (a card shows its last state).
+    coalesce_key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    result_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+async def enqueue(db: AsyncSession, *, lane: str, kind: OutboxKind, payload: dict[str, Any], now: datetime,
+                  ticket_id: int | None = None, coalesce_key: str | None = None) -> None:
+    """Owe one message, in the caller's transaction. With ``coalesce_key``, pending rows
+    of the same key that no relay holds are dropped: this row supersedes them."""
+    if coalesce_key is not None:
+        await db.execute(delete(OutboxMessage).where(
+            OutboxMessage.coalesce_key == coalesce_key, OutboxMessage.status == OutboxStatus.PENDING,
+            (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now),
+        ).execution_options(synchronize_session=False))
+    db.add(OutboxMessage(lane=lane, kind=kind, payload=payload, ticket_id=ticket_id, coalesce_key=coalesce_key,
+                         status=OutboxStatus.PENDING, attempts=0, created_at=now, not_before=now))
+
+
+async def due_heads(db: AsyncSession, now: datetime, *, limit: int = 50) -> list[int]:
+    """Ids of the oldest pending row of each lane, where that row may be sent now."""
+    inner = aliased(OutboxMessage)
+    oldest = (select(func.min(inner.id)).where(inner.status == OutboxStatus.PENDING, inner.lane == OutboxMessage.lane)
+              .scalar_subquery())
+    stmt = (select(OutboxMessage.id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id == oldest,
+                   OutboxMessage.not_before <= now,
+                   (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now))
+            .order_by(OutboxMessage.id).limit(limit))
+    return list((await db.execute(stmt)).scalars())
+
+
+async def claim_message(db: AsyncSession, message_id: int, now: datetime, lease: timedelta) -> OutboxMessage | None:
+    """Take the row for one send attempt (a lease); None if another relay holds it or it
+    was sent meanwhile. The conditional UPDATE is what makes one sender at a time."""
+    claimed = (await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING,
+               (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now))
+        .values(lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id).execution_options(synchronize_session=False)
+    )).scalar_one_or_none()
+    if claimed is None:
+        return None
+    return (await db.execute(select(OutboxMessage).where(OutboxMessage.id == claimed)
+                             .execution_options(populate_existing=True))).scalar_one()
+
+
+async def mark_sent(db: AsyncSession, message_id: int, now: datetime, ts: str | None) -> None:
+    await db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+        status=OutboxStatus.SENT, sent_at=now, result_ts=ts, lease_until=None, last_error=None,
+    ).execution_options(synchronize_session=False))
+
+
+async def mark_failed(db: AsyncSession, message_id: int, error: str) -> None:
+    await db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+        status=OutboxStatus.FAILED, lease_until=None, last_error=error[:1000],
+    ).execution_options(synchronize_session=False))
+
+
+async def postpone(db: AsyncSession, message_id: int, until: datetime, error: str) -> None:
+    """Try again at ``until`` (the lane waits: later rows of the channel stay behind it)."""
+    await db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+        not_before=until, lease_until=None, last_error=error[:1000],
+    ).execution_options(synchronize_session=False))
+
+
+async def ticket_card_status(db: AsyncSession, ticket_id: int) -> OutboxStatus | None:
+    """Where the ticket's card stands in the outbox (None: no card was owed)."""
+    stmt = (select(OutboxMessage.status).where(OutboxMessage.ticket_id == ticket_id,
+                                               OutboxMessage.kind == OutboxKind.TICKET_CARD)
+            .order_by(OutboxMessage.id.desc()).limit(1))
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def count_pending(db: AsyncSession) -> int:
+    return int((await db.execute(select(func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.status == OutboxStatus.PENDING))).scalar_one())
+
+
+async def prune_sent(db: AsyncSession, older_than: datetime) -> int:
+    """Forget rows that were sent (or failed for good) before ``older_than``."""
+    result = await db.execute(delete(OutboxMessage).where(
+        OutboxMessage.status != OutboxStatus.PENDING, OutboxMessage.created_at < older_than))
+    return result.rowcount or 0
