@@ -5,8 +5,8 @@ A status update moves ``next_update_due_at`` to a full period after it, so a due
 that is reached means nothing was posted in that period. One reminder per
 transaction: ``claim_due_reminder`` moves the due time one period on with a
 conditional UPDATE (``WHERE next_update_due_at = :seen``; SKIP LOCKED on Postgres) and
-the ``reminder_sent`` timeline row is written in the same transaction; the message is
-posted after commit. Two sweepers on one database, or a restarted process, never send
+the ``reminder_sent`` timeline row and the message (owed to the outbox) are written in
+the same transaction. Two sweepers on one database, or a restarted process, never send
 a reminder twice; after downtime one catch-up reminder goes out, not a burst.
 
 The scheduler (``bot/``) calls ``fire_due_incident_reminders`` from its sweep and wakes
@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from models.incident_queries import add_incident_event, claim_due_reminder
-from models.incident_queries import next_incident_due_at as next_incident_due_at  # the scheduler's wake-up
+from models.incident_queries import (
+    next_incident_due_at as next_incident_due_at,  # the scheduler's wake-up
+)
 from models.incidents import Incident, IncidentEventKind
 from workflows.blocks.incident_messages import reminder_text
 from workflows.deps import Deps
 from workflows.incident_rules import external_cadence, next_due_after, update_cadence
-from workflows.incident_war_room import post_in_war_room
+from workflows.incident_war_room import owe_in_war_room
+from workflows.outbox import deliver_outbox
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ async def _claim_and_record(deps: Deps, external: bool) -> _Reminder | None:
             "due_at": seen.isoformat(), "next_due_at": column.isoformat() if column else None,
             "late": (now - seen).total_seconds() >= 60,
         })
+        await owe_in_war_room(db, incident, reminder_text(incident, now=now, external=external), now=now)
         return _Reminder(incident=incident, external=external, due_at=seen, now=now)
 
 
@@ -76,10 +80,10 @@ async def fire_due_incident_reminders(*, deps: Deps) -> int:
             if reminder is None:
                 break
             sent += 1
-            try:
-                await post_in_war_room(deps, reminder.incident,
-                                       reminder_text(reminder.incident, now=reminder.now, external=external))
-            except Exception:
-                log.exception("reminder for incident %s was recorded but not posted", reminder.incident.id)
+    if sent:
+        try:
+            await deliver_outbox(deps)
+        except Exception:
+            log.exception("incident reminders were recorded and are owed to Slack; the outbox relay sends them")
     return sent
 

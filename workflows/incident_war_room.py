@@ -22,19 +22,25 @@ from models.incidents import Incident
 from models.pages import Page, PageSubjectKind
 from models.tickets import Ticket
 from workflows.blocks.incident_messages import (
-    TicketRef, announcement_text, build_announcement_message, build_declaration_message, declaration_text,
-    purpose_text, topic_text,
+    TicketRef,
+    announcement_text,
+    build_announcement_message,
+    build_declaration_message,
+    declaration_text,
+    purpose_text,
+    topic_text,
 )
 from workflows.deps import Deps
 from workflows.errors import InvalidState
 from workflows.incident_rules import war_room_name
 from workflows.oncall import who_is_on_call
+from workflows.outbox import owe_post
 
 log = logging.getLogger(__name__)
 
 __all__ = ["RenderContext", "load_render_context", "create_war_room_channel", "set_up_war_room", "set_topic",
            "invite", "post_declaration", "post_announcement", "refresh_incident_messages", "post_to_channel",
-           "post_in_war_room", "post_to_incidents_channel"]
+           "post_in_war_room", "post_to_incidents_channel", "owe_in_war_room", "owe_to_incidents_channel"]
 
 MAX_NAME_ATTEMPTS = 50
 _IGNORED_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
@@ -170,3 +176,20 @@ async def post_to_incidents_channel(
         args.update(thread_ts=incident.announcement_ts, reply_broadcast=broadcast)
     await _logged(deps.slack.chat_postMessage(channel=channel, text=text, unfurl_links=False, **args),
                   "message in the incidents channel")
+
+
+async def owe_in_war_room(db: AsyncSession, incident: Incident, text: str, *, now: datetime,
+                          blocks: list[dict[str, Any]] | None = None) -> None:
+    """A message to the war room, owed in the caller's transaction (``workflows/outbox.py``)."""
+    if incident.channel_id:
+        await owe_post(db, channel=incident.channel_id, text=text, blocks=blocks, now=now)
+
+
+async def owe_to_incidents_channel(db: AsyncSession, deps: Deps, incident: Incident, text: str, *, now: datetime,
+                                   blocks: list[dict[str, Any]] | None = None, broadcast: bool = True) -> None:
+    """A reply under the announcement (``broadcast``: shown in the channel too), owed."""
+    channel = incident.announcement_channel_id or deps.config.channels.incidents
+    extra: dict[str, Any] = {}
+    if incident.announcement_ts:
+        extra.update(thread_ts=incident.announcement_ts, reply_broadcast=broadcast)
+    await owe_post(db, channel=channel, text=text, blocks=blocks, now=now, **extra)
