@@ -51,6 +51,7 @@ EXPECTED_TABLES = {
     "tickets",
     "ticket_counters",
     "ticket_events",
+    "slack_outbox",
     "sla_notifications",
     "incidents",
     "incident_events",
