@@ -18,6 +18,22 @@
 - Only the incident's commander (or an admin) resolves an incident or hands over
   command; when a commander pool is declared (``roles.commanders``, plus on-call), the
   new commander must be in it (or an admin).
+- Reopening a ticket: its reporter (the customer contact says it is not fixed), agents
+  and admins. The practice doc's escalation procedure has the desk "monitor the ticket"
+  and the customer come back to it; nobody else has a stake in a resolved ticket.
+- Pages (Acknowledge / Resolve): people on call, agents and admins — and, for a page
+  about an incident, that incident's commander. The practice doc pages the on-call
+  engineers (Tier 3, the on-call rotation) and the bot's last re-page asks the
+  ticket's tier channel ("Can someone take it?"), so every agent may take a page; a
+  non-agent must not silence one. A click from another Slack workspace than the
+  page's ticket or incident is refused whatever the roles (``workflows/refusals.py``).
+- The war room has "one incident commander" (practice doc, Emergency Escalation):
+  the commander (or an admin) changes the severity (it re-arms the cadences and may
+  page) and names the comms lead; the commander or the comms lead posts the official
+  status update (`/incident update`, cross-posted, restarts the internal cadence) and
+  records the customer update (`/incident external`) — naming the comms lead grants
+  that right, so it is the commander's call. The post-mortem draft can be
+  reposted by anyone, and anyone may talk in the war room; the matrix forbids neither.
 
 The reason of a refusal reads "Only … can …" and is shown to the person as it is.
 """
@@ -44,6 +60,13 @@ class Operation(enum.StrEnum):
     DECLARE_INCIDENT = "declare_incident"
     RESOLVE_INCIDENT = "resolve_incident"
     HAND_OVER_COMMAND = "hand_over_command"
+    REOPEN_TICKET = "reopen_ticket"
+    ACKNOWLEDGE_PAGE = "acknowledge_page"
+    RESOLVE_PAGE = "resolve_page"
+    CHANGE_SEVERITY = "change_severity"
+    ASSIGN_INCIDENT_ROLE = "assign_incident_role"
+    POST_INCIDENT_UPDATE = "post_incident_update"
+    POST_EXTERNAL_UPDATE = "post_external_update"
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,8 @@ class AuthorityContext:
     ``tiers``: every (tier id, tier name), in app.yaml order; ``to_tier``: the tier an
     escalation moves the ticket to; ``commander_id``: the incident's commander;
     ``new_commander``: the roles of the person command is handed to, and
-    ``commander_pool`` whether a pool is declared at all.
+    ``commander_pool`` whether a pool is declared at all; ``comms_id``: the incident's
+    communications lead; ``reporter_id``: the ticket's reporter.
     """
 
     tiers: tuple[tuple[str, str], ...] = ()
@@ -87,6 +111,8 @@ class AuthorityContext:
     commander_id: str | None = None
     new_commander: ActorRoles | None = None
     commander_pool: bool = False
+    comms_id: str | None = None
+    reporter_id: str | None = None
 
 
 NO_CONTEXT = AuthorityContext()
@@ -111,6 +137,18 @@ _AGENT_WORK = {
 _COMMANDER_ONLY = {
     Operation.RESOLVE_INCIDENT: "Only the incident commander or an admin can resolve an incident.",
     Operation.HAND_OVER_COMMAND: "Only the incident commander or an admin can hand over command.",
+    Operation.CHANGE_SEVERITY: "Only the incident commander or an admin can change the severity.",
+    Operation.ASSIGN_INCIDENT_ROLE: "Only the incident commander or an admin can assign incident roles.",
+}
+_COMMANDER_OR_COMMS = {
+    Operation.POST_INCIDENT_UPDATE:
+        "Only the incident commander, the comms lead or an admin can post the incident's status update.",
+    Operation.POST_EXTERNAL_UPDATE:
+        "Only the incident commander, the comms lead or an admin can record a customer update.",
+}
+_PAGE_WORK = {
+    Operation.ACKNOWLEDGE_PAGE: "Only people on call, agents or admins can acknowledge a page.",
+    Operation.RESOLVE_PAGE: "Only people on call, agents or admins can resolve a page.",
 }
 
 
@@ -152,4 +190,16 @@ def can(actor: ActorRoles, operation: Operation, context: AuthorityContext = NO_
             return _refused(f"Only people in the incident commander pool can take command; "
                             f"<@{target.user_id}> is not in it.")
         return ALLOWED
+    if operation in _COMMANDER_OR_COMMS:
+        if actor.user_id not in {context.commander_id, context.comms_id} - {None}:
+            return _refused(_COMMANDER_OR_COMMS[operation])
+        return ALLOWED
+    if operation in _PAGE_WORK:
+        if actor.is_agent or (context.commander_id is not None and actor.user_id == context.commander_id):
+            return ALLOWED
+        return _refused(_PAGE_WORK[operation])
+    if operation == Operation.REOPEN_TICKET:
+        if actor.is_agent or (context.reporter_id is not None and actor.user_id == context.reporter_id):
+            return ALLOWED
+        return _refused("Only the ticket's reporter, agents or admins can reopen a ticket.")
     return _refused("Only admins can do that.")  # an operation without a rule: refuse

@@ -82,9 +82,12 @@ def _text(text: str, what: str, example: str) -> str:
 async def post_incident_update(*, deps: Deps, channel_id: str, user_id: str, text: str) -> None:
     """`/incident update …`: post it, cross-post it, restart the update cadence from now."""
     text = _text(text, "status update", "/incident update Rolled back the deploy; error rate falling")
+    actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
         incident = await incident_in_channel(db, channel_id, "update")
+        await authorize_incident_action(db, deps=deps, actor=actor, operation=Operation.POST_INCIDENT_UPDATE,
+                                        incident=incident)
         incident.last_update_at = now
         incident.next_update_due_at = first_due(deps.config, incident.priority, now)
         deadlines_changed(db)
@@ -100,9 +103,12 @@ async def post_incident_update(*, deps: Deps, channel_id: str, user_id: str, tex
 async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, text: str) -> None:
     """`/incident external …`: customers were updated; restart the external cadence."""
     text = _text(text, "customer update", "/incident external Status page: payments degraded, fix in progress")
+    actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
         incident = await incident_in_channel(db, channel_id, "external")
+        await authorize_incident_action(db, deps=deps, actor=actor, operation=Operation.POST_EXTERNAL_UPDATE,
+                                        incident=incident)
         incident.last_external_update_at = now
         incident.next_external_update_due_at = first_due(deps.config, incident.priority, now, external=True)
         deadlines_changed(db)
@@ -137,9 +143,12 @@ async def assign_incident_role(*, deps: Deps, channel_id: str, user_id: str, rol
     """`/incident role comms @someone`: the communications lead (customer updates)."""
     if role not in ROLES:
         raise InvalidRequest(f"Unknown role `{role[:30]}`. Roles: `comms` (and `/incident commander @someone`).")
+    actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
         incident = await incident_in_channel(db, channel_id, "role")
+        await authorize_incident_action(db, deps=deps, actor=actor, operation=Operation.ASSIGN_INCIDENT_ROLE,
+                                        incident=incident)
         previous = incident.comms_id
         if previous == assignee_id:
             raise InvalidRequest(f"<@{assignee_id}> is already the communications lead.")
@@ -162,10 +171,13 @@ async def change_incident_severity(*, deps: Deps, channel_id: str, user_id: str,
     raise to a paging priority pages on-call (or adds the reason to the open page)."""
     if priority not in INCIDENT_PRIORITIES:
         raise InvalidRequest("Severity is P0, P1 or P2: `/incident severity P0`.")
+    actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     record = None
     async with deps.sessions.begin() as db:
         incident = await incident_in_channel(db, channel_id, "severity")
+        await authorize_incident_action(db, deps=deps, actor=actor, operation=Operation.CHANGE_SEVERITY,
+                                        incident=incident)
         previous = incident.priority
         if previous == priority:
             raise InvalidRequest(f"Incident #{incident.id} is already {priority}.")

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.deliveries import record_delivery
 from models.pages import Page, PageStatus, PageSubjectKind
+from workflows.authority import Operation
 from workflows.blocks.page_message import already_answer
 from workflows.button_values import parse_row_id
 from workflows.deps import Deps
@@ -27,6 +28,8 @@ from workflows.errors import InvalidRequest, NotFound
 from workflows.page_delivery import deliver_page_or_log, sends_pages
 from workflows.page_mirrors import load_page_view, refresh_page_mirrors
 from workflows.page_subjects import add_page_event
+from workflows.refusals import authorize_page_action
+from workflows.roles import roles_of
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +93,19 @@ async def _unchanged(deps: Deps, page_id: int) -> PageClick:
 
 
 async def acknowledge_page(*, deps: Deps, page_id: int, user_id: str, channel_id: str | None = None,
-                           message_ts: str | None = None) -> PageClick:
+                           message_ts: str | None = None, team_id: str | None = None) -> PageClick:
     """The Acknowledge button: stop re-paging, tell PagerDuty, update every mirror.
 
     ``channel_id``/``message_ts`` name the clicked message, updated too when it is not
     one of the page's own mirrors (a re-page in a tier channel). A second click changes
-    nothing and sends nothing; its ``answer`` says who acknowledged it.
+    nothing and sends nothing; its ``answer`` says who acknowledged it. ``team_id``: the
+    clicker's workspace; the authority matrix is checked first (``authorize_page_action``).
     """
+    actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
+        await authorize_page_action(db, deps=deps, actor=actor, operation=Operation.ACKNOWLEDGE_PAGE,
+                                    page_id=page_id, team_id=team_id)
         changed = await _change(db, [Page.id == page_id, Page.status == PageStatus.TRIGGERED], {
             "status": PageStatus.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": user_id,
             "ack_due_at": None, **_owe("acknowledge", now),
@@ -114,10 +121,15 @@ async def acknowledge_page(*, deps: Deps, page_id: int, user_id: str, channel_id
 
 
 async def resolve_page(*, deps: Deps, page_id: int, user_id: str | None = None, channel_id: str | None = None,
-                       message_ts: str | None = None) -> PageClick:
-    """The Resolve button (and ticket resolution): close the page here and in PagerDuty."""
+                       message_ts: str | None = None, team_id: str | None = None) -> PageClick:
+    """The Resolve button (and ticket resolution): close the page here and in PagerDuty.
+    A click (``user_id``) is checked against the authority matrix first."""
+    actor = await roles_of(deps=deps, user_id=user_id) if user_id else None
     now = deps.clock()
     async with deps.sessions.begin() as db:
+        if actor is not None:
+            await authorize_page_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_PAGE,
+                                        page_id=page_id, team_id=team_id)
         changed = await _change(db, [Page.id == page_id, Page.status.in_(OPEN)], {
             "status": PageStatus.RESOLVED, "resolved_at": now, "ack_due_at": None, **_owe("resolve", now),
         })

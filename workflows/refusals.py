@@ -14,6 +14,10 @@ what, why), commits it — the transaction holds nothing else yet — and raises
 ``NotAllowed`` with the "Only … can …" reason, which the error handler shows to the
 person privately. Nothing else changes. Roles are resolved before the transaction
 (a user group may need a Slack call; no lock is held across it).
+
+A page's buttons are checked by ``authorize_page_action``: first the workspace (a click
+from another Slack team than the page's ticket or incident is refused, roles or not),
+then the matrix; the refusal is recorded on the timeline of the page's subject.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.incident_queries import add_incident_event
 from models.incidents import Incident, IncidentEventKind
+from models.pages import Page, PageSubjectKind
 from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.authority import ActorRoles, AuthorityContext, Decision, Operation, can
 from workflows.deps import Deps
@@ -32,7 +37,7 @@ from workflows.errors import NotAllowed
 
 log = logging.getLogger(__name__)
 
-__all__ = ["authorize_incident_action", "authorize_ticket_action"]
+__all__ = ["authorize_incident_action", "authorize_page_action", "authorize_ticket_action"]
 
 
 def _tiers(deps: Deps) -> tuple[tuple[str, str], ...]:
@@ -49,7 +54,8 @@ async def authorize_ticket_action(db: AsyncSession, *, deps: Deps, actor: ActorR
     otherwise record the refusal on the ticket's timeline, commit, raise NotAllowed."""
     if not actor.restricted:
         return
-    decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps), to_tier=to_tier))
+    decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps), to_tier=to_tier,
+                                                      reporter_id=ticket.reporter_id))
     if decision.allowed:
         return
     db.add(TicketEvent(ticket_id=ticket.id, kind=TicketEventKind.REFUSED, actor_id=actor.user_id, at=deps.clock(),
@@ -68,7 +74,7 @@ async def authorize_incident_action(db: AsyncSession, *, deps: Deps, actor: Acto
     roles = deps.config.roles
     context = AuthorityContext(
         tiers=_tiers(deps), commander_id=incident.commander_id, new_commander=new_commander,
-        commander_pool=bool(roles and roles.commanders),
+        commander_pool=bool(roles and roles.commanders), comms_id=incident.comms_id,
     )
     decision = can(actor, operation, context)
     if decision.allowed:
@@ -78,4 +84,42 @@ async def authorize_incident_action(db: AsyncSession, *, deps: Deps, actor: Acto
                                       {"new_commander": new_commander.user_id if new_commander else None}))
     await db.commit()
     log.info("refused %s on incident %s for %s: %s", operation, incident.id, actor.user_id, decision.reason)
+    raise NotAllowed(decision.reason)
+
+
+_PAGE_VERB = {Operation.ACKNOWLEDGE_PAGE: "acknowledge", Operation.RESOLVE_PAGE: "resolve"}
+
+
+async def authorize_page_action(db: AsyncSession, *, deps: Deps, actor: ActorRoles, operation: Operation,
+                                page_id: int, team_id: str | None) -> None:
+    """Return when ``actor``, clicking in Slack workspace ``team_id`` (None: not a click),
+    may do ``operation`` on page ``page_id`` (a missing page is left to the caller);
+    otherwise record the refusal on the timeline of the page's ticket or incident,
+    commit, raise NotAllowed."""
+    page = await db.get(Page, page_id)
+    if page is None:
+        return
+    subject: Ticket | Incident | None = await db.get(
+        Ticket if page.subject_kind == PageSubjectKind.TICKET else Incident, page.subject_id)
+    if subject is None:
+        return
+    foreign = team_id if team_id is not None and team_id != subject.team_id else None
+    if foreign is not None:
+        decision = Decision(False, f"Only people in this page's Slack workspace can {_PAGE_VERB[operation]} it.")
+    elif not actor.restricted:
+        return
+    else:
+        commander_id = subject.commander_id if isinstance(subject, Incident) else None
+        decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps), commander_id=commander_id))
+        if decision.allowed:
+            return
+    detail = _detail(operation, decision, {"page_id": page.id, "team_id": foreign})
+    now = deps.clock()
+    if isinstance(subject, Ticket):
+        db.add(TicketEvent(ticket_id=subject.id, kind=TicketEventKind.REFUSED, actor_id=actor.user_id, at=now,
+                           detail=detail))
+    else:
+        add_incident_event(db, subject, IncidentEventKind.REFUSED, actor_id=actor.user_id, at=now, detail=detail)
+    await db.commit()
+    log.info("refused %s on page %s for %s: %s", operation, page.id, actor.user_id, decision.reason)
     raise NotAllowed(decision.reason)

@@ -24,6 +24,7 @@ from sqlalchemy import update
 from handlers.ids import Block
 from models.ticket_queries import add_ticket_event, get_ticket
 from models.tickets import Ticket, TicketEventKind, TicketStatus
+from workflows.authority import Operation
 from workflows.blocks.csat import (
     build_csat_survey_message,
     build_csat_thanks_message,
@@ -39,7 +40,6 @@ from workflows.blocks.resolve_modal import (
     build_resolve_modal,
     validate_resolve_form,
 )
-from workflows.authority import Operation
 from workflows.blocks.text import user
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
@@ -190,8 +190,10 @@ async def reopen_ticket_by_number(*, deps: Deps, team_id: str, number: int, acto
 
 async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | None = None,
                   number: int | None = None) -> Ticket:
+    actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.REOPEN_TICKET, ticket=ticket)
         if ticket.status != TicketStatus.RESOLVED:
             raise InvalidState(f"#{ticket.number} is open; there is nothing to reopen.")
         # The timeline keeps what the resolution said; the ticket forgets it until resolved again.

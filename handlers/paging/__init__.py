@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.context import deps_of
+from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
 from handlers.ids import Action
 from workflows.page_actions import acknowledge_page, parse_page_id, resolve_page
@@ -23,7 +23,8 @@ async def handle_page_acknowledge_button(ack: Any, body: dict[str, Any], action:
     await ack()
     channel_id, message_ts = _clicked(body)
     click = await acknowledge_page(deps=deps_of(context), page_id=parse_page_id(action.get("value")),
-                                   user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts)
+                                   user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts,
+                                   team_id=team_of(body))
     if click.answer:
         await respond(response_type="ephemeral", replace_original=False, text=click.answer)
 
@@ -33,7 +34,8 @@ async def handle_page_resolve_button(ack: Any, body: dict[str, Any], action: dic
     await ack()
     channel_id, message_ts = _clicked(body)
     click = await resolve_page(deps=deps_of(context), page_id=parse_page_id(action.get("value")),
-                               user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts)
+                               user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts,
+                               team_id=team_of(body))
     if click.answer:
         await respond(response_type="ephemeral", replace_original=False, text=click.answer)
 

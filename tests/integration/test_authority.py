@@ -1,88 +1,38 @@
 """The authority matrix through signed requests: refused actions answer "Only … can …"
 privately, leave a ``refused`` timeline row and change nothing; agents, engineers (via a
-Slack user group), commanders and admins act; without ``roles`` everyone may act."""
+Slack user group), commanders and admins act; without ``roles`` everyone may act.
+Tickets (reopening too) and incident commands here; the page buttons in
+``test_authority_pages.py``."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-import yaml
 from sqlalchemy import func, select
 
-from bot.config import AppConfig, parse_config
 from handlers.ids import Action
 from models.incidents import IncidentEvent
 from models.tickets import Ticket, TicketEvent
-from tests.conftest import REPO_ROOT
-from tests.fakes.slack_requests import block_actions_payload
-from tests.incident_steps import answer, declare, eventually, load_incident, run_in_war_room, settle
-from tests.ticket_steps import create_ticket
-
-FRONTLINE = "U0AGENT01"  # a tier1 member in app.yaml
-ENGINEER = "U0ENGINEER"  # in the user group S0ENGINEERS, agents of tier3
-LEAD = "U0LEAD"  # in the commander pool
-ADMIN = "U0ADMIN"
-OUTSIDER = "U0OUTSIDER"
-ROLES = {"agents": {"tier3": ["S0ENGINEERS"]}, "commanders": [LEAD], "admins": [ADMIN]}
-
-
-@pytest.fixture
-def config(request) -> AppConfig:
-    """app.yaml plus ``roles`` (``@pytest.mark.parametrize("config", [None], indirect=True)``: none)."""
-    data = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
-    roles = getattr(request, "param", ROLES)
-    if roles is not None:
-        data["roles"] = roles
-    return parse_config(data)
-
-
-@pytest.fixture(autouse=True)
-def engineers(fake_slack):
-    fake_slack.add_user_group("S0ENGINEERS", [ENGINEER])
-
-
-async def reload(bot, ticket_id: int) -> Ticket:
-    async with bot.runtime.sessions() as db:
-        return (await db.execute(select(Ticket).where(Ticket.id == ticket_id))).scalar_one()
-
-
-async def refused_rows(bot, model=TicketEvent) -> list:
-    async with bot.runtime.sessions() as db:
-        return list((await db.execute(select(model).where(model.kind == "refused").order_by(model.id))).scalars())
-
-
-async def click(bot, ticket: Ticket, action: Action, user_id: str, name: str = "unused") -> None:
-    """Click a card button as ``user_id``; a private answer goes to response_url ``name``."""
-    payload = block_actions_payload(str(action), str(ticket.id), user_id=user_id, channel_id=ticket.channel_id,
-                                    message=bot.slack.message(ticket.channel_id, ticket.message_ts),
-                                    response_url=bot.slack.response_url(name))
-    reply = await bot.sender.interactive(payload)
-    assert reply.status == 200, reply.text
-
-
-async def refused_click(bot, ticket: Ticket, action: Action, user_id: str, name: str) -> dict:
-    """Click as someone who may not: the one private answer."""
-    await click(bot, ticket, action, user_id, name)
-    [response] = await bot.slack.wait_for_response(name)
-    return response
-
-
-async def field_becomes(bot, ticket: Ticket, field: str, check) -> Ticket:
-    async def done():
-        return check(getattr(await reload(bot, ticket.id), field))
-    await eventually(done)
-    await settle(bot)
-    return await reload(bot, ticket.id)
-
-
-async def slash(bot, command: str, text: str, user_id: str, name: str) -> str:
-    reply = await bot.sender.slash(command, text, user_id=user_id, channel_id="C0TIER1FL",
-                                   response_url=bot.slack.response_url(name))
-    assert reply.status == 200
-    [response] = await bot.slack.wait_for_response(name)
-    assert response["response_type"] == "ephemeral"
-    return response["text"]
+from tests.authority_steps import *  # noqa: F403 - config, engineers
+from tests.authority_steps import (
+    ADMIN,
+    ENGINEER,
+    FRONTLINE,
+    LEAD,
+    OUTSIDER,
+    click,
+    field_becomes,
+    refused_click,
+    refused_rows,
+    reload,
+    resolved_ticket,
+    slash,
+)
+from tests.fakes.slack import view_state
+from tests.fakes.slack_requests import view_submission_payload
+from tests.incident_steps import answer, declare, load_incident, run_in_war_room, settle
+from tests.ticket_steps import REPORTER, create_ticket
 
 
 async def test_a_refused_claim_answers_privately_records_the_refusal_and_changes_nothing(bot):
@@ -221,3 +171,93 @@ async def test_the_people_on_call_count_as_agents(bot, config):
     on_call = config.oncall.rotation.secondary[0]
     await click(bot, ticket, Action.CLAIM, on_call)
     await field_becomes(bot, ticket, "assignee_id", lambda v: v == on_call)
+
+
+# -- reopening a ticket ---------------------------------------------------------------
+
+
+async def test_only_the_reporter_agents_or_admins_reopen(bot):
+    ticket = await resolved_ticket(bot)
+    refused = ":warning: Only the ticket's reporter, agents or admins can reopen a ticket."
+    assert (await refused_click(bot, ticket, Action.REOPEN, OUTSIDER, "o1"))["text"] == refused
+    assert await slash(bot, "/ticket", f"reopen #{ticket.number}", OUTSIDER, "o2") == refused
+    await settle(bot)
+    after = await reload(bot, ticket.id)
+    assert (after.status, after.reopen_count, after.resolved_by) == ("resolved", 0, FRONTLINE)
+    assert [(r.actor_id, r.detail) for r in await refused_rows(bot)] == [
+        (OUTSIDER, {"action": "reopen_ticket", "reason": refused.removeprefix(":warning: ")})] * 2
+    await click(bot, ticket, Action.REOPEN, REPORTER)  # the reporter: it is not fixed
+    await field_becomes(bot, ticket, "reopen_count", lambda v: v == 1)
+    ticket = await resolved_again(bot, ticket)
+    await slash(bot, "/ticket", f"reopen #{ticket.number}", ENGINEER, "o3")  # an agent
+    assert (await reload(bot, ticket.id)).reopen_count == 2
+
+
+async def resolved_again(bot, ticket: Ticket) -> Ticket:
+    opened = len(bot.slack.calls_to("views.open"))
+    await click(bot, await reload(bot, ticket.id), Action.RESOLVE, ADMIN)
+    await bot.slack.wait_for("views.open", count=opened + 1)
+    view = bot.slack.latest_view()
+    reply = await bot.sender.interactive(view_submission_payload(
+        view, view_state(view, {"Resolution": "Again"}), user_id=ADMIN))
+    assert reply.status == 200 and not reply.body, reply.body
+    return await field_becomes(bot, ticket, "status", lambda v: v == "resolved")
+
+
+# -- incident commands ----------------------------------------------------------------
+
+
+async def test_the_commander_or_an_admin_changes_severity_and_names_the_comms_lead(bot):
+    incident, _ = await declare(bot, "P2 Search is slow", user=FRONTLINE)
+    room = incident.channel_id
+    assert await answer(bot, "severity P1", user=ENGINEER, channel=room) == \
+        ":warning: Only the incident commander or an admin can change the severity."
+    assert await answer(bot, f"role comms <@{OUTSIDER}>", user=OUTSIDER, channel=room) == \
+        ":warning: Only the incident commander or an admin can assign incident roles."
+    unchanged = await load_incident(bot, incident.id)
+    assert (unchanged.priority, unchanged.comms_id) == ("P2", None)
+    assert [(r.actor_id, r.detail["action"]) for r in await refused_rows(bot, IncidentEvent)] == [
+        (ENGINEER, "change_severity"), (OUTSIDER, "assign_incident_role")]
+    await run_in_war_room(bot, incident, f"role comms <@{OUTSIDER}>", user=FRONTLINE, then="role_assigned")
+    await run_in_war_room(bot, incident, "severity P1", user=ADMIN, then="severity_changed")
+    changed = await load_incident(bot, incident.id)
+    assert (changed.priority, changed.comms_id) == ("P1", OUTSIDER)
+
+
+async def test_the_commander_or_the_comms_lead_posts_updates(bot):
+    incident, _ = await declare(bot, "P2 Search is slow", user=FRONTLINE)
+    room = incident.channel_id
+    before = await load_incident(bot, incident.id)
+    assert await answer(bot, "update Rolled back", user=OUTSIDER, channel=room) == (
+        ":warning: Only the incident commander, the comms lead or an admin can post the incident's status update.")
+    assert await answer(bot, "external Status page updated", user=ENGINEER, channel=room) == (
+        ":warning: Only the incident commander, the comms lead or an admin can record a customer update.")
+    after = await load_incident(bot, incident.id)
+    assert (after.last_update_at, after.next_update_due_at, after.last_external_update_at) == (
+        before.last_update_at, before.next_update_due_at, before.last_external_update_at)
+    assert [r.detail["action"] for r in await refused_rows(bot, IncidentEvent)] == [
+        "post_incident_update", "post_external_update"]
+    await run_in_war_room(bot, incident, "update Rolled back", user=FRONTLINE, then="update_posted")
+    await run_in_war_room(bot, incident, f"role comms <@{OUTSIDER}>", user=FRONTLINE, then="role_assigned")
+    await run_in_war_room(bot, incident, "update Error rate falling", user=OUTSIDER, then="update_posted")
+    await run_in_war_room(bot, incident, "external Status page updated", user=OUTSIDER,
+                          then="external_update_posted")
+
+
+async def test_anyone_reposts_the_post_mortem_draft(bot):
+    incident, _ = await declare(bot, "P2 Search is slow", user=FRONTLINE)
+    await run_in_war_room(bot, incident, "resolve fixed", user=FRONTLINE, then="postmortem_posted")
+    await run_in_war_room(bot, incident, "postmortem", user=OUTSIDER, then="postmortem_posted", count=2)
+    assert await refused_rows(bot, IncidentEvent) == []
+
+
+@pytest.mark.parametrize("config", [None], indirect=True)
+async def test_without_roles_anyone_reopens_and_runs_the_war_room(bot):
+    ticket = await resolved_ticket(bot)
+    await click(bot, ticket, Action.REOPEN, OUTSIDER)
+    await field_becomes(bot, ticket, "reopen_count", lambda v: v == 1)
+    incident, _ = await declare(bot, "P2 Search is slow", user=FRONTLINE)
+    await run_in_war_room(bot, incident, "severity P1", user=OUTSIDER, then="severity_changed")
+    await run_in_war_room(bot, incident, "update Looking", user=OUTSIDER, then="update_posted")
+    await run_in_war_room(bot, incident, f"role comms <@{ENGINEER}>", user=OUTSIDER, then="role_assigned")
+    assert await refused_rows(bot) == [] and await refused_rows(bot, IncidentEvent) == []

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.authority import ActorRoles, AuthorityContext, Operation, can, escalation_context
+from workflows.authority import (
+    ActorRoles,
+    AuthorityContext,
+    Operation,
+    can,
+    escalation_context,
+)
 
 TIERS = (("tier1", "Frontline"), ("tier2", "Technical"), ("tier3", "Engineering"), ("tier4", "Executive"))
 
@@ -117,3 +123,58 @@ def test_roles_of_the_actor():
     assert not NOBODY.is_agent and FRONTLINE.is_agent and ONCALL.is_agent and GENERIC_AGENT.is_agent
     assert ONCALL.may_command and COMMANDER_POOL.may_command and not FRONTLINE.may_command
     assert ANYONE.restricted is False and NOBODY.restricted is True
+
+
+def test_the_reporter_agents_and_admins_reopen_a_ticket():
+    context = AuthorityContext(tiers=TIERS, reporter_id="U0REPORTER")
+    for allowed in (ActorRoles("U0REPORTER"), FRONTLINE, GENERIC_AGENT, ONCALL, ADMIN):
+        assert can(allowed, Operation.REOPEN_TICKET, context).allowed
+    for refused in (NOBODY, COMMANDER_POOL):
+        decision = can(refused, Operation.REOPEN_TICKET, context)
+        assert (decision.allowed, decision.reason) == (
+            False, "Only the ticket's reporter, agents or admins can reopen a ticket.")
+    assert not can(NOBODY, Operation.REOPEN_TICKET, AuthorityContext(reporter_id=None)).allowed
+
+
+@pytest.mark.parametrize(("operation", "reason"), [
+    (Operation.ACKNOWLEDGE_PAGE, "Only people on call, agents or admins can acknowledge a page."),
+    (Operation.RESOLVE_PAGE, "Only people on call, agents or admins can resolve a page."),
+])
+def test_people_on_call_agents_and_admins_answer_pages(operation, reason):
+    for allowed in (ONCALL, FRONTLINE, ENGINEER, GENERIC_AGENT, ADMIN):
+        assert can(allowed, operation, AuthorityContext(tiers=TIERS)).allowed
+    for refused in (NOBODY, COMMANDER_POOL):
+        decision = can(refused, operation, AuthorityContext(tiers=TIERS))
+        assert (decision.allowed, decision.reason) == (False, reason)
+    # the commander of the incident a page is about may answer it
+    assert can(COMMANDER_POOL, operation, AuthorityContext(commander_id="U0LEAD")).allowed
+    assert not can(NOBODY, operation, AuthorityContext(commander_id="U0LEAD")).allowed
+
+
+@pytest.mark.parametrize(("operation", "reason"), [
+    (Operation.CHANGE_SEVERITY, "Only the incident commander or an admin can change the severity."),
+    (Operation.ASSIGN_INCIDENT_ROLE, "Only the incident commander or an admin can assign incident roles."),
+])
+def test_only_the_commander_or_an_admin_changes_severity_and_roles(operation, reason):
+    context = AuthorityContext(commander_id="U0LEAD", comms_id="U0COMMS")
+    assert can(COMMANDER_POOL, operation, context).allowed
+    assert can(ADMIN, operation, context).allowed
+    for other in (ActorRoles("U0COMMS"), NOBODY, ENGINEER, ONCALL):
+        decision = can(other, operation, context)
+        assert (decision.allowed, decision.reason) == (False, reason)
+
+
+@pytest.mark.parametrize(("operation", "reason"), [
+    (Operation.POST_INCIDENT_UPDATE,
+     "Only the incident commander, the comms lead or an admin can post the incident's status update."),
+    (Operation.POST_EXTERNAL_UPDATE,
+     "Only the incident commander, the comms lead or an admin can record a customer update."),
+])
+def test_the_commander_or_the_comms_lead_posts_updates(operation, reason):
+    context = AuthorityContext(commander_id="U0LEAD", comms_id="U0COMMS")
+    for allowed in (COMMANDER_POOL, ActorRoles("U0COMMS"), ADMIN):
+        assert can(allowed, operation, context).allowed
+    for other in (NOBODY, ENGINEER, ONCALL, ActorRoles("U0LEAD2", commander=True)):
+        decision = can(other, operation, context)
+        assert (decision.allowed, decision.reason) == (False, reason)
+    assert not can(NOBODY, operation, AuthorityContext()).allowed  # no commander, no comms lead
