@@ -45,13 +45,13 @@ from workflows.calendars import calendar_for
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotAllowed
 from workflows.kb_drafts import draft_kb_article
+from workflows.outbox import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.refusals import authorize_ticket_action
 from workflows.roles import roles_of
 from workflows.sla_pauses import paused_seconds
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import due_times
 from workflows.ticket_locks import TicketGone, lock_ticket
-from workflows.ticket_messages import post_in_thread, refresh_card, tell_user
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +92,13 @@ async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: st
             return TicketChange(ticket, changed=False, notice=f"You already have #{ticket.number}.")
         previous = ticket.assignee_id
         ticket.assignee_id = actor_id
-        add_ticket_event(db, ticket, TicketEventKind.CLAIMED, actor_id=actor_id, at=deps.clock(),
+        now = deps.clock()
+        add_ticket_event(db, ticket, TicketEventKind.CLAIMED, actor_id=actor_id, at=now,
                          detail={"previous_assignee": previous} if previous else None)
-    await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())
-    took_over = f"took over #{ticket.number} from {user(previous)}" if previous else f"claimed #{ticket.number}"
-    await post_in_thread(deps.slack, ticket, f"{user(actor_id)} {took_over}.")
+        took_over = f"took over #{ticket.number} from {user(previous)}" if previous else f"claimed #{ticket.number}"
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=f"{user(actor_id)} {took_over}.", now=now)
+    await deliver_outbox(deps)
     return TicketChange(ticket, changed=True)
 
 
@@ -162,13 +164,15 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
             "resolution": form.resolution, "root_cause": form.root_cause, "follow_up": form.follow_up,
         })
         await schedule_ticket_sla(db, ticket, deps.config)  # resolution stops every clock
-    await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())
-    await post_in_thread(deps.slack, ticket, resolution_summary_text(ticket), build_resolution_summary_message(ticket))
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=resolution_summary_text(ticket), now=now,
+                              blocks=build_resolution_summary_message(ticket))
+        if ticket.reporter_id != actor_id and ticket.csat_rating is None:  # the survey, by DM
+            await owe_post(db, channel=ticket.reporter_id, text=csat_survey_text(ticket), now=now,
+                           blocks=build_csat_survey_message(ticket))
+    await deliver_outbox(deps)
     if form.add_to_kb:  # "Add to knowledge base": a draft article, and where it is, in the thread
         await draft_kb_article(deps=deps, ticket=ticket)
-    if ticket.reporter_id != actor_id and ticket.csat_rating is None:
-        await tell_user(deps.slack, user_id=ticket.reporter_id, text=csat_survey_text(ticket),
-                        blocks=build_csat_survey_message(ticket))
     return ticket
 
 
@@ -212,8 +216,9 @@ async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | N
                                              category=ticket.category, calendar=calendar_for(deps.config)).resolution
         add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=now, detail=detail)
         await schedule_ticket_sla(db, ticket, deps.config)
-    await refresh_card(deps.slack, deps.config, ticket, now=deps.clock())
-    await post_in_thread(deps.slack, ticket, f"{user(actor_id)} reopened #{ticket.number}.")
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=f"{user(actor_id)} reopened #{ticket.number}.", now=now)
+    await deliver_outbox(deps)
     return ticket
 
 

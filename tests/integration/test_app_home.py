@@ -81,7 +81,7 @@ async def test_home_shows_claimed_reported_and_the_member_tier_queue(bot):
     await new_ticket(bot, "slow one", priority="P3")                     # #1 tier1
     await new_ticket(bot, "urgent one", priority="P0")                   # #2 tier1
     await new_ticket(bot, "technical", category="Performance issues")    # #3 tier2
-    await new_ticket(bot, "mine to fix", category="Performance issues")  # #4 tier2, claimed
+    await new_ticket(bot, "to fix", category="Performance issues")       # #4 tier2, claimed
     await update_ticket(bot, 4, assignee_id=FRONTLINE_AGENT)
     view = await open_home(bot, FRONTLINE_AGENT)
     lists = sections(view)
