@@ -27,8 +27,9 @@ from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotFound
 from workflows.incident_rules import INCIDENT_PRIORITIES, TEXT_MAX, first_due, is_raise
 from workflows.incident_war_room import (
-    invite, load_render_context, post_in_war_room, post_to_incidents_channel, refresh_incident_messages, set_topic,
+    invite, load_render_context, owe_in_war_room, owe_to_incidents_channel, refresh_incident_messages, set_topic,
 )
+from workflows.outbox import deliver_outbox
 from workflows.paging import announce_page, record_incident_page
 from workflows.refusals import authorize_incident_action
 from workflows.roles import roles_of
@@ -93,10 +94,12 @@ async def post_incident_update(*, deps: Deps, channel_id: str, user_id: str, tex
         deadlines_changed(db)
         add_incident_event(db, incident, IncidentEventKind.UPDATE_POSTED, actor_id=user_id, at=now,
                            detail={"text": text})
-    await post_in_war_room(deps, incident, status_update_text(incident, text),
-                           build_status_update_message(incident, deps.config, author_id=user_id, text=text, at=now))
-    await post_to_incidents_channel(deps, incident, status_update_text(incident, text), build_status_update_message(
-        incident, deps.config, author_id=user_id, text=text, at=now, cross_post=True))
+        await owe_in_war_room(db, incident, status_update_text(incident, text), now=now, blocks=(
+            build_status_update_message(incident, deps.config, author_id=user_id, text=text, at=now)))
+        await owe_to_incidents_channel(db, deps, incident, status_update_text(incident, text), now=now, blocks=(
+            build_status_update_message(incident, deps.config, author_id=user_id, text=text, at=now,
+                                        cross_post=True)))
+    await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id)
 
 
@@ -114,7 +117,8 @@ async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, t
         deadlines_changed(db)
         add_incident_event(db, incident, IncidentEventKind.EXTERNAL_UPDATE_POSTED, actor_id=user_id, at=now,
                            detail={"text": text})
-    await post_in_war_room(deps, incident, external_update_text(incident, author_id=user_id, text=text))
+        await owe_in_war_room(db, incident, external_update_text(incident, author_id=user_id, text=text), now=now)
+    await deliver_outbox(deps)
 
 
 async def hand_over_command(*, deps: Deps, channel_id: str, user_id: str, commander_id: str) -> None:
@@ -132,10 +136,11 @@ async def hand_over_command(*, deps: Deps, channel_id: str, user_id: str, comman
         incident.commander_id = commander_id
         add_incident_event(db, incident, IncidentEventKind.COMMANDER_CHANGED, actor_id=user_id, at=now,
                            detail={"from": previous, "to": commander_id})
+        text = commander_changed_text(incident, previous=previous, by=user_id)
+        await owe_in_war_room(db, incident, text, now=now)
+        await owe_to_incidents_channel(db, deps, incident, text, now=now, broadcast=False)
     await invite(deps, channel_id, [commander_id])
-    text = commander_changed_text(incident, previous=previous, by=user_id)
-    await post_in_war_room(deps, incident, text)
-    await post_to_incidents_channel(deps, incident, text, broadcast=False)
+    await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
 
 
@@ -155,8 +160,9 @@ async def assign_incident_role(*, deps: Deps, channel_id: str, user_id: str, rol
         incident.comms_id = assignee_id
         add_incident_event(db, incident, IncidentEventKind.ROLE_ASSIGNED, actor_id=user_id, at=now,
                            detail={"role": role, "user": assignee_id, "previous": previous})
+        await owe_in_war_room(db, incident, comms_assigned_text(incident, by=user_id), now=now)
     await invite(deps, channel_id, [assignee_id])
-    await post_in_war_room(deps, incident, comms_assigned_text(incident, by=user_id))
+    await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
 
 
@@ -188,10 +194,11 @@ async def change_incident_severity(*, deps: Deps, channel_id: str, user_id: str,
         if is_raise(previous, priority) and deps.config.priority(priority).page:
             record = await record_incident_page(db, incident, deps=deps, now=now,
                                                 reason=f"Severity raised from {previous} to {priority}")
+        text = severity_changed_text(incident, deps.config, previous=previous, by=user_id,
+                                     paged=record.triggered if record is not None else None)
+        await owe_in_war_room(db, incident, text, now=now)
+        await owe_to_incidents_channel(db, deps, incident, text, now=now)
     if record is not None:
         await announce_page(deps=deps, record=record)
-    text = severity_changed_text(incident, deps.config, previous=previous, by=user_id,
-                                 paged=record.triggered if record is not None else None)
-    await post_in_war_room(deps, incident, text)
-    await post_to_incidents_channel(deps, incident, text)
+    await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)

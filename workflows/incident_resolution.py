@@ -14,12 +14,20 @@ from models.incident_queries import add_incident_event, get_incident, incident_e
 from models.incidents import IncidentEventKind, IncidentStatus
 from workflows.authority import Operation
 from workflows.blocks.incident_messages import resolution_text
-from workflows.blocks.incident_postmortem import build_postmortem_message, postmortem_text
+from workflows.blocks.incident_postmortem import (
+    build_postmortem_message,
+    postmortem_text,
+)
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState
 from workflows.incident_changes import incident_in_channel, refresh_after_change
 from workflows.incident_rules import POSTMORTEM_WITHIN, TEXT_MAX
-from workflows.incident_war_room import load_render_context, post_in_war_room, post_to_incidents_channel
+from workflows.incident_war_room import (
+    load_render_context,
+    owe_in_war_room,
+    owe_to_incidents_channel,
+)
+from workflows.outbox import deliver_outbox
 from workflows.page_actions import resolve_pages_for_incident
 from workflows.refusals import authorize_incident_action
 from workflows.roles import roles_of
@@ -44,9 +52,10 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
         add_incident_event(db, incident, IncidentEventKind.RESOLVED, actor_id=user_id, at=now, detail={
             "summary": summary, "duration_seconds": int((now - incident.declared_at).total_seconds()),
         })
-    text = resolution_text(incident)
-    await post_in_war_room(deps, incident, text)
-    await post_to_incidents_channel(deps, incident, text)
+        text = resolution_text(incident)
+        await owe_in_war_room(db, incident, text, now=now)
+        await owe_to_incidents_channel(db, deps, incident, text, now=now)
+    await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
     await resolve_pages_for_incident(deps=deps, incident_id=incident.id)
     await post_postmortem(deps=deps, incident_id=incident.id, actor_id=user_id)
@@ -54,15 +63,16 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
 
 async def post_postmortem(*, deps: Deps, incident_id: int, actor_id: str | None) -> None:
     """Post the post-mortem draft in the war room, built from the timeline; record it."""
-    async with deps.sessions() as db:
+    async with deps.sessions.begin() as db:
         incident = await get_incident(db, incident_id)
         assert incident is not None
         events = await incident_events(db, incident_id)
         context = await load_render_context(db, deps, incident)
-    await post_in_war_room(deps, incident, postmortem_text(incident),
-                           build_postmortem_message(incident, deps.config, events, ticket=context.ticket))
-    async with deps.sessions.begin() as db:
-        add_incident_event(db, incident, IncidentEventKind.POSTMORTEM_POSTED, actor_id=actor_id, at=deps.clock())
+        now = deps.clock()
+        await owe_in_war_room(db, incident, postmortem_text(incident), now=now,
+                              blocks=build_postmortem_message(incident, deps.config, events, ticket=context.ticket))
+        add_incident_event(db, incident, IncidentEventKind.POSTMORTEM_POSTED, actor_id=actor_id, at=now)
+    await deliver_outbox(deps)
 
 
 async def repost_postmortem(*, deps: Deps, channel_id: str, user_id: str) -> None:
