@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["RenderContext", "load_render_context", "create_war_room_channel", "set_up_war_room", "set_topic",
            "invite", "post_declaration", "post_announcement", "refresh_incident_messages", "post_to_channel",
-           "post_in_war_room", "post_to_incidents_channel", "owe_in_war_room", "owe_to_incidents_channel"]
+           "owe_in_war_room", "owe_to_incidents_channel"]
 
 MAX_NAME_ATTEMPTS = 50
 _IGNORED_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
@@ -159,23 +159,6 @@ async def post_to_channel(deps: Deps, channel_id: str, text: str, blocks: list[d
     args: dict[str, Any] = {"blocks": blocks} if blocks else {}
     await _logged(deps.slack.chat_postMessage(channel=channel_id, text=text, unfurl_links=False, **args),
                   f"message in {channel_id}")
-
-
-async def post_in_war_room(deps: Deps, incident: Incident, text: str,
-                           blocks: list[dict[str, Any]] | None = None) -> None:
-    await post_to_channel(deps, incident.channel_id or "", text, blocks)
-
-
-async def post_to_incidents_channel(
-    deps: Deps, incident: Incident, text: str, blocks: list[dict[str, Any]] | None = None, *, broadcast: bool = True,
-) -> None:
-    """A reply under the announcement (``broadcast``: shown in the channel too)."""
-    channel = incident.announcement_channel_id or deps.config.channels.incidents
-    args: dict[str, Any] = {"blocks": blocks} if blocks else {}
-    if incident.announcement_ts:
-        args.update(thread_ts=incident.announcement_ts, reply_broadcast=broadcast)
-    await _logged(deps.slack.chat_postMessage(channel=channel, text=text, unfurl_links=False, **args),
-                  "message in the incidents channel")
 
 
 async def owe_in_war_room(db: AsyncSession, incident: Incident, text: str, *, now: datetime,

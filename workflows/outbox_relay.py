@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["LEASE", "GIVE_UP_AFTER", "deliver_outbox", "retry_delay"]
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=30)  # longer than one send can take: the pacer (~1 s) and the 10 s call timeout
 GIVE_UP_AFTER = timedelta(days=1)
 MAX_BACKOFF = timedelta(minutes=5)
 DEFAULT_RETRY_AFTER = timedelta(seconds=30)

@@ -119,8 +119,8 @@ def _pages(fake: FakeSlack) -> list[dict]:
 
 async def _open_ticket(fake: FakeSlack, sender: SlackSender, summary: str) -> None:
     """Open a ticket and wait until it is wholly created: its card posted AND recorded (the
-    reporter's confirmation comes after that). A crash between posting a card and recording
-    it is the durable outbox's case (issue #7), not this test's."""
+    reporter's confirmation comes after that). Crashes between storing a ticket and sending
+    its card are tests/integration/test_outbox.py's case."""
     cards = len(fake.messages(TIER1))
     confirmations = len(fake.calls_to("chat.postEphemeral"))
     opened = len(fake.calls_to("views.open"))
