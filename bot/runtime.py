@@ -1,7 +1,8 @@
 """Everything a request or a job needs, built once per process and passed down.
 
 No module-level app, client or engine: ``build_runtime`` is called by ``serve`` and by
-the tests, each with its own settings, config and clock.
+the tests, each with its own settings, config and clock, inside the running loop (it
+opens the Slack clients' shared HTTP session there; ``close`` closes it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,7 +22,7 @@ from bot.database import make_engine, make_session_factory
 from bot.pagerduty_gateway import PagerDutyGateway
 from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.slack_gateway import make_slack_client
+from bot.slack_gateway import make_slack_client, open_slack_session
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
 from workflows.roles import UserGroupDirectory
@@ -39,6 +41,7 @@ class Runtime:
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     pagerduty: PagerDutyGateway | None = None
     user_groups: UserGroupDirectory = field(default_factory=UserGroupDirectory)
+    slack_session: aiohttp.ClientSession | None = None  # shared by ``slack`` and Bolt's per-request clients
 
     @property
     def deps(self) -> Deps:
@@ -58,14 +61,20 @@ class Runtime:
             await asyncio.wait(set(self.tasks), timeout=timeout)
 
     async def close(self) -> None:
-        await self.scheduler.stop()
-        await self.drain()
-        await self.engine.dispose()
+        try:
+            await self.scheduler.stop()
+            await self.drain()
+            await self.engine.dispose()
+        finally:
+            if self.slack_session is not None:
+                await self.slack_session.close()
 
 
 def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Runtime:
+    """Call inside the running loop (see the module docstring)."""
     engine = make_engine(settings.database_url)
     telemetry = Telemetry()
+    slack_session = open_slack_session()
     return Runtime(
         telemetry=telemetry,
         settings=settings,
@@ -74,7 +83,8 @@ def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Run
         engine=engine,
         sessions=make_session_factory(engine),
         slack=make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url,
-                                on_error=telemetry.count_slack_error),
+                                on_error=telemetry.count_slack_error, session=slack_session),
+        slack_session=slack_session,
         scheduler=Scheduler(),
         pagerduty=_pagerduty_gateway(settings),
     )

@@ -5,13 +5,24 @@ slack_sdk retries only connection errors by default; we add the rate-limit handl
 posts per channel (``bot/channel_pacer.py``) so bursts stay within Slack's limits. Bolt
 copies ``base_url`` and ``retry_handlers`` into the clients it hands listeners, so
 ``SLACK_API_URL`` reaches every call.
+
+Connections: without ``session=`` slack_sdk opens and closes an ``aiohttp.ClientSession``
+(a new TCP connection) for every call. The runtime opens one session inside the running
+loop (`open_slack_session`), passes it here and closes it on shutdown. Bolt copies the
+app client's ``session`` into each per-request client (``AsyncApp._init_context``), so
+listeners' ``client`` shares it too. With a session of ours slack_sdk no longer applies
+``timeout`` per call: the session carries it (``ClientTimeout(total=timeout)``).
+Bolt's ``respond()`` (response_url) still uses a session per call: ``AsyncRespond``
+takes no session.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -53,14 +64,28 @@ class CountingWebClient(AsyncWebClient):
             raise
 
 
-def make_slack_client(*, token: str, base_url: str, timeout: int = 10,
-                      on_error: Callable[[str, str | None], None] | None = None) -> AsyncWebClient:
+SLACK_TIMEOUT = 10  # seconds, per Web API call
+
+
+def open_slack_session(*, timeout: int = SLACK_TIMEOUT) -> aiohttp.ClientSession:
+    """The one HTTP session (connection pool) of the process's Slack clients. Call it
+    inside the running loop; whoever opens it closes it (``await session.close()``)."""
+    asyncio.get_running_loop()  # RuntimeError outside a running loop, where aiohttp would bind the wrong one
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout))
+
+
+def make_slack_client(*, token: str, base_url: str, timeout: int = SLACK_TIMEOUT,
+                      on_error: Callable[[str, str | None], None] | None = None,
+                      session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client; with ``session`` (`open_slack_session`) every call, and every
+    client Bolt copies from it, reuses that session's connections."""
     return CountingWebClient(
         on_error=on_error,
         pacer=ChannelPacer(),
         token=token,
         base_url=base_url,
         timeout=timeout,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),

@@ -58,3 +58,9 @@ async def record_card(db: AsyncSession, ticket_id: int, *, channel_id: str, mess
 async def record_card_permalink(db: AsyncSession, ticket_id: int, permalink: str) -> None:
     await db.execute(update(Ticket).where(Ticket.id == ticket_id).values(permalink=permalink)
                      .execution_options(synchronize_session=False))
+
+
+async def record_source_permalink(db: AsyncSession, ticket_id: int, permalink: str) -> None:
+    """The link to the Slack message the ticket was opened from."""
+    await db.execute(update(Ticket).where(Ticket.id == ticket_id).values(source_permalink=permalink)
+                     .execution_options(synchronize_session=False))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
+from models.kb_search import query_terms
+from models.knowledge_base import KbSearch, KbSource
 from models.tickets import Ticket
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import view_submission_payload
@@ -24,10 +28,45 @@ def mrkdwn_texts(node) -> list[str]:
 
 
 async def open_modal(bot, text: str = "", channel_id: str = "C0GENERAL") -> dict:
+    """``/ticket text``; the form as the person sees it once it has settled: opened, and
+    with a knowledge base, searched and (when articles match) updated with them."""
+    opened = len(bot.slack.calls_to("views.open"))
+    searched = len(await modal_searches(bot))
     reply = await bot.sender.slash("/ticket", text, user_id=REPORTER, channel_id=channel_id)
     assert reply.status == 200
-    await bot.slack.wait_for("views.open")
+    call = (await bot.slack.wait_for("views.open", count=opened + 1))[opened]
+    if call.ok and bot.runtime.config.knowledge_base is not None and query_terms(text):
+        search = (await wait_for_modal_search(bot, count=searched + 1))[searched]
+        if search.results:
+            await wait_for_view_update(bot, call.response["view"]["id"])
     return bot.slack.latest_view()
+
+
+async def modal_searches(bot) -> list[KbSearch]:
+    """The knowledge-base searches the /ticket form made, oldest first."""
+    async with bot.runtime.sessions() as db:
+        query = select(KbSearch).where(KbSearch.source == KbSource.TICKET_MODAL).order_by(KbSearch.id)
+        return list((await db.execute(query)).scalars())
+
+
+async def wait_for_modal_search(bot, count: int = 1, timeout: float = 5.0) -> list[KbSearch]:
+    """Wait until the /ticket form recorded ``count`` searches (they run after views.open)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(found := await modal_searches(bot)) < count:
+        if asyncio.get_running_loop().time() >= deadline:
+            raise AssertionError(f"expected {count} search(es) by the ticket form, got {len(found)}")
+        await asyncio.sleep(0.01)
+    return found
+
+
+async def wait_for_view_update(bot, view_id: str, timeout: float = 5.0):
+    """The first views.update of ``view_id`` (answered ok or not)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (updates := [c for c in bot.slack.calls_to("views.update") if c.args.get("view_id") == view_id]):
+        if asyncio.get_running_loop().time() >= deadline:
+            raise AssertionError(f"no views.update of {view_id}; calls: {[str(c) for c in bot.slack.calls]}")
+        await asyncio.sleep(0.01)
+    return updates[0]
 
 
 async def submit(bot, view: dict, values: dict, user_id: str = REPORTER):

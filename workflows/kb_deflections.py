@@ -30,8 +30,8 @@ from workflows.blocks.kb_article import build_kb_article_message, build_kb_artic
 from workflows.blocks.text import cap, user
 from workflows.deps import Deps
 from workflows.errors import NotAllowed, NotFound
+from workflows.new_ticket_modal import show_new_ticket_modal
 from workflows.slack_text import summary_from_message
-from workflows.ticket_intake import show_new_ticket_modal
 
 __all__ = ["KbClick", "mark_answer_solved", "mark_form_solved", "open_ticket_from_answer", "show_article",
            "show_article_over_form"]

@@ -10,19 +10,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import AppConfig
-from models.ticket_queries import add_ticket_event, get_ticket
+from models.outbox import OutboxStatus, ticket_card_status
+from models.ticket_queries import add_ticket_event, get_ticket, record_source_permalink
 from models.tickets import Ticket, TicketEventKind, TicketStatus, next_ticket_number
 from workflows.blocks.text import escape, link
-from workflows.blocks.ticket_card import build_ticket_card, ticket_fallback_text
-from workflows.blocks.ticket_modal import (
-    ModalOrigin,
-    TicketForm,
-    build_new_ticket_modal,
-    source_note,
-)
+from workflows.blocks.ticket_modal import ModalOrigin, TicketForm
 from workflows.calendars import calendar_for
 from workflows.deps import Deps
-from workflows.kb_answers import suggest_articles
+from workflows.outbox import deliver_outbox, owe_card
 from workflows.sla_schedule import schedule_ticket_sla
 from workflows.sla_targets import due_times
 from workflows.ticket_messages import tell_user
@@ -48,7 +43,7 @@ async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None
         return None
 
 
-async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now, source_permalink) -> Ticket:
+async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now) -> Ticket:
     form = request.form
     assert form.category and form.priority, "validated before"
     category = config.category(form.category)
@@ -60,7 +55,7 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
         tier=tier.id if tier else None, status=TicketStatus.OPEN, reporter_id=request.reporter_id,
         customer=form.customer, origin_channel_id=request.origin_channel_id,
-        channel_id=config.channel_for_category(form.category), source_permalink=source_permalink,
+        channel_id=config.channel_for_category(form.category),
         created_at=now, updated_at=now,
         first_response_due_at=due.first_response, resolution_due_at=due.resolution,
     )
@@ -72,43 +67,45 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     return ticket
 
 
-async def open_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
-    """Create ticket #N, post its card to the category's tier channel and confirm to the reporter."""
-    sessions, slack, config, clock = deps.sessions, deps.slack, deps.config, deps.clock
-    source_permalink = None
-    if request.source_channel_id and request.source_ts:
-        source_permalink = await _permalink(slack, request.source_channel_id, request.source_ts)
-    async with sessions.begin() as db:
-        ticket = await _create_row(db, request, config, clock(), source_permalink)
-    await _post_card(slack=slack, sessions=sessions, config=config, ticket=ticket)
-    async with sessions() as db:
-        ticket = await get_ticket(db, ticket.id) or ticket
-    await _confirm(slack, ticket, request)
+async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
+    """Create ticket #N and owe its card, in one transaction and without calling Slack:
+    the modal submission is acknowledged only once this returns, so a crash after the
+    acknowledgement cannot lose the ticket (nor its card: the outbox sends it)."""
+    async with deps.sessions.begin() as db:
+        ticket = await _create_row(db, request, deps.config, deps.clock())
+        await owe_card(db, ticket, now=ticket.created_at)
     return ticket
 
 
-async def _post_card(*, slack: AsyncWebClient, sessions, config: AppConfig, ticket: Ticket) -> None:
-    assert ticket.channel_id
-    try:
-        posted = await slack.chat_postMessage(
-            channel=ticket.channel_id, text=ticket_fallback_text(ticket), blocks=build_ticket_card(ticket, config, now=ticket.created_at),
-            unfurl_links=False,
-        )
-    except SlackApiError as error:
-        log.error("ticket #%s: card not posted to %s: %s", ticket.number, ticket.channel_id, error.response.get("error"))
-        return
-    permalink = await _permalink(slack, posted["channel"], posted["ts"])
-    async with sessions.begin() as db:
-        row = await get_ticket(db, ticket.id, for_update=True)
-        if row is not None:
-            row.channel_id, row.message_ts, row.permalink = posted["channel"], posted["ts"], permalink
+async def announce_ticket(*, deps: Deps, ticket: Ticket, request: NewTicket) -> Ticket:
+    """After the acknowledgement: link the source message, send the card, confirm to the reporter."""
+    if request.source_channel_id and request.source_ts:
+        source_permalink = await _permalink(deps.slack, request.source_channel_id, request.source_ts)
+        if source_permalink:
+            async with deps.sessions.begin() as db:
+                await record_source_permalink(db, ticket.id, source_permalink)
+    await deliver_outbox(deps)
+    async with deps.sessions() as db:
+        ticket = await get_ticket(db, ticket.id) or ticket
+        card_status = None if ticket.message_ts else await ticket_card_status(db, ticket.id)
+    await _confirm(deps.slack, ticket, request, card_pending=card_status == OutboxStatus.PENDING)
+    return ticket
 
 
-async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket) -> None:
+async def open_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
+    """Create ticket #N, post its card to the category's tier channel and confirm to the reporter."""
+    ticket = await store_ticket(deps=deps, request=request)
+    return await announce_ticket(deps=deps, ticket=ticket, request=request)
+
+
+async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket, *, card_pending: bool) -> None:
     summary = escape(ticket.summary)
     if ticket.message_ts:
         where = f"in <#{ticket.channel_id}>" + (f" — {link(ticket.permalink, 'open the ticket')}" if ticket.permalink else "")
         text = f":white_check_mark: Ticket *#{ticket.number}* opened: {summary}\nIts card is {where}. Replies in its thread reach the support team."
+    elif card_pending:
+        text = (f":white_check_mark: Ticket *#{ticket.number}* opened: {summary}\nSlack is slow to answer right now; "
+                f"its card will appear in <#{ticket.channel_id}> as soon as Slack accepts it.")
     else:
         text = (f":warning: Ticket *#{ticket.number}* was saved ({summary}), but its card could not be posted "
                 f"to <#{ticket.channel_id}>. The support team has been told in the logs; please mention #{ticket.number} to them.")
@@ -121,24 +118,6 @@ async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket) ->
             )
         except SlackApiError as error:
             log.info("could not note ticket #%s under its source message: %s", ticket.number, error.response.get("error"))
-
-
-async def show_new_ticket_modal(
-    *, deps: Deps, trigger_id: str, summary: str = "", description: str = "", channel_id: str | None = None,
-    source_channel_id: str | None = None, source_ts: str | None = None, source_user_id: str | None = None,
-    team_id: str | None = None, user_id: str | None = None,
-) -> None:
-    """Open the new-ticket modal (views.open) inside the trigger_id's 3-second life.
-
-    With ``team_id`` and ``user_id`` (``/ticket text``) the knowledge-base articles that
-    may answer ``summary`` are shown above the form (``workflows.kb_answers``)."""
-    origin = ModalOrigin(channel_id=channel_id, source_channel_id=source_channel_id, source_ts=source_ts)
-    note = source_note(source_channel_id, source_user_id) if source_channel_id else None
-    articles = (await suggest_articles(deps=deps, team_id=team_id, user_id=user_id, text=summary)
-                if team_id and user_id and summary.strip() else [])
-    view = build_new_ticket_modal(deps.config, summary=summary, description=description, origin=origin, source_note=note,
-                                  intro_blocks=articles)
-    await deps.slack.views_open(trigger_id=trigger_id, view=view)
 
 
 def new_ticket_request(*, team_id: str, reporter_id: str, form: TicketForm, private_metadata: str | None) -> NewTicket:

@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
+from workflows.new_ticket_modal import show_new_ticket_modal
 from workflows.ticket_commands import TicketSubcommand, parse_ticket_command
-from workflows.ticket_intake import show_new_ticket_modal
 from workflows.ticket_lookup import answer_ticket_subcommand
 
 

@@ -9,8 +9,8 @@ from slack_bolt.async_app import AsyncApp
 from handlers.context import deps_of
 from handlers.errors import answers_errors
 from handlers.ids import Shortcut
+from workflows.new_ticket_modal import show_new_ticket_modal
 from workflows.slack_text import plain_text, summary_from_message
-from workflows.ticket_intake import show_new_ticket_modal
 
 
 async def handle_create_ticket_shortcut(ack: Any, body: dict[str, Any], shortcut: dict[str, Any], context: Any) -> None:

@@ -1,16 +1,22 @@
-"""Submission of the new-ticket modal: validate, answer field errors or create ticket #N."""
+"""Submission of the new-ticket modal: validate, answer field errors or create ticket #N
+(stored before the acknowledgement, announced after it)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import View
+from handlers.ids import Block, View
 from workflows.blocks.ticket_modal import parse_ticket_form, validate_ticket_form
-from workflows.ticket_intake import new_ticket_request, open_ticket
+from workflows.ticket_intake import announce_ticket, new_ticket_request, store_ticket
+
+log = logging.getLogger(__name__)
+
+NOT_STORED = "The ticket could not be saved just now (the database did not answer). Please submit again in a moment."
 
 
 async def handle_new_ticket_submission(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -20,11 +26,18 @@ async def handle_new_ticket_submission(ack: Any, body: dict[str, Any], view: dic
     if errors:
         await ack(response_action="errors", errors=errors)
         return
-    await ack()
     request = new_ticket_request(
         team_id=team_of(body), reporter_id=body["user"]["id"], form=form, private_metadata=view.get("private_metadata"),
     )
-    await open_ticket(deps=deps, request=request)
+    # Stored before the modal closes: what Slack saw accepted is never lost.
+    try:
+        ticket = await store_ticket(deps=deps, request=request)
+    except Exception:
+        log.exception("a new ticket could not be stored; the modal stays open")
+        await ack(response_action="errors", errors={str(Block.SUMMARY): NOT_STORED})
+        return
+    await ack()
+    await announce_ticket(deps=deps, ticket=ticket, request=request)
 
 
 def register(app: AsyncApp) -> None:

@@ -17,6 +17,10 @@ or a JSON body, merged), ``POST /response/{name}`` (a response_url, see
 `response_url`), ``POST /upload/{file_id}`` (the upload_url of
 files.getUploadURLExternal).
 
+A person acting between two calls of the app (closing a modal, typing in it) is
+played with ``after_next(method, action)``, e.g.
+``fake.after_next("views.open", lambda answer: fake.close_view(answer["view"]["id"]))``.
+
 Socket Mode: ``apps.connections.open`` takes the app-level token (``app_token``, an
 ``xapp-`` token; a bot token is ``not_allowed_token_type``) and answers the ws:// URL
 of the `FakeSocketMode` attached as ``fake.socket_mode`` (tests/fakes/slack_socket.py).
@@ -37,7 +41,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +51,11 @@ from multidict import CIMultiDict
 from bot.manifest import BOT_SCOPES
 from tests.fakes.slack_methods import SlackWebApi
 from tests.fakes.slack_state import ApiError
-from tests.fakes.slack_views import input_block_by_label, validate_message_blocks, view_state
+from tests.fakes.slack_views import (
+    input_block_by_label,
+    validate_message_blocks,
+    view_state,
+)
 
 __all__ = ["FakeSlack", "SlackCall", "input_block_by_label", "view_state"]
 
@@ -66,6 +74,7 @@ class SlackCall:
     http_method: str = "POST"
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+    peer: tuple[str, int] | None = None  # the client's address: one per TCP connection
 
     @property
     def ok(self) -> bool:
@@ -107,6 +116,7 @@ class FakeSlack(SlackWebApi):
         self.calls: list[SlackCall] = []
         self.responses: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         self._failures: defaultdict[str, list[_Failure]] = defaultdict(list)
+        self._after: defaultdict[str, list[Callable[[dict[str, Any]], object]]] = defaultdict(list)
         self._runner: web.AppRunner | None = None
         self._root = ""
 
@@ -156,6 +166,7 @@ class FakeSlack(SlackWebApi):
         self.calls.clear()
         self.responses.clear()
         self._failures.clear()
+        self._after.clear()
         self._init_state()
 
     # -- failure injection -----------------------------------------------------------
@@ -177,6 +188,13 @@ class FakeSlack(SlackWebApi):
         """
         for _ in range(times):
             self._failures[method].append(_Failure(status, retry_after, error))
+
+    def after_next(self, method: str, action: Callable[[dict[str, Any]], object]) -> None:
+        """Run ``action(response_body)`` once, right after the next successful call of
+        ``method`` is handled and before the app reads the answer: what a person does
+        in between two calls of the app (``close_view``, ``enter_in_view``, or another
+        views.update that changes the view's hash)."""
+        self._after[method].append(action)
 
     # -- recorded calls ---------------------------------------------------------------
 
@@ -226,7 +244,11 @@ class FakeSlack(SlackWebApi):
         status, body, headers = self._answer(method, args, token or form_token, parse_error)
         if method == "auth.test" and body.get("ok"):
             headers = {**headers, "x-oauth-scopes": ",".join(self.scopes)}
-        self.calls.append(SlackCall(method, args, CIMultiDict(request.headers), request.method, status, body))
+        if body.get("ok") and self._after.get(method):
+            self._after[method].pop(0)(body)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calls.append(SlackCall(method, args, CIMultiDict(request.headers), request.method, status, body,
+                                    tuple(peer[:2]) if peer else None))
         return web.json_response(body, status=status, headers=headers)
 
     def _answer(

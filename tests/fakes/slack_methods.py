@@ -15,7 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.slack_state import USER_ID, ApiError, SlackWorkspace
-from tests.fakes.slack_views import assign_missing_ids, validate_message_blocks, validate_view
+from tests.fakes.slack_views import (
+    assign_missing_ids,
+    validate_message_blocks,
+    validate_view,
+    view_state,
+)
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 REACTION_NAME = re.compile(r"^[a-z0-9_+'-]+$")
@@ -37,6 +42,10 @@ class SlackWebApi(SlackWorkspace):
     """Handlers for the Web API methods supportbot uses."""
 
     base_url = "http://127.0.0.1/"  # set by FakeSlack once it listens
+
+    def _init_state(self) -> None:
+        super()._init_state()
+        self.closed_view_ids: set[str] = set()
 
     @property
     def handlers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -224,19 +233,46 @@ class SlackWebApi(SlackWorkspace):
         return {"view": stored}
 
     def views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Replace a view, as Slack does: ``not_found`` for an unknown view or one the person
+        closed or submitted (`close_view`), ``hash_conflict`` when ``hash`` is given and is
+        not the view's current one. The answer carries the view with a new ``hash``. What
+        the person entered in an input is kept when the new view has an input with the same
+        ``block_id`` and ``action_id`` ("preserving input entry"); other input is lost."""
         view_id, external_id = args.get("view_id"), args.get("external_id")
         if not view_id and not external_id:
             raise ApiError("invalid_arguments", ["either view_id or external_id is required"])
         current = self.views.get(view_id) if view_id else next(
             (v for v in self.views.values() if v["external_id"] == external_id), None)
-        if current is None:
+        if current is None or current["id"] in self.closed_view_ids:
             raise ApiError("not_found")
         view = self._checked_view(args, (current["type"],))
         if args.get("hash") and args["hash"] != current["hash"]:
             raise ApiError("hash_conflict")
+        entered = current["state"]["values"]
         stored = self._store_view(view, view_id=current["id"], root=current["root_view_id"],
                                   previous=current["previous_view_id"])
+        kept: dict[str, Any] = {}
+        for block in stored["blocks"]:
+            action_id = (block.get("element") or {}).get("action_id") if block.get("type") == "input" else None
+            if action_id and action_id in entered.get(block["block_id"], {}):
+                kept[block["block_id"]] = {action_id: entered[block["block_id"]][action_id]}
+        self.views[stored["id"]]["state"] = {"values": kept}
+        stored["state"] = {"values": copy.deepcopy(kept)}
         return {"view": stored}
+
+    def enter_in_view(self, view_id: str, values: dict[str, object]) -> dict[str, Any]:
+        """A person types or picks in an open modal without submitting it: ``values`` as for
+        `view_state` (labels -> values). Slack keeps this in ``view.state`` (no new hash);
+        returns the view as stored."""
+        view = self.views[view_id]
+        view["state"] = {"values": view_state(view, values)}
+        return copy.deepcopy(view)
+
+    def close_view(self, view_id: str) -> None:
+        """The person closed or submitted the modal: views.update answers ``not_found`` since."""
+        if view_id not in self.views:
+            raise AssertionError(f"no view {view_id!r}")
+        self.closed_view_ids.add(view_id)
 
     def views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         user = args.get("user_id")

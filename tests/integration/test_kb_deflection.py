@@ -3,8 +3,15 @@ records a deflection and opens no ticket."""
 
 from __future__ import annotations
 
-from handlers.ids import View
+import logging
+
+from sqlalchemy import select
+
+from handlers.ids import Action, Block, View
 from models.knowledge_base import KbSource
+from models.tickets import Ticket
+from tests.fakes.slack import view_state
+from tests.fakes.slack_requests import view_submission_payload
 from tests.kb_steps import (  # noqa: F401  (fixtures)
     buttons,
     click_in_view,
@@ -18,6 +25,7 @@ from tests.kb_steps import (  # noqa: F401  (fixtures)
     ticket_count,
 )
 from tests.ticket_steps import REPORTER, open_modal, submit
+from workflows.blocks.kb_answer import build_kb_thanks_modal
 
 
 def form_labels(view: dict) -> list[str]:
@@ -38,9 +46,9 @@ async def test_the_ticket_form_shows_matching_articles_above_the_form(kb_bot):
 
 
 async def test_this_solved_it_closes_the_form_and_opens_no_ticket(kb_bot):
-    view = await open_modal(kb_bot, "my card keeps getting declined")
+    view = await open_modal(kb_bot, "my card keeps getting declined")  # opened, then updated with the articles
     await click_in_view(kb_bot, view, "This solved it", user_id=REPORTER)
-    [update] = await kb_bot.slack.wait_for("views.update")
+    [_, update] = await kb_bot.slack.wait_for("views.update", count=2)
     assert update.ok and update.args["view_id"] == view["id"]
     thanks = kb_bot.slack.latest_view()
     assert thanks["callback_id"] == View.KB_THANKS and "Payment failed or card declined" in texts(thanks["blocks"])
@@ -52,7 +60,7 @@ async def test_this_solved_it_closes_the_form_and_opens_no_ticket(kb_bot):
     assert kb_bot.slack.calls_to("chat.postMessage") == []
 
     await click_in_view(kb_bot, view, "This solved it", user_id=REPORTER)  # a double click
-    await kb_bot.slack.wait_for("views.update", count=2)
+    await kb_bot.slack.wait_for("views.update", count=3)
     assert len(await deflections(kb_bot)) == 1
 
 
@@ -109,4 +117,99 @@ async def test_someone_else_cannot_mark_the_question_solved(kb_bot):
     await click_in_view(kb_bot, view, "This solved it", user_id="U0SOMEONE")
     [note] = await kb_bot.slack.wait_for("chat.postMessage")
     assert "Only <@U0REPORTER>" in note.args["text"]
-    assert await deflections(kb_bot) == [] and kb_bot.slack.calls_to("views.update") == []
+    [articles_added] = kb_bot.slack.calls_to("views.update")  # only the one that added the articles
+    assert await deflections(kb_bot) == [] and texts(articles_added.args["view"]["blocks"]) in texts(view["blocks"])
+
+
+# -- the form opens first; the articles follow with views.update -------------------
+
+
+def input_ids(view: dict) -> list[tuple[str, str]]:
+    return [(b["block_id"], b["element"]["action_id"]) for b in view["blocks"] if b["type"] == "input"]
+
+
+async def slash_ticket(bot, text: str) -> dict:
+    """``/ticket text``; the views.open answer (the form as Slack stored it)."""
+    reply = await bot.sender.slash("/ticket", text, user_id=REPORTER, response_url=bot.slack.response_url("r1"))
+    assert reply.status == 200
+    [opened] = await bot.slack.wait_for("views.open")
+    assert opened.ok, opened
+    return opened.response["view"]
+
+
+async def test_the_form_opens_before_the_search_and_the_articles_follow(kb_bot):
+    opened = await slash_ticket(kb_bot, "I forgot my password")
+    assert opened["blocks"][0]["type"] == "input" and buttons(opened["blocks"]) == {}  # no articles yet
+    [update] = await kb_bot.slack.wait_for("views.update")
+    assert update.ok and update.args["view_id"] == opened["id"] and update.args["hash"] == opened["hash"]
+    view = update.response["view"]
+    assert view["hash"] != opened["hash"] and view["id"] == opened["id"]
+    assert "Reset a forgotten password" in texts(view["blocks"]) and "This solved it" in buttons(view["blocks"])
+    assert input_ids(view) == input_ids(opened)  # Slack keeps what was typed
+    assert kb_bot.slack.calls.index(update) > kb_bot.slack.calls.index(kb_bot.slack.calls_to("views.open")[0])
+    [search] = await searches(kb_bot)
+    assert search.results[0] == "password-reset"
+
+
+async def test_no_search_is_made_when_the_form_cannot_open(kb_bot):
+    kb_bot.slack.fail_next("views.open", error="expired_trigger_id")
+    reply = await kb_bot.sender.slash("/ticket", "I forgot my password", user_id=REPORTER,
+                                      response_url=kb_bot.slack.response_url("r1"))
+    assert reply.status == 200
+    await kb_bot.slack.wait_for_response("r1")  # the error answer
+    await kb_bot.runtime.drain()
+    assert await searches(kb_bot) == [] and kb_bot.slack.calls_to("views.update") == []
+
+
+async def test_what_the_person_typed_meanwhile_is_kept(kb_bot):
+    fake = kb_bot.slack
+    fake.after_next("views.open", lambda answer: fake.enter_in_view(
+        answer["view"]["id"], {"Description": "It says my password expired", "Priority": "P1"}))
+    opened = await slash_ticket(kb_bot, "I forgot my password")
+    [update] = await fake.wait_for("views.update")
+    assert update.ok
+    form = fake.views[opened["id"]]
+    assert "This solved it" in buttons(form["blocks"])
+    typed = form["state"]["values"]  # kept across the update: same block_id and action_id
+    assert typed[Block.DESCRIPTION][Action.DESCRIPTION]["value"] == "It says my password expired"
+    state = {**typed, Block.CATEGORY: view_state(form, {"Category": "Login problems"})[Block.CATEGORY]}
+    reply = await kb_bot.sender.interactive(view_submission_payload(form, state, user_id=REPORTER))
+    assert reply.status == 200 and not reply.body
+    await fake.wait_for("chat.postMessage")
+    await kb_bot.runtime.drain()
+    async with kb_bot.runtime.sessions() as db:
+        ticket = (await db.execute(select(Ticket))).scalar_one()
+    assert (ticket.description, ticket.priority) == ("It says my password expired", "P1")
+
+
+async def test_a_form_changed_meanwhile_is_not_overwritten(kb_bot, caplog):
+    fake = kb_bot.slack
+
+    def change(answer: dict) -> None:  # another change to the view gives it a new hash
+        fake.views_update({"view_id": answer["view"]["id"], "view": build_kb_thanks_modal(None)})
+
+    fake.after_next("views.open", change)
+    caplog.set_level(logging.INFO, logger="workflows.new_ticket_modal")
+    opened = await slash_ticket(kb_bot, "I forgot my password")
+    [update] = await fake.wait_for("views.update")
+    assert update.response["error"] == "hash_conflict"
+    await kb_bot.runtime.drain()
+    assert fake.views[opened["id"]]["callback_id"] == View.KB_THANKS  # the other change stands
+    assert fake.responses["r1"] == [] and fake.calls_to("chat.postEphemeral") == []  # no error shown
+    assert any(r.levelno == logging.INFO and "hash_conflict" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    [search] = await searches(kb_bot)  # the search is still recorded
+    assert search.matched
+
+
+async def test_a_form_closed_before_the_articles_arrive_gets_none(kb_bot, caplog):
+    fake = kb_bot.slack
+    fake.after_next("views.open", lambda answer: fake.close_view(answer["view"]["id"]))
+    caplog.set_level(logging.INFO, logger="workflows.new_ticket_modal")
+    await slash_ticket(kb_bot, "I forgot my password")
+    [update] = await fake.wait_for("views.update")
+    assert update.response["error"] == "not_found"
+    await kb_bot.runtime.drain()
+    assert fake.responses["r1"] == [] and fake.calls_to("chat.postEphemeral") == []
+    assert any("not_found" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
