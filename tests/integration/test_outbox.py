@@ -184,3 +184,24 @@ async def test_a_submission_that_cannot_be_stored_keeps_the_modal_open_with_a_cl
     assert reply.status == 200
     assert reply.json()["response_action"] == "errors"
     assert "could not be saved" in next(iter(reply.json()["errors"].values()))
+
+
+async def test_two_replicas_relaying_one_database_send_each_message_once_in_order(bot, database_url, fake_slack,
+                                                                                  clock, config):
+    """Two processes (their own engine and client) and a second relay in this one, all at once."""
+    other = build_runtime(settings=make_settings(database_url, fake_slack.api_url), config=config, clock=clock)
+    lanes = ("C0TIER1", "C0TIER2", "C0TIER3")
+    try:
+        await _owe(bot, *((lanes[n % 3], f"msg {n:02d}") for n in range(18)))
+        fake_slack.fail_next("chat.postMessage", status=500, times=2)
+        for _ in range(10):
+            await asyncio.gather(deliver_outbox(bot.runtime.deps), deliver_outbox(other.deps),
+                                 deliver_outbox(bot.runtime.deps))
+            if all(r.status == OutboxStatus.SENT for r in await _rows(bot)):
+                break
+            clock.advance(timedelta(seconds=5))
+    finally:
+        await other.close()
+    for i, lane in enumerate(lanes):
+        assert _texts(bot, lane) == [f"msg {n:02d}" for n in range(i, 18, 3)]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 18 + 2
