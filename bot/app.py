@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -10,12 +11,25 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.event_replay import REPLAY_HEADER
 from bot.logging_setup import bind_log_context
 from bot.runtime import Runtime
 from handlers.registry import register_handlers
 from models.deliveries import record_delivery
+from workflows.ticket_thread import COUNTED_SUBTYPES
 
 log = logging.getLogger(__name__)
+
+
+#: Events whose listener changes state (a reply in a ticket thread, a question answered).
+KEPT_EVENTS = frozenset({"message", "app_mention"})
+
+
+def _kept(req: AsyncBoltRequest) -> bool:
+    event = req.body.get("event") or {}
+    if event.get("type") not in KEPT_EVENTS or event.get("bot_id") or event.get("subtype") not in COUNTED_SUBTYPES:
+        return False
+    return not (req.context.bot_user_id and event.get("user") == req.context.bot_user_id)
 
 
 def build_bolt_app(runtime: Runtime) -> AsyncApp:
@@ -47,11 +61,15 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
     async def skip_redelivered_events(
         req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
-        """Slack redelivers events it thinks we missed; each event_id is processed once."""
+        """Slack redelivers events it thinks we missed; each event_id is processed once.
+        The events whose listener changes state are kept until processed (replayed after a crash)."""
+        if req.headers.get(REPLAY_HEADER):
+            return await next()  # bot/event_replay.py, for an event recorded but never processed
         event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
         if event_id:
+            body = (req.raw_body or json.dumps(req.body)) if _kept(req) else None  # Socket Mode has no raw body
             async with runtime.sessions.begin() as db:
-                is_new = await record_delivery(db, str(event_id), runtime.clock())
+                is_new = await record_delivery(db, str(event_id), runtime.clock(), body=body)
             if not is_new:
                 log.info("event %s already processed; acknowledging the redelivery", event_id)
                 return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})

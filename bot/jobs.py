@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from slack_bolt.async_app import AsyncApp
+
 from bot.deadline_timer import SWEEP_EVERY, arm_next_deadline, run_deadline_timers
+from bot.event_replay import REPLAY_EVERY, replay_lost_events
 from bot.report_timer import declare_report_jobs
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
@@ -57,3 +60,11 @@ def declare_jobs(runtime: Runtime) -> None:
     declare_report_jobs(runtime)
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
+
+
+def declare_event_replay(runtime: Runtime, app: AsyncApp) -> None:
+    """Replay events acknowledged to Slack but never processed (``bot/event_replay.py``)."""
+    async def replay() -> None:
+        await replay_lost_events(runtime, app)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="event-replay", every=REPLAY_EVERY, func=replay))

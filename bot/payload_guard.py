@@ -9,7 +9,8 @@ body is checked first and a body of another shape is answered 400 with the reaso
 
 - every payload is an object; an interaction's ``user`` is an object with a text ``id``,
   its ``team``, ``channel``, ``container``, ``message``, ``view`` objects (or absent,
-  ``team`` may be null), ``trigger_id`` and ``response_url`` texts;
+  ``team`` may be null), ``trigger_id`` and ``response_url`` texts (a ``trigger_id``
+  always on block actions and shortcuts);
 - ``block_actions``: a non-empty list of actions, each an object with a text
   ``action_id``; view submissions: a view with text ``callback_id`` and
   ``private_metadata``, a text ``type`` and ``state.values`` an object of objects;
@@ -35,6 +36,8 @@ EVENT_ID_MAX = 100
 _PEOPLE_EVENTS = ("message", "app_mention", "app_home_opened")
 INTERACTIONS = ("block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion",
                 "interactive_message")
+#: Interactions Slack always sends with a ``trigger_id`` (our listeners open modals with it).
+_TRIGGERED = ("block_actions", "shortcut", "message_action")
 _OBJECTS = ("team", "channel", "container", "message", "view", "enterprise", "state")
 _TEXTS = ("trigger_id", "response_url", "callback_id", "action_ts", "message_ts", "api_app_id", "token")
 
@@ -66,6 +69,8 @@ def _interaction(kind: str, body: dict[str, Any]) -> str | None:
     for key in _TEXTS:
         if key in body and body[key] is not None and not _text(body[key]):
             return f"{key} is not text"
+    if kind in _TRIGGERED and not _text(body.get("trigger_id")):
+        return f"{kind} without a trigger_id"
     return _view(body["view"]) if isinstance(body.get("view"), dict) else None
 
 

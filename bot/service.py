@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_bolt_app
 from bot.database import upgrade_database
-from bot.jobs import declare_jobs
+from bot.jobs import declare_event_replay, declare_jobs
 from bot.runtime import Runtime
 from bot.server import HttpServer, build_web_app
 from bot.socket_mode import SocketModeConnection, SocketModeError
@@ -31,6 +31,7 @@ class Service:
         self._host = host
         self._port = port
         self._http: HttpServer | None = None
+        self.bolt_app: AsyncApp | None = None
 
     @property
     def port(self) -> int:
@@ -44,12 +45,13 @@ class Service:
         await upgrade_database(self.runtime.engine)
         await reindex_knowledge_base(sessions=self.runtime.sessions, config=self.runtime.config,
                                      now=self.runtime.clock())
-        bolt_app = build_bolt_app(self.runtime)
+        bolt_app = self.bolt_app = build_bolt_app(self.runtime)
         if self._socket_mode:
             await self._connect_socket(bolt_app)
         self.runtime.scheduler.start()
         if self._timers:
             declare_jobs(self.runtime)
+            declare_event_replay(self.runtime, bolt_app)
         web_app = build_web_app(self.runtime, bolt_app, slack_events_route=not self._socket_mode)
         self._http = HttpServer(web_app, host=self._host, port=self._port)
         await self._http.start()

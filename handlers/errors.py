@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.database import is_database_unavailable
+from models.deliveries import mark_processed
 from workflows.errors import SupportbotError
 
 log = logging.getLogger("supportbot.errors")
@@ -96,8 +97,23 @@ def answers_errors(listener: Listener) -> Listener:
         except Exception as error:
             context = kwargs["context"]
             await report_error(error, kwargs["body"], context.respond, context.client)
+        await _mark_event_processed(kwargs["body"], kwargs["context"])
 
     return run
+
+
+async def _mark_event_processed(body: dict[str, Any], context: Any) -> None:
+    """The event's listener has finished (well or with an answered error): it is not
+    replayed after a crash (``bot/event_replay.py``)."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    sessions, clock = context.get("sessions"), context.get("clock")
+    if not event_id or sessions is None or clock is None:
+        return
+    try:
+        async with sessions.begin() as db:
+            await mark_processed(db, str(event_id), clock())
+    except Exception as failure:  # noqa: BLE001 - at worst the event is replayed once
+        log.warning("could not mark event %s processed: %s", event_id, f"{type(failure).__name__}: {failure}"[:300])
 
 
 def register(app: AsyncApp) -> None:

@@ -36,7 +36,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
     or_,
     select,
 )
@@ -191,30 +190,37 @@ async def cohort_counts(db: AsyncSession, scope: TicketScope, *, upper_tiers: Se
     return {row[0]: CohortCounts(*(int(v or 0) for v in row[1:])) for row in await db.execute(stmt)}
 
 
-def _at_rank(ranked: Any, percent: int) -> ColumnElement[int]:
-    """The ``d`` of the row whose rank ``rn`` is ``ceil(percent * n / 100)`` (integer arithmetic)."""
-    return func.max(case((ranked.c.rn == (ranked.c.n * percent + 99) // 100, ranked.c.d)))
+def _at_rank(rank: Any, n: Any, d: Any, percent: int) -> ColumnElement[int]:
+    """The ``d`` of the row whose rank is ``ceil(percent * n / 100)`` (integer arithmetic)."""
+    return func.max(case((rank == (n * percent + 99) // 100, d)))
 
 
 async def _percentiles(db: AsyncSession, duration: ColumnElement[int], conditions: list[ColumnElement[bool]],
                        ) -> dict[str | None, Percentiles]:
-    """Nearest-rank median and p90 of ``duration`` per priority, and over all (key None)."""
+    """Nearest-rank median and p90 of ``duration`` per priority, and over all (key None),
+    in one pass: each row is ranked within its priority and among all rows; the overall
+    median (p90) row belongs to exactly one priority's group."""
+    inner = select(
+        Ticket.priority.label("priority"),
+        duration.label("d"),
+        func.row_number().over(partition_by=Ticket.priority, order_by=duration).label("rn"),
+        func.count().over(partition_by=Ticket.priority).label("n"),
+        func.row_number().over(order_by=duration).label("rn_all"),
+        func.count().over().label("n_all"),
+    ).where(*conditions).subquery()
+    c = inner.c
+    stmt = (select(c.priority, func.max(c.n), _at_rank(c.rn, c.n, c.d, 50), _at_rank(c.rn, c.n, c.d, 90),
+                   func.max(c.n_all), _at_rank(c.rn_all, c.n_all, c.d, 50), _at_rank(c.rn_all, c.n_all, c.d, 90))
+            .group_by(c.priority))
     result: dict[str | None, Percentiles] = {}
-    for by_priority in (True, False):
-        partition = [Ticket.priority] if by_priority else None
-        inner = select(
-            (Ticket.priority if by_priority else literal("*")).label("priority"),
-            duration.label("d"),
-            func.row_number().over(partition_by=partition, order_by=duration).label("rn"),
-            func.count().over(partition_by=partition).label("n"),
-        ).where(*conditions).subquery()
-
-        stmt = (select(inner.c.priority, func.max(inner.c.n), _at_rank(inner, 50), _at_rank(inner, 90))
-                .group_by(inner.c.priority))
-        for priority, n, median, p90 in await db.execute(stmt):
-            key = priority if by_priority else None
-            result[key] = Percentiles(int(n or 0), None if median is None else int(median),
-                                      None if p90 is None else int(p90))
+    overall: list[int | None] = [None, None, None]
+    for priority, n, median, p90, n_all, median_all, p90_all in await db.execute(stmt):
+        result[priority] = Percentiles(int(n or 0), None if median is None else int(median),
+                                       None if p90 is None else int(p90))
+        overall = [int(n_all or 0), *(int(v) if v is not None else old for v, old in
+                                      zip((median_all, p90_all), overall[1:], strict=True))]
+    if overall[0] is not None:
+        result[None] = Percentiles(*overall)  # type: ignore[arg-type]
     return result
 
 
@@ -230,22 +236,49 @@ async def resolution_percentiles(db: AsyncSession, scope: TicketScope) -> dict[s
     return await _percentiles(db, duration, [*_cohort(scope), Ticket.resolved_at < scope.until])
 
 
+def _tickets_with(kind: TicketEventKind, until: datetime, *more: ColumnElement[bool]) -> Any:
+    """Ids of the tickets with a ``kind`` row before ``until`` (and ``more``), each once:
+    a range of ``ix_ticket_events_kind_ticket_id_at``, in ticket order."""
+    return (select(TicketEvent.ticket_id)
+            .where(TicketEvent.kind == kind, TicketEvent.at < until, *more).distinct().subquery())
+
+
+def _reopened_last(until: datetime) -> Any:
+    """Ids of the tickets with a reopen before ``until`` that no resolution before it
+    followed (a higher row id). Starts from the reopens, which are few."""
+    reopen, later = aliased(TicketEvent), aliased(TicketEvent)
+    return select(reopen.ticket_id).where(
+        reopen.kind == TicketEventKind.REOPENED, reopen.at < until,
+        ~exists().where(later.ticket_id == reopen.ticket_id, later.kind == TicketEventKind.RESOLVED,
+                        later.at < until, later.id > reopen.id))
+
+
 async def volume(db: AsyncSession, scope: TicketScope) -> Volume:
-    """Tickets created, resolved and open (see :class:`Volume`), from the timeline."""
+    """Tickets created, resolved and open (see :class:`Volume`), from the timeline.
+
+    Open at ``until``: opened before it and not closed then, closed meaning a resolution
+    before ``until`` that no reopen before it followed (a higher row id). Counted as the
+    tickets opened before ``until`` less the closed ones. Every count starts from an
+    index range (``ix_tickets_team_id_created_at``, ``ix_ticket_events_kind_ticket_id_at``):
+    no probe of each ticket's timeline."""
     narrowing = _narrowing(scope)
     count = select(func.count()).select_from(Ticket)
-    created = count.where(*_cohort(scope))
-    resolved = count.where(
-        _event(TicketEventKind.RESOLVED, scope.until, TicketEvent.at >= scope.since), *narrowing)
-    # Open at ``until``: no resolution before it that was not followed by a reopen before it.
-    resolution, reopen = aliased(TicketEvent), aliased(TicketEvent)
-    reopened_after = exists().where(reopen.ticket_id == resolution.ticket_id, reopen.kind == TicketEventKind.REOPENED,
-                                    reopen.id > resolution.id, reopen.at < scope.until)
-    closed = exists().where(resolution.ticket_id == Ticket.id, resolution.kind == TicketEventKind.RESOLVED,
-                            resolution.at < scope.until, ~reopened_after)
-    still_open = count.where(Ticket.created_at < scope.until, ~closed, *narrowing)
-    counts = [int((await db.execute(stmt)).scalar_one()) for stmt in (created, resolved, still_open)]
-    return Volume(*counts)
+
+    def count_of(ids: Any, *conditions: ColumnElement[bool]) -> Any:
+        return count.join(ids, ids.c.ticket_id == Ticket.id).where(*conditions).scalar_subquery()
+
+    resolved_in_period = _tickets_with(TicketEventKind.RESOLVED, scope.until, TicketEvent.at >= scope.since)
+    closed = _tickets_with(TicketEventKind.RESOLVED, scope.until,
+                           TicketEvent.ticket_id.not_in(_reopened_last(scope.until)))
+    existed = [Ticket.created_at < scope.until, *narrowing]
+    stmt = select(
+        count.where(*_cohort(scope)).scalar_subquery(),
+        count_of(resolved_in_period, *narrowing),
+        count.where(*existed).scalar_subquery(),
+        count_of(closed, *existed),
+    )
+    created, resolved, existing, closed_then = (int(v) for v in (await db.execute(stmt)).one())
+    return Volume(created=created, resolved=resolved, open=existing - closed_then)
 
 
 async def top_categories(db: AsyncSession, scope: TicketScope, limit: int = 5) -> list[tuple[str, int]]:

@@ -77,6 +77,7 @@ class Ticket(Base):
         UniqueConstraint("team_id", "number"),
         Index("ix_tickets_channel_id_message_ts", "channel_id", "message_ts"),
         Index("ix_tickets_status_tier", "status", "tier"),
+        Index("ix_tickets_team_id_created_at", "team_id", "created_at"),  # metrics: tickets opened in a period
         CheckConstraint(
             "csat_rating IS NULL OR (csat_rating >= 1 AND csat_rating <= 5)",
             name="csat_rating_range",
@@ -147,7 +148,11 @@ class TicketEvent(Base):
     """One row of a ticket's timeline: what happened, who did it (None: the bot), when."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),
+        # metrics: "has this ticket a resolution before t?" and "which tickets were resolved before t?"
+        Index("ix_ticket_events_kind_ticket_id_at", "kind", "ticket_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

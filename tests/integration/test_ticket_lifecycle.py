@@ -15,6 +15,7 @@ from handlers.ids import Action
 from models.tickets import Ticket, TicketEvent
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import block_actions_payload, view_submission_payload
+from tests.sla_steps import settle
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
 from workflows.errors import InvalidState, TicketNotFound
 from workflows.ticket_lifecycle import reopen_ticket_by_number
@@ -53,8 +54,11 @@ def card_click(bot, ticket: Ticket, action: Action, user_id: str, *, message: di
 
 
 async def click(bot, payload: dict) -> None:
+    """Click, and wait until the click's listener has finished (its card update, thread
+    note and DMs all sent): the next step then sees what the person would."""
     reply = await bot.sender.interactive(payload)
     assert reply.status == 200, reply.text
+    await settle()
 
 
 async def claim(bot, ticket: Ticket, user_id: str = AGENT) -> None:
