@@ -52,7 +52,8 @@ def test_malformed_payloads_are_named(body, reason):
 
 
 def test_sound_payloads_pass():
-    assert malformed_reason({"type": "block_actions", "actions": [{"action_id": "a"}], "user": {"id": "U1"}}) is None
+    assert malformed_reason({"type": "block_actions", "actions": [{"action_id": "a"}], "user": {"id": "U1"},
+                             "trigger_id": "1.2.3"}) is None
     assert malformed_reason({"command": "/ticket", "text": "", "user_id": "U1", "team_id": "T1", "trigger_id": "1.2.3",
                              "response_url": "https://hooks.slack.com/x"}) is None
     assert malformed_reason({"type": "url_verification", "challenge": "c"}) is None
