@@ -258,9 +258,9 @@ async def volume(db: AsyncSession, scope: TicketScope) -> Volume:
 
     Open at ``until``: opened before it and not closed then, closed meaning a resolution
     before ``until`` that no reopen before it followed (a higher row id). Counted as the
-    tickets opened before ``until`` less the closed ones. Every count starts from an
-    index range (``ix_tickets_team_id_created_at``, ``ix_ticket_events_kind_ticket_id_at``):
-    no probe of each ticket's timeline."""
+    tickets opened before ``until`` less the closed ones. The timeline is read as ranges
+    of ``ix_ticket_events_kind_ticket_id_at`` joined to the tickets once, not probed
+    ticket by ticket; the (few) reopens are checked one by one."""
     narrowing = _narrowing(scope)
     count = select(func.count()).select_from(Ticket)
 
