@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Index,
     Integer,
     String,
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from models.base import Base, str_enum
 
 __all__ = [
-    "OutboxKind", "OutboxMessage", "OutboxStatus", "claim_message", "count_pending", "due_heads", "enqueue",
+    "OutboxKind", "OutboxMessage", "OutboxStatus", "claim_head", "count_pending", "due_lanes", "enqueue",
     "mark_failed", "mark_sent", "postpone", "prune_sent", "ticket_card_status",
 ]
 
@@ -90,40 +91,42 @@ async def enqueue(db: AsyncSession, *, lane: str, kind: OutboxKind, payload: dic
     of the same key that no relay holds are dropped: this row supersedes them."""
     if coalesce_key is not None:
         await db.execute(delete(OutboxMessage).where(
-            OutboxMessage.coalesce_key == coalesce_key, OutboxMessage.status == OutboxStatus.PENDING,
-            (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now),
+            OutboxMessage.coalesce_key == coalesce_key, OutboxMessage.status == OutboxStatus.PENDING, _free(now),
         ).execution_options(synchronize_session=False))
     db.add(OutboxMessage(lane=lane, kind=kind, payload=payload, ticket_id=ticket_id, coalesce_key=coalesce_key,
                          status=OutboxStatus.PENDING, attempts=0, created_at=now, not_before=now))
 
 
-async def due_heads(db: AsyncSession, now: datetime, *, limit: int = 50) -> list[int]:
-    """Ids of the oldest pending row of each lane, where that row may be sent now."""
+def _free(now: datetime) -> ColumnElement[bool]:
+    return (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now)
+
+
+def _head_of(lane: Any) -> Any:
     inner = aliased(OutboxMessage)
-    oldest = (select(func.min(inner.id)).where(inner.status == OutboxStatus.PENDING, inner.lane == OutboxMessage.lane)
-              .scalar_subquery())
-    stmt = (select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id == oldest,
-                   OutboxMessage.not_before <= now,
-                   (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now))
+    return (select(func.min(inner.id)).where(inner.status == OutboxStatus.PENDING, inner.lane == lane)
+            .scalar_subquery())
+
+
+async def due_lanes(db: AsyncSession, now: datetime, *, limit: int = 200) -> list[str]:
+    """The lanes whose oldest pending row may be sent now."""
+    stmt = (select(OutboxMessage.lane)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id == _head_of(OutboxMessage.lane),
+                   OutboxMessage.not_before <= now, _free(now))
             .order_by(OutboxMessage.id).limit(limit))
     return list((await db.execute(stmt)).scalars())
 
 
-async def claim_message(db: AsyncSession, message_id: int, now: datetime, lease: timedelta) -> OutboxMessage | None:
-    """Take the row for one send attempt (a lease); None if another relay holds it or it
-    was sent meanwhile. The conditional UPDATE is what makes one sender at a time."""
-    claimed = (await db.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING,
-               (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now))
-        .values(lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id).execution_options(synchronize_session=False)
-    )).scalar_one_or_none()
-    if claimed is None:
-        return None
-    return (await db.execute(select(OutboxMessage).where(OutboxMessage.id == claimed)
-                             .execution_options(populate_existing=True))).scalar_one()
+async def claim_head(db: AsyncSession, lane: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
+    """Take the lane's oldest pending row for one send attempt (a lease), if it is due and
+    no relay holds it; None otherwise. One conditional UPDATE: only one relay gets it,
+    and a lane's later rows wait until the oldest is sent."""
+    stmt = (update(OutboxMessage)
+            .where(OutboxMessage.id == _head_of(lane), OutboxMessage.status == OutboxStatus.PENDING,
+                   OutboxMessage.not_before <= now, _free(now))
+            .values(lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True))
+    return (await db.execute(stmt)).scalar_one_or_none()
 
 
 async def mark_sent(db: AsyncSession, message_id: int, now: datetime, ts: str | None) -> None:

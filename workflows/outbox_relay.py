@@ -32,8 +32,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from models.outbox import (
     OutboxKind,
     OutboxMessage,
-    claim_message,
-    due_heads,
+    claim_head,
+    due_lanes,
     mark_failed,
     mark_sent,
     postpone,
@@ -54,7 +54,7 @@ DEFAULT_RETRY_AFTER = timedelta(seconds=30)
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
                               "request_timeout"})
 _NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
-_MAX_PASSES = 1000
+MAX_PER_LANE = 1000
 
 
 @dataclass(frozen=True)
@@ -82,31 +82,38 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def deliver_outbox(deps: Deps) -> int:
-    """Send every owed message that is due now; how many were sent."""
-    sent, slack = 0, relay_client(deps.slack)
-    for _ in range(_MAX_PASSES):
-        async with deps.sessions() as db:
-            heads = await due_heads(db, deps.clock())
-        if not heads:
-            break
-        outcomes = await asyncio.gather(*(_send_one(deps, slack, message_id) for message_id in heads))
-        sent += sum(1 for outcome in outcomes if outcome == "sent")
-        if not any(outcome in ("sent", "failed") for outcome in outcomes):
-            break  # every lane waits (a retry later) or another relay holds it
+    """Send every owed message that is due now; how many were sent. The lanes go side
+    by side; within one lane, one row after another until it is empty or must wait."""
+    async with deps.sessions() as db:
+        lanes = await due_lanes(db, deps.clock())
+    if not lanes:
+        return 0
+    slack = relay_client(deps.slack)
+    return sum(await asyncio.gather(*(_drain_lane(deps, slack, lane) for lane in lanes)))
+
+
+async def _drain_lane(deps: Deps, slack: AsyncWebClient, lane: str) -> int:
+    sent = 0
+    for _ in range(MAX_PER_LANE):
+        outcome = await _send_next(deps, slack, lane)
+        if outcome == "sent":
+            sent += 1
+        elif outcome != "failed":
+            break  # empty, waiting for a retry, or held by another relay
     return sent
 
 
-async def _send_one(deps: Deps, slack: AsyncWebClient, message_id: int) -> str:
-    """"sent", "failed" (for good), "later" (postponed) or "held" (another relay has it)."""
+async def _send_next(deps: Deps, slack: AsyncWebClient, lane: str) -> str:
+    """"sent", "failed" (for good), "later" (postponed) or "idle" (nothing this relay may send)."""
     try:
         async with deps.sessions.begin() as db:
-            row = await claim_message(db, message_id, deps.clock(), LEASE)
+            row = await claim_head(db, lane, deps.clock(), LEASE)
             if row is None:
-                return "held"
+                return "idle"
             call = await _prepare(db, deps, row)
     except Exception:
-        log.exception("outbox message %s could not be prepared; it is retried after its lease", message_id)
-        return "held"
+        log.exception("the next outbox message of %s could not be prepared; it is retried after its lease", lane)
+        return "idle"
     if call is None:  # nothing left to do (a card update for a card that was never posted)
         async with deps.sessions.begin() as db:
             await mark_sent(db, row.id, deps.clock(), None)
