@@ -44,7 +44,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
-from models.tickets import Ticket, TicketEvent, TicketEventKind
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 
 __all__ = [
     "CohortCounts", "Percentiles", "TicketScope", "Volume", "cohort_counts", "daily_series",
@@ -253,7 +253,7 @@ def _reopened_last(until: datetime) -> Any:
                         later.at < until, later.id > reopen.id))
 
 
-async def volume(db: AsyncSession, scope: TicketScope) -> Volume:
+async def volume(db: AsyncSession, scope: TicketScope, *, from_ticket_state: bool = False) -> Volume:
     """Tickets created, resolved and open (see :class:`Volume`), from the timeline.
 
     Open at ``until``: opened before it and not closed then, closed meaning a resolution
@@ -268,17 +268,33 @@ async def volume(db: AsyncSession, scope: TicketScope) -> Volume:
         return count.join(ids, ids.c.ticket_id == Ticket.id).where(*conditions).scalar_subquery()
 
     resolved_in_period = _tickets_with(TicketEventKind.RESOLVED, scope.until, TicketEvent.at >= scope.since)
-    closed = _tickets_with(TicketEventKind.RESOLVED, scope.until,
-                           TicketEvent.ticket_id.not_in(_reopened_last(scope.until)))
     existed = [Ticket.created_at < scope.until, *narrowing]
+    if from_ticket_state:
+        open_then = _open_from_ticket_state(scope, existed)
+    else:
+        closed = _tickets_with(TicketEventKind.RESOLVED, scope.until,
+                               TicketEvent.ticket_id.not_in(_reopened_last(scope.until)))
+        open_then = count.where(*existed).scalar_subquery() - count_of(closed, *existed)
     stmt = select(
         count.where(*_cohort(scope)).scalar_subquery(),
         count_of(resolved_in_period, *narrowing),
-        count.where(*existed).scalar_subquery(),
-        count_of(closed, *existed),
+        open_then,
     )
-    created, resolved, existing, closed_then = (int(v) for v in (await db.execute(stmt)).one())
-    return Volume(created=created, resolved=resolved, open=existing - closed_then)
+    created, resolved, open_count = (int(v) for v in (await db.execute(stmt)).one())
+    return Volume(created=created, resolved=resolved, open=open_count)
+
+
+def _open_from_ticket_state(scope: TicketScope, existed: list[ColumnElement[bool]]) -> Any:
+    """Open at ``until``, read from the tickets' own state where it cannot have changed
+    since: every resolve and reopen touches ``updated_at`` (``add_ticket_event``), so a
+    ticket untouched since ``until`` is open then exactly when it is open now. Only the
+    tickets touched since (for a period ending now, hardly any) are looked up in their
+    timeline, one by one."""
+    count = select(func.count()).select_from(Ticket)
+    untouched = count.where(*existed, Ticket.updated_at < scope.until, Ticket.status == TicketStatus.OPEN)
+    closed = and_(_event(TicketEventKind.RESOLVED, scope.until), Ticket.id.not_in(_reopened_last(scope.until)))
+    touched = count.where(*existed, Ticket.updated_at >= scope.until, ~closed)
+    return untouched.scalar_subquery() + touched.scalar_subquery()
 
 
 async def top_categories(db: AsyncSession, scope: TicketScope, limit: int = 5) -> list[tuple[str, int]]:

@@ -148,7 +148,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         ))
     return SupportStats(
         since=since, until=until, tier=tier, category=category,
-        volume=await volume(db, scope),
+        volume=await volume(db, scope, from_ticket_state=True),
         priorities=priorities,
         first_response=first.get(None, NO_TIMES), resolution=resolution.get(None, NO_TIMES),
         first_response_attainment=Ratio(total.first_response_met, total.first_response_counted),

@@ -25,7 +25,7 @@ from models.metrics_queries import (
     resolution_percentiles,
     volume,
 )
-from models.tickets import Ticket, TicketEvent, TicketEventKind
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tests.dbutil import migrated_engine, test_database_kind
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -66,6 +66,40 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], rng: random.Random) 
                                           detail={"from": "tier1", "to": "tier2"}))
         rng.shuffle(events)  # row ids need not follow time
         db.add_all(events)
+
+
+async def _seed_as_the_bot_writes(sessions: async_sessionmaker[AsyncSession], rng: random.Random) -> None:
+    """Timelines as the bot keeps them: resolve and reopen alternate in time and row id,
+    and the ticket's status and ``updated_at`` follow its last change."""
+    async with sessions.begin() as db:
+        for n in range(1, 161):
+            created = T0 + timedelta(hours=rng.randint(0, 24 * 20))
+            at, changes = created, []
+            for i in range(rng.choice([0, 1, 1, 2, 3, 4])):
+                at += timedelta(hours=rng.randint(1, 24 * 4))
+                changes.append((KINDS_OF_CHANGE[i % 2], at))
+            closed = bool(changes) and changes[-1][0] == TicketEventKind.RESOLVED
+            ticket = Ticket(team_id="T1" if rng.random() < 0.85 else "T2", number=n, summary=f"t{n}",
+                            category=rng.choice(["Login problems", "Payment failed"]), priority="P2",
+                            tier=rng.choice(["tier1", "tier2"]), reporter_id="U1", created_at=created, updated_at=at,
+                            status=TicketStatus.RESOLVED if closed else TicketStatus.OPEN,
+                            resolved_at=at if closed else None, paused_seconds=0)
+            db.add(ticket)
+            await db.flush()
+            for kind, when in changes:
+                db.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=when))
+                await db.flush()  # row ids follow time, as when the bot writes them
+
+
+async def test_volume_from_ticket_state_is_the_definition_for_what_the_bot_wrote():
+    async with migrated_engine(test_database_kind()) as engine:
+        factory = make_session_factory(engine)
+        await _seed_as_the_bot_writes(factory, random.Random(7))
+        async with factory() as db:
+            for scope in _scopes():
+                fast = await volume(db, scope, from_ticket_state=True)
+                assert fast == await volume(db, scope) == await _volume_reference(db, scope), scope
+            assert 0 < (await volume(db, _scopes()[-1], from_ticket_state=True)).open < 160
 
 
 async def _volume_reference(db: AsyncSession, scope: TicketScope) -> Volume:
