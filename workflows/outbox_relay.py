@@ -1,8 +1,9 @@
 """The outbox relay: sends what ``workflows/outbox.py`` owed, in order, once.
 
-Each pass takes the oldest due row of every lane (channel), leases it, sends it, and
-marks it sent — the lanes side by side, the rows of one lane one after another. What
-Slack answers decides what happens next:
+It finds the lanes (channels) whose oldest pending row is due and drains them side by
+side; within a lane it leases the oldest row (one conditional UPDATE), sends it, marks
+it sent, and goes on with the next, until the lane is empty, must wait, or is held by
+another relay. What Slack answers decides what happens next:
 
 - ok: marked sent; a ticket card's channel and ts go on the ticket (its thread).
 - 429 / ``ratelimited``: the lane waits ``Retry-After`` seconds.
