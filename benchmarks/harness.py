@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-import secrets
 import signal
 import socket
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -19,12 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from benchmarks.fake_slack_server import BOT_TOKEN
+from tests import dbutil as test_databases
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "bench-signing-secret"
@@ -259,25 +254,9 @@ class FakeSlackProcess:
 
 @asynccontextmanager
 async def throwaway_database(kind: str, pg_server: str) -> AsyncIterator[str]:
-    """A new empty database: a SQLite file in a temp dir, or ``sb_bench_<hex>`` on the
-    Postgres server (dropped afterwards, WITH (FORCE))."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="sb_bench_") as tmp:
-            yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    server = make_url(pg_server)
-    name = f"sb_bench_{secrets.token_hex(6)}"
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    """A new empty database (``sb_bench_<hex>`` on the Postgres server), dropped afterwards."""
+    async with test_databases.throwaway_database(kind, server_url=pg_server, prefix="sb_bench_") as url:
+        yield url
 
 
 async def migrate(url: str) -> None:

@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.database import is_database_unavailable
-from models.deliveries import mark_processed
 from workflows.errors import SupportbotError
+from workflows.housekeeping import event_processed
 
 log = logging.getLogger("supportbot.errors")
 
@@ -110,8 +110,7 @@ async def _mark_event_processed(body: dict[str, Any], context: Any) -> None:
     if not event_id or sessions is None or clock is None:
         return
     try:
-        async with sessions.begin() as db:
-            await mark_processed(db, str(event_id), clock())
+        await event_processed(sessions=sessions, event_id=str(event_id), now=clock())
     except Exception as failure:  # noqa: BLE001 - at worst the event is replayed once
         log.warning("could not mark event %s processed: %s", event_id, f"{type(failure).__name__}: {failure}"[:300])
 

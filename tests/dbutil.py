@@ -60,17 +60,20 @@ test_postgres_server_url.__test__ = False  # type: ignore[attr-defined]
 
 
 @asynccontextmanager
-async def throwaway_database(kind: str) -> AsyncIterator[str]:
-    """Yield the URL of a new, empty database of ``kind`` ("sqlite" or "postgres")."""
+async def throwaway_database(kind: str, *, server_url: str | None = None,
+                             prefix: str = "sb_test_") -> AsyncIterator[str]:
+    """Yield the URL of a new, empty database of ``kind`` ("sqlite" or "postgres"): a
+    SQLite file in a temporary folder, or ``{prefix}<hex>`` on the Postgres server
+    (``server_url``, else the tests' one), dropped afterwards WITH (FORCE)."""
     if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="sb_test_") as tmp:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
             yield f"sqlite+aiosqlite:///{Path(tmp) / 'x.db'}"
         return
     if kind != "postgres":
         raise ValueError(f"unknown database kind {kind!r} (sqlite or postgres)")
 
-    server = make_url(test_postgres_server_url())
-    name = f"sb_test_{secrets.token_hex(8)}"
+    server = make_url(server_url or test_postgres_server_url())
+    name = f"{prefix}{secrets.token_hex(8)}"
     admin = create_async_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         async with admin.connect() as conn:

@@ -15,19 +15,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logging_setup import bind_log_context
 from models.deadlines import deadlines_changed
-from models.incident_queries import add_incident_event, get_incident, get_incident_by_channel, open_incident_channels
+from models.incident_queries import (
+    add_incident_event,
+    get_incident,
+    get_incident_by_channel,
+    open_incident_channels,
+)
 from models.incidents import Incident, IncidentEventKind, IncidentStatus
 from workflows.authority import Operation
 from workflows.blocks.incident_messages import (
-    build_status_update_message, commander_changed_text, comms_assigned_text, external_update_text,
-    severity_changed_text, status_update_text,
+    build_status_update_message,
+    commander_changed_text,
+    comms_assigned_text,
+    external_update_text,
+    severity_changed_text,
+    status_update_text,
 )
 from workflows.blocks.text import slack_date
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotFound
 from workflows.incident_rules import INCIDENT_PRIORITIES, TEXT_MAX, first_due, is_raise
 from workflows.incident_war_room import (
-    invite, load_render_context, owe_in_war_room, owe_to_incidents_channel, refresh_incident_messages, set_topic,
+    invite,
+    load_render_context,
+    owe_in_both,
+    owe_in_war_room,
+    owe_to_incidents_channel,
+    refresh_incident_messages,
+    set_topic,
 )
 from workflows.outbox import deliver_outbox
 from workflows.paging import announce_page, record_incident_page
@@ -137,8 +152,7 @@ async def hand_over_command(*, deps: Deps, channel_id: str, user_id: str, comman
         add_incident_event(db, incident, IncidentEventKind.COMMANDER_CHANGED, actor_id=user_id, at=now,
                            detail={"from": previous, "to": commander_id})
         text = commander_changed_text(incident, previous=previous, by=user_id)
-        await owe_in_war_room(db, incident, text, now=now)
-        await owe_to_incidents_channel(db, deps, incident, text, now=now, broadcast=False)
+        await owe_in_both(db, deps, incident, text, now=now, broadcast=False)
     await invite(deps, channel_id, [commander_id])
     await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
@@ -196,8 +210,7 @@ async def change_incident_severity(*, deps: Deps, channel_id: str, user_id: str,
                                                 reason=f"Severity raised from {previous} to {priority}")
         text = severity_changed_text(incident, deps.config, previous=previous, by=user_id,
                                      paged=record.triggered if record is not None else None)
-        await owe_in_war_room(db, incident, text, now=now)
-        await owe_to_incidents_channel(db, deps, incident, text, now=now)
+        await owe_in_both(db, deps, incident, text, now=now)
     if record is not None:
         await announce_page(deps=deps, record=record)
     await deliver_outbox(deps)

@@ -24,8 +24,8 @@ from workflows.incident_changes import incident_in_channel, refresh_after_change
 from workflows.incident_rules import POSTMORTEM_WITHIN, TEXT_MAX
 from workflows.incident_war_room import (
     load_render_context,
+    owe_in_both,
     owe_in_war_room,
-    owe_to_incidents_channel,
 )
 from workflows.outbox import deliver_outbox
 from workflows.page_actions import resolve_pages_for_incident
@@ -53,8 +53,7 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
             "summary": summary, "duration_seconds": int((now - incident.declared_at).total_seconds()),
         })
         text = resolution_text(incident)
-        await owe_in_war_room(db, incident, text, now=now)
-        await owe_to_incidents_channel(db, deps, incident, text, now=now)
+        await owe_in_both(db, deps, incident, text, now=now)
     await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
     await resolve_pages_for_incident(deps=deps, incident_id=incident.id)

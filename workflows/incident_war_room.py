@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["RenderContext", "load_render_context", "create_war_room_channel", "set_up_war_room", "set_topic",
            "invite", "post_declaration", "post_announcement", "refresh_incident_messages", "post_to_channel",
-           "owe_in_war_room", "owe_to_incidents_channel"]
+           "owe_in_both", "owe_in_war_room", "owe_to_incidents_channel"]
 
 MAX_NAME_ATTEMPTS = 50
 _IGNORED_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
@@ -176,3 +176,10 @@ async def owe_to_incidents_channel(db: AsyncSession, deps: Deps, incident: Incid
     if incident.announcement_ts:
         extra.update(thread_ts=incident.announcement_ts, reply_broadcast=broadcast)
     await owe_post(db, channel=channel, text=text, blocks=blocks, now=now, **extra)
+
+
+async def owe_in_both(db: AsyncSession, deps: Deps, incident: Incident, text: str, *, now: datetime,
+                      broadcast: bool = True) -> None:
+    """The same news in the war room and under the announcement in the incidents channel."""
+    await owe_in_war_room(db, incident, text, now=now)
+    await owe_to_incidents_channel(db, deps, incident, text, now=now, broadcast=broadcast)

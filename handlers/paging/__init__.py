@@ -18,26 +18,25 @@ def _clicked(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return channel, container.get("message_ts") or (body.get("message") or {}).get("ts")
 
 
-async def handle_page_acknowledge_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
-                                         respond: Any) -> None:
+async def _page_click(change: Any, ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                      respond: Any) -> None:
     await ack()
     channel_id, message_ts = _clicked(body)
-    click = await acknowledge_page(deps=deps_of(context), page_id=parse_page_id(action.get("value")),
-                                   user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts,
-                                   team_id=team_of(body))
+    click = await change(deps=deps_of(context), page_id=parse_page_id(action.get("value")),
+                         user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts,
+                         team_id=team_of(body))
     if click.answer:
         await respond(response_type="ephemeral", replace_original=False, text=click.answer)
+
+
+async def handle_page_acknowledge_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                                         respond: Any) -> None:
+    await _page_click(acknowledge_page, ack, body, action, context, respond)
 
 
 async def handle_page_resolve_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
                                      respond: Any) -> None:
-    await ack()
-    channel_id, message_ts = _clicked(body)
-    click = await resolve_page(deps=deps_of(context), page_id=parse_page_id(action.get("value")),
-                               user_id=body["user"]["id"], channel_id=channel_id, message_ts=message_ts,
-                               team_id=team_of(body))
-    if click.answer:
-        await respond(response_type="ephemeral", replace_original=False, text=click.answer)
+    await _page_click(resolve_page, ack, body, action, context, respond)
 
 
 def register(app: AsyncApp) -> None:

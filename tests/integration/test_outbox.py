@@ -15,7 +15,7 @@ from models.tickets import Ticket
 from tests.conftest import make_settings
 from tests.sla_steps import reload, until
 from tests.ticket_steps import REPORTER, create_ticket, open_modal, submit
-from workflows.outbox import deliver_outbox, owe_post
+from workflows.outbox import deliver_outbox, owe_card_update, owe_post
 
 
 async def _owe(bot, *posts: tuple[str, str]) -> None:
@@ -112,8 +112,6 @@ async def test_slack_down_when_a_ticket_is_opened_its_card_and_thread_come_later
 
 async def test_card_updates_owed_while_slack_is_down_collapse_into_one(bot):
     ticket = await create_ticket(bot)
-    from workflows.outbox import owe_card_update
-
     bot.slack.fail_next("chat.update", status=500)
     async with bot.runtime.sessions.begin() as db:
         await owe_card_update(db, ticket, now=bot.clock())
