@@ -23,6 +23,7 @@ from bot.pagerduty_gateway import PagerDutyGateway
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.slack_gateway import make_slack_client, open_slack_session
+from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
 from workflows.roles import UserGroupDirectory
@@ -42,11 +43,12 @@ class Runtime:
     pagerduty: PagerDutyGateway | None = None
     user_groups: UserGroupDirectory = field(default_factory=UserGroupDirectory)
     slack_session: aiohttp.ClientSession | None = None  # shared by ``slack`` and Bolt's per-request clients
+    spare_time: SpareTime = field(default_factory=SpareTime)  # best-effort work waits for it
 
     @property
     def deps(self) -> Deps:
         return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
-                    pagerduty=self.pagerduty, user_groups=self.user_groups)
+                    pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (see DESIGN.md)."""
@@ -87,6 +89,7 @@ def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Run
         slack_session=slack_session,
         scheduler=Scheduler(),
         pagerduty=_pagerduty_gateway(settings),
+        spare_time=SpareTime(on_skip=telemetry.count_skipped),
     )
 
 

@@ -36,6 +36,11 @@ BOLT_KEY = web.AppKey("bolt", AsyncApp)
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
+    with request.app[RUNTIME_KEY].spare_time.request():  # best-effort work waits (bot/spare_time.py)
+        return await _answer_slack(request)
+
+
+async def _answer_slack(request: web.Request) -> web.StreamResponse:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
     raw_body = await request.read()  # raises 413 past client_max_size

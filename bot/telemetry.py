@@ -35,6 +35,9 @@ class Telemetry:
         self.slack_api_errors = Counter(
             "supportbot_slack_api_errors", "Slack Web API calls that failed, by method and error.",
             ["method", "error"], registry=self.registry)
+        self.spare_time_skipped = Counter(
+            "supportbot_spare_time_skipped", "Best-effort work skipped because the bot stayed busy answering "
+            "Slack (bot/spare_time.py), by work.", ["work"], registry=self.registry)
         self.request_latency = Histogram(
             "supportbot_http_request_duration_seconds", "Time to answer an HTTP request, by route and status.",
             ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
@@ -42,6 +45,10 @@ class Telemetry:
     def count_slack_error(self, method: str, error: str | None) -> None:
         """One failed Slack call (``error``: Slack's error code, or the HTTP status)."""
         self.slack_api_errors.labels(method=method, error=error or "unknown").inc()
+
+    def count_skipped(self, work: str) -> None:
+        """Best-effort ``work`` that got no spare time and was skipped."""
+        self.spare_time_skipped.labels(work=work).inc()
 
     def observe_request(self, *, route: str, method: str, status: int, seconds: float) -> None:
         self.request_latency.labels(route=route, method=method, status=str(status)).observe(seconds)

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_name
@@ -127,30 +128,34 @@ async def rebuild_search_index(db: AsyncSession) -> None:
             "replace(tags, ',', ' ') || ' ' || coalesce(category, ''), body FROM kb_articles"))
 
 
-async def _articles_with(db: AsyncSession, term: str, *, strong: bool) -> set[int]:
-    """Articles containing ``term`` anywhere, or (``strong``) in the title, tags or category."""
+def _search_statement(db: AsyncSession, terms: list[str]) -> tuple[Any, dict[str, object]]:
+    """One statement for the whole search: per term, the articles containing it anywhere
+    (``kind`` 0) and in the title, tags or category (``kind`` 1), then every article
+    containing any term with the database's rank (``kind`` 2). One round trip instead of
+    one per term and kind: the search runs for every ``/ticket`` with text."""
+    parts: list[str] = []
+    params: dict[str, object] = {}
     if dialect_name(db) == "postgresql":
-        document = "ts_filter(document, '{a,b,c}')" if strong else "document"
-        stmt = text(f"SELECT article_id FROM {INDEX_TABLE} WHERE {document} @@ plainto_tsquery('english', :t)")
+        for i, term in enumerate(terms):
+            params[f"t{i}"] = term
+            query = f"plainto_tsquery('english', :t{i})"
+            parts.append(f"SELECT article_id, {i} AS term, 0 AS kind, 0.0 AS rank FROM {INDEX_TABLE} "
+                         f"WHERE document @@ {query}")
+            parts.append(f"SELECT article_id, {i}, 1, 0.0 FROM {INDEX_TABLE} "
+                         f"WHERE ts_filter(document, '{{a,b,c}}') @@ {query}")
+        any_term = " || ".join(f"plainto_tsquery('english', :t{i})" for i in range(len(terms)))
+        parts.append(f"SELECT article_id, -1, 2, ts_rank(document, {any_term}) FROM {INDEX_TABLE} "
+                     f"WHERE document @@ ({any_term})")
     else:
-        stmt = text(f"SELECT rowid FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH :t")
-        term = ("{title tags} : " if strong else "") + f'"{term}"'  # a quoted string: never query syntax
-    return {int(row[0]) for row in await db.execute(stmt, {"t": term})}
-
-
-async def _ranks(db: AsyncSession, terms: list[str], ids: set[int]) -> dict[int, float]:
-    if dialect_name(db) == "postgresql":
-        query = " || ".join(f"plainto_tsquery('english', :t{i})" for i in range(len(terms)))
-        stmt = text(f"SELECT article_id, ts_rank(document, {query}) FROM {INDEX_TABLE} "
-                    "WHERE article_id IN :ids")
-        params: dict[str, object] = {f"t{i}": t for i, t in enumerate(terms)}
-    else:
-        stmt = text(f"SELECT rowid, -bm25({INDEX_TABLE}, 10.0, 5.0, 1.0) FROM {INDEX_TABLE} "
-                    f"WHERE {INDEX_TABLE} MATCH :q AND rowid IN :ids")
-        params = {"q": " OR ".join(f'"{t}"' for t in terms)}
-    stmt = stmt.bindparams(bindparam("ids", expanding=True))
-    rows = await db.execute(stmt, {**params, "ids": sorted(ids)})
-    return {int(article_id): float(rank) for article_id, rank in rows}
+        for i, term in enumerate(terms):
+            quoted = f'"{term}"'  # a quoted string: never query syntax
+            params[f"m{i}"], params[f"s{i}"] = quoted, "{title tags} : " + quoted
+            parts.append(f"SELECT rowid, {i}, 0, 0.0 FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH :m{i}")
+            parts.append(f"SELECT rowid, {i}, 1, 0.0 FROM {INDEX_TABLE} WHERE {INDEX_TABLE} MATCH :s{i}")
+        params["q"] = " OR ".join(f'"{t}"' for t in terms)
+        parts.append(f"SELECT rowid, -1, 2, -bm25({INDEX_TABLE}, 10.0, 5.0, 1.0) FROM {INDEX_TABLE} "
+                     f"WHERE {INDEX_TABLE} MATCH :q")
+    return text(" UNION ALL ".join(parts)), params
 
 
 async def search_index(db: AsyncSession, terms: list[str], limit: int) -> list[IndexHit]:
@@ -160,14 +165,16 @@ async def search_index(db: AsyncSession, terms: list[str], limit: int) -> list[I
         return []
     matched: dict[int, int] = {}
     strong: dict[int, int] = {}
-    for term in terms:
-        for article_id in await _articles_with(db, term, strong=False):
+    ranks: dict[int, float] = {}
+    stmt, params = _search_statement(db, terms)
+    for article_id, _term, kind, rank in await db.execute(stmt, params):
+        article_id = int(article_id)
+        if kind == 0:
             matched[article_id] = matched.get(article_id, 0) + 1
-        for article_id in await _articles_with(db, term, strong=True):
+        elif kind == 1:
             strong[article_id] = strong.get(article_id, 0) + 1
-    if not matched:
-        return []
-    ranks = await _ranks(db, terms, set(matched))
+        else:
+            ranks[article_id] = float(rank)
     hits = [IndexHit(a, n, strong.get(a, 0), ranks.get(a, 0.0)) for a, n in matched.items()]
     hits.sort(key=lambda h: (-(h.matched + h.strong), -h.rank, h.article_id))
     return hits[:limit]

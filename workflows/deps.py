@@ -13,6 +13,7 @@ from bot.config import AppConfig
 
 if TYPE_CHECKING:
     from bot.pagerduty_gateway import PagerDutyGateway
+    from bot.spare_time import SpareTime
     from workflows.roles import UserGroupDirectory
 
 
@@ -24,3 +25,4 @@ class Deps:
     clock: Clock
     pagerduty: "PagerDutyGateway | None" = None
     user_groups: "UserGroupDirectory | None" = None  # cached user group members (roles)
+    spare_time: "SpareTime | None" = None  # best-effort work waits for it; None: never waits

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 from sqlalchemy import select
 
 from handlers.ids import Action, Block, View
@@ -26,6 +27,7 @@ from tests.kb_steps import (  # noqa: F401  (fixtures)
     ticket_count,
 )
 from tests.ticket_steps import REPORTER, open_modal, submit
+from workflows import new_ticket_modal
 from workflows.blocks.kb_answer import build_kb_thanks_modal
 
 
@@ -221,3 +223,36 @@ async def test_a_form_closed_before_the_articles_arrive_gets_none(kb_bot, caplog
     await logged(caplog, logging.INFO, "not_found")  # the listener has finished
     assert fake.responses["r1"] == [] and fake.calls_to("chat.postEphemeral") == []
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# -- the articles are a nicety: they wait while the bot answers Slack -----------------
+
+
+async def test_the_articles_wait_while_slack_requests_are_being_answered(kb_bot):
+    busy = kb_bot.runtime.spare_time.request()  # as bot/server.py holds it around a request
+    busy.__enter__()
+    try:
+        await slash_ticket(kb_bot, "I forgot my password")
+        await asyncio.sleep(0.3)
+        assert kb_bot.slack.calls_to("views.update") == [] and await searches(kb_bot) == []
+    finally:
+        busy.__exit__(None, None, None)
+    [update] = await kb_bot.slack.wait_for("views.update")
+    assert update.ok and "Reset a forgotten password" in texts(update.response["view"]["blocks"])
+    [search] = await searches(kb_bot)
+    assert search.matched
+
+
+async def test_a_form_that_gets_no_spare_time_stays_as_it_opened_and_the_skip_is_counted(
+        kb_bot, caplog, monkeypatch):
+    monkeypatch.setattr(new_ticket_modal, "SUGGESTION_PATIENCE", 0.2)
+    caplog.set_level(logging.INFO, logger="workflows.new_ticket_modal")
+    with kb_bot.runtime.spare_time.request():  # the bot never stops answering Slack
+        opened = await slash_ticket(kb_bot, "I forgot my password")
+        await logged(caplog, logging.INFO, "no spare time")
+    assert opened["blocks"][0]["type"] == "input"  # the form is open, without articles
+    assert kb_bot.slack.calls_to("views.update") == [] and await searches(kb_bot) == []
+    assert kb_bot.slack.responses["r1"] == [] and kb_bot.slack.calls_to("chat.postEphemeral") == []
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{kb_bot.service.port}/metrics") as got:
+        body = await got.text()
+    assert 'supportbot_spare_time_skipped_total{work="kb_suggestions"} 1.0' in body
