@@ -142,6 +142,24 @@ def live_tickets(config: AppConfig, count: int, *, now: datetime, seed: int = 11
     return rows
 
 
+def tickets_in(config: AppConfig, categories: Sequence[str], count: int, *, first_id: int, now: datetime,
+               priorities: Sequence[str] = ("P2", "P3"), seed: int = 13) -> Rows:
+    """``count`` open tickets numbered from ``first_id``, round-robin over ``categories``
+    (so over their channels) and ``priorities``, created in the last minute, each with a
+    `created` timeline row and no SLA plan: the caller seeds the notifications it wants."""
+    rng = random.Random(seed)
+    rows = Rows()
+    for i in range(count):
+        ticket_id = first_id + i
+        ticket = _new_ticket(config, rng, ticket_id, now - timedelta(seconds=rng.uniform(0, 60)),
+                             priority=priorities[i % len(priorities)], category=categories[i % len(categories)])
+        rows.tickets.append(ticket)
+        rows.events.append({"ticket_id": ticket_id, "kind": TicketEventKind.CREATED,
+                            "actor_id": ticket["reporter_id"], "at": ticket["created_at"],
+                            "detail": {"priority": ticket["priority"]}})
+    return rows
+
+
 def cards_of(rows: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """The Slack messages of seeded tickets' cards (for the fake, so chat.update finds them)."""
     return [{"channel": t["channel_id"], "ts": t["message_ts"], "text": f"Ticket #{t['number']}"} for t in rows]

@@ -9,11 +9,19 @@ row at once nor two rows of one channel out of order.
 
 Rows are never edited in place except by these functions; a sent row keeps what Slack
 answered (``result_ts``) until housekeeping prunes it.
+
+Digests: a channel post owed with a ``digest`` mark in its payload (``{"group": ...}``)
+may go out folded into one message with the later posts of the same group waiting in
+its lane (a storm of SLA notices to one channel). The relay leases the head, then the
+folded rows with a second conditional UPDATE in the same transaction
+(``claim_digest_rows``): they are leased, sent, marked sent, postponed or failed together,
+and a lease left by a crash expires for all of them at once.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +32,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
     delete,
     func,
     select,
@@ -36,9 +45,14 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from models.base import Base, str_enum
 
 __all__ = [
-    "OutboxKind", "OutboxMessage", "OutboxStatus", "claim_head", "count_pending", "due_lanes", "enqueue",
-    "mark_failed", "mark_sent", "postpone", "prune_sent", "ticket_card_status",
+    "DIGEST", "OutboxKind", "OutboxMessage", "OutboxStatus", "claim_digest_rows", "claim_head", "count_pending",
+    "digest_candidates", "digest_group", "due_lanes", "enqueue", "mark_failed", "mark_sent", "postpone",
+    "prune_sent", "ticket_card_status",
 ]
+
+#: Payload key of a post that may be folded into a digest: ``{"group": "sla", ...}``
+#: (what else it holds is for the digest's builder). Not sent to Slack.
+DIGEST = "digest"
 
 
 class OutboxKind(enum.StrEnum):
@@ -88,10 +102,15 @@ class OutboxMessage(Base):
 async def enqueue(db: AsyncSession, *, lane: str, kind: OutboxKind, payload: dict[str, Any], now: datetime,
                   ticket_id: int | None = None, coalesce_key: str | None = None) -> None:
     """Owe one message, in the caller's transaction. With ``coalesce_key``, pending rows
-    of the same key that no relay holds are dropped: this row supersedes them."""
+    of the same key that no relay holds are dropped: this row supersedes them (a key
+    owed with a ``ticket_id`` is that ticket's: the look-up goes through its index, not
+    through every pending row, which a storm makes many)."""
     if coalesce_key is not None:
+        same = [OutboxMessage.coalesce_key == coalesce_key]
+        if ticket_id is not None:
+            same.append(OutboxMessage.ticket_id == ticket_id)
         await db.execute(delete(OutboxMessage).where(
-            OutboxMessage.coalesce_key == coalesce_key, OutboxMessage.status == OutboxStatus.PENDING, _free(now),
+            *same, OutboxMessage.status == OutboxStatus.PENDING, _free(now),
         ).execution_options(synchronize_session=False))
     db.add(OutboxMessage(lane=lane, kind=kind, payload=payload, ticket_id=ticket_id, coalesce_key=coalesce_key,
                          status=OutboxStatus.PENDING, attempts=0, created_at=now, not_before=now))
@@ -116,34 +135,90 @@ async def due_lanes(db: AsyncSession, now: datetime, *, limit: int = 200) -> lis
     return list((await db.execute(stmt)).scalars())
 
 
+def _claim_head_statement() -> Any:
+    """The UPDATE of ``claim_head``, built once (the relay runs it for every row it sends;
+    building it each time cost more than running it): bound ``head_lane``, ``now``, ``new_lease_until``."""
+    now = bindparam("now", type_=OutboxMessage.__table__.c.not_before.type)
+    return (update(OutboxMessage)
+            .where(OutboxMessage.id == _head_of(bindparam("head_lane", type_=String())),
+                   OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now,
+                   OutboxMessage.lease_until.is_(None) | (OutboxMessage.lease_until < now))
+            .values(lease_until=bindparam("new_lease_until", type_=OutboxMessage.__table__.c.lease_until.type),
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True))
+
+
+_CLAIM_HEAD = _claim_head_statement()
+
+
 async def claim_head(db: AsyncSession, lane: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
     """Take the lane's oldest pending row for one send attempt (a lease), if it is due and
     no relay holds it; None otherwise. One conditional UPDATE: only one relay gets it,
     and a lane's later rows wait until the oldest is sent."""
-    stmt = (update(OutboxMessage)
-            .where(OutboxMessage.id == _head_of(lane), OutboxMessage.status == OutboxStatus.PENDING,
+    params = {"head_lane": lane, "now": now, "new_lease_until": now + lease}
+    return (await db.execute(_CLAIM_HEAD, params)).scalar_one_or_none()
+
+
+def digest_group(row: OutboxMessage) -> str | None:
+    """The digest group of a channel post that may be folded with others; None: sent alone."""
+    if row.kind != OutboxKind.POST or row.payload.get("in_thread"):
+        return None
+    mark = row.payload.get(DIGEST)
+    return mark.get("group") if isinstance(mark, dict) else None
+
+
+async def digest_candidates(db: AsyncSession, head: OutboxMessage, now: datetime, *,
+                            limit: int) -> list[OutboxMessage]:
+    """The posts of the head's digest group waiting behind it in its lane, oldest first
+    (read only: ``claim_digest_rows`` leases those chosen)."""
+    group = digest_group(head)
+    if group is None:
+        return []
+    stmt = (select(OutboxMessage)
+            .where(OutboxMessage.lane == head.lane, OutboxMessage.status == OutboxStatus.PENDING,
+                   OutboxMessage.id > head.id, OutboxMessage.kind == OutboxKind.POST,
+                   OutboxMessage.payload[(DIGEST, "group")].as_string() == group,
                    OutboxMessage.not_before <= now, _free(now))
-            .values(lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+            .order_by(OutboxMessage.id).limit(limit))
+    return list((await db.execute(stmt)).scalars())
+
+
+async def claim_digest_rows(db: AsyncSession, head: OutboxMessage, ids: Collection[int],
+                            now: datetime) -> list[OutboxMessage]:
+    """Lease rows ``ids`` of the head's lane with the head (same ``lease_until``), in the
+    transaction that leased the head; only rows still pending and free are taken (one
+    conditional UPDATE), so no other relay sends them, and they expire with the head."""
+    if not ids:
+        return []
+    stmt = (update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.lane == head.lane,
+                   OutboxMessage.status == OutboxStatus.PENDING, _free(now))
+            .values(lease_until=head.lease_until, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True))
-    return (await db.execute(stmt)).scalar_one_or_none()
+    return sorted((await db.execute(stmt)).scalars(), key=lambda row: row.id)
 
 
-async def mark_sent(db: AsyncSession, message_id: int, now: datetime, ts: str | None) -> None:
-    await db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+def _ids(message_ids: int | Collection[int]) -> list[int]:
+    return [message_ids] if isinstance(message_ids, int) else list(message_ids)
+
+
+async def mark_sent(db: AsyncSession, message_ids: int | Collection[int], now: datetime, ts: str | None) -> None:
+    await db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(_ids(message_ids))).values(
         status=OutboxStatus.SENT, sent_at=now, result_ts=ts, lease_until=None, last_error=None,
     ).execution_options(synchronize_session=False))
 
 
-async def mark_failed(db: AsyncSession, message_id: int, error: str) -> None:
-    await db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+async def mark_failed(db: AsyncSession, message_ids: int | Collection[int], error: str) -> None:
+    await db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(_ids(message_ids))).values(
         status=OutboxStatus.FAILED, lease_until=None, last_error=error[:1000],
     ).execution_options(synchronize_session=False))
 
 
-async def postpone(db: AsyncSession, message_id: int, until: datetime, error: str) -> None:
+async def postpone(db: AsyncSession, message_ids: int | Collection[int], until: datetime, error: str) -> None:
     """Try again at ``until`` (the lane waits: later rows of the channel stay behind it)."""
-    await db.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(
+    await db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(_ids(message_ids))).values(
         not_before=until, lease_until=None, last_error=error[:1000],
     ).execution_options(synchronize_session=False))
 

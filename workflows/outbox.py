@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.outbox import OutboxKind, enqueue
+from models.outbox import DIGEST, OutboxKind, enqueue
 from models.tickets import Ticket
 from workflows.outbox_relay import deliver_outbox
 
@@ -33,10 +33,15 @@ def _message(text: str, blocks: list | None, extra: dict[str, Any]) -> dict[str,
 
 
 async def owe_post(db: AsyncSession, *, channel: str, text: str, now: datetime, blocks: list | None = None,
-                   **extra: Any) -> None:
-    """chat.postMessage to ``channel`` (``extra``: thread_ts, reply_broadcast…)."""
-    await enqueue(db, lane=channel, kind=OutboxKind.POST, now=now,
-                  payload={"channel": channel, **_message(text, blocks, extra)})
+                   digest: dict[str, str] | None = None, **extra: Any) -> None:
+    """chat.postMessage to ``channel`` (``extra``: thread_ts, reply_broadcast…). With
+    ``digest`` (a mark such as ``sla_digest_mark(kind)``), the post may go out folded
+    into one message with others of its group waiting for the channel at the same time
+    (``workflows/outbox_relay.py``); alone, it goes out as owed."""
+    payload = {"channel": channel, **_message(text, blocks, extra)}
+    if digest is not None:
+        payload[DIGEST] = digest
+    await enqueue(db, lane=channel, kind=OutboxKind.POST, now=now, payload=payload)
 
 
 async def owe_thread_post(db: AsyncSession, ticket: Ticket, *, text: str, now: datetime,

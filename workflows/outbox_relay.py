@@ -12,6 +12,14 @@ another relay. What Slack answers decides what happens next:
 - Any other error (``channel_not_found``, ``invalid_blocks`` …) will not get better:
   the row is marked failed with Slack's error, logged, and the lane goes on.
 
+Digests: when the head is a post marked for a digest (an SLA notice to a tier channel)
+and at least ``DIGEST_THRESHOLD`` posts of its group wait in the lane, the relay leases
+the next ones of them with the head, in the same transaction (``claim_digest_rows``),
+and sends one message listing them (``workflows/blocks/sla_digest.py``); whatever Slack
+answers applies to all of them (sent, postponed or failed together). Folded posts go out
+ahead of the lane's other rows behind the head (the threads' posts, card updates): only
+the channel's own list is reordered, never a thread.
+
 A relay that dies mid-send leaves its lease to expire (``LEASE``); another relay then
 sends the row. Slack has no idempotency key, so a crash in the instant between Slack's
 answer and the mark can repeat that one message; nothing else can double or be lost.
@@ -31,15 +39,26 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from models.outbox import (
+    DIGEST,
     OutboxKind,
     OutboxMessage,
+    claim_digest_rows,
     claim_head,
+    digest_candidates,
+    digest_group,
     due_lanes,
     mark_failed,
     mark_sent,
     postpone,
 )
 from models.ticket_queries import get_ticket, record_card, record_card_permalink
+from workflows.blocks.sla_digest import (
+    DIGEST_THRESHOLD,
+    MAX_NOTICES,
+    SLA_DIGEST,
+    build_sla_digest_text,
+    digest_size,
+)
 from workflows.blocks.ticket_card import build_ticket_card, ticket_fallback_text
 from workflows.deps import Deps
 
@@ -56,6 +75,12 @@ TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "s
                               "request_timeout"})
 _NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 MAX_PER_LANE = 1000
+#: How many posts of the head's digest group the relay reads behind it (enough to size
+#: one digest and to see whether the rest would still make one).
+DIGEST_LOOKAHEAD = MAX_NOTICES + DIGEST_THRESHOLD
+_DIGEST_BUILDERS = {SLA_DIGEST: build_sla_digest_text}
+#: Payload keys for the relay, not for Slack.
+_NOT_SLACK_ARGS = frozenset({"in_thread", DIGEST})
 
 
 @dataclass(frozen=True)
@@ -83,8 +108,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def deliver_outbox(deps: Deps) -> int:
-    """Send every owed message that is due now; how many were sent. The lanes go side
-    by side; within one lane, one row after another until it is empty or must wait."""
+    """Send every owed message that is due now; how many were delivered (a digest counts
+    every message it carries). The lanes go side by side; within one lane, one row after
+    another until it is empty or must wait."""
     async with deps.sessions() as db:
         lanes = await due_lanes(db, deps.clock())
     if not lanes:
@@ -96,43 +122,65 @@ async def deliver_outbox(deps: Deps) -> int:
 async def _drain_lane(deps: Deps, slack: AsyncWebClient, lane: str) -> int:
     sent = 0
     for _ in range(MAX_PER_LANE):
-        outcome = await _send_next(deps, slack, lane)
+        outcome, count = await _send_next(deps, slack, lane)
         if outcome == "sent":
-            sent += 1
+            sent += count
         elif outcome != "failed":
             break  # empty, waiting for a retry, or held by another relay
     return sent
 
 
-async def _send_next(deps: Deps, slack: AsyncWebClient, lane: str) -> str:
-    """"sent", "failed" (for good), "later" (postponed) or "idle" (nothing this relay may send)."""
+async def _send_next(deps: Deps, slack: AsyncWebClient, lane: str) -> tuple[str, int]:
+    """"sent", "failed" (for good), "later" (postponed) or "idle" (nothing this relay may
+    send), and how many rows that was (more than one for a digest)."""
     try:
         async with deps.sessions.begin() as db:
-            row = await claim_head(db, lane, deps.clock(), LEASE)
+            now = deps.clock()
+            row = await claim_head(db, lane, now, LEASE)
             if row is None:
-                return "idle"
-            call = await _prepare(db, deps, row)
+                return "idle", 0
+            folded = await _fold_digest(db, row, now)
+            call = _digest_call(row, folded) if folded else await _prepare(db, deps, row)
     except Exception:
         log.exception("the next outbox message of %s could not be prepared; it is retried after its lease", lane)
-        return "idle"
+        return "idle", 0
+    ids = [row.id, *(r.id for r in folded)]
     if call is None:  # nothing left to do (a card update for a card that was never posted)
         async with deps.sessions.begin() as db:
-            await mark_sent(db, row.id, deps.clock(), None)
-        return "sent"
+            await mark_sent(db, ids, deps.clock(), None)
+        return "sent", len(ids)
     try:
         response = await _call(slack, call)
     except SlackApiError as error:
-        return await _after_error(deps, row, str(error.response.get("error") or error.response.status_code),
+        return await _after_error(deps, row, ids, str(error.response.get("error") or error.response.status_code),
                                   retry_delay(error, row.attempts))
     except _NETWORK_ERRORS as error:
-        return await _after_error(deps, row, type(error).__name__, backoff(row.attempts))
+        return await _after_error(deps, row, ids, type(error).__name__, backoff(row.attempts))
     async with deps.sessions.begin() as db:
-        await mark_sent(db, row.id, deps.clock(), response.get("ts"))
+        await mark_sent(db, ids, deps.clock(), response.get("ts"))
         if row.kind == OutboxKind.TICKET_CARD and row.ticket_id is not None:
             await record_card(db, row.ticket_id, channel_id=str(response["channel"]), message_ts=str(response["ts"]))
     if row.kind == OutboxKind.TICKET_CARD and row.ticket_id is not None:
         await _record_permalink(deps, row.ticket_id, str(response["channel"]), str(response["ts"]))
-    return "sent"
+    return "sent", len(ids)
+
+
+async def _fold_digest(db, head: OutboxMessage, now) -> list[OutboxMessage]:
+    """The posts leased to go out with ``head`` in one digest; [] (the usual case): the
+    head goes alone, exactly as it was owed."""
+    if digest_group(head) not in _DIGEST_BUILDERS:
+        return []
+    waiting = await digest_candidates(db, head, now, limit=DIGEST_LOOKAHEAD)
+    if len(waiting) + 1 < DIGEST_THRESHOLD:
+        return []
+    size = digest_size([str(r.payload.get("text") or "") for r in (head, *waiting)])
+    return await claim_digest_rows(db, head, [r.id for r in waiting[:size - 1]], now)
+
+
+def _digest_call(head: OutboxMessage, folded: list[OutboxMessage]) -> SlackCall:
+    build = _DIGEST_BUILDERS[str(digest_group(head))]
+    text = build([(str(r.payload.get("text") or ""), r.payload.get(DIGEST)) for r in (head, *folded)])
+    return SlackCall("chat.postMessage", {"channel": head.payload["channel"], "text": text, "unfurl_links": False})
 
 
 def relay_client(slack: AsyncWebClient) -> AsyncWebClient:
@@ -149,23 +197,27 @@ async def _call(slack: AsyncWebClient, call: SlackCall):
     return await slack.chat_postMessage(**call.args)
 
 
-async def _after_error(deps: Deps, row: OutboxMessage, error: str, delay: timedelta | None) -> str:
+async def _after_error(deps: Deps, row: OutboxMessage, ids: list[int], error: str,
+                       delay: timedelta | None) -> tuple[str, int]:
+    """``row`` is the head; ``ids`` every row of the message (a digest's too), treated alike."""
     now = deps.clock()
+    also = f" (a digest of {len(ids)})" if len(ids) > 1 else ""
     async with deps.sessions.begin() as db:
         if delay is not None and now - row.created_at < GIVE_UP_AFTER:
-            log.warning("outbox message %s to %s: Slack answered %s; trying again in %ss (attempt %s)",
-                        row.id, row.lane, error, int(delay.total_seconds()), row.attempts)
-            await postpone(db, row.id, now + delay, error)
-            return "later"
-        log.error("outbox message %s (%s) to %s not delivered: %s", row.id, row.kind.value, row.lane, error)
-        await mark_failed(db, row.id, error)
-        return "failed"
+            log.warning("outbox message %s%s to %s: Slack answered %s; trying again in %ss (attempt %s)",
+                        row.id, also, row.lane, error, int(delay.total_seconds()), row.attempts)
+            await postpone(db, ids, now + delay, error)
+            return "later", len(ids)
+        log.error("outbox message %s%s (%s) to %s not delivered: %s", row.id, also, row.kind.value, row.lane,
+                  error)
+        await mark_failed(db, ids, error)
+        return "failed", len(ids)
 
 
 async def _prepare(db, deps: Deps, row: OutboxMessage) -> SlackCall | None:
     """The Slack call for the row, resolving what was not known when it was owed."""
     if row.kind == OutboxKind.POST:
-        args = {k: v for k, v in row.payload.items() if k != "in_thread"}
+        args = {k: v for k, v in row.payload.items() if k not in _NOT_SLACK_ARGS}
         if row.payload.get("in_thread") and row.ticket_id is not None:
             ticket = await get_ticket(db, row.ticket_id)
             if ticket is not None and ticket.message_ts:

@@ -5,7 +5,10 @@ effect still applies, record it in the timeline, and — for a first-response br
 a P0/P1 — escalate in the same transaction. The same transaction owes Slack (the
 outbox) the notice for the ticket's thread and the tier channel (one message per place
 that says everything) and the escalation request to the new tier. Once every due row
-is claimed, the outbox is sent and on-call is paged for paging priorities.
+is claimed, the outbox is sent and on-call is paged for paging priorities. The tier
+channel's notice is marked for a digest: in a storm the channel gets one message
+listing the notices waiting for it (``workflows/blocks/sla_digest.py``), each thread
+still its own notice.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from models.sla_queries import claim, next_due_candidate, set_aside
 from models.ticket_queries import add_ticket_event
 from models.tickets import Ticket, TicketEventKind
 from workflows.blocks.escalation import EscalationFacts
+from workflows.blocks.sla_digest import sla_digest_mark
 from workflows.blocks.sla_notices import SlaNotice, sla_notice_text
 from workflows.deps import Deps
 from workflows.errors import InvalidState
@@ -109,7 +113,7 @@ async def _owe_messages(db, deps: Deps, fired: FiredNotice) -> None:
     ticket, now = fired.notice.ticket, fired.notice.now
     if fired.notice.kind != Kind.MANAGEMENT_NOTICE:
         await owe_thread_post(db, ticket, text=text, now=now)
-    await owe_post(db, channel=fired.tier_channel, text=text, now=now)
+    await owe_post(db, channel=fired.tier_channel, text=text, now=now, digest=sla_digest_mark(fired.notice.kind))
     if fired.escalation is not None:
         await owe_escalation_messages(db, deps=deps, facts=fired.escalation, note_in_thread=False)
     else:
