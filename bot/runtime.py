@@ -66,6 +66,7 @@ class Runtime:
         try:
             await self.scheduler.stop()
             await self.drain()
+            await self.spare_time.close()
             await self.engine.dispose()
         finally:
             if self.slack_session is not None:

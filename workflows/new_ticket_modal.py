@@ -4,10 +4,11 @@ The form opens first (views.open), inside the trigger_id's 3-second life, whatev
 load. Only then, for ``/ticket text``, the knowledge base is searched; if articles may
 answer the question they are added above the form with views.update, passing the
 ``hash`` from views.open so that a change made to the view meanwhile is not overwritten.
-The articles are a nicety: the search waits for spare time (``bot/spare_time.py``: no
-Slack request being answered, at most :data:`SUGGESTION_PATIENCE` seconds), so a flood
-of ``/ticket`` commands is acknowledged first; a form that got no spare time in time
-stays as it opened (the skip is counted on ``/metrics``).
+The articles are a nicety: the search and the update are offered to spare time
+(``bot/spare_time.py``: they start when no Slack request is being answered, within
+:data:`SUGGESTION_PATIENCE` seconds), so a flood of ``/ticket`` commands is acknowledged
+first; a form that got no spare time stays as it opened (the skip is counted on
+``/metrics``).
 The input blocks keep their block_id and action_id, so Slack keeps what the person has
 already typed. A form that was closed or submitted meanwhile (``not_found``) or changed
 (``hash_conflict``) simply gets no articles.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from aiohttp import ClientError
@@ -59,21 +59,18 @@ async def show_new_ticket_modal(
     opened = await deps.slack.views_open(trigger_id=trigger_id, view=form())
     if not (team_id and user_id and summary.strip()):
         return
-    async with _spare_time(deps) as mine:
-        if not mine:
-            log.info("ticket form: no spare time for knowledge-base articles within %.0f s; the form stays as "
-                     "it opened", SUGGESTION_PATIENCE)
-            return
+    view = opened.get("view") or {}
+    view_id, view_hash = view.get("id"), view.get("hash")
+
+    async def add_articles() -> None:
         articles = await suggest_articles(deps=deps, team_id=team_id, user_id=user_id, text=summary)
         if articles:
-            view = opened.get("view") or {}
-            await _add_articles(deps, view_id=view.get("id"), view_hash=view.get("hash"), view=form(articles))
+            await _add_articles(deps, view_id=view_id, view_hash=view_hash, view=form(articles))
 
-
-def _spare_time(deps: Deps) -> AbstractAsyncContextManager[bool]:
     if deps.spare_time is None:
-        return nullcontext(True)
-    return deps.spare_time.turn("kb_suggestions", patience=SUGGESTION_PATIENCE)
+        await add_articles()
+    elif not deps.spare_time.offer("kb_suggestions", add_articles, patience=SUGGESTION_PATIENCE):
+        log.info("ticket form: too much work waits for spare time; the form stays as it opened")
 
 
 async def _add_articles(deps: Deps, *, view_id: str | None, view_hash: str | None, view: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Best-effort work waits for a moment when no Slack request is being answered."""
+"""Best-effort work runs when no Slack request is being answered."""
 
 from __future__ import annotations
 
@@ -7,62 +7,88 @@ import asyncio
 from bot.spare_time import SpareTime
 
 
-async def test_a_turn_is_given_at_once_when_nothing_is_answered():
-    spare = SpareTime()
-    async with spare.turn("w", patience=0.0) as mine:
-        assert mine
-    assert spare.skipped == 0
+def recorder(done: list[str], name: str, pause: float = 0.0):
+    async def job() -> None:
+        await asyncio.sleep(pause)
+        done.append(name)
+    return job
 
 
-async def test_a_turn_waits_for_the_requests_in_flight_to_end():
-    spare = SpareTime()
-    got: list[bool] = []
+async def test_work_starts_at_once_when_nothing_is_answered():
+    spare, done = SpareTime(), []
+    assert spare.offer("w", recorder(done, "a"), patience=1.0)
+    await asyncio.wait_for(spare.idle(), 1.0)
+    assert done == ["a"] and spare.skipped == 0
+    await spare.close()
 
-    async def work() -> None:
-        async with spare.turn("w", patience=5.0) as mine:
-            got.append(mine)
 
+async def test_work_waits_for_the_requests_in_flight_to_end_and_runs_oldest_first():
+    spare, done = SpareTime(workers=1), []
     with spare.request(), spare.request():
-        task = asyncio.create_task(work())
+        spare.offer("w", recorder(done, "a"), patience=5.0)
+        spare.offer("w", recorder(done, "b"), patience=5.0)
         await asyncio.sleep(0.05)
-        assert got == [] and spare.in_flight == 2
-    await asyncio.wait_for(task, 1.0)
-    assert got == [True] and spare.in_flight == 0
+        assert done == [] and spare.in_flight == 2 and spare.waiting == 1  # one taken by the worker
+    await asyncio.wait_for(spare.idle(), 1.0)
+    assert done == ["a", "b"] and spare.in_flight == 0
+    await spare.close()
 
 
-async def test_work_that_gets_no_turn_within_its_patience_is_skipped_and_counted():
+async def test_work_not_started_within_its_patience_is_skipped_and_counted():
     skipped: list[str] = []
-    spare = SpareTime(on_skip=skipped.append)
+    spare, done = SpareTime(on_skip=skipped.append), []
     with spare.request():
-        async with spare.turn("kb_suggestions", patience=0.05) as mine:
-            assert not mine
-    assert spare.skipped == 1 and skipped == ["kb_suggestions"]
+        spare.offer("kb_suggestions", recorder(done, "a"), patience=0.05)
+        await asyncio.sleep(0.2)
+    await asyncio.wait_for(spare.idle(), 1.0)
+    assert done == [] and spare.skipped == 1 and skipped == ["kb_suggestions"]
+    await spare.close()
 
 
-async def test_at_most_slots_turns_run_at_once():
-    spare = SpareTime(slots=2)
-    running, most = 0, 0
+async def test_work_offered_while_too_much_waits_is_skipped_at_once():
+    spare, done = SpareTime(workers=1, capacity=2), []
+    with spare.request():
+        assert spare.offer("w", recorder(done, "0"), patience=5.0)
+        await asyncio.sleep(0.01)  # the worker holds it, waiting for quiet
+        assert [spare.offer("w", recorder(done, str(i)), patience=5.0) for i in (1, 2, 3)] == [True, True, False]
+        assert spare.skipped == 1 and spare.waiting == 2
+    await asyncio.wait_for(spare.idle(), 1.0)
+    assert done == ["0", "1", "2"]
+    await spare.close()
 
-    async def work() -> bool:
+
+async def test_at_most_workers_jobs_run_at_once_and_a_failing_job_does_not_stop_them():
+    spare = SpareTime(workers=2)
+    running, most, done = 0, 0, []
+
+    async def job() -> None:
         nonlocal running, most
-        async with spare.turn("w", patience=5.0) as mine:
-            running += 1
-            most = max(most, running)
-            await asyncio.sleep(0.02)
-            running -= 1
-            return mine
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.02)
+        running -= 1
+        done.append(1)
 
-    assert await asyncio.gather(*(work() for _ in range(6))) == [True] * 6
-    assert most == 2
+    async def failing() -> None:
+        raise RuntimeError("boom")
+
+    spare.offer("w", failing, patience=5.0)
+    for _ in range(6):
+        spare.offer("w", job, patience=5.0)
+    await asyncio.wait_for(spare.idle(), 2.0)
+    assert len(done) == 6 and most == 2
+    await spare.close()
 
 
 async def test_a_failing_request_still_ends():
-    spare = SpareTime()
+    spare, done = SpareTime(), []
     try:
         with spare.request():
             raise RuntimeError("boom")
     except RuntimeError:
         pass
     assert spare.in_flight == 0
-    async with spare.turn("w", patience=0.0) as mine:
-        assert mine
+    spare.offer("w", recorder(done, "a"), patience=0.5)
+    await asyncio.wait_for(spare.idle(), 1.0)
+    assert done == ["a"]
+    await spare.close()
