@@ -1,9 +1,11 @@
 """Support metrics computed in SQL from the tickets and their timeline.
 
-Every number here is one portable query (no counters that drift), identical on SQLite
-and Postgres. The only dialect-specific SQL is :func:`epoch_seconds` (whole seconds
-since 1970 of a timestamp): durations are differences of those, so both databases
-give the same integers.
+Every number here is read with portable queries (no counters that drift), identical on
+SQLite and Postgres: the period's tickets in one pass (:func:`cohort_stats`, summed and
+ranked here), the volume in another (:func:`volume`). The only dialect-specific SQL is
+:func:`epoch_seconds` (whole seconds since 1970 of a timestamp): durations are
+differences of those, so both databases give the same integers; and
+:class:`Unindexed`, a hint to SQLite's planner that changes no result.
 
 Which tickets: a :class:`TicketScope` is the tickets *opened* in ``[since, until)``
 (optionally of one workspace, one category, or handled by one tier at some point),
@@ -24,6 +26,7 @@ has not happened yet.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +39,7 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    literal,
     or_,
     select,
 )
@@ -47,8 +51,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 
 __all__ = [
-    "CohortCounts", "Percentiles", "TicketScope", "Volume", "cohort_counts", "daily_series",
-    "epoch_seconds", "first_response_percentiles", "resolution_percentiles", "top_categories", "volume",
+    "CohortCounts", "CohortStats", "Percentiles", "TicketScope", "Unindexed", "Volume", "cohort_stats", "daily_series",
+    "epoch_seconds", "volume",
 ]
 
 
@@ -72,8 +76,30 @@ def _epoch_postgres(element: EpochSeconds, compiler: Any, **kw: Any) -> str:
 
 
 def epoch_seconds(column: ColumnElement[datetime]) -> EpochSeconds:
-    """The one dialect switch: ``column`` as whole epoch seconds, the same on both databases."""
+    """``column`` as whole epoch seconds, the same on both databases."""
     return EpochSeconds(column)
+
+
+class Unindexed(FunctionElement[Any]):
+    """A column that SQLite's planner may not look up in an index: ``+column`` there
+    (SQLite's documented way to disqualify a term from index use), the column elsewhere."""
+
+    name = "unindexed"
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _unindexed(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(Unindexed, "sqlite")
+def _unindexed_sqlite(element: Unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
 
 
 @dataclass(frozen=True)
@@ -131,10 +157,33 @@ def _event(kind: TicketEventKind, until: datetime, *more: ColumnElement[bool]) -
                           TicketEvent.at < until, *more)
 
 
+def _probe(kind: TicketEventKind, until: datetime) -> ColumnElement[int]:
+    """1 when the ticket has a ``kind`` row before ``until``, else 0, for a kind nearly
+    every ticket has (resolutions): one seek of ``ix_ticket_events_kind_ticket_id_at``
+    per ticket. A scalar subquery, not EXISTS: in a select list Postgres would rather
+    read every such row before ``until`` into a hash (90,000 resolutions at 100,000
+    tickets) than make the period's few thousand seeks."""
+    first = (select(literal(1)).where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == kind,
+                                       TicketEvent.at < until).limit(1).scalar_subquery())
+    return case((first.is_not(None), 1), else_=0)
+
+
+def _among(kind: TicketEventKind, until: datetime, *more: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 when the ticket has a ``kind`` row before ``until`` (and ``more``), else 0, for a
+    kind few tickets have (escalations, reopens): those rows are read once, as a set (a
+    range of ``ix_ticket_events_kind_at_ticket_id``) each ticket is looked up in. Seeks
+    ticket by ticket would cost Postgres more, and push the statement's estimated cost
+    past ``jit_above_cost`` (a JIT compilation of 15-20 ms)."""
+    ids = select(TicketEvent.ticket_id).where(TicketEvent.kind == kind, TicketEvent.at < until, *more)
+    return case((Ticket.id.in_(ids), 1), else_=0)
+
+
 def _narrowing(scope: TicketScope) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if scope.team_id is not None:
-        conditions.append(Ticket.team_id == scope.team_id)
+        # Without statistics SQLite would scan the workspace's every ticket by its
+        # (team_id, number) key rather than the period's by ix_tickets_created_at_team_id.
+        conditions.append(Unindexed(Ticket.team_id) == scope.team_id)
     if scope.category is not None:
         conditions.append(Ticket.category == scope.category)
     if scope.tier is not None:  # the tier has it now, or had it before an escalation
@@ -162,78 +211,88 @@ def _attainment(done: ColumnElement[datetime], due: ColumnElement[datetime], unt
     return met, counted
 
 
-def _count_columns(until: datetime, upper_tiers: Sequence[str]) -> list[ColumnElement[Any]]:
+@dataclass(frozen=True)
+class CohortStats:
+    """What one pass over a scope's tickets gives (see :func:`cohort_stats`)."""
+
+    counts: dict[str, CohortCounts]                 # per priority
+    first_response: dict[str | None, Percentiles]   # per priority, and over all (key None)
+    resolution: dict[str | None, Percentiles]
+    categories: list[tuple[str, int]]               # tickets per category, most first, ties by name
+                                                    # (code point order: SQLite's, and Postgres' "C")
+
+
+FLAGS = 7  # CohortCounts from first_response_met to reopened, as bits (see _ticket_columns)
+
+
+def _ticket_columns(until: datetime, upper_tiers: Sequence[str]) -> list[ColumnElement[Any]]:
+    """Per ticket: priority, category, the 0/1 counts of :class:`CohortCounts` from SLA
+    met to reopened as the bits of one integer (bit 0 first), the rating (when rated)
+    and the two durations in seconds (None when not answered / resolved before ``until``)."""
     fr_met, fr_counted = _attainment(_answered(), Ticket.first_response_due_at, until)
     res_met, res_counted = _attainment(Ticket.resolved_at, Ticket.resolution_due_at, until,
                                        running=Ticket.waiting_since.is_(None))
     high = TicketEvent.detail["to"].as_string().in_(list(upper_tiers))
-
-    def share(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.sum(case((condition, 1), else_=0))
-
+    ones = [fr_met, fr_counted, res_met, res_counted, _among(TicketEventKind.ESCALATED, until, high),
+            _probe(TicketEventKind.RESOLVED, until), _among(TicketEventKind.REOPENED, until)]
+    flags = ones[0]
+    for bit, one in enumerate(ones[1:], start=1):
+        flags = flags + one * (1 << bit)
     rated = and_(Ticket.csat_rating.is_not(None), Ticket.csat_at < until)
+    created = epoch_seconds(Ticket.created_at)
     return [
-        func.count(),
-        func.sum(fr_met), func.sum(fr_counted), func.sum(res_met), func.sum(res_counted),
-        share(_event(TicketEventKind.ESCALATED, until, high)),
-        share(_event(TicketEventKind.RESOLVED, until)),
-        share(_event(TicketEventKind.REOPENED, until)),
-        share(rated),
-        func.sum(case((rated, Ticket.csat_rating), else_=0)),
+        Ticket.priority, Ticket.category, flags,
+        case((rated, Ticket.csat_rating)),
+        case((_answered() < until, epoch_seconds(_answered()) - created)),
+        case((Ticket.resolved_at < until, epoch_seconds(Ticket.resolved_at) - created - Ticket.paused_seconds)),
     ]
 
 
-async def cohort_counts(db: AsyncSession, scope: TicketScope, *, upper_tiers: Sequence[str]) -> dict[str, CohortCounts]:
-    """Per priority: volume, SLA met/counted, escalations to ``upper_tiers``, reopens, CSAT."""
-    stmt = (select(Ticket.priority, *_count_columns(scope.until, upper_tiers))
-            .where(*_cohort(scope)).group_by(Ticket.priority))
-    return {row[0]: CohortCounts(*(int(v or 0) for v in row[1:])) for row in await db.execute(stmt)}
+def _nearest_rank(durations: list[int]) -> Percentiles:
+    """Median and 90th percentile of ``durations`` (sorted in place): the values at ranks
+    ``ceil(p * n)``."""
+    durations.sort()
+    n = len(durations)
+    if n == 0:
+        return Percentiles(0, None, None)
+    return Percentiles(n, durations[(n * 50 + 99) // 100 - 1], durations[(n * 90 + 99) // 100 - 1])
 
 
-def _at_rank(rank: Any, n: Any, d: Any, percent: int) -> ColumnElement[int]:
-    """The ``d`` of the row whose rank is ``ceil(percent * n / 100)`` (integer arithmetic)."""
-    return func.max(case((rank == (n * percent + 99) // 100, d)))
+async def cohort_stats(db: AsyncSession, scope: TicketScope, *, upper_tiers: Sequence[str]) -> CohortStats:
+    """Per priority: volume, SLA met/counted, escalations to ``upper_tiers``, reopens and
+    CSAT; first-response and resolution percentiles per priority and over all; tickets
+    per category. One statement reads each ticket of the scope once (a few numbers each);
+    the sums, the ranks and the category order are taken here, column by column."""
+    stmt = select(*_ticket_columns(scope.until, upper_tiers)).where(*_cohort(scope))
+    rows = (await db.execute(stmt)).all()
+    if not rows:
+        return CohortStats({}, {}, {}, [])
+    priorities, categories, flags, ratings, firsts, resolutions = zip(*rows, strict=True)
+    sums: dict[str, list[int]] = {}
+    for (priority, bits), n in Counter(zip(priorities, flags, strict=True)).items():
+        total = sums.setdefault(priority, [0] * 10)
+        total[0] += n
+        for bit in range(FLAGS):
+            total[1 + bit] += n * (bits >> bit & 1)
+    for (priority, rating), n in Counter(zip(priorities, ratings, strict=True)).items():
+        if rating is not None:
+            sums[priority][8] += n
+            sums[priority][9] += rating * n
+    return CohortStats(
+        counts={priority: CohortCounts(*total) for priority, total in sums.items()},
+        first_response=_percentiles(priorities, firsts), resolution=_percentiles(priorities, resolutions),
+        categories=sorted(Counter(categories).items(), key=lambda item: (-item[1], item[0])),
+    )
 
 
-async def _percentiles(db: AsyncSession, duration: ColumnElement[int], conditions: list[ColumnElement[bool]],
-                       ) -> dict[str | None, Percentiles]:
-    """Nearest-rank median and p90 of ``duration`` per priority, and over all (key None),
-    in one pass: each row is ranked within its priority and among all rows; the overall
-    median (p90) row belongs to exactly one priority's group."""
-    inner = select(
-        Ticket.priority.label("priority"),
-        duration.label("d"),
-        func.row_number().over(partition_by=Ticket.priority, order_by=duration).label("rn"),
-        func.count().over(partition_by=Ticket.priority).label("n"),
-        func.row_number().over(order_by=duration).label("rn_all"),
-        func.count().over().label("n_all"),
-    ).where(*conditions).subquery()
-    c = inner.c
-    stmt = (select(c.priority, func.max(c.n), _at_rank(c.rn, c.n, c.d, 50), _at_rank(c.rn, c.n, c.d, 90),
-                   func.max(c.n_all), _at_rank(c.rn_all, c.n_all, c.d, 50), _at_rank(c.rn_all, c.n_all, c.d, 90))
-            .group_by(c.priority))
-    result: dict[str | None, Percentiles] = {}
-    overall: list[int | None] = [None, None, None]
-    for priority, n, median, p90, n_all, median_all, p90_all in await db.execute(stmt):
-        result[priority] = Percentiles(int(n or 0), None if median is None else int(median),
-                                       None if p90 is None else int(p90))
-        overall = [int(n_all or 0), *(int(v) if v is not None else old for v, old in
-                                      zip((median_all, p90_all), overall[1:], strict=True))]
-    if overall[0] is not None:
-        result[None] = Percentiles(*overall)  # type: ignore[arg-type]
-    return result
-
-
-async def first_response_percentiles(db: AsyncSession, scope: TicketScope) -> dict[str | None, Percentiles]:
-    """Time to first response (seconds) of the scope's answered tickets."""
-    duration = epoch_seconds(_answered()) - epoch_seconds(Ticket.created_at)
-    return await _percentiles(db, duration, [*_cohort(scope), _answered() < scope.until])
-
-
-async def resolution_percentiles(db: AsyncSession, scope: TicketScope) -> dict[str | None, Percentiles]:
-    """Time to resolution (seconds, less waiting on the customer) of the scope's resolved tickets."""
-    duration = epoch_seconds(Ticket.resolved_at) - epoch_seconds(Ticket.created_at) - Ticket.paused_seconds
-    return await _percentiles(db, duration, [*_cohort(scope), Ticket.resolved_at < scope.until])
+def _percentiles(priorities: Sequence[str], durations: Sequence[int | None]) -> dict[str | None, Percentiles]:
+    """Per priority and over all (key None), of the durations that are not None."""
+    by_priority: dict[str | None, list[int]] = {}
+    for priority, duration in zip(priorities, durations, strict=True):
+        if duration is not None:
+            by_priority.setdefault(priority, []).append(duration)
+    by_priority[None] = [duration for duration in durations if duration is not None]
+    return {key: _nearest_rank(values) for key, values in by_priority.items() if values}
 
 
 def _tickets_with(kind: TicketEventKind, until: datetime, *more: ColumnElement[bool]) -> Any:
@@ -253,56 +312,66 @@ def _reopened_last(until: datetime) -> Any:
                         later.at < until, later.id > reopen.id))
 
 
-async def volume(db: AsyncSession, scope: TicketScope, *, from_ticket_state: bool = False) -> Volume:
+async def volume(db: AsyncSession, scope: TicketScope, *, from_ticket_state: bool = False,
+                 created: int | None = None) -> Volume:
     """Tickets created, resolved and open (see :class:`Volume`), from the timeline.
 
-    Open at ``until``: opened before it and not closed then, closed meaning a resolution
-    before ``until`` that no reopen before it followed (a higher row id). Counted as the
-    tickets opened before ``until`` less the closed ones. The timeline is read as ranges
-    of ``ix_ticket_events_kind_ticket_id_at`` joined to the tickets once, not probed
-    ticket by ticket; the (few) reopens are checked one by one."""
+    Resolved: the tickets among the period's resolutions (a range of
+    ``ix_ticket_events_kind_at_ticket_id``). Open at ``until``: opened before it and not
+    closed then, closed meaning a resolution before ``until`` that no reopen before it
+    followed (a higher row id). Counted as the tickets opened before ``until`` less the
+    closed ones, the resolutions joined to the tickets once; the (few) reopens are
+    checked one by one. ``from_ticket_state``: the open ones as
+    :func:`_open_from_ticket_state` reads them. ``created``: the scope's tickets, when
+    the caller has counted them already (:func:`cohort_stats`)."""
     narrowing = _narrowing(scope)
     count = select(func.count()).select_from(Ticket)
-
-    def count_of(ids: Any, *conditions: ColumnElement[bool]) -> Any:
-        return count.join(ids, ids.c.ticket_id == Ticket.id).where(*conditions).scalar_subquery()
-
-    resolved_in_period = _tickets_with(TicketEventKind.RESOLVED, scope.until, TicketEvent.at >= scope.since)
+    # Unindexed: for the DISTINCT SQLite would rather walk every resolution in ticket
+    # order (ix_ticket_events_kind_ticket_id_at) than the period's range.
+    resolutions = (select(Unindexed(TicketEvent.ticket_id).label("ticket_id"))
+                   .where(TicketEvent.kind == TicketEventKind.RESOLVED, TicketEvent.at >= scope.since,
+                          TicketEvent.at < scope.until).distinct().subquery())
+    resolved = count.join(resolutions, resolutions.c.ticket_id == Ticket.id).where(*narrowing)
     existed = [Ticket.created_at < scope.until, *narrowing]
     if from_ticket_state:
         open_then = _open_from_ticket_state(scope, existed)
     else:
         closed = _tickets_with(TicketEventKind.RESOLVED, scope.until,
                                TicketEvent.ticket_id.not_in(_reopened_last(scope.until)))
-        open_then = count.where(*existed).scalar_subquery() - count_of(closed, *existed)
-    stmt = select(
-        count.where(*_cohort(scope)).scalar_subquery(),
-        count_of(resolved_in_period, *narrowing),
-        open_then,
-    )
-    created, resolved, open_count = (int(v) for v in (await db.execute(stmt)).one())
-    return Volume(created=created, resolved=resolved, open=open_count)
+        open_then = (count.where(*existed).scalar_subquery()
+                     - count.join(closed, closed.c.ticket_id == Ticket.id).where(*existed).scalar_subquery())
+    columns = [resolved.scalar_subquery(), open_then]
+    if created is None:
+        columns.insert(0, count.where(*_cohort(scope)).scalar_subquery())
+    *counted, resolved_count, open_count = (int(v) for v in (await db.execute(select(*columns))).one())
+    return Volume(created=counted[0] if created is None else created, resolved=resolved_count, open=open_count)
+
+
+def _changed_since(until: datetime) -> Any:
+    """Ids of the tickets with a resolution or a reopen at or after ``until``: two ranges
+    of ``ix_ticket_events_kind_at_ticket_id`` (for a period ending now, empty)."""
+    return select(TicketEvent.ticket_id).where(
+        TicketEvent.kind.in_([TicketEventKind.RESOLVED, TicketEventKind.REOPENED]), TicketEvent.at >= until)
 
 
 def _open_from_ticket_state(scope: TicketScope, existed: list[ColumnElement[bool]]) -> Any:
-    """Open at ``until``, read from the tickets' own state where it cannot have changed
-    since: every resolve and reopen touches ``updated_at`` (``add_ticket_event``), so a
-    ticket untouched since ``until`` is open then exactly when it is open now. Only the
-    tickets touched since (for a period ending now, hardly any) are looked up in their
-    timeline, one by one."""
+    """Open at ``until``, read from the tickets' own status where it cannot have changed
+    since: the status changes only with a resolution or a reopen, each written to the
+    timeline with it (``workflows.ticket_lifecycle``), so a ticket without such a row at
+    or after ``until`` is open then exactly when it is open now. Only the tickets with
+    one (for a period ending now, none) are looked up in their timeline, ticket by
+    ticket: closed then when a resolution before ``until`` has no reopen after it (a
+    higher row id) before ``until``."""
     count = select(func.count()).select_from(Ticket)
-    untouched = count.where(*existed, Ticket.updated_at < scope.until, Ticket.status == TicketStatus.OPEN)
-    closed = and_(_event(TicketEventKind.RESOLVED, scope.until), Ticket.id.not_in(_reopened_last(scope.until)))
-    touched = count.where(*existed, Ticket.updated_at >= scope.until, ~closed)
-    return untouched.scalar_subquery() + touched.scalar_subquery()
-
-
-async def top_categories(db: AsyncSession, scope: TicketScope, limit: int = 5) -> list[tuple[str, int]]:
-    """The ``limit`` categories with the most tickets opened (ties by name)."""
-    count = func.count().label("n")
-    stmt = (select(Ticket.category, count).where(*_cohort(scope)).group_by(Ticket.category)
-            .order_by(count.desc(), Ticket.category).limit(limit))
-    return [(name, int(n)) for name, n in await db.execute(stmt)]
+    changed = _changed_since(scope.until)
+    unchanged = count.where(*existed, Ticket.status == TicketStatus.OPEN, Ticket.id.not_in(changed))
+    resolution, reopen = aliased(TicketEvent), aliased(TicketEvent)
+    reopened_after = exists().where(reopen.ticket_id == resolution.ticket_id, reopen.kind == TicketEventKind.REOPENED,
+                                    reopen.at < scope.until, reopen.id > resolution.id)
+    closed = exists().where(resolution.ticket_id == Ticket.id, resolution.kind == TicketEventKind.RESOLVED,
+                            resolution.at < scope.until, ~reopened_after)
+    reread = count.where(*existed, Ticket.id.in_(changed), ~closed)
+    return unchanged.scalar_subquery() + reread.scalar_subquery()
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,8 @@ class TicketEvent(Base):
         Index("ix_ticket_events_ticket_id_at", "ticket_id", "at"),
         # metrics: "has this ticket a resolution before t?" and "which tickets were resolved before t?"
         Index("ix_ticket_events_kind_ticket_id_at", "kind", "ticket_id", "at"),
+        # metrics: "which tickets have a row of this kind in [t0, t1)?" (a range, not every row of the kind)
+        Index("ix_ticket_events_kind_at_ticket_id", "kind", "at", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

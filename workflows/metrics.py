@@ -25,10 +25,7 @@ from models.metrics_queries import (
     Percentiles,
     TicketScope,
     Volume,
-    cohort_counts,
-    first_response_percentiles,
-    resolution_percentiles,
-    top_categories,
+    cohort_stats,
     volume,
 )
 
@@ -131,9 +128,8 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
     ``category``: only that category (its exact name); ``team_id``: one workspace.
     """
     scope = TicketScope(since=since, until=until, team_id=team_id, tier=tier, category=category)
-    counts = await cohort_counts(db, scope, upper_tiers=upper_tiers(config))
-    first = await first_response_percentiles(db, scope)
-    resolution = await resolution_percentiles(db, scope)
+    cohort = await cohort_stats(db, scope, upper_tiers=upper_tiers(config))
+    counts, first, resolution = cohort.counts, cohort.first_response, cohort.resolution
     total = sum(counts.values(), CohortCounts())
     priorities = []
     for pid, priority in config.priorities.items():
@@ -148,7 +144,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         ))
     return SupportStats(
         since=since, until=until, tier=tier, category=category,
-        volume=await volume(db, scope, from_ticket_state=True),
+        volume=await volume(db, scope, from_ticket_state=True, created=total.created),
         priorities=priorities,
         first_response=first.get(None, NO_TIMES), resolution=resolution.get(None, NO_TIMES),
         first_response_attainment=Ratio(total.first_response_met, total.first_response_counted),
@@ -157,7 +153,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         reopen=Ratio(total.reopened, total.resolved_ever),
         csat_responses=Ratio(total.rated, total.resolved_ever),
         csat_average=None if total.rated == 0 else total.rating_sum / total.rated,
-        top_categories=await top_categories(db, scope, TOP_CATEGORIES),
+        top_categories=cohort.categories[:TOP_CATEGORIES],
         self_service=await _self_service(db, config, scope, tickets=total.created),
     )
 

@@ -1,6 +1,8 @@
 """The metrics queries rewritten for speed (issue 11) give exactly what the plain
 definitions give, on random timelines: resolutions and reopens in any order of time and
-row id, rows after the period, other workspaces, tiers, categories."""
+row id, rows after the period, other workspaces, tiers, categories. The references are
+the queries as they stood before: one statement per number, the timeline probed ticket
+by ticket, percentiles ranked in SQL."""
 
 from __future__ import annotations
 
@@ -15,14 +17,17 @@ from sqlalchemy.orm import aliased
 
 from bot.database import make_session_factory
 from models.metrics_queries import (
+    CohortCounts,
+    CohortStats,
     TicketScope,
     Volume,
+    _answered,
+    _attainment,
     _cohort,
     _event,
     _narrowing,
+    cohort_stats,
     epoch_seconds,
-    first_response_percentiles,
-    resolution_percentiles,
     volume,
 )
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
@@ -47,12 +52,18 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], rng: random.Random) 
             created = T0 + timedelta(hours=rng.randint(0, 24 * 20))
             answered = created + timedelta(minutes=rng.randint(1, 3000)) if rng.random() < 0.8 else None
             resolved = created + timedelta(minutes=rng.randint(5, 9000)) if rng.random() < 0.7 else None
+            rated = resolved + timedelta(hours=rng.randint(1, 72)) if resolved and rng.random() < 0.5 else None
+            first_due, resolution_due = (created + timedelta(minutes=rng.randint(1, minutes))
+                                         if rng.random() < 0.9 else None for minutes in (2000, 8000))
             tickets.append(Ticket(
                 team_id="T1" if rng.random() < 0.85 else "T2", number=n, summary=f"t{n}",
-                category=rng.choice(["Login problems", "Payment failed"]), priority=rng.choice(["P1", "P2", "P3"]),
+                category=rng.choice(["Login problems", "Payment failed", "Bug report"]),
+                priority=rng.choice(["P1", "P2", "P3"]),
                 tier=rng.choice(["tier1", "tier2", None]), reporter_id="U1", created_at=created,
                 updated_at=created, first_response_at=answered, resolved_at=resolved,
-                paused_seconds=rng.choice([0, 0, 60, 3600])))
+                paused_seconds=rng.choice([0, 0, 60, 3600]), first_response_due_at=first_due,
+                resolution_due_at=resolution_due, waiting_since=created if rng.random() < 0.1 else None,
+                csat_rating=rng.randint(1, 5) if rated else None, csat_at=rated))
         db.add_all(tickets)
         await db.flush()
         events = []
@@ -63,7 +74,7 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], rng: random.Random) 
             if rng.random() < 0.3:
                 events.append(TicketEvent(ticket_id=ticket.id, kind=TicketEventKind.ESCALATED,
                                           at=ticket.created_at + timedelta(hours=rng.randint(0, 48)),
-                                          detail={"from": "tier1", "to": "tier2"}))
+                                          detail={"from": "tier1", "to": rng.choice(["tier2", "tier3"])}))
         rng.shuffle(events)  # row ids need not follow time
         db.add_all(events)
 
@@ -159,16 +170,59 @@ async def test_volume_is_the_definition(sessions):
         assert (await volume(db, _scopes()[-1])).resolved > 0
 
 
-async def test_percentiles_are_the_definition(sessions):
+async def test_volume_with_the_count_of_created_given(sessions):
     async with sessions() as db:
         for scope in _scopes():
-            first = epoch_seconds(func.coalesce(Ticket.first_response_at, Ticket.resolved_at)) - \
-                epoch_seconds(Ticket.created_at)
-            answered = func.coalesce(Ticket.first_response_at, Ticket.resolved_at) < scope.until
-            expected = await _percentiles_reference(db, first, [*_cohort(scope), answered])
-            got = await first_response_percentiles(db, scope)
-            assert {k: (p.count, p.median, p.p90) for k, p in got.items()} == expected, scope
+            counted = await volume(db, scope, from_ticket_state=True)
+            assert await volume(db, scope, from_ticket_state=True, created=counted.created) == counted, scope
+
+
+async def _counts_reference(db: AsyncSession, scope: TicketScope, upper_tiers: list[str]) -> dict[str, CohortCounts]:
+    """Per priority, summed in SQL, each ticket's timeline probed once per count."""
+    until = scope.until
+    fr_met, fr_counted = _attainment(_answered(), Ticket.first_response_due_at, until)
+    res_met, res_counted = _attainment(Ticket.resolved_at, Ticket.resolution_due_at, until,
+                                       running=Ticket.waiting_since.is_(None))
+    high = TicketEvent.detail["to"].as_string().in_(upper_tiers)
+
+    def share(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    rated = (Ticket.csat_rating.is_not(None)) & (Ticket.csat_at < until)
+    stmt = select(
+        Ticket.priority, func.count(), func.sum(fr_met), func.sum(fr_counted), func.sum(res_met), func.sum(res_counted),
+        share(_event(TicketEventKind.ESCALATED, until, high)), share(_event(TicketEventKind.RESOLVED, until)),
+        share(_event(TicketEventKind.REOPENED, until)), share(rated),
+        func.sum(case((rated, Ticket.csat_rating), else_=0)),
+    ).where(*_cohort(scope)).group_by(Ticket.priority)
+    return {row[0]: CohortCounts(*(int(v or 0) for v in row[1:])) for row in await db.execute(stmt)}
+
+
+async def _categories_reference(db: AsyncSession, scope: TicketScope) -> list[tuple[str, int]]:
+    n = func.count().label("n")
+    stmt = select(Ticket.category, n).where(*_cohort(scope)).group_by(Ticket.category).order_by(n.desc(), Ticket.category)
+    return [(name, int(count)) for name, count in await db.execute(stmt)]
+
+
+async def test_cohort_stats_are_the_definition(sessions):
+    upper = ["tier3"]
+    async with sessions() as db:
+        for scope in _scopes():
+            got = await cohort_stats(db, scope, upper_tiers=upper)
+            assert got.counts == await _counts_reference(db, scope, upper), scope
+            assert got.categories == await _categories_reference(db, scope), scope
+
+            first = epoch_seconds(_answered()) - epoch_seconds(Ticket.created_at)
+            expected = await _percentiles_reference(db, first, [*_cohort(scope), _answered() < scope.until])
+            assert {k: (p.count, p.median, p.p90) for k, p in got.first_response.items()} == expected, scope
             took = (epoch_seconds(Ticket.resolved_at) - epoch_seconds(Ticket.created_at) - Ticket.paused_seconds)
             expected = await _percentiles_reference(db, took, [*_cohort(scope), Ticket.resolved_at < scope.until])
-            got = await resolution_percentiles(db, scope)
-            assert {k: (p.count, p.median, p.p90) for k, p in got.items()} == expected, scope
+            assert {k: (p.count, p.median, p.p90) for k, p in got.resolution.items()} == expected, scope
+
+        everything = await cohort_stats(db, _scopes()[-1], upper_tiers=upper)
+        total = sum(everything.counts.values(), CohortCounts())
+        # the data exercises every count
+        assert all(getattr(total, name) > 0 for name in CohortCounts.__dataclass_fields__), total
+        assert total.resolved_ever < total.created and total.escalated_high < total.created
+        empty = TicketScope(since=T0 - timedelta(days=9), until=T0 - timedelta(days=8))
+        assert await cohort_stats(db, empty, upper_tiers=upper) == CohortStats({}, {}, {}, [])
