@@ -6,7 +6,8 @@ session factory with :func:`make_session_factory`, and disposes the engine on sh
 SQLite connections get ``PRAGMA foreign_keys=ON``, a busy timeout (writers wait for
 each other instead of failing with "database is locked") and, for file databases, WAL
 journal mode (readers do not block the writer). Postgres connections are pre-pinged, so
-a restarted server costs one failed checkout, not a broken pool.
+a restarted server costs one failed checkout, not a broken pool, and run with JIT
+compilation off (it cost more than the statements it was meant to speed up).
 
 :func:`upgrade_database` runs ``alembic upgrade head`` on a connection of the running
 engine (``conn.run_sync``, never ``command.upgrade`` inside the loop). It serialises
@@ -87,6 +88,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
+        # Postgres JIT-compiles any statement its planner costs above 100,000: 15-230 ms
+        # of compiling for statements that run in tens of ms (/ticket stats at 100,000
+        # tickets; benchmarks/README.md). Short statements are all this bot runs.
+        connect_args = kwargs.setdefault("connect_args", {})
+        connect_args.setdefault("server_settings", {}).setdefault("jit", "off")
         return create_async_engine(url, **kwargs)
     engine = create_async_engine(url, **kwargs)
     if backend == "sqlite":
