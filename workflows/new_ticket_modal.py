@@ -70,7 +70,8 @@ async def show_new_ticket_modal(
     if deps.spare_time is None:
         await add_articles()
     elif not deps.spare_time.offer("kb_suggestions", add_articles, patience=SUGGESTION_PATIENCE):
-        log.info("ticket form: too much work waits for spare time; the form stays as it opened")
+        # counted on /metrics; a line per form would cost the flood more time
+        log.debug("ticket form: too much work waits for spare time; the form stays as it opened")
 
 
 async def _add_articles(deps: Deps, *, view_id: str | None, view_hash: str | None, view: dict[str, Any]) -> None:
