@@ -20,6 +20,7 @@ _names = itertools.count(1)
 
 
 async def until(check: Callable[[], Awaitable[bool]], *, timeout: float = 5.0, what: str = "condition") -> None:
+    """Poll ``check`` until it holds (bounded): Bolt runs listeners as its own tasks."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not await check():

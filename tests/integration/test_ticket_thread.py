@@ -4,7 +4,6 @@ first one by someone other than the reporter and the bot records the first respo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,49 +11,16 @@ from sqlalchemy import select
 from models.sla import SlaNotification
 from models.ticket_queries import get_ticket, ticket_events
 from models.tickets import Ticket, TicketEvent
+from tests.sla_steps import reload, settle, until
 from tests.ticket_steps import REPORTER, create_ticket
 
 AGENT = "U0AGENT"
 OTHER_AGENT = "U0AGENT2"
 
 
-async def until(check: Callable[[], Awaitable[bool]], *, timeout: float = 5.0, what: str = "condition") -> None:
-    """Poll ``check`` until it holds (bounded): Bolt runs listeners as its own tasks."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() >= deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        await asyncio.sleep(0.02)
-
-
-async def settle(timeout: float = 5.0) -> None:
-    """Wait until Bolt's listener tasks have finished, so "nothing happened" means it.
-
-    Bolt starts each listener with ``asyncio.ensure_future(run_ack_function_asynchronously(...))``;
-    if that name ever changes this still waits a short quiet period.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        running = [t for t in asyncio.all_tasks() if not t.done()
-                   and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
-        if not running:
-            break
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.1)
-
-
 async def events_of(bot, ticket_id: int, kind: str | None = None) -> list[TicketEvent]:
     async with bot.runtime.sessions() as db:
         return [e for e in await ticket_events(db, ticket_id) if kind is None or e.kind == kind]
-
-
-async def reload(bot, ticket_id: int) -> Ticket:
-    async with bot.runtime.sessions() as db:
-        ticket = await get_ticket(db, ticket_id)
-    assert ticket is not None
-    return ticket
 
 
 async def reply_in_thread(bot, ticket: Ticket, text: str, *, user: str, **kw) -> dict:
