@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -168,13 +168,21 @@ def _probe(kind: TicketEventKind, until: datetime) -> ColumnElement[int]:
     return case((first.is_not(None), 1), else_=0)
 
 
-def _among(kind: TicketEventKind, until: datetime, *more: ColumnElement[bool]) -> ColumnElement[int]:
+#: How much earlier than a ticket's creation one of its timeline rows may be stamped
+#: (replicas' clocks drift a little): the margin of :func:`_among`'s range.
+CLOCK_SKEW = timedelta(hours=1)
+
+
+def _among(kind: TicketEventKind, since: datetime, until: datetime,
+           *more: ColumnElement[bool]) -> ColumnElement[int]:
     """1 when the ticket has a ``kind`` row before ``until`` (and ``more``), else 0, for a
-    kind few tickets have (escalations, reopens): those rows are read once, as a set (a
-    range of ``ix_ticket_events_kind_at_ticket_id``) each ticket is looked up in. Seeks
-    ticket by ticket would cost Postgres more, and push the statement's estimated cost
-    past ``jit_above_cost`` (a JIT compilation of 15-20 ms)."""
-    ids = select(TicketEvent.ticket_id).where(TicketEvent.kind == kind, TicketEvent.at < until, *more)
+    kind few tickets have (escalations, reopens), for tickets opened at or after
+    ``since``: the rows of ``[since - CLOCK_SKEW, until)`` (a ticket's rows come after its
+    creation) are read once, as a set (a range of ``ix_ticket_events_kind_at_ticket_id``)
+    each ticket is looked up in. Seeks ticket by ticket would cost Postgres more, and the
+    whole history before ``until`` (a year of escalations) more still."""
+    ids = select(TicketEvent.ticket_id).where(TicketEvent.kind == kind, TicketEvent.at >= since - CLOCK_SKEW,
+                                              TicketEvent.at < until, *more)
     return case((Ticket.id.in_(ids), 1), else_=0)
 
 
@@ -225,7 +233,7 @@ class CohortStats:
 FLAGS = 7  # CohortCounts from first_response_met to reopened, as bits (see _ticket_columns)
 
 
-def _ticket_columns(until: datetime, upper_tiers: Sequence[str]) -> list[ColumnElement[Any]]:
+def _ticket_columns(since: datetime, until: datetime, upper_tiers: Sequence[str]) -> list[ColumnElement[Any]]:
     """Per ticket: priority, category, the 0/1 counts of :class:`CohortCounts` from SLA
     met to reopened as the bits of one integer (bit 0 first), the rating (when rated)
     and the two durations in seconds (None when not answered / resolved before ``until``)."""
@@ -233,8 +241,8 @@ def _ticket_columns(until: datetime, upper_tiers: Sequence[str]) -> list[ColumnE
     res_met, res_counted = _attainment(Ticket.resolved_at, Ticket.resolution_due_at, until,
                                        running=Ticket.waiting_since.is_(None))
     high = TicketEvent.detail["to"].as_string().in_(list(upper_tiers))
-    ones = [fr_met, fr_counted, res_met, res_counted, _among(TicketEventKind.ESCALATED, until, high),
-            _probe(TicketEventKind.RESOLVED, until), _among(TicketEventKind.REOPENED, until)]
+    ones = [fr_met, fr_counted, res_met, res_counted, _among(TicketEventKind.ESCALATED, since, until, high),
+            _probe(TicketEventKind.RESOLVED, until), _among(TicketEventKind.REOPENED, since, until)]
     flags = ones[0]
     for bit, one in enumerate(ones[1:], start=1):
         flags = flags + one * (1 << bit)
@@ -263,7 +271,7 @@ async def cohort_stats(db: AsyncSession, scope: TicketScope, *, upper_tiers: Seq
     CSAT; first-response and resolution percentiles per priority and over all; tickets
     per category. One statement reads each ticket of the scope once (a few numbers each);
     the sums, the ranks and the category order are taken here, column by column."""
-    stmt = select(*_ticket_columns(scope.until, upper_tiers)).where(*_cohort(scope))
+    stmt = select(*_ticket_columns(scope.since, scope.until, upper_tiers)).where(*_cohort(scope))
     rows = (await db.execute(stmt)).all()
     if not rows:
         return CohortStats({}, {}, {}, [])

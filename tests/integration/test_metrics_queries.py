@@ -67,13 +67,18 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], rng: random.Random) 
         db.add_all(tickets)
         await db.flush()
         events = []
+
+        def skew() -> timedelta:  # now and then stamped by a replica whose clock is behind
+            return timedelta(minutes=rng.choice([0, 0, 0, 0, 5, 30]))
+
         for ticket in tickets:
             for _ in range(rng.choice([0, 1, 1, 2, 3, 4])):  # resolutions and reopens, in no particular order
                 events.append(TicketEvent(ticket_id=ticket.id, kind=rng.choice(KINDS_OF_CHANGE),
-                                          at=ticket.created_at + timedelta(hours=rng.randint(0, 24 * 15))))
+                                          at=ticket.created_at + timedelta(hours=rng.randint(0, 24 * 15))
+                                          - skew()))
             if rng.random() < 0.3:
                 events.append(TicketEvent(ticket_id=ticket.id, kind=TicketEventKind.ESCALATED,
-                                          at=ticket.created_at + timedelta(hours=rng.randint(0, 48)),
+                                          at=ticket.created_at + timedelta(hours=rng.randint(0, 48)) - skew(),
                                           detail={"from": "tier1", "to": rng.choice(["tier2", "tier3"])}))
         rng.shuffle(events)  # row ids need not follow time
         db.add_all(events)
@@ -226,3 +231,21 @@ async def test_cohort_stats_are_the_definition(sessions):
         assert total.resolved_ever < total.created and total.escalated_high < total.created
         empty = TicketScope(since=T0 - timedelta(days=9), until=T0 - timedelta(days=8))
         assert await cohort_stats(db, empty, upper_tiers=upper) == CohortStats({}, {}, {}, [])
+
+
+async def test_an_escalation_stamped_a_little_before_its_tickets_creation_still_counts():
+    """Replicas' clocks drift: a row may be stamped minutes before its ticket's creation,
+    and the period's rows are read from a little before its start (``CLOCK_SKEW``)."""
+    created = T0 + timedelta(minutes=1)
+    async with migrated_engine(test_database_kind()) as engine:
+        sessions = make_session_factory(engine)
+        async with sessions.begin() as db:
+            ticket = Ticket(team_id="T1", number=1, summary="t", category="Bug report", priority="P1",
+                            tier="tier3", reporter_id="U1", created_at=created, updated_at=created)
+            db.add(ticket)
+            await db.flush()
+            db.add(TicketEvent(ticket_id=ticket.id, kind=TicketEventKind.ESCALATED, at=created - timedelta(minutes=5),
+                               detail={"from": "tier2", "to": "tier3"}))
+        async with sessions() as db:
+            got = await cohort_stats(db, TicketScope(since=T0, until=T0 + timedelta(days=1)), upper_tiers=["tier3"])
+    assert got.counts["P1"].escalated_high == 1
