@@ -91,8 +91,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Postgres JIT-compiles any statement its planner costs above 100,000: 15-230 ms
         # of compiling for statements that run in tens of ms (/ticket stats at 100,000
         # tickets; benchmarks/README.md). Short statements are all this bot runs.
-        connect_args = kwargs.setdefault("connect_args", {})
-        connect_args.setdefault("server_settings", {}).setdefault("jit", "off")
+        connect_args = dict(kwargs.get("connect_args") or {})  # the caller's dicts stay theirs
+        connect_args["server_settings"] = {"jit": "off", **connect_args.get("server_settings", {})}
+        kwargs["connect_args"] = connect_args
         return create_async_engine(url, **kwargs)
     engine = create_async_engine(url, **kwargs)
     if backend == "sqlite":
