@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -30,6 +32,21 @@ def _kept(req: AsyncBoltRequest) -> bool:
     if event.get("type") not in KEPT_EVENTS or event.get("bot_id") or event.get("subtype") not in COUNTED_SUBTYPES:
         return False
     return not (req.context.bot_user_id and event.get("user") == req.context.bot_user_id)
+
+
+class _AdoptListenerTask(AsyncListenerStartHandler):
+    """Bolt answers Slack at ``ack()`` and lets the listener go on in a task of its own,
+    which nobody awaits. Each such task is handed to the runtime as it starts, so that
+    ``Runtime.drain`` and shutdown wait for the listener to finish its work (its
+    database writes and Slack calls) before the engine is disposed."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def handle(self, request: AsyncBoltRequest, response: BoltResponse | None) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.runtime.adopt(task)
 
 
 def build_bolt_app(runtime: Runtime) -> AsyncApp:
@@ -78,5 +95,6 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
                 return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
         return await next()
 
+    app.listener_runner.listener_start_handler = _AdoptListenerTask(runtime)
     register_handlers(app)
     return app

@@ -52,15 +52,22 @@ class Runtime:
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (see DESIGN.md)."""
-        task = asyncio.get_running_loop().create_task(coro)
+        return self.adopt(asyncio.get_running_loop().create_task(coro))
+
+    def adopt(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        """Count a task someone else started (Bolt's listener after its ack, ``bot/app.py``)
+        as background work: ``drain`` and shutdown wait for it."""
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for background work started with ``spawn`` to finish."""
-        if self.tasks:
-            await asyncio.wait(set(self.tasks), timeout=timeout)
+        """Wait, up to ``timeout`` seconds, until no background work is left, including
+        the work that finishing work starts."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.tasks - {asyncio.current_task()} and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(self.tasks - {asyncio.current_task()}, timeout=left)
 
     async def close(self) -> None:
         try:

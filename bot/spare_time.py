@@ -97,12 +97,18 @@ class SpareTime:
         while self._waiting or self._running:
             await asyncio.sleep(0.01)
 
-    async def close(self) -> None:
-        """Stop the workers; what still waits is dropped (best effort)."""
+    async def close(self, grace: float = 5.0) -> None:
+        """Drop what still waits (best effort), let the jobs already running finish
+        within ``grace`` seconds (a job cut off in the middle of a database write would
+        leave it to a driver thread after the engine is gone), then stop the workers."""
+        self._waiting.clear()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self._running and loop.time() < deadline:
+            await asyncio.sleep(0.01)
         for task in list(self._workers):
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
-        self._waiting.clear()
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()

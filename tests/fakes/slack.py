@@ -38,6 +38,7 @@ accepted, as are form bodies carrying JSON-encoded ``blocks``/``view``/``files``
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 from collections import defaultdict
@@ -193,7 +194,8 @@ class FakeSlack(SlackWebApi):
         """Run ``action(response_body)`` once, right after the next successful call of
         ``method`` is handled and before the app reads the answer: what a person does
         in between two calls of the app (``close_view``, ``enter_in_view``, or another
-        views.update that changes the view's hash)."""
+        views.update that changes the view's hash). An awaitable it returns is awaited
+        before the answer goes out (``lambda _: asyncio.sleep(0.5)``: a slow answer)."""
         self._after[method].append(action)
 
     # -- recorded calls ---------------------------------------------------------------
@@ -245,7 +247,9 @@ class FakeSlack(SlackWebApi):
         if method == "auth.test" and body.get("ok"):
             headers = {**headers, "x-oauth-scopes": ",".join(self.scopes)}
         if body.get("ok") and self._after.get(method):
-            self._after[method].pop(0)(body)
+            done = self._after[method].pop(0)(body)
+            if inspect.isawaitable(done):  # e.g. asyncio.sleep: Slack is slow to answer
+                await done
         peer = request.transport.get_extra_info("peername") if request.transport else None
         self.calls.append(SlackCall(method, args, CIMultiDict(request.headers), request.method, status, body,
                                     tuple(peer[:2]) if peer else None))

@@ -92,3 +92,20 @@ async def test_a_failing_request_still_ends():
     await asyncio.wait_for(spare.idle(), 1.0)
     assert done == ["a"]
     await spare.close()
+
+
+async def test_closing_lets_the_running_job_finish_and_drops_what_waits():
+    spare, done = SpareTime(workers=1), []
+    spare.offer("w", recorder(done, "running", pause=0.1), patience=5.0)
+    spare.offer("w", recorder(done, "waiting"), patience=5.0)
+    await asyncio.sleep(0.02)  # the first has started
+    await spare.close()
+    assert done == ["running"] and spare.waiting == 0
+
+
+async def test_closing_stops_a_job_that_outlasts_the_grace():
+    spare, done = SpareTime(), []
+    spare.offer("w", recorder(done, "slow", pause=5.0), patience=5.0)
+    await asyncio.sleep(0.02)
+    await asyncio.wait_for(spare.close(grace=0.05), 1.0)
+    assert done == []
