@@ -152,7 +152,7 @@ async def answer_to(bot, event: dict, timeout: float = 5.0) -> dict:
 
 
 async def settle(bot) -> None:
-    await asyncio.sleep(0.2)
+    """Wait until every listener Bolt started has finished (and what they started)."""
     await bot.runtime.drain()
 
 

@@ -29,17 +29,9 @@ async def until(check: Callable[[], Awaitable[bool]], *, timeout: float = 5.0, w
         await asyncio.sleep(0.02)
 
 
-async def settle(timeout: float = 5.0) -> None:
-    """Wait until Bolt's listener tasks have finished, then a short quiet period."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        running = [t for t in asyncio.all_tasks() if not t.done()
-                   and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
-        if not running:
-            break
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.1)
+async def settle(bot, timeout: float = 5.0) -> None:
+    """Wait until every listener Bolt started has finished (and what they started)."""
+    await bot.runtime.drain(timeout)
 
 
 async def reload(bot, ticket_id: int) -> Ticket:
@@ -64,7 +56,7 @@ async def reply(bot, ticket: Ticket, text: str, *, user: str) -> None:
     async def recorded() -> bool:
         return len(await timeline(bot, ticket, "replied")) > before
     await until(recorded, what="the reply's timeline row")
-    await settle()
+    await settle(bot)
 
 
 async def fire(bot) -> int:
@@ -100,7 +92,7 @@ async def click(bot, ticket: Ticket, action: Action, user_id: str = AGENT) -> di
                                     message=card(bot, ticket), response_url=bot.slack.response_url(name))
     answer = await bot.sender.interactive(payload)
     assert answer.status == 200, answer.text
-    await settle()
+    await settle(bot)
     if bot.slack.responses[name]:
         return bot.slack.responses[name][-1]
     await bot.slack.wait_for("chat.update", count=updates + 1)
@@ -115,7 +107,7 @@ async def ask(bot, text: str, *, user_id: str = AGENT) -> dict:
     assert answer.status == 200
     [response] = await bot.slack.wait_for_response(name)
     assert response["response_type"] == "ephemeral"
-    await settle()
+    await settle(bot)
     return response
 
 

@@ -4,7 +4,6 @@ acknowledged and ignored. Also the app.yaml key that puts agents in a tier."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -73,7 +72,7 @@ async def test_messages_tab_is_acknowledged_and_ignored(bot):
     reply = await bot.sender.event({"type": "app_home_opened", "user": "U0SOMEONE", "channel": "D0HOME",
                                     "tab": "messages"})
     assert reply.status == 200
-    await asyncio.sleep(0.2)
+    await bot.runtime.drain()  # every listener has finished
     assert bot.slack.calls_to("views.publish") == []
 
 

@@ -32,7 +32,7 @@ async def test_a_reply_lost_after_the_acknowledgement_is_replayed_once(bot, monk
     monkeypatch.setattr("handlers.events.messages.record_thread_reply", dies)
     event = bot.slack.add_message(ticket.channel_id, "Looking into it", user=AGENT, thread_ts=ticket.message_ts)
     assert (await bot.sender.event(event)).status == 200
-    await settle()
+    await settle(bot)
     monkeypatch.undo()
     assert (await reload(bot, ticket.id)).first_response_at is None
     [kept] = await _deliveries(bot)
@@ -45,7 +45,7 @@ async def test_a_reply_lost_after_the_acknowledgement_is_replayed_once(bot, monk
     async def answered() -> bool:
         return (await reload(bot, ticket.id)).first_response_at is not None
     await until(answered, what="the replayed first response")
-    await settle()
+    await settle(bot)
     [done] = await _deliveries(bot)
     assert done.processed_at is not None and done.body is None
     bot.clock.advance(timedelta(minutes=3))

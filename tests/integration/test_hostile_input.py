@@ -11,7 +11,6 @@ Also: malformed bodies at ``POST /pagerduty/webhook`` get a 4xx and change nothi
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import logging
@@ -94,15 +93,8 @@ async def counts(bot) -> tuple[int, ...]:
 
 
 async def settled(bot, timeout: float = 5.0) -> None:
-    """Wait until Bolt's listener tasks and the runtime's background work are done."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        busy = [t for t in asyncio.all_tasks() if not t.done() and t is not asyncio.current_task()
-                and "run_ack_function_asynchronously" in getattr(t.get_coro(), "__qualname__", "")]
-        if not busy and not bot.runtime.tasks:
-            return
-        await asyncio.sleep(0.005)
+    """Wait until Bolt's listeners and the runtime's background work are done."""
+    await bot.runtime.drain(timeout)
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ async def test_ticking_add_to_knowledge_base_writes_a_draft_and_says_where(kb_bo
 async def test_without_the_box_nothing_is_drafted(kb_bot, kb_folder):
     ticket = await create_ticket(kb_bot, "Cannot log in")
     await resolve(kb_bot, ticket, {"Resolution": "Reset the password"})
-    await asyncio.sleep(0.2)
+    await kb_bot.runtime.drain()  # every listener has finished
     assert not (kb_folder / "drafts").exists()
     assert not any("knowledge-base article" in t for t in thread_texts(kb_bot, ticket))
 

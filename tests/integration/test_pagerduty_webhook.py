@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -78,7 +77,7 @@ async def test_a_resolution_in_pagerduty_resolves_the_page_in_slack(paged_bot, p
     assert (await reload(paged_bot, page.id)).status == PageStatus.RESOLVED
     message = paged_bot.slack.message(ONCALL, page.mirror_ts)
     assert not [b for b in message["blocks"] if b["type"] == "actions"]
-    await asyncio.sleep(0.05)
+    await paged_bot.runtime.drain()  # every listener has finished
     assert pagerduty.accepted("resolve") == []
 
 

@@ -126,7 +126,7 @@ async def test_acknowledge_in_slack_acknowledges_in_pagerduty_once(paged_bot, pa
     await click(paged_bot, Action.PAGE_ACKNOWLEDGE, page, user="U0SOMEONE", name="again")
     [answer] = await paged_bot.slack.wait_for_response("again")
     assert answer["response_type"] == "ephemeral" and "already acknowledged by <@U0AGENT01>" in answer["text"]
-    await asyncio.sleep(0.1)
+    await paged_bot.runtime.drain()  # every listener has finished
     assert len(pagerduty.accepted("acknowledge")) == 1
     assert (await load_page(paged_bot, page.id)).acknowledged_by == AGENT
 

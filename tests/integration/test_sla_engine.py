@@ -101,7 +101,7 @@ async def test_management_is_notified_when_a_p0_is_open_after_4_hours(bot, confi
     ticket = await create_ticket(bot, category="Login problems", priority="P0")
     await bot.sender.event({"type": "message", "channel": ticket.channel_id, "user": AGENT, "text": "looking",
                             "ts": "1800000000.000300", "thread_ts": ticket.message_ts})
-    await asyncio.sleep(0.2)
+    await bot.runtime.drain()  # every listener has finished
     clock.advance(timedelta(hours=4))
     await fire(bot)
     notice = notices(bot, config.tier("tier4").channel, "Management notice")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -67,7 +66,7 @@ async def test_empty_summary_is_a_field_error_and_creates_nothing(bot):
     assert reply.status == 200
     assert reply.json()["response_action"] == "errors"
     assert set(reply.json()["errors"]) == {"summary"}
-    await asyncio.sleep(0.1)
+    await bot.runtime.drain()  # every listener has finished
     assert await _count_tickets(bot) == 0
     assert bot.slack.calls_to("chat.postMessage") == []
 

@@ -58,7 +58,7 @@ async def click(bot, payload: dict) -> None:
     note and DMs all sent): the next step then sees what the person would."""
     reply = await bot.sender.interactive(payload)
     assert reply.status == 200, reply.text
-    await settle()
+    await settle(bot)
 
 
 async def claim(bot, ticket: Ticket, user_id: str = AGENT) -> None:
@@ -182,7 +182,7 @@ async def test_concurrent_claims_by_one_person_claim_once(bot):
     assert [r.status for r in replies] == [200, 200]
     await until(lambda: sum(len(bot.slack.responses[f"c{i}"]) for i in range(2)) == 1)
     await until(lambda: bot.slack.thread(ticket.channel_id, ticket.message_ts))
-    await asyncio.sleep(0.1)
+    await bot.runtime.drain()  # every listener has finished
     assert await kinds(bot, ticket) == ["created", "claimed"]
     assert len(bot.slack.thread(ticket.channel_id, ticket.message_ts)) == 1
 
@@ -234,7 +234,7 @@ async def test_summary_leaves_out_root_cause_and_follow_up_when_not_given(bot):
 async def test_no_survey_when_the_reporter_resolves_their_own_ticket(bot):
     ticket = await create_ticket(bot)
     await resolve(bot, ticket, user_id=REPORTER)
-    await asyncio.sleep(0.1)
+    await bot.runtime.drain()  # every listener has finished
     assert (await stored(bot, ticket)).status == "resolved"
     assert survey_calls(bot) == []
 
@@ -301,7 +301,7 @@ async def test_concurrent_resolve_submissions_resolve_once(bot):
     replies = await asyncio.gather(*(bot.sender.interactive(p) for p in payloads))
     assert [r.status for r in replies] == [200, 200]
     await until(lambda: len(survey_calls(bot)) >= 1)
-    await asyncio.sleep(0.2)
+    await bot.runtime.drain()  # every listener has finished
     assert (await kinds(bot, ticket)).count("resolved") == 1
     assert len(survey_calls(bot)) == 1
     summaries = [m for m in bot.slack.thread(ticket.channel_id, ticket.message_ts) if "resolved" in m["text"]]
@@ -352,7 +352,7 @@ async def test_a_double_click_on_the_survey_stores_one_rating(bot):
     replies = await asyncio.gather(*(bot.sender.interactive(p) for p in payloads))
     assert [r.status for r in replies] == [200, 200]
     await until(lambda: len(bot.slack.responses["d0"]) + len(bot.slack.responses["d1"]) == 1)
-    await asyncio.sleep(0.1)
+    await bot.runtime.drain()  # every listener has finished
     events = [e for e in await timeline(bot, ticket) if e.kind == "rated"]
     assert len(events) == 1
     assert (await stored(bot, ticket)).csat_rating == events[0].detail["rating"]
@@ -433,7 +433,7 @@ async def test_a_rated_ticket_resolved_again_gets_no_second_survey(bot):
     view = await open_resolve_modal(bot, ticket)
     await submit_resolution(bot, view, {"Resolution": "Really fixed now"})
     await until(lambda: "Really fixed now" in str(bot.slack.thread(ticket.channel_id, ticket.message_ts)[-1]))
-    await asyncio.sleep(0.1)
+    await bot.runtime.drain()  # every listener has finished
     assert len(survey_calls(bot)) == 1
 
 

@@ -35,7 +35,7 @@ async def wait_for_replies(bot, ticket: Ticket, count: int) -> list[TicketEvent]
     async def enough() -> bool:
         return len(await events_of(bot, ticket.id, "replied")) >= count
     await until(enough, what=f"{count} replied row(s) on ticket #{ticket.number}")
-    await settle()
+    await settle(bot)
     return await events_of(bot, ticket.id, "replied")
 
 
@@ -125,7 +125,7 @@ async def test_bot_messages_are_ignored(bot):
                    "ts": "1700000100.000300", **thread}
     for event in (own, other_bot, app_as_user):
         assert (await bot.sender.event(event)).status == 200
-    await settle()
+    await settle(bot)
     assert await events_of(bot, ticket.id, "replied") == []
     assert (await reload(bot, ticket.id)).first_response_at is None
 
@@ -142,7 +142,7 @@ async def test_edits_deletions_and_other_subtypes_are_ignored(bot):
               "thread_ts": ticket.message_ts}
     for event in (edited, deleted, joined):
         assert (await bot.sender.event(event)).status == 200
-    await settle()
+    await settle(bot)
     assert [e.kind for e in await events_of(bot, ticket.id)] == ["created"]
 
 
@@ -193,7 +193,7 @@ async def test_messages_outside_ticket_threads_write_nothing(bot):
     # The card's ts in another channel is not the card.
     await bot.sender.event(bot.slack.add_message("C0GENERAL", "same ts, other channel", user=AGENT,
                                                  thread_ts=ticket.message_ts))
-    await settle()
+    await settle(bot)
     async with bot.runtime.sessions() as db:
         kinds = (await db.execute(select(TicketEvent.kind))).scalars().all()
     assert kinds == ["created"]
@@ -209,7 +209,7 @@ async def test_redelivered_event_is_recorded_once(bot):
                                    headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     assert first.status == again.status == 200
     assert again.headers.get("x-slack-no-retry") == "1"
-    await settle()
+    await settle(bot)
     assert len(await events_of(bot, ticket.id, "replied")) == 1
     assert len(await events_of(bot, ticket.id, "first_response")) == 1
 
