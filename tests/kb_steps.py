@@ -151,11 +151,6 @@ async def answer_to(bot, event: dict, timeout: float = 5.0) -> dict:
     raise AssertionError(f"no answer in the thread of {thread_ts}; calls: {[str(c) for c in bot.slack.calls]}")
 
 
-async def settle(bot) -> None:
-    """Wait until every listener Bolt started has finished (and what they started)."""
-    await bot.runtime.drain()
-
-
 # -- clicking ---------------------------------------------------------------------
 
 

@@ -21,13 +21,13 @@ from tests.kb_steps import (  # noqa: F401  (fixtures)
     kb_bot,
     kb_folder,
     searches,
-    settle,
     start_bot,
     stop_bot,
     texts,
     ticket_count,
     with_knowledge_base,
 )
+from tests.sla_steps import settle
 from tests.ticket_steps import create_ticket, mrkdwn_texts, submit
 
 GENERAL = "C0GENERAL"
