@@ -22,6 +22,7 @@ from bot.database import make_engine, make_session_factory
 from bot.pagerduty_gateway import PagerDutyGateway
 from bot.scheduler import Scheduler
 from bot.settings import Settings
+from bot.shared_pacer import SharedChannelPacer
 from bot.slack_gateway import make_slack_client, open_slack_session
 from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
@@ -93,12 +94,19 @@ def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Run
         engine=engine,
         sessions=make_session_factory(engine),
         slack=make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url,
-                                on_error=telemetry.count_slack_error, session=slack_session),
+                                on_error=telemetry.count_slack_error, session=slack_session,
+                                pacer=_pacer(engine)),
         slack_session=slack_session,
         scheduler=Scheduler(),
         pagerduty=_pagerduty_gateway(settings),
         spare_time=SpareTime(on_skip=telemetry.count_skipped),
     )
+
+
+def _pacer(engine: AsyncEngine) -> SharedChannelPacer | None:
+    """Replicas run on Postgres and share each channel's posting budget there; a SQLite
+    database has one process, which paces its posts itself (the client's default)."""
+    return SharedChannelPacer(engine) if engine.dialect.name == "postgresql" else None
 
 
 def _pagerduty_gateway(settings: Settings) -> PagerDutyGateway | None:

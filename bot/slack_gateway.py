@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -37,12 +37,17 @@ from bot.channel_pacer import ChannelPacer
 PACED_METHODS = frozenset({"chat.postMessage"})
 
 
+class Pacer(Protocol):
+    async def wait(self, channel: str) -> None:
+        """Return when one more message may be posted to ``channel``."""
+
+
 class CountingWebClient(AsyncWebClient):
     """An AsyncWebClient that paces posts per channel and reports each failed call (after
     its retries) to ``on_error``."""
 
     def __init__(self, *args: Any, on_error: Callable[[str, str | None], None] | None = None,
-                 pacer: ChannelPacer | None = None, **kwargs: Any) -> None:
+                 pacer: Pacer | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._on_error = on_error
         self._pacer = pacer
@@ -76,12 +81,14 @@ def open_slack_session(*, timeout: int = SLACK_TIMEOUT) -> aiohttp.ClientSession
 
 def make_slack_client(*, token: str, base_url: str, timeout: int = SLACK_TIMEOUT,
                       on_error: Callable[[str, str | None], None] | None = None,
-                      session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+                      session: aiohttp.ClientSession | None = None,
+                      pacer: Pacer | None = None) -> AsyncWebClient:
     """The Web API client; with ``session`` (`open_slack_session`) every call, and every
-    client Bolt copies from it, reuses that session's connections."""
+    client Bolt copies from it, reuses that session's connections. ``pacer``: this
+    process's own per-channel budget unless given (``bot/shared_pacer.py`` for replicas)."""
     return CountingWebClient(
         on_error=on_error,
-        pacer=ChannelPacer(),
+        pacer=pacer or ChannelPacer(),
         token=token,
         base_url=base_url,
         timeout=timeout,

@@ -5,6 +5,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic's
 """
 
 from models.base import Base, UTCDateTime, insert_ignore, str_enum
+from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
@@ -41,6 +42,7 @@ __all__ = [
     "ReportRun",
     "SlaNotification",
     "SlaNotificationKind",
+    "SlackChannelPace",
     "SlackDelivery",
     "Ticket",
     "TicketCounter",

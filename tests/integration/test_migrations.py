@@ -52,6 +52,7 @@ EXPECTED_TABLES = {
     "ticket_counters",
     "ticket_events",
     "slack_outbox",
+    "slack_channel_pace",
     "sla_notifications",
     "incidents",
     "incident_events",
