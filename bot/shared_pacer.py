@@ -53,6 +53,6 @@ class SharedChannelPacer:
                         channel, f"{type(error).__name__}: {error}"[:200])
             await self._fallback.wait(channel)
             return
-        delay = tat - self._burst * self._interval - now
+        delay = tat - self._burst * self._interval - self._now()  # the slot, less the round trip
         if delay > 0:
             await self._sleep(delay)
