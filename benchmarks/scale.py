@@ -200,6 +200,9 @@ async def _in_process(ctx: Context, url: str, kind: str, samples: int) -> dict[s
             deps=deps, team_id=seed.TEAM_ID, channel_id="C0GENERAL", argument=""), samples)
         r["fn_stats"] = await _timed(stats, samples)
         r["stats_sql"] = await _statements(engine, stats)
+        for key, text in (("fn_stats_tier", "30d tier2"), ("fn_stats_year", "365d")):
+            r[key] = await _timed(lambda text=text: answer_stats_command(
+                deps=deps, team_id=seed.TEAM_ID, text=text), samples)
         due, wake, _queue = queries.values()
         r["fn_due"] = await _timed(due, samples)
         r["fn_wake"] = await _timed(wake, samples)
@@ -272,7 +275,9 @@ def _report(ctx: Context, results: dict[str, dict[str, Any]], rows: seed.Rows, g
             table.append([kind, label, f"{len(r[signed])}/{samples}", ms(percentile(r[signed], 50)),
                           ms(max(r[signed], default=float("nan"))), ms(percentile(r[direct], 50)),
                           ms(max(r[direct], default=float("nan")))])
-        for label, direct in (("due notification query (next_due_candidate)", "fn_due"),
+        for label, direct in (("/ticket stats 30d tier2 (a tier's, workflow only)", "fn_stats_tier"),
+                              ("/ticket stats 365d (workflow only)", "fn_stats_year"),
+                              ("due notification query (next_due_candidate)", "fn_due"),
                               ("next wake-up query (next_due_at)", "fn_wake")):
             table.append([kind, label, "-", "-", "-", ms(percentile(r[direct], 50)),
                           ms(max(r[direct], default=float("nan")))])
