@@ -28,6 +28,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "Base",
     "UTCDateTime",
+    "conflict_insert",
     "dialect_name",
     "insert_ignore",
     "str_enum",
@@ -104,19 +105,23 @@ def dialect_name(db: AsyncSession) -> str:
     return db.get_bind().dialect.name
 
 
+def conflict_insert(dialect: str, target: Any) -> Any:
+    """The dialect's ``INSERT`` into ``target`` (a model or table), which knows ``ON
+    CONFLICT`` (``on_conflict_do_nothing`` / ``on_conflict_do_update``)."""
+    if dialect == "sqlite":
+        return sqlite.insert(target)
+    if dialect == "postgresql":
+        return postgresql.insert(target)
+    raise NotImplementedError(f"no ON CONFLICT insert for dialect {dialect!r}")  # we support exactly these two
+
+
 async def insert_ignore(db: AsyncSession, model: type[Base], values: dict[str, Any]) -> bool:
     """Insert one row unless it conflicts with an existing key; True if it was inserted.
 
     Portable ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: atomic on both SQLite
     (3.35+) and Postgres, so two concurrent callers never both get True.
     """
-    name = dialect_name(db)
-    if name == "sqlite":
-        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
-    elif name == "postgresql":
-        stmt = postgresql.insert(model).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - we support exactly these two
-        raise NotImplementedError(f"insert_ignore does not support dialect {name!r}")
+    stmt = conflict_insert(dialect_name(db), model).values(**values).on_conflict_do_nothing()
     pk = next(iter(model.__table__.primary_key.columns))
     result = await db.execute(stmt.returning(pk))
     return result.first() is not None

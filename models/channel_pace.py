@@ -15,11 +15,10 @@ which is a token bucket of ``burst`` posts refilled one per ``interval``.
 from __future__ import annotations
 
 from sqlalchemy import Double, String, func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base
+from models.base import Base, conflict_insert
 
 __all__ = ["SlackChannelPace", "reserve_post_slot"]
 
@@ -36,12 +35,9 @@ class SlackChannelPace(Base):
 async def reserve_post_slot(conn: AsyncConnection, channel: str, *, now: float, interval: float) -> float:
     """Reserve the next slot of ``channel`` in one atomic upsert; return the new ``tat``."""
     table = SlackChannelPace.__table__
-    if conn.dialect.name == "postgresql":
-        insert, latest = postgresql.insert(table), func.greatest
-    else:
-        insert, latest = sqlite.insert(table), func.max
+    latest = func.greatest if conn.dialect.name == "postgresql" else func.max
     stmt = (
-        insert.values(channel=channel, tat=now + interval)
+        conflict_insert(conn.dialect.name, table).values(channel=channel, tat=now + interval)
         .on_conflict_do_update(index_elements=[table.c.channel],
                                set_={"tat": latest(table.c.tat, now) + interval})
         .returning(table.c.tat)

@@ -231,6 +231,8 @@ class CohortStats:
 
 
 FLAGS = 7  # CohortCounts from first_response_met to reopened, as bits (see _ticket_columns)
+#: Positions in CohortCounts' field order: created, the FLAGS counts, then rated and rating_sum.
+_RATED, _RATING_SUM = 1 + FLAGS, 2 + FLAGS
 
 
 def _ticket_columns(since: datetime, until: datetime, upper_tiers: Sequence[str]) -> list[ColumnElement[Any]]:
@@ -278,14 +280,14 @@ async def cohort_stats(db: AsyncSession, scope: TicketScope, *, upper_tiers: Seq
     priorities, categories, flags, ratings, firsts, resolutions = zip(*rows, strict=True)
     sums: dict[str, list[int]] = {}
     for (priority, bits), n in Counter(zip(priorities, flags, strict=True)).items():
-        total = sums.setdefault(priority, [0] * 10)
+        total = sums.setdefault(priority, [0] * (_RATING_SUM + 1))
         total[0] += n
         for bit in range(FLAGS):
             total[1 + bit] += n * (bits >> bit & 1)
     for (priority, rating), n in Counter(zip(priorities, ratings, strict=True)).items():
         if rating is not None:
-            sums[priority][8] += n
-            sums[priority][9] += rating * n
+            sums[priority][_RATED] += n
+            sums[priority][_RATING_SUM] += rating * n
     return CohortStats(
         counts={priority: CohortCounts(*total) for priority, total in sums.items()},
         first_response=_percentiles(priorities, firsts), resolution=_percentiles(priorities, resolutions),
