@@ -4,8 +4,9 @@
   Only its shape is checked: the Events API has no call that tests a key without
   creating an alert.
 - ``PAGERDUTY_API_TOKEN``: ``GET /abilities`` (read-only) through the gateway's REST client.
-- ``PAGERDUTY_WEBHOOK_SECRET``: required once pages go to PagerDuty, since acknowledgements
-  made there come back through ``POST /pagerduty/webhook``, unverified without it.
+- ``PAGERDUTY_WEBHOOK_SECRET``: required whenever PagerDuty is set up at all, since
+  acknowledgements made there come back through ``POST /pagerduty/webhook``, which refuses
+  every request without it.
 """
 
 from __future__ import annotations
@@ -35,8 +36,7 @@ async def check_pagerduty(settings: Settings, config: AppConfig | None) -> list[
     elif wants_oncall:
         results.append(failed("oncall.pagerduty is set in app.yaml but PAGERDUTY_API_TOKEN is not",
                               "set PAGERDUTY_API_TOKEN (a read-only REST API key), or remove oncall.pagerduty"))
-    if key:
-        results.append(_check_webhook_secret(settings))
+    results.append(_check_webhook_secret(settings))
     return results
 
 
@@ -67,6 +67,7 @@ async def _check_api_token(settings: Settings) -> CheckResult:
 def _check_webhook_secret(settings: Settings) -> CheckResult:
     if settings.pagerduty_webhook_secret:
         return passed("PAGERDUTY_WEBHOOK_SECRET set: PagerDuty webhooks are verified")
-    return failed("PAGERDUTY_WEBHOOK_SECRET not set: acknowledgements made in PagerDuty arrive unverified",
+    return failed("PAGERDUTY_WEBHOOK_SECRET not set: POST /pagerduty/webhook refuses every request, so "
+                  "acknowledgements made in PagerDuty never reach Slack",
                   "add a v3 webhook subscription (incident.acknowledged, incident.resolved) pointing at "
                   "https://<your host>/pagerduty/webhook and set PAGERDUTY_WEBHOOK_SECRET to its signing secret")

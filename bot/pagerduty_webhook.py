@@ -5,9 +5,11 @@ PagerDuty sends one event per request, ``{"event": {"id", "event_type",
 wants a 2xx within 5 seconds. We:
 
 1. refuse bodies over 1 MiB (413);
-2. when ``PAGERDUTY_WEBHOOK_SECRET`` is set, check ``X-PagerDuty-Signature``: one or more
-   comma-separated ``v1=<hex HMAC-SHA256 of the raw body>`` (several while a secret is
-   being rotated); any match passes, compared in constant time; otherwise 401;
+2. check ``X-PagerDuty-Signature``: one or more comma-separated ``v1=<hex HMAC-SHA256 of
+   the raw body>`` (several while a secret is being rotated); any match passes, compared
+   in constant time; otherwise 401. Without ``PAGERDUTY_WEBHOOK_SECRET`` nothing can be
+   verified, so every request is refused (401): dedup keys are guessable, and an
+   unverified webhook could acknowledge or resolve a live page;
 3. refuse a body that is not a JSON event (400);
 4. record ``X-Webhook-Id`` (prefixed ``pd:``) and apply ``incident.acknowledged`` /
    ``incident.resolved`` to the page whose dedup key is ``event.data.incident_key`` in
@@ -81,7 +83,10 @@ def pagerduty_webhook_route(runtime: Runtime) -> Callable[[web.Request], Awaitab
             raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
         body = await request.read()  # 413 past the application's client_max_size
         secret = runtime.settings.pagerduty_webhook_secret
-        if secret and not signature_matches(secret, body, request.headers.get(SIGNATURE_HEADER)):
+        if not secret:
+            log.warning("PagerDuty webhook refused: PAGERDUTY_WEBHOOK_SECRET is not set")
+            return web.json_response({"error": "webhook disabled: PAGERDUTY_WEBHOOK_SECRET is not set"}, status=401)
+        if not signature_matches(secret, body, request.headers.get(SIGNATURE_HEADER)):
             log.warning("PagerDuty webhook refused: signature does not match")
             return web.json_response({"error": "invalid signature"}, status=401)
         delivery_id = request.headers.get(WEBHOOK_ID_HEADER) or None

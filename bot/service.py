@@ -56,6 +56,8 @@ class Service:
         self._http = HttpServer(web_app, host=self._host, port=self._port)
         await self._http.start()
         log.info("supportbot listening on %s:%s", self._host, self.port)
+        if not self.runtime.settings.pagerduty_webhook_secret:
+            log.warning("POST /pagerduty/webhook is off (every request refused) until PAGERDUTY_WEBHOOK_SECRET is set")
 
     async def _connect_socket(self, bolt_app: AsyncApp) -> None:
         token = self.runtime.settings.slack_app_token

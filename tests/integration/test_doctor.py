@@ -199,3 +199,11 @@ async def test_the_command_exits_0_when_all_is_well_and_1_on_any_problem(migrate
     assert "✗ oncall.rotation.primary U0PRIMARY1: no such user" in output and "Traceback" not in output
     code, output = await _doctor({**env, "SLACK_BOT_TOKEN": ""})
     assert code == 1 and output.startswith("✗ set SLACK_BOT_TOKEN")
+
+
+async def test_the_webhook_secret_is_checked_whenever_pagerduty_is_set_up(migrated_url, fake_slack, pagerduty, config):
+    """Only a REST token (who is on call): the webhook could still be pointed at us."""
+    settings = _settings(migrated_url, fake_slack, pagerduty, pagerduty_routing_key=None,
+                         pagerduty_webhook_secret=None)
+    [problem] = _problems(await run_checks(settings, config))
+    assert problem.startswith("✗ PAGERDUTY_WEBHOOK_SECRET not set") and "refuses every request" in problem

@@ -12,7 +12,7 @@ from models.pages import Page, PageStatus
 from models.tickets import TicketEvent, TicketEventKind
 from tests.fakes.pagerduty import incident_webhook, webhook_signature
 from tests.paging_fixtures import *  # noqa: F403 - pagerduty, paged_bot
-from tests.paging_fixtures import WEBHOOK_SECRET
+from tests.paging_fixtures import WEBHOOK_SECRET, pagerduty_settings, start_bot
 from tests.ticket_steps import create_ticket, mrkdwn_texts
 from workflows.paging import page_ticket
 
@@ -135,3 +135,23 @@ def test_signature_check():
     assert not signature_matches("s3cret", body, good.replace("v1=", "v0="))
     assert not signature_matches("s3cret", body, "")
     assert not signature_matches("s3cret", body + b" ", good)
+
+
+async def test_without_a_webhook_secret_every_request_is_refused(database_url, fake_slack, clock, config,
+                                                                 pagerduty, caplog):
+    """Dedup keys are guessable: an unverifiable webhook must never touch a live page."""
+    caplog.set_level("WARNING")
+    settings = pagerduty_settings(pagerduty, pagerduty_webhook_secret=None)
+    async with start_bot(database_url, fake_slack, clock, config, **settings) as bot:
+        assert any("PAGERDUTY_WEBHOOK_SECRET" in r.getMessage() and "off" in r.getMessage()
+                   for r in caplog.records)
+        _, page = await paged(bot)
+        for kind, webhook_id in (("incident.acknowledged", "wh-a"), ("incident.resolved", "wh-r")):
+            body = incident_webhook(kind, page.dedup_key)
+            status, answer = await post(bot, body, secret=None, webhook_id=webhook_id)
+            assert status == 401 and "PAGERDUTY_WEBHOOK_SECRET" in answer["error"]
+            # a signature made with any secret cannot help either
+            status, _ = await post(bot, body, signature=webhook_signature(body, ""), webhook_id=webhook_id)
+            assert status == 401
+        await bot.runtime.drain()
+        assert (await reload(bot, page.id)).status == PageStatus.TRIGGERED
