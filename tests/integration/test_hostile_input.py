@@ -161,8 +161,7 @@ async def test_hostile_pagerduty_webhooks_get_4xx_and_change_nothing(desk, webho
         async with http.post(f"{bot.url}/pagerduty/webhook", data=body, headers=headers) as resp:
             status = resp.status
     event(f"answered {status}")
-    long_id = len(headers.get("X-Webhook-Id", "").strip()) > 200
-    assert status == (200 if _is_event(body) and not long_id else 400)
+    assert status == 401  # this bot has no PAGERDUTY_WEBHOOK_SECRET: nothing can be verified
     await settled(bot)
     assert await counts(bot) == before
     assert internal_errors(recorder.records) == []
