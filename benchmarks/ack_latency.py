@@ -32,9 +32,9 @@ from benchmarks.harness import (
     wait_healthy,
 )
 from benchmarks.load import LoadResult, fire, slash_requests, submission_request
-from bot.config import load_config
+from workflows.policy.schema import load_config
 from tests.fakes.slack import view_state
-from workflows.blocks.ticket_modal import ModalOrigin, build_new_ticket_modal
+from workflows.tickets.messages.form import ModalOrigin, build_new_ticket_modal
 
 LEVELS = (1, 20, 100)
 #: (category, where its card goes): one category per channel the bot posts new cards to.
@@ -47,7 +47,7 @@ SUBMISSIONS_PER_SECOND = 3.0
 #: time (bot/spare_time.py); a second run at 20 concurrent without text shows what
 #: that costs. Runs before 2026-12-04 typed "Printer on fire", which matches no article.
 SUMMARY = "My card payment failed"
-#: A form's articles wait at most this long for spare time (workflows/new_ticket_modal.py).
+#: A form's articles wait at most this long for spare time (workflows/tickets/form.py).
 SETTLE = 7.0
 
 

@@ -22,12 +22,12 @@ from benchmarks.fake_slack_server import BOT_TOKEN
 from benchmarks.harness import REPO_ROOT, Context, migrate, start_bot, throwaway_database, wait_healthy
 from benchmarks.load import fire, slash_requests
 from benchmarks.timers import _due_rows
-from bot.clock import system_clock
-from bot.config import load_config
+from workflows.ports import system_clock
+from workflows.policy.schema import load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from workflows.deps import Deps
-from workflows.sla_engine import fire_due_notifications
+from workflows.sla.engine import fire_due_notifications
 
 TREE_LINES = 60
 HISTORY = 20_000

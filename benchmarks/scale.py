@@ -39,15 +39,15 @@ from benchmarks.harness import (
 )
 from benchmarks.load import fire, slash_requests
 from benchmarks.timers import engine_storm
-from bot.clock import system_clock
-from bot.config import load_config
+from workflows.ports import system_clock
+from workflows.policy.schema import load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_at, next_due_candidate
 from models.ticket_lists import open_queue
 from workflows.deps import Deps
-from workflows.stats_command import answer_stats_command
-from workflows.ticket_lookup import list_queue
+from workflows.reports.stats_command import answer_stats_command
+from workflows.tickets.lookup import list_queue
 
 TIER_CHANNEL = "C0TIER1FL"  # `/ticket queue` typed here lists tier1 (Frontline)
 

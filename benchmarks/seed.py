@@ -4,7 +4,7 @@ Rows go in with ``executemany`` (SQLite, the stdlib driver, one transaction) or 
 (Postgres, asyncpg), not through the ORM: 1M timeline rows in seconds. Values are
 stored exactly as the app stores them (``UTCDateTime``: UTC, and naive text on SQLite;
 enums by value; JSON as text). Due times and SLA plans come from the real
-``workflows.sla_targets.due_times`` and ``workflows.sla_plan.plan_notifications``.
+``workflows.sla.targets.due_times`` and ``workflows.sla.plan.plan_notifications``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from bot.config import AppConfig
+from workflows.policy.schema import AppConfig
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket, TicketEventKind, TicketStatus
-from workflows.calendars import calendar_for
-from workflows.sla_plan import plan_notifications
-from workflows.sla_targets import due_times
+from workflows.policy.calendars import calendar_for
+from workflows.sla.plan import plan_notifications
+from workflows.sla.targets import due_times
 
 TEAM_ID = "T0TEST"  # the fake Slack's workspace, and tests.fakes.slack_requests' default
 AGENTS = [f"U0AGENT{i:02d}" for i in range(1, 31)]
@@ -205,7 +205,7 @@ def history(config: AppConfig, count: int, *, now: datetime, days: int = 365, se
     """``count`` tickets opened over ``days`` (about 10 timeline rows each): most resolved,
     the recent ones partly open. Open tickets get their real SLA plan; what fell due
     before ``now`` + 30 min is stored as already claimed, so nothing fires on startup."""
-    from workflows.metrics import upper_tiers
+    from workflows.reports.metrics import upper_tiers
 
     rng = random.Random(seed)
     rows = Rows()

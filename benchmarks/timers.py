@@ -16,7 +16,7 @@ for minutes), the storm's tickets (P2/P3: no page, no escalation), then
 - a *storm*: S notifications (1,000) all due within the same second, after the trickle,
   on tickets spread round-robin over the storm channels. Each notice is a post in the
   ticket's thread and one in its tier channel (the same channel), where notices waiting
-  together are folded into digests (``workflows/blocks/sla_digest.py``).
+  together are folded into digests (``workflows/sla/digest_message.py``).
 
 Lateness is when the notice arrives in the ticket's thread at the fake Slack minus its
 due time. Per-channel pacing is checked on what the fake received. The storm's time is
@@ -57,14 +57,14 @@ from benchmarks.harness import (
     throwaway_database,
     wait_healthy,
 )
-from bot.clock import system_clock
-from bot.config import AppConfig, load_config
+from workflows.ports import system_clock
+from workflows.policy.schema import AppConfig, load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_candidate
-from workflows.blocks.sla_digest import digest_size
+from workflows.sla.digest_message import digest_size
 from workflows.deps import Deps
-from workflows.sla_engine import fire_due_notifications
+from workflows.sla.engine import fire_due_notifications
 
 KINDS = (Kind.FIRST_RESPONSE_WARNING, Kind.RESOLUTION_WARNING, Kind.FIRST_RESPONSE_BREACH, Kind.RESOLUTION_BREACH)
 LIVE_TICKETS = 10_000

@@ -18,7 +18,7 @@ from bot.logging_setup import bind_log_context
 from bot.runtime import Runtime
 from handlers.registry import register_handlers
 from models.deliveries import record_delivery
-from workflows.ticket_thread import COUNTED_SUBTYPES
+from workflows.tickets.thread import COUNTED_SUBTYPES
 
 log = logging.getLogger(__name__)
 

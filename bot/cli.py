@@ -16,11 +16,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from bot.clock import system_clock
-from bot.config import AppConfig, ConfigError, load_config
+from workflows.ports import system_clock
+from workflows.policy.schema import AppConfig, ConfigError, load_config
 from bot.database import make_engine, upgrade_database
 from bot.doctor_cli import add_doctor_parser, run_doctor_command
-from bot.durations import parse_duration
+from workflows.policy.durations import parse_duration
 from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
 from bot.report_cli import add_report_parser, run_report
@@ -158,7 +158,7 @@ def _simulate(args: argparse.Namespace, path: str) -> int:
 def parse_scenario(config: AppConfig, args: argparse.Namespace) -> Any:
     from datetime import datetime
 
-    from workflows.sla_simulation import Scenario
+    from workflows.sla.simulation import Scenario
 
     if args.priority not in config.priorities:
         raise ValueError(f"--priority {args.priority!r} is not one of {', '.join(config.priorities)}")

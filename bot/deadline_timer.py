@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from bot.runtime import Runtime
 from models.incident_queries import next_incident_due_at
 from models.sla_queries import next_due_at
-from workflows.incident_reminders import fire_due_incident_reminders
-from workflows.sla_engine import fire_due_notifications
+from workflows.incidents.reminders import fire_due_incident_reminders
+from workflows.sla.engine import fire_due_notifications
 
 log = logging.getLogger(__name__)
 

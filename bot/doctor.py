@@ -28,7 +28,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import AppConfig
+from workflows.policy.schema import AppConfig
 from bot.manifest import BOT_SCOPES
 from bot.settings import APP_TOKEN_PREFIX, Settings
 from bot.slack_gateway import make_slack_client

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from bot.config import AppConfig, ConfigError, load_config
+from workflows.policy.schema import AppConfig, ConfigError, load_config
 from bot.doctor import CheckResult, failed, run_checks
 from bot.settings import MissingSettingError, load_settings
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot.config import AppConfig
+from workflows.policy.schema import AppConfig
 from bot.doctor import CheckResult, failed, passed
 from bot.pagerduty_gateway import PagerDutyError, PagerDutyGateway
 from bot.settings import Settings

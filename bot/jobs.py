@@ -13,10 +13,10 @@ from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
 from models.deadlines import HOOK_KEY
 from workflows.housekeeping import prune_deliveries, prune_outbox
-from workflows.outbox_relay import deliver_outbox
-from workflows.page_delivery import deliver_pending_pages
-from workflows.page_mirrors import post_missing_mirrors
-from workflows.repaging import repage_unacknowledged
+from workflows.outbox.relay import deliver_outbox
+from workflows.paging.delivery import deliver_pending_pages
+from workflows.paging.mirrors import post_missing_mirrors
+from workflows.paging.repaging import repage_unacknowledged
 
 #: Pages owed to PagerDuty are sent (and retried) by this sweep; Slack-only pages are
 #: re-paged, and unmirrored pages mirrored, by the other.

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.clock import system_clock
-from bot.config import AppConfig, ConfigError, load_config
+from workflows.ports import system_clock
+from workflows.policy.schema import AppConfig, ConfigError, load_config
 from bot.database import make_engine, make_session_factory, upgrade_database
 from bot.settings import config_path_from, database_url_from
-from workflows.kb_index import ReindexReport, reindex_knowledge_base
+from workflows.kb.index import ReindexReport, reindex_knowledge_base
 
 __all__ = ["add_kb_parser", "run_kb_command"]
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from handlers.ids import Shortcut
+from workflows.tickets.ids import TicketShortcut
 
 BOT_SCOPES = [
     "app_mentions:read",  # @supportbot questions
@@ -83,7 +83,7 @@ def build_manifest(base_url: str | None, *, name: str = "supportbot", socket_mod
                 {
                     "name": "Create ticket from message",
                     "type": "message",
-                    "callback_id": str(Shortcut.CREATE_TICKET_FROM_MESSAGE),
+                    "callback_id": str(TicketShortcut.CREATE_TICKET_FROM_MESSAGE),
                     "description": "Open a support ticket prefilled with this message",
                 }
             ],

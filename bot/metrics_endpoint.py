@@ -28,7 +28,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from workflows.ports import Clock
 from bot.telemetry import Telemetry
 from models.gauge_queries import Gauges, read_gauges
 

@@ -9,7 +9,7 @@ what we do about them (see DESIGN.md):
   for a local relay or a test fake (``PAGERDUTY_EVENTS_URL``/``PAGERDUTY_API_URL``).
 - It retries 429 without limit and 5xx several times, sleeping in between: we allow one
   quick in-call retry of a 429 and none of 5xx or network errors. Durable retries with
-  backoff belong to the page sender (``workflows/page_delivery.py``), which keeps them
+  backoff belong to the page sender (``workflows/paging/delivery.py``), which keeps them
   in the database.
 - Its default timeout is 60 s: ours is a few seconds.
 - It builds no timestamp that works: we always send ``payload.timestamp``.

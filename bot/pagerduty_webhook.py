@@ -30,8 +30,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.runtime import Runtime
-from workflows.page_actions import record_pagerduty_event
-from workflows.page_mirrors import refresh_page_mirrors
+from workflows.paging.actions import record_pagerduty_event
+from workflows.paging.mirrors import refresh_page_mirrors
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.config import ConfigError, load_config
+from workflows.policy.schema import ConfigError, load_config
 from bot.runtime import Runtime
-from workflows.policy_reload import retarget_open_tickets
+from workflows.sla.retarget import retarget_open_tickets
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.clock import system_clock
-from bot.config import AppConfig, ConfigError, load_config
+from workflows.ports import system_clock
+from workflows.policy.schema import AppConfig, ConfigError, load_config
 from bot.database import make_engine, make_session_factory
-from bot.durations import format_duration, parse_duration
+from workflows.policy.durations import format_duration, parse_duration
 from bot.settings import config_path_from, database_url_from
-from workflows.metrics import SupportStats, compute_stats, report_targets, report_zone
-from workflows.report_formats import format_csv, format_json, format_table, stat_rows
+from workflows.reports.metrics import SupportStats, compute_stats, report_targets, report_zone
+from workflows.reports.formats import format_csv, format_json, format_table, stat_rows
 
 __all__ = ["add_report_parser", "run_report"]
 

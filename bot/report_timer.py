@@ -1,7 +1,7 @@
 """Wakes the process for scheduled reports (app.yaml ``reports``).
 
 A sweep every minute posts whatever report period has ended and is not posted yet
-(``workflows.reports.run_due_reports``: claimed once in the database, so every replica
+(``workflows.reports.scheduled.run_due_reports``: claimed once in the database, so every replica
 may run it), and one run at startup posts a period missed while the bot was down. The
 scheduler runs on the real clock; the injected clock decides what is due.
 """
@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.runtime import Runtime
 from bot.scheduler import PeriodicJob
-from workflows.reports import run_due_reports
+from workflows.reports.scheduled import run_due_reports
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.config import AppConfig
+from workflows.ports import Clock
+from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
 from bot.pagerduty_gateway import PagerDutyGateway
 from bot.scheduler import Scheduler
@@ -27,7 +27,7 @@ from bot.slack_gateway import make_slack_client, open_slack_session
 from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
-from workflows.roles import UserGroupDirectory
+from workflows.access.roles import UserGroupDirectory
 
 
 @dataclass

@@ -13,7 +13,7 @@ from bot.jobs import declare_event_replay, declare_jobs
 from bot.runtime import Runtime
 from bot.server import HttpServer, build_web_app
 from bot.socket_mode import SocketModeConnection, SocketModeError
-from workflows.kb_index import reindex_knowledge_base
+from workflows.kb.index import reindex_knowledge_base
 
 log = logging.getLogger(__name__)
 

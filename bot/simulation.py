@@ -1,6 +1,6 @@
 """`supportbot simulate`: what the bot would do to one ticket, from app.yaml alone.
 
-Wiring for workflows/sla_simulation.py: a throwaway SQLite database, a Slack stand-in
+Wiring for workflows/sla/simulation.py: a throwaway SQLite database, a Slack stand-in
 that records instead of sending, and a plain-text timeline in the policy's timezone.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.config import AppConfig
+from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory, upgrade_database
 from workflows.deps import Deps
-from workflows.sla_simulation import Scenario, VirtualClock, run_scenario
+from workflows.sla.simulation import Scenario, VirtualClock, run_scenario
 
 
 class SimulatedSlack(AsyncWebClient):

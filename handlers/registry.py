@@ -1,7 +1,7 @@
 """``register_handlers``: the only thing ``bot/app.py`` calls to wire listeners.
 
-It lives here, not in ``handlers/__init__.py``, so that importing ``handlers.ids`` (which
-the Block Kit builders in workflows/ do) does not pull in every listener module.
+It lives here, not in ``handlers/__init__.py``, so that importing one listener package
+does not pull in every listener module.
 """
 
 from __future__ import annotations

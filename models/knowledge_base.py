@@ -2,7 +2,7 @@
 deflections.
 
 - ``kb_articles``: one row per article file, keyed by its ``slug`` (the file's path in
-  the folder, without ``.md``). Rewritten by ``workflows.kb_index.reindex_knowledge_base``;
+  the folder, without ``.md``). Rewritten by ``workflows.kb.index.reindex_knowledge_base``;
   the files are the source of truth, the rows a copy the search index is built from.
 - ``kb_searches``: every question asked (``/kb``, ``/ticket text``, a mention, a
   help-channel message), with the articles offered and whether one matched well. The

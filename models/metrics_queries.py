@@ -367,7 +367,7 @@ def _changed_since(until: datetime) -> Any:
 def _open_from_ticket_state(scope: TicketScope, existed: list[ColumnElement[bool]]) -> Any:
     """Open at ``until``, read from the tickets' own status where it cannot have changed
     since: the status changes only with a resolution or a reopen, each written to the
-    timeline with it (``workflows.ticket_lifecycle``), so a ticket without such a row at
+    timeline with it (``workflows.tickets.lifecycle``), so a ticket without such a row at
     or after ``until`` is open then exactly when it is open now. Only the tickets with
     one (for a period ending now, none) are looked up in their timeline, ticket by
     ticket: closed then when a resolution before ``until`` has no reopen after it (a

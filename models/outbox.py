@@ -1,7 +1,7 @@
 """The Slack outbox: messages owed to Slack, stored with the change that owes them.
 
 A workflow adds its messages to the transaction that changes the state (``enqueue``);
-they commit or roll back together. A relay (``workflows/outbox_relay.py``) sends them
+they commit or roll back together. A relay (``workflows/outbox/relay.py``) sends them
 later, oldest first within each *lane* (the channel the message goes to): only the
 oldest pending row of a lane may be sent, and only once its ``lease_until`` has passed,
 so two relays (two replicas, or a request and the periodic sweep) never send the same

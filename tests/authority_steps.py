@@ -14,8 +14,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.config import AppConfig, parse_config
-from handlers.ids import Action
+from workflows.policy.schema import AppConfig, parse_config
+from workflows.tickets.ids import TicketAction
 from models.tickets import Ticket, TicketEvent
 from tests.conftest import REPO_ROOT
 from tests.fakes.slack import view_state
@@ -59,7 +59,7 @@ async def refused_rows(bot, model=TicketEvent) -> list:
         return list((await db.execute(select(model).where(model.kind == "refused").order_by(model.id))).scalars())
 
 
-async def click(bot, ticket: Ticket, action: Action, user_id: str, name: str = "unused") -> None:
+async def click(bot, ticket: Ticket, action: TicketAction, user_id: str, name: str = "unused") -> None:
     """Click a card button as ``user_id``; a private answer goes to response_url ``name``."""
     payload = block_actions_payload(str(action), str(ticket.id), user_id=user_id, channel_id=ticket.channel_id,
                                     message=bot.slack.message(ticket.channel_id, ticket.message_ts),
@@ -68,7 +68,7 @@ async def click(bot, ticket: Ticket, action: Action, user_id: str, name: str = "
     assert reply.status == 200, reply.text
 
 
-async def refused_click(bot, ticket: Ticket, action: Action, user_id: str, name: str) -> dict:
+async def refused_click(bot, ticket: Ticket, action: TicketAction, user_id: str, name: str) -> dict:
     """Click as someone who may not: the one private answer."""
     await click(bot, ticket, action, user_id, name)
     [response] = await bot.slack.wait_for_response(name)
@@ -96,7 +96,7 @@ async def resolved_ticket(bot) -> Ticket:
     """A ticket an agent (FRONTLINE) resolved through the Resolve modal."""
     ticket = await create_ticket(bot)
     opened = len(bot.slack.calls_to("views.open"))
-    await click(bot, ticket, Action.RESOLVE, FRONTLINE)
+    await click(bot, ticket, TicketAction.RESOLVE, FRONTLINE)
     await bot.slack.wait_for("views.open", count=opened + 1)
     view = bot.slack.latest_view()
     reply = await bot.sender.interactive(view_submission_payload(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import AppConfig, load_config
+from workflows.policy.schema import AppConfig, load_config
 from bot.runtime import Runtime, build_runtime
 from bot.service import Service
 from bot.settings import Settings

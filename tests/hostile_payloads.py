@@ -21,7 +21,11 @@ from urllib.parse import urlencode
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from handlers.ids import Action, Block, Shortcut, View
+from workflows.escalation.ids import EscalationAction, EscalationBlock, EscalationView
+from workflows.incidents.ids import IncidentAction, IncidentBlock, IncidentView
+from workflows.kb.ids import KbAction, KbBlock, KbView
+from workflows.paging.ids import PageAction, PageBlock
+from workflows.tickets.ids import TicketAction, TicketBlock, TicketShortcut, TicketView
 from tests.fakes.slack_requests import APP_ID, TEAM_ID, UNSET_RESPONSE_URL, VERIFICATION_TOKEN
 
 FORGED_TEAM = "T0FORGED"
@@ -58,8 +62,11 @@ TEAMS = st.sampled_from([TEAM_ID, FORGED_TEAM])
 RESPONSE_URL = "HOSTILE0RESPONSE0URL"
 RESPONSE_URLS = st.sampled_from([RESPONSE_URL] * 6 + [UNSET_RESPONSE_URL, "not a url", "", "ftp://127.0.0.1:9/x", None])
 
-ACTION_IDS = mostly(st.sampled_from([str(a) for a in Action]), st.one_of(st.text(max_size=20), JUNK), odds=6)
-CALLBACK_IDS = mostly(st.sampled_from([str(v) for v in View] + [str(s) for s in Shortcut]), st.text(max_size=20),
+ALL_ACTIONS = (TicketAction, EscalationAction, IncidentAction, KbAction, PageAction)
+ALL_BLOCKS = (TicketBlock, EscalationBlock, IncidentBlock, KbBlock, PageBlock)
+ALL_VIEWS = (TicketView, EscalationView, IncidentView, KbView)
+ACTION_IDS = mostly(st.sampled_from([str(a) for ids in ALL_ACTIONS for a in ids]), st.one_of(st.text(max_size=20), JUNK), odds=6)
+CALLBACK_IDS = mostly(st.sampled_from([str(v) for ids in ALL_VIEWS for v in ids] + [str(s) for s in TicketShortcut]), st.text(max_size=20),
                       odds=6)
 
 
@@ -172,7 +179,7 @@ def _envelope(kind: Any, draw) -> dict[str, Any]:
 def block_actions(draw) -> dict[str, Any]:
     payload = _envelope("block_actions", draw)
     value = draw(mostly(mostly(IDISH, st.one_of(TRICKY, TEXT), odds=2), JUNK))
-    action = {"action_id": draw(ACTION_IDS), "block_id": draw(st.one_of(st.sampled_from([str(b) for b in Block]),
+    action = {"action_id": draw(ACTION_IDS), "block_id": draw(st.one_of(st.sampled_from([str(b) for ids in ALL_BLOCKS for b in ids]),
                                                                           st.text(max_size=10))),
               "type": draw(st.sampled_from(["button", "static_select", "users_select", "overflow", "bogus"])),
               "value": value, "action_ts": "1.2"}
@@ -200,18 +207,18 @@ def _input_state(kind: str, value: Any) -> dict[str, Any]:
 
 
 _FIELDS = {  # block -> (action, kind, values that are never valid there)
-    Block.SUMMARY: (Action.SUMMARY, "text", st.one_of(st.sampled_from(["", " "]), LONG, JUNK)),
-    Block.DESCRIPTION: (Action.DESCRIPTION, "text", st.one_of(TEXT, JUNK)),
-    Block.CATEGORY: (Action.CATEGORY, "select", st.one_of(st.sampled_from(["Hacking", "login problems", ""]), JUNK)),
-    Block.PRIORITY: (Action.PRIORITY, "select", st.one_of(st.sampled_from(["P9", "p1", "", "P0 "]), JUNK)),
-    Block.CUSTOMER: (Action.CUSTOMER, "text", st.one_of(TEXT, JUNK)),
-    Block.RESOLUTION: (Action.RESOLUTION, "text", st.one_of(TEXT, JUNK)),
-    Block.ROOT_CAUSE: (Action.ROOT_CAUSE, "text", st.one_of(TEXT, JUNK)),
-    Block.ESCALATE_TICKET: (Action.ESCALATE_TICKET, "text", st.one_of(TRICKY, JUNK)),
-    Block.ESCALATE_REASON: (Action.ESCALATE_REASON, "text", st.one_of(TEXT, JUNK)),
-    Block.INCIDENT_TITLE: (Action.INCIDENT_TITLE, "text", st.one_of(st.sampled_from(["", " "]), LONG, JUNK)),
-    Block.INCIDENT_PRIORITY: (Action.INCIDENT_PRIORITY, "select", st.one_of(st.sampled_from(["P3", "P9"]), JUNK)),
-    Block.INCIDENT_COMMANDER: (Action.INCIDENT_COMMANDER, "user", st.one_of(USERS, JUNK)),
+    TicketBlock.SUMMARY: (TicketAction.SUMMARY, "text", st.one_of(st.sampled_from(["", " "]), LONG, JUNK)),
+    TicketBlock.DESCRIPTION: (TicketAction.DESCRIPTION, "text", st.one_of(TEXT, JUNK)),
+    TicketBlock.CATEGORY: (TicketAction.CATEGORY, "select", st.one_of(st.sampled_from(["Hacking", "login problems", ""]), JUNK)),
+    TicketBlock.PRIORITY: (TicketAction.PRIORITY, "select", st.one_of(st.sampled_from(["P9", "p1", "", "P0 "]), JUNK)),
+    TicketBlock.CUSTOMER: (TicketAction.CUSTOMER, "text", st.one_of(TEXT, JUNK)),
+    TicketBlock.RESOLUTION: (TicketAction.RESOLUTION, "text", st.one_of(TEXT, JUNK)),
+    TicketBlock.ROOT_CAUSE: (TicketAction.ROOT_CAUSE, "text", st.one_of(TEXT, JUNK)),
+    EscalationBlock.ESCALATE_TICKET: (EscalationAction.ESCALATE_TICKET, "text", st.one_of(TRICKY, JUNK)),
+    EscalationBlock.ESCALATE_REASON: (EscalationAction.ESCALATE_REASON, "text", st.one_of(TEXT, JUNK)),
+    IncidentBlock.INCIDENT_TITLE: (IncidentAction.INCIDENT_TITLE, "text", st.one_of(st.sampled_from(["", " "]), LONG, JUNK)),
+    IncidentBlock.INCIDENT_PRIORITY: (IncidentAction.INCIDENT_PRIORITY, "select", st.one_of(st.sampled_from(["P3", "P9"]), JUNK)),
+    IncidentBlock.INCIDENT_COMMANDER: (IncidentAction.INCIDENT_COMMANDER, "user", st.one_of(USERS, JUNK)),
 }
 
 

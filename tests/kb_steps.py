@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import AppConfig, KnowledgeBase
+from workflows.policy.schema import AppConfig, KnowledgeBase
 from bot.runtime import build_runtime
 from bot.service import Service
 from models.knowledge_base import KbDeflection, KbSearch

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from models.ticket_queries import get_ticket
 from tests.ticket_steps import REPORTER
-from workflows.blocks.resolve_modal import ResolutionForm
-from workflows.escalation import escalate_ticket
-from workflows.sla_engine import fire_due_notifications
-from workflows.ticket_lifecycle import rate_ticket, resolve_ticket
+from workflows.tickets.messages.resolve_form import ResolutionForm
+from workflows.escalation.record import escalate_ticket
+from workflows.sla.engine import fire_due_notifications
+from workflows.tickets.lifecycle import rate_ticket, resolve_ticket
 
 AGENT = "U0AGENT07"
 

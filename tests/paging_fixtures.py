@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import AppConfig
+from workflows.policy.schema import AppConfig
 from bot.runtime import build_runtime
 from bot.service import Service
 from tests.conftest import SIGNING_SECRET, RunningBot, make_settings

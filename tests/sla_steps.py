@@ -7,12 +7,12 @@ import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 
-from handlers.ids import Action
 from models.ticket_queries import get_ticket, ticket_events
 from models.tickets import Ticket, TicketEvent
 from tests.fakes.slack_requests import block_actions_payload
 from tests.ticket_steps import mrkdwn_texts
-from workflows.sla_engine import fire_due_notifications
+from workflows.sla.engine import fire_due_notifications
+from workflows.tickets.ids import TicketAction
 
 AGENT = "U0AGENT"
 TEAM_ID = "T0TEST"
@@ -84,7 +84,7 @@ def thread_texts(bot, ticket: Ticket, word: str = "") -> list[str]:
             if word in (m.get("text") or "")]
 
 
-async def click(bot, ticket: Ticket, action: Action, user_id: str = AGENT) -> dict | None:
+async def click(bot, ticket: Ticket, action: TicketAction, user_id: str = AGENT) -> dict | None:
     """Click a card button; return the private answer when there is one, else None."""
     name = f"click{next(_names)}"
     updates = len(bot.slack.calls_to("chat.update"))

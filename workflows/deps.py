@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.config import AppConfig
+from workflows.ports import Clock
+from workflows.policy.schema import AppConfig
 
 if TYPE_CHECKING:
     from bot.pagerduty_gateway import PagerDutyGateway
     from bot.spare_time import SpareTime
-    from workflows.roles import UserGroupDirectory
+    from workflows.access.roles import UserGroupDirectory
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,18 @@ tokens raw, so :func:`plain_text` turns it into what a person reads in the clien
 
 Pure functions, no Slack calls: names of users and channels are not looked up (an id
 without a label stays an id). The result is plain text; whoever shows it in mrkdwn
-escapes it again (``workflows.blocks.text.escape``).
+escapes it again (``workflows.block_text.escape``).
 """
 
 from __future__ import annotations
 
 import re
 
-from workflows.blocks.text import cap
+from workflows.block_text import cap
 
 __all__ = ["SUMMARY_MAX", "plain_text", "summary_from_message"]
 
-#: The ticket modal's Summary limit (``workflows.blocks.ticket_modal.SUMMARY_MAX``).
+#: The ticket modal's Summary limit (``workflows.tickets.messages.form.SUMMARY_MAX``).
 SUMMARY_MAX = 150
 
 _TOKEN = re.compile(r"<([^<>\n]*)>")

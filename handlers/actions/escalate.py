@@ -8,10 +8,10 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from workflows.button_values import parse_row_id
 from workflows.errors import InvalidRequest
-from workflows.escalation_flow import open_escalate_modal
+from workflows.escalation.flow import open_escalate_modal
 
 
 def _ids(value: object) -> tuple[int, int | None]:
@@ -31,4 +31,4 @@ async def handle_escalate_button(ack: Any, body: dict[str, Any], action: dict[st
 
 
 def register(app: AsyncApp) -> None:
-    app.action(str(Action.ESCALATE))(answers_errors(handle_escalate_button))
+    app.action(str(TicketAction.ESCALATE))(answers_errors(handle_escalate_button))

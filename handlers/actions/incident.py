@@ -8,10 +8,10 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from workflows.button_values import parse_row_id
 from workflows.errors import InvalidRequest
-from workflows.incident_commands import answer_declare_incident_button
+from workflows.incidents.commands import answer_declare_incident_button
 
 
 def _ticket_id(value: object) -> int:
@@ -30,4 +30,4 @@ async def handle_declare_incident_button(ack: Any, body: dict[str, Any], action:
 
 
 def register(app: AsyncApp) -> None:
-    app.action(str(Action.DECLARE_INCIDENT))(answers_errors(handle_declare_incident_button))
+    app.action(str(TicketAction.DECLARE_INCIDENT))(answers_errors(handle_declare_incident_button))

@@ -2,7 +2,7 @@
 above the /ticket form: Solved, Open a ticket, Show article, This solved it.
 
 Each listener acks, pulls the search id (and slug) out of the button's value and calls
-one workflow in ``workflows/kb_deflections.py``; replies go back privately through the
+one workflow in ``workflows/kb/deflections.py``; replies go back privately through the
 click's response_url, and a solved answer is replaced in place.
 """
 
@@ -14,10 +14,10 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import Action
-from workflows.blocks.kb_answer import parse_article_value, parse_search_value
+from workflows.kb.ids import KbAction
+from workflows.kb.messages import parse_article_value, parse_search_value
 from workflows.errors import InvalidRequest
-from workflows.kb_deflections import (
+from workflows.kb.deflections import (
     KbClick,
     mark_answer_solved,
     mark_form_solved,
@@ -91,8 +91,8 @@ async def handle_kb_form_show_article_button(ack: Any, body: dict[str, Any], act
 
 
 def register(app: AsyncApp) -> None:
-    app.action(str(Action.KB_SOLVED))(answers_errors(handle_kb_solved_button))
-    app.action(str(Action.KB_OPEN_TICKET))(answers_errors(handle_kb_open_ticket_button))
-    app.action(str(Action.KB_SHOW_ARTICLE))(answers_errors(handle_kb_show_article_button))
-    app.action(str(Action.KB_MODAL_SOLVED))(answers_errors(handle_kb_form_solved_button))
-    app.action(str(Action.KB_MODAL_SHOW_ARTICLE))(answers_errors(handle_kb_form_show_article_button))
+    app.action(str(KbAction.KB_SOLVED))(answers_errors(handle_kb_solved_button))
+    app.action(str(KbAction.KB_OPEN_TICKET))(answers_errors(handle_kb_open_ticket_button))
+    app.action(str(KbAction.KB_SHOW_ARTICLE))(answers_errors(handle_kb_show_article_button))
+    app.action(str(KbAction.KB_MODAL_SOLVED))(answers_errors(handle_kb_form_solved_button))
+    app.action(str(KbAction.KB_MODAL_SHOW_ARTICLE))(answers_errors(handle_kb_form_show_article_button))

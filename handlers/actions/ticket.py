@@ -2,7 +2,7 @@
 on the satisfaction survey.
 
 Each listener acks, pulls plain values out of the click and calls one workflow
-(``workflows/ticket_lifecycle.py``, ``workflows/ticket_waiting.py``). Errors are answered privately by
+(``workflows/tickets/lifecycle.py``, ``workflows/tickets/waiting.py``). Errors are answered privately by
 ``handlers.errors.answers_errors`` (never raised into Bolt after the ack); a
 "nothing to do" answer (``TicketChange.notice``) goes back privately through the
 click's response_url.
@@ -16,18 +16,18 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import Action
-from workflows.blocks.csat import CSAT_ACTION_IDS, parse_rating_value
+from workflows.tickets.ids import TicketAction
+from workflows.tickets.messages.csat import CSAT_ACTION_IDS, parse_rating_value
 from workflows.button_values import parse_row_id
 from workflows.errors import InvalidRequest
-from workflows.ticket_lifecycle import (
+from workflows.tickets.lifecycle import (
     TicketChange,
     claim_ticket,
     rate_ticket,
     reopen_ticket,
     show_resolve_modal,
 )
-from workflows.ticket_waiting import resume_ticket, wait_on_customer
+from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
 
 def ticket_id_of(action: dict[str, Any]) -> int:
@@ -97,10 +97,10 @@ async def handle_csat_button(ack: Any, body: dict[str, Any], action: dict[str, A
 
 
 def register(app: AsyncApp) -> None:
-    app.action(str(Action.CLAIM))(answers_errors(handle_claim_button))
-    app.action(str(Action.WAIT_ON_CUSTOMER))(answers_errors(handle_wait_button))
-    app.action(str(Action.RESUME))(answers_errors(handle_resume_button))
-    app.action(str(Action.RESOLVE))(answers_errors(handle_resolve_button))
-    app.action(str(Action.REOPEN))(answers_errors(handle_reopen_button))
+    app.action(str(TicketAction.CLAIM))(answers_errors(handle_claim_button))
+    app.action(str(TicketAction.WAIT_ON_CUSTOMER))(answers_errors(handle_wait_button))
+    app.action(str(TicketAction.RESUME))(answers_errors(handle_resume_button))
+    app.action(str(TicketAction.RESOLVE))(answers_errors(handle_resolve_button))
+    app.action(str(TicketAction.REOPEN))(answers_errors(handle_reopen_button))
     for action_id in CSAT_ACTION_IDS:
         app.action(str(action_id))(answers_errors(handle_csat_button))

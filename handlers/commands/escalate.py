@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.escalation_flow import answer_escalate_command
+from workflows.escalation.flow import answer_escalate_command
 
 
 async def handle_escalate_command(ack: Any, body: dict[str, Any], command: dict[str, Any], context: Any, respond: Any) -> None:

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.incident_commands import answer_incident_command
+from workflows.incidents.commands import answer_incident_command
 
 
 async def handle_incident_command(ack: Any, body: dict[str, Any], command: dict[str, Any], context: Any,

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.kb_answers import answer_kb_command
+from workflows.kb.answers import answer_kb_command
 
 
 async def handle_kb_command(ack: Any, body: dict[str, Any], command: dict[str, Any], context: Any,

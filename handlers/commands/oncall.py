@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of
 from handlers.errors import answers_errors
-from workflows.oncall import answer_oncall_command
+from workflows.paging.oncall import answer_oncall_command
 
 
 async def handle_oncall_command(ack: Any, body: dict[str, Any], context: Any, respond: Any) -> None:

@@ -8,9 +8,9 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.new_ticket_modal import show_new_ticket_modal
-from workflows.ticket_commands import TicketSubcommand, parse_ticket_command
-from workflows.ticket_lookup import answer_ticket_subcommand
+from workflows.tickets.form import show_new_ticket_modal
+from workflows.tickets.commands import TicketSubcommand, parse_ticket_command
+from workflows.tickets.lookup import answer_ticket_subcommand
 
 
 async def handle_ticket_command(ack: Any, body: dict[str, Any], command: dict[str, Any], context: Any, respond: Any) -> None:

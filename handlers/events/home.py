@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.app_home import publish_home
+from workflows.home.publish import publish_home
 
 HOME_TAB = "home"
 

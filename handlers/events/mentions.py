@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.kb_answers import answer_in_thread, mention_question_of
+from workflows.kb.answers import answer_in_thread, mention_question_of
 
 
 async def handle_mention_event(ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:

@@ -10,8 +10,8 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.kb_answers import answer_in_thread, help_question_of
-from workflows.ticket_thread import record_thread_reply, thread_reply_of
+from workflows.kb.answers import answer_in_thread, help_question_of
+from workflows.tickets.thread import record_thread_reply, thread_reply_of
 
 
 async def handle_message_event(ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:

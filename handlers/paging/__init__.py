@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import Action
-from workflows.page_actions import acknowledge_page, parse_page_id, resolve_page
+from workflows.paging.ids import PageAction
+from workflows.paging.actions import acknowledge_page, parse_page_id, resolve_page
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -40,5 +40,5 @@ async def handle_page_resolve_button(ack: Any, body: dict[str, Any], action: dic
 
 
 def register(app: AsyncApp) -> None:
-    app.action(str(Action.PAGE_ACKNOWLEDGE))(answers_errors(handle_page_acknowledge_button))
-    app.action(str(Action.PAGE_RESOLVE))(answers_errors(handle_page_resolve_button))
+    app.action(str(PageAction.PAGE_ACKNOWLEDGE))(answers_errors(handle_page_acknowledge_button))
+    app.action(str(PageAction.PAGE_RESOLVE))(answers_errors(handle_page_resolve_button))

@@ -8,8 +8,8 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of
 from handlers.errors import answers_errors
-from handlers.ids import Shortcut
-from workflows.new_ticket_modal import show_new_ticket_modal
+from workflows.tickets.ids import TicketShortcut
+from workflows.tickets.form import show_new_ticket_modal
 from workflows.slack_text import plain_text, summary_from_message
 
 
@@ -29,4 +29,4 @@ async def handle_create_ticket_shortcut(ack: Any, body: dict[str, Any], shortcut
 
 
 def register(app: AsyncApp) -> None:
-    app.shortcut(str(Shortcut.CREATE_TICKET_FROM_MESSAGE))(answers_errors(handle_create_ticket_shortcut))
+    app.shortcut(str(TicketShortcut.CREATE_TICKET_FROM_MESSAGE))(answers_errors(handle_create_ticket_shortcut))

@@ -8,9 +8,9 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import View
-from workflows.blocks.escalation import parse_escalate_form
-from workflows.escalation_flow import submit_escalate_form
+from workflows.escalation.ids import EscalationView
+from workflows.escalation.messages import parse_escalate_form
+from workflows.escalation.flow import submit_escalate_form
 
 
 async def handle_escalate_submission(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -23,4 +23,4 @@ async def handle_escalate_submission(ack: Any, body: dict[str, Any], view: dict[
 
 
 def register(app: AsyncApp) -> None:
-    app.view(str(View.ESCALATE))(answers_errors(handle_escalate_submission))
+    app.view(str(EscalationView.ESCALATE))(answers_errors(handle_escalate_submission))

@@ -8,9 +8,9 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import View
-from workflows.blocks.incident_modal import parse_declare_incident_form
-from workflows.incident_commands import submit_declare_incident_form
+from workflows.incidents.ids import IncidentView
+from workflows.incidents.messages.form import parse_declare_incident_form
+from workflows.incidents.commands import submit_declare_incident_form
 
 
 async def handle_declare_incident_submission(ack: Any, body: dict[str, Any], view: dict[str, Any],
@@ -25,4 +25,4 @@ async def handle_declare_incident_submission(ack: Any, body: dict[str, Any], vie
 
 
 def register(app: AsyncApp) -> None:
-    app.view(str(View.DECLARE_INCIDENT))(answers_errors(handle_declare_incident_submission))
+    app.view(str(IncidentView.DECLARE_INCIDENT))(answers_errors(handle_declare_incident_submission))

@@ -8,9 +8,9 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import View
-from workflows.blocks.resolve_modal import parse_resolve_form, resolve_modal_ticket_id
-from workflows.ticket_lifecycle import resolve_ticket, validate_resolution
+from workflows.tickets.ids import TicketView
+from workflows.tickets.messages.resolve_form import parse_resolve_form, resolve_modal_ticket_id
+from workflows.tickets.lifecycle import resolve_ticket, validate_resolution
 
 
 async def handle_resolve_submission(ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -27,4 +27,4 @@ async def handle_resolve_submission(ack: Any, body: dict[str, Any], view: dict[s
 
 
 def register(app: AsyncApp) -> None:
-    app.view(str(View.RESOLVE_TICKET))(answers_errors(handle_resolve_submission))
+    app.view(str(TicketView.RESOLVE_TICKET))(answers_errors(handle_resolve_submission))

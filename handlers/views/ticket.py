@@ -10,9 +10,9 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from handlers.ids import Block, View
-from workflows.blocks.ticket_modal import parse_ticket_form, validate_ticket_form
-from workflows.ticket_intake import announce_ticket, new_ticket_request, store_ticket
+from workflows.tickets.ids import TicketBlock, TicketView
+from workflows.tickets.messages.form import parse_ticket_form, validate_ticket_form
+from workflows.tickets.intake import announce_ticket, new_ticket_request, store_ticket
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,11 @@ async def handle_new_ticket_submission(ack: Any, body: dict[str, Any], view: dic
         ticket = await store_ticket(deps=deps, request=request)
     except Exception:
         log.exception("a new ticket could not be stored; the modal stays open")
-        await ack(response_action="errors", errors={str(Block.SUMMARY): NOT_STORED})
+        await ack(response_action="errors", errors={str(TicketBlock.SUMMARY): NOT_STORED})
         return
     await ack()
     await announce_ticket(deps=deps, ticket=ticket, request=request)
 
 
 def register(app: AsyncApp) -> None:
-    app.view(str(View.NEW_TICKET))(answers_errors(handle_new_ticket_submission))
+    app.view(str(TicketView.NEW_TICKET))(answers_errors(handle_new_ticket_submission))

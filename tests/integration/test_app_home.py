@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from bot.config import ConfigError, parse_config
+from workflows.policy.schema import ConfigError, parse_config
 from models.ticket_queries import get_ticket_by_number
 from models.tickets import Ticket, TicketStatus
 from tests.conftest import REPO_ROOT

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from models.incidents import IncidentEvent
 from models.tickets import Ticket, TicketEvent
 from tests.authority_steps import *  # noqa: F403 - config, engineers
@@ -39,7 +39,7 @@ async def test_a_refused_claim_answers_privately_records_the_refusal_and_changes
     ticket = await create_ticket(bot)
     before = await reload(bot, ticket.id)
     updates, posts = len(bot.slack.calls_to("chat.update")), len(bot.slack.calls_to("chat.postMessage"))
-    response = await refused_click(bot, ticket, Action.CLAIM, OUTSIDER, "claim")
+    response = await refused_click(bot, ticket, TicketAction.CLAIM, OUTSIDER, "claim")
     await settle(bot)
     assert response["text"] == ":warning: Only agents can claim tickets."
     assert response["response_type"] == "ephemeral" and response["replace_original"] is False
@@ -54,22 +54,22 @@ async def test_a_refused_claim_answers_privately_records_the_refusal_and_changes
 
 async def test_an_agent_claims(bot):
     ticket = await create_ticket(bot)
-    await click(bot, ticket, Action.CLAIM, FRONTLINE, "claim")
+    await click(bot, ticket, TicketAction.CLAIM, FRONTLINE, "claim")
     await field_becomes(bot, ticket, "assignee_id", lambda v: v == FRONTLINE)
     assert await refused_rows(bot) == [] and not bot.slack.responses["claim"]
 
 
 async def test_user_groups_resolve_and_are_cached(bot, clock):
     ticket = await create_ticket(bot)
-    await click(bot, ticket, Action.CLAIM, ENGINEER)
+    await click(bot, ticket, TicketAction.CLAIM, ENGINEER)
     await field_becomes(bot, ticket, "assignee_id", lambda v: v == ENGINEER)
-    await click(bot, ticket, Action.WAIT_ON_CUSTOMER, ENGINEER)
+    await click(bot, ticket, TicketAction.WAIT_ON_CUSTOMER, ENGINEER)
     await field_becomes(bot, ticket, "waiting_since", lambda v: v is not None)
     lookups = bot.slack.calls_to("usergroups.users.list")
     assert len(lookups) == 1 and lookups[0].args["usergroup"] == "S0ENGINEERS" and lookups[0].ok
     bot.slack.add_user_group("S0ENGINEERS", [])  # left the team; known once the cache expires
     clock.advance(timedelta(minutes=6))
-    response = await refused_click(bot, ticket, Action.RESUME, ENGINEER, "c3")
+    response = await refused_click(bot, ticket, TicketAction.RESUME, ENGINEER, "c3")
     assert response["text"] == ":warning: Only agents can resume a ticket that waits on the customer."
     assert len(bot.slack.calls_to("usergroups.users.list")) == 2
 
@@ -91,10 +91,10 @@ async def test_ticket_commands_are_refused_to_non_agents(bot):
 async def test_resolving_needs_an_agent_from_the_button_on(bot):
     ticket = await create_ticket(bot)
     opened = len(bot.slack.calls_to("views.open"))
-    response = await refused_click(bot, ticket, Action.RESOLVE, OUTSIDER, "r")
+    response = await refused_click(bot, ticket, TicketAction.RESOLVE, OUTSIDER, "r")
     assert response["text"] == ":warning: Only agents can resolve tickets."
     assert len(bot.slack.calls_to("views.open")) == opened
-    await click(bot, ticket, Action.RESOLVE, FRONTLINE, "r2")
+    await click(bot, ticket, TicketAction.RESOLVE, FRONTLINE, "r2")
     await bot.slack.wait_for("views.open", count=opened + 1)
     assert not bot.slack.responses["r2"]
 
@@ -145,7 +145,7 @@ async def test_only_the_commander_or_an_admin_resolves_or_hands_over(bot):
 @pytest.mark.parametrize("config", [None], indirect=True)
 async def test_without_roles_everyone_may_do_everything(bot):
     ticket = await create_ticket(bot, category="Account compromise", priority="P2")
-    await click(bot, ticket, Action.CLAIM, OUTSIDER)
+    await click(bot, ticket, TicketAction.CLAIM, OUTSIDER)
     await field_becomes(bot, ticket, "assignee_id", lambda v: v == OUTSIDER)
     for step in ("e1", "e2"):
         assert (await slash(bot, "/escalate", f"#{ticket.number} up", OUTSIDER, step)).startswith("Escalated")
@@ -159,8 +159,8 @@ async def test_without_roles_everyone_may_do_everything(bot):
 async def test_a_group_slack_will_not_show_grants_nothing_and_is_not_asked_on_every_click(bot, fake_slack):
     fake_slack.scopes.remove("usergroups:read")
     ticket = await create_ticket(bot)
-    first = await refused_click(bot, ticket, Action.CLAIM, ENGINEER, "g1")
-    second = await refused_click(bot, ticket, Action.CLAIM, ENGINEER, "g2")
+    first = await refused_click(bot, ticket, TicketAction.CLAIM, ENGINEER, "g1")
+    second = await refused_click(bot, ticket, TicketAction.CLAIM, ENGINEER, "g2")
     assert first["text"] == second["text"] == ":warning: Only agents can claim tickets."
     [lookup] = bot.slack.calls_to("usergroups.users.list")
     assert lookup.response["error"] == "missing_scope"
@@ -169,7 +169,7 @@ async def test_a_group_slack_will_not_show_grants_nothing_and_is_not_asked_on_ev
 async def test_the_people_on_call_count_as_agents(bot, config):
     ticket = await create_ticket(bot)
     on_call = config.oncall.rotation.secondary[0]
-    await click(bot, ticket, Action.CLAIM, on_call)
+    await click(bot, ticket, TicketAction.CLAIM, on_call)
     await field_becomes(bot, ticket, "assignee_id", lambda v: v == on_call)
 
 
@@ -179,14 +179,14 @@ async def test_the_people_on_call_count_as_agents(bot, config):
 async def test_only_the_reporter_agents_or_admins_reopen(bot):
     ticket = await resolved_ticket(bot)
     refused = ":warning: Only the ticket's reporter, agents or admins can reopen a ticket."
-    assert (await refused_click(bot, ticket, Action.REOPEN, OUTSIDER, "o1"))["text"] == refused
+    assert (await refused_click(bot, ticket, TicketAction.REOPEN, OUTSIDER, "o1"))["text"] == refused
     assert await slash(bot, "/ticket", f"reopen #{ticket.number}", OUTSIDER, "o2") == refused
     await settle(bot)
     after = await reload(bot, ticket.id)
     assert (after.status, after.reopen_count, after.resolved_by) == ("resolved", 0, FRONTLINE)
     assert [(r.actor_id, r.detail) for r in await refused_rows(bot)] == [
         (OUTSIDER, {"action": "reopen_ticket", "reason": refused.removeprefix(":warning: ")})] * 2
-    await click(bot, ticket, Action.REOPEN, REPORTER)  # the reporter: it is not fixed
+    await click(bot, ticket, TicketAction.REOPEN, REPORTER)  # the reporter: it is not fixed
     await field_becomes(bot, ticket, "reopen_count", lambda v: v == 1)
     ticket = await resolved_again(bot, ticket)
     await slash(bot, "/ticket", f"reopen #{ticket.number}", ENGINEER, "o3")  # an agent
@@ -195,7 +195,7 @@ async def test_only_the_reporter_agents_or_admins_reopen(bot):
 
 async def resolved_again(bot, ticket: Ticket) -> Ticket:
     opened = len(bot.slack.calls_to("views.open"))
-    await click(bot, await reload(bot, ticket.id), Action.RESOLVE, ADMIN)
+    await click(bot, await reload(bot, ticket.id), TicketAction.RESOLVE, ADMIN)
     await bot.slack.wait_for("views.open", count=opened + 1)
     view = bot.slack.latest_view()
     reply = await bot.sender.interactive(view_submission_payload(
@@ -254,7 +254,7 @@ async def test_anyone_reposts_the_post_mortem_draft(bot):
 @pytest.mark.parametrize("config", [None], indirect=True)
 async def test_without_roles_anyone_reopens_and_runs_the_war_room(bot):
     ticket = await resolved_ticket(bot)
-    await click(bot, ticket, Action.REOPEN, OUTSIDER)
+    await click(bot, ticket, TicketAction.REOPEN, OUTSIDER)
     await field_becomes(bot, ticket, "reopen_count", lambda v: v == 1)
     incident, _ = await declare(bot, "P2 Search is slow", user=FRONTLINE)
     await run_in_war_room(bot, incident, "severity P1", user=OUTSIDER, then="severity_changed")

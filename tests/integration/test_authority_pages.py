@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.ids import Action
+from workflows.paging.ids import PageAction
 from models.incidents import IncidentEvent
 from models.pages import Page, PageStatus
 from models.tickets import Ticket
@@ -26,7 +26,7 @@ from tests.authority_steps import (
 from tests.fakes.slack_requests import block_actions_payload
 from tests.incident_steps import declare, eventually, settle
 from tests.ticket_steps import create_ticket
-from workflows.paging import page_ticket
+from workflows.paging.pager import page_ticket
 
 
 async def reload_page(bot, page_id: int) -> Page:
@@ -34,7 +34,7 @@ async def reload_page(bot, page_id: int) -> Page:
         return (await db.execute(select(Page).where(Page.id == page_id))).scalar_one()
 
 
-async def page_click(bot, page: Page, action: Action, user_id: str, name: str = "unused",
+async def page_click(bot, page: Page, action: PageAction, user_id: str, name: str = "unused",
                      team_id: str | None = None) -> None:
     """Click a button on the page's mirror in the on-call channel (from ``team_id``'s Slack)."""
     payload = block_actions_payload(str(action), str(page.id), user_id=user_id, channel_id=page.mirror_channel_id,
@@ -46,7 +46,7 @@ async def page_click(bot, page: Page, action: Action, user_id: str, name: str = 
     assert reply.status == 200, reply.text
 
 
-async def refused_page_click(bot, page: Page, action: Action, user_id: str, name: str,
+async def refused_page_click(bot, page: Page, action: PageAction, user_id: str, name: str,
                              team_id: str | None = None) -> str:
     await page_click(bot, page, action, user_id, name, team_id)
     [response] = await bot.slack.wait_for_response(name)
@@ -73,7 +73,7 @@ async def page_becomes(bot, page: Page, status: PageStatus) -> Page:
 async def test_a_page_is_acknowledged_only_by_people_on_call_agents_or_admins(bot):
     ticket, page = await paged_ticket(bot)
     updates = len(bot.slack.calls_to("chat.update"))
-    assert await refused_page_click(bot, page, Action.PAGE_ACKNOWLEDGE, OUTSIDER, "a1") == \
+    assert await refused_page_click(bot, page, PageAction.PAGE_ACKNOWLEDGE, OUTSIDER, "a1") == \
         ":warning: Only people on call, agents or admins can acknowledge a page."
     stored = await reload_page(bot, page.id)
     assert (stored.status, stored.acknowledged_by, stored.ack_due_at) == (
@@ -83,18 +83,18 @@ async def test_a_page_is_acknowledged_only_by_people_on_call_agents_or_admins(bo
     assert (row.ticket_id, row.actor_id) == (ticket.id, OUTSIDER)
     assert row.detail == {"action": "acknowledge_page", "page_id": page.id,
                           "reason": "Only people on call, agents or admins can acknowledge a page."}
-    await page_click(bot, page, Action.PAGE_ACKNOWLEDGE, PRIMARY, "a2")  # on call, in no tier
+    await page_click(bot, page, PageAction.PAGE_ACKNOWLEDGE, PRIMARY, "a2")  # on call, in no tier
     assert (await page_becomes(bot, page, PageStatus.ACKNOWLEDGED)).acknowledged_by == PRIMARY
     assert not bot.slack.responses["a2"]
 
 
 async def test_a_page_is_resolved_only_by_people_on_call_agents_or_admins(bot):
     ticket, page = await paged_ticket(bot)
-    assert await refused_page_click(bot, page, Action.PAGE_RESOLVE, OUTSIDER, "r1") == \
+    assert await refused_page_click(bot, page, PageAction.PAGE_RESOLVE, OUTSIDER, "r1") == \
         ":warning: Only people on call, agents or admins can resolve a page."
     assert (await reload_page(bot, page.id)).status == PageStatus.TRIGGERED
     assert [r.detail["action"] for r in await refused_rows(bot)] == ["resolve_page"]
-    await page_click(bot, page, Action.PAGE_RESOLVE, FRONTLINE, "r2")  # an agent
+    await page_click(bot, page, PageAction.PAGE_RESOLVE, FRONTLINE, "r2")  # an agent
     await page_becomes(bot, page, PageStatus.RESOLVED)
     assert not bot.slack.responses["r2"]
 
@@ -104,11 +104,11 @@ async def test_the_commander_of_an_incident_answers_its_page(bot):
     async with bot.runtime.sessions() as db:
         [page] = (await db.execute(select(Page).where(Page.subject_kind == "incident",
                                                       Page.subject_id == incident.id))).scalars()
-    assert await refused_page_click(bot, page, Action.PAGE_ACKNOWLEDGE, OUTSIDER, "i1") == \
+    assert await refused_page_click(bot, page, PageAction.PAGE_ACKNOWLEDGE, OUTSIDER, "i1") == \
         ":warning: Only people on call, agents or admins can acknowledge a page."
     [row] = await refused_rows(bot, IncidentEvent)
     assert (row.incident_id, row.actor_id, row.detail["action"]) == (incident.id, OUTSIDER, "acknowledge_page")
-    await page_click(bot, page, Action.PAGE_ACKNOWLEDGE, LEAD)
+    await page_click(bot, page, PageAction.PAGE_ACKNOWLEDGE, LEAD)
     assert (await page_becomes(bot, page, PageStatus.ACKNOWLEDGED)).acknowledged_by == LEAD
 
 
@@ -116,7 +116,7 @@ async def test_the_commander_of_an_incident_answers_its_page(bot):
 async def test_a_click_from_another_workspace_is_refused_roles_or_not(bot):
     ticket, page = await paged_ticket(bot)
     updates = len(bot.slack.calls_to("chat.update"))
-    for action, verb, name in ((Action.PAGE_ACKNOWLEDGE, "acknowledge", "w1"), (Action.PAGE_RESOLVE, "resolve", "w2")):
+    for action, verb, name in ((PageAction.PAGE_ACKNOWLEDGE, "acknowledge", "w1"), (PageAction.PAGE_RESOLVE, "resolve", "w2")):
         assert await refused_page_click(bot, page, action, ADMIN, name, team_id="T0ELSEWHERE") == \
             f":warning: Only people in this page's Slack workspace can {verb} it."
     stored = await reload_page(bot, page.id)
@@ -125,15 +125,15 @@ async def test_a_click_from_another_workspace_is_refused_roles_or_not(bot):
     rows = await refused_rows(bot)
     assert [(r.ticket_id, r.actor_id, r.detail["action"], r.detail["team_id"]) for r in rows] == [
         (ticket.id, ADMIN, "acknowledge_page", "T0ELSEWHERE"), (ticket.id, ADMIN, "resolve_page", "T0ELSEWHERE")]
-    await page_click(bot, page, Action.PAGE_ACKNOWLEDGE, ADMIN)  # the same person, from the page's workspace
+    await page_click(bot, page, PageAction.PAGE_ACKNOWLEDGE, ADMIN)  # the same person, from the page's workspace
     await page_becomes(bot, page, PageStatus.ACKNOWLEDGED)
 
 
 @pytest.mark.parametrize("config", [None], indirect=True)
 async def test_without_roles_anyone_answers_a_page(bot):
     _, page = await paged_ticket(bot)
-    await page_click(bot, page, Action.PAGE_ACKNOWLEDGE, OUTSIDER)
+    await page_click(bot, page, PageAction.PAGE_ACKNOWLEDGE, OUTSIDER)
     await page_becomes(bot, page, PageStatus.ACKNOWLEDGED)
-    await page_click(bot, page, Action.PAGE_RESOLVE, OUTSIDER)
+    await page_click(bot, page, PageAction.PAGE_RESOLVE, OUTSIDER)
     await page_becomes(bot, page, PageStatus.RESOLVED)
     assert await refused_rows(bot) == []

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import AppConfig
+from workflows.policy.schema import AppConfig
 from bot.database import (
     downgrade_database,
     head_revision,

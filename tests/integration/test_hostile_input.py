@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from models.incidents import Incident, IncidentEvent
 from models.pages import Page
 from models.tickets import Ticket, TicketEvent
@@ -115,11 +115,11 @@ async def desk(bot):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(request=hostile_requests())
-@example(request=click(str(Action.CLAIM), "²"))  # isdigit() but not a number int() reads
-@example(request=click(str(Action.DECLARE_INCIDENT), "١"))  # int("١") is 1: ticket #1's incident
-@example(request=click(str(Action.DECLARE_INCIDENT), "1", team=FORGED_TEAM))  # another workspace's ticket
-@example(request=click(str(Action.CLAIM), "1", team=FORGED_TEAM))
-@example(request=click(str(Action.CSAT_RATE_5), "99999999999999999999:5"))  # beyond the database's integer
+@example(request=click(str(TicketAction.CLAIM), "²"))  # isdigit() but not a number int() reads
+@example(request=click(str(TicketAction.DECLARE_INCIDENT), "١"))  # int("١") is 1: ticket #1's incident
+@example(request=click(str(TicketAction.DECLARE_INCIDENT), "1", team=FORGED_TEAM))  # another workspace's ticket
+@example(request=click(str(TicketAction.CLAIM), "1", team=FORGED_TEAM))
+@example(request=click(str(TicketAction.CSAT_RATE_5), "99999999999999999999:5"))  # beyond the database's integer
 async def test_hostile_slack_requests_change_nothing_and_never_fail_inside(desk, request):
     bot, recorder, before = desk
     body, content_type = request

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from models.incidents import IncidentStatus
 from models.pages import Page, PageStatus
 from tests.fakes.slack import view_state
@@ -141,7 +141,7 @@ async def test_a_title_without_a_priority_opens_the_modal_prefilled(bot):
 
 async def test_the_ticket_button_declares_once_with_reporter_and_assignee(bot):
     ticket = await create_ticket(bot, "Checkout down for everyone", category="Payment failed", priority="P0")
-    click = block_actions_payload(str(Action.DECLARE_INCIDENT), str(ticket.id), user_id=HELPER,
+    click = block_actions_payload(str(TicketAction.DECLARE_INCIDENT), str(ticket.id), user_id=HELPER,
                                   channel_id=ticket.channel_id, message_ts=ticket.message_ts,
                                   response_url=bot.slack.response_url("button"))
     assert (await bot.sender.interactive(click)).status == 200
@@ -152,7 +152,7 @@ async def test_the_ticket_button_declares_once_with_reporter_and_assignee(bot):
         (ticket.id, "Checkout down for everyone", "P0", HELPER)
     assert {HELPER, PRIMARY, REPORTER} <= set(bot.slack.members[incident.channel_id])
     assert f"#{ticket.number}" in text_of(bot.slack.message(incident.channel_id, incident.declaration_ts))
-    again = block_actions_payload(str(Action.DECLARE_INCIDENT), str(ticket.id), user_id=IC,
+    again = block_actions_payload(str(TicketAction.DECLARE_INCIDENT), str(ticket.id), user_id=IC,
                                   channel_id=ticket.channel_id, message_ts=ticket.message_ts,
                                   response_url=bot.slack.response_url("again"))
     await bot.sender.interactive(again)

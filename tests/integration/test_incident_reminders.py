@@ -10,7 +10,7 @@ from datetime import timedelta
 from bot.database import make_engine, make_session_factory
 from tests.incident_steps import COMMS, IC, declare, events, load_incident, run_in_war_room, settle, text_of
 from workflows.deps import Deps
-from workflows.incident_reminders import fire_due_incident_reminders, next_incident_due_at
+from workflows.incidents.reminders import fire_due_incident_reminders, next_incident_due_at
 
 
 async def fire(bot) -> int:

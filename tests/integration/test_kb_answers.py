@@ -7,7 +7,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from handlers.ids import View
+from workflows.tickets.ids import TicketView
 from models.knowledge_base import KbSource
 from models.tickets import Ticket, TicketEvent, TicketEventKind
 from tests.kb_steps import (  # noqa: F401  (fixtures)
@@ -173,7 +173,7 @@ async def test_open_a_ticket_opens_the_prefilled_form_linked_to_the_question(kb_
     await click_in_message(kb_bot, answer, "Open a ticket")
     await kb_bot.slack.wait_for("views.open")
     view = kb_bot.slack.latest_view()
-    assert view["callback_id"] == View.NEW_TICKET
+    assert view["callback_id"] == TicketView.NEW_TICKET
     summary = next(b for b in view["blocks"] if b.get("label", {}).get("text") == "Summary")
     assert summary["element"]["initial_value"] == "how do I export invoices to quickbooks"
     assert f"<#{HELP_CHANNEL}>" in texts(view["blocks"])  # "From a message by … in #…"

@@ -9,7 +9,8 @@ import logging
 import aiohttp
 from sqlalchemy import select
 
-from handlers.ids import Action, Block, View
+from workflows.kb.ids import KbView
+from workflows.tickets.ids import TicketAction, TicketBlock, TicketView
 from models.knowledge_base import KbSource
 from models.tickets import Ticket
 from tests.fakes.slack import view_state
@@ -27,8 +28,8 @@ from tests.kb_steps import (  # noqa: F401  (fixtures)
     ticket_count,
 )
 from tests.ticket_steps import REPORTER, open_modal, submit
-from workflows import new_ticket_modal
-from workflows.blocks.kb_answer import build_kb_thanks_modal
+from workflows.tickets import form as new_ticket_modal
+from workflows.kb.messages import build_kb_thanks_modal
 
 
 def form_labels(view: dict) -> list[str]:
@@ -37,7 +38,7 @@ def form_labels(view: dict) -> list[str]:
 
 async def test_the_ticket_form_shows_matching_articles_above_the_form(kb_bot):
     view = await open_modal(kb_bot, "I forgot my password")
-    assert view["callback_id"] == View.NEW_TICKET
+    assert view["callback_id"] == TicketView.NEW_TICKET
     first_input = next(i for i, b in enumerate(view["blocks"]) if b["type"] == "input")
     above = view["blocks"][:first_input]
     assert "Reset a forgotten password" in texts(above)
@@ -54,7 +55,7 @@ async def test_this_solved_it_closes_the_form_and_opens_no_ticket(kb_bot):
     [_, update] = await kb_bot.slack.wait_for("views.update", count=2)
     assert update.ok and update.args["view_id"] == view["id"]
     thanks = kb_bot.slack.latest_view()
-    assert thanks["callback_id"] == View.KB_THANKS and "Payment failed or card declined" in texts(thanks["blocks"])
+    assert thanks["callback_id"] == KbView.KB_THANKS and "Payment failed or card declined" in texts(thanks["blocks"])
     assert not [b for b in thanks["blocks"] if b["type"] == "input"] and thanks.get("submit") is None
     [deflection] = await deflections(kb_bot)
     assert (deflection.user_id, deflection.article_slug, deflection.category) == (
@@ -73,7 +74,7 @@ async def test_show_article_opens_it_over_the_form(kb_bot):
     [push] = await kb_bot.slack.wait_for("views.push")
     assert push.ok
     article = kb_bot.slack.latest_view()
-    assert article["callback_id"] == View.KB_ARTICLE and article["close"]["text"] == "Back"
+    assert article["callback_id"] == KbView.KB_ARTICLE and article["close"]["text"] == "Back"
     assert "Use a backup code" in texts(article["blocks"])
     assert await deflections(kb_bot) == [] and await ticket_count(kb_bot) == 0
 
@@ -183,8 +184,8 @@ async def test_what_the_person_typed_meanwhile_is_kept(kb_bot):
     form = fake.views[opened["id"]]
     assert "This solved it" in buttons(form["blocks"])
     typed = form["state"]["values"]  # kept across the update: same block_id and action_id
-    assert typed[Block.DESCRIPTION][Action.DESCRIPTION]["value"] == "It says my password expired"
-    state = {**typed, Block.CATEGORY: view_state(form, {"Category": "Login problems"})[Block.CATEGORY]}
+    assert typed[TicketBlock.DESCRIPTION][TicketAction.DESCRIPTION]["value"] == "It says my password expired"
+    state = {**typed, TicketBlock.CATEGORY: view_state(form, {"Category": "Login problems"})[TicketBlock.CATEGORY]}
     reply = await kb_bot.sender.interactive(view_submission_payload(form, state, user_id=REPORTER))
     assert reply.status == 200 and not reply.body
     await fake.wait_for("chat.postMessage")
@@ -201,12 +202,12 @@ async def test_a_form_changed_meanwhile_is_not_overwritten(kb_bot, caplog):
         fake.views_update({"view_id": answer["view"]["id"], "view": build_kb_thanks_modal(None)})
 
     fake.after_next("views.open", change)
-    caplog.set_level(logging.INFO, logger="workflows.new_ticket_modal")
+    caplog.set_level(logging.INFO, logger="workflows.tickets.form")
     opened = await slash_ticket(kb_bot, "I forgot my password")
     [update] = await fake.wait_for("views.update")
     assert update.response["error"] == "hash_conflict"
     await logged(caplog, logging.INFO, "hash_conflict")  # the listener has finished
-    assert fake.views[opened["id"]]["callback_id"] == View.KB_THANKS  # the other change stands
+    assert fake.views[opened["id"]]["callback_id"] == KbView.KB_THANKS  # the other change stands
     assert fake.responses["r1"] == [] and fake.calls_to("chat.postEphemeral") == []  # no error shown
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     [search] = await searches(kb_bot)  # the search is still recorded
@@ -216,7 +217,7 @@ async def test_a_form_changed_meanwhile_is_not_overwritten(kb_bot, caplog):
 async def test_a_form_closed_before_the_articles_arrive_gets_none(kb_bot, caplog):
     fake = kb_bot.slack
     fake.after_next("views.open", lambda answer: fake.close_view(answer["view"]["id"]))
-    caplog.set_level(logging.INFO, logger="workflows.new_ticket_modal")
+    caplog.set_level(logging.INFO, logger="workflows.tickets.form")
     await slash_ticket(kb_bot, "I forgot my password")
     [update] = await fake.wait_for("views.update")
     assert update.response["error"] == "not_found"

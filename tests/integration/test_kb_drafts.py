@@ -12,8 +12,8 @@ from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import block_actions_payload, view_submission_payload
 from tests.kb_steps import kb_bot, kb_folder, searches  # noqa: F401  (fixtures)
 from tests.ticket_steps import create_ticket, mrkdwn_texts
-from workflows.kb_files import parse_article
-from workflows.kb_index import reindex_knowledge_base
+from workflows.kb.files import parse_article
+from workflows.kb.index import reindex_knowledge_base
 
 AGENT = "U0AGENT"
 

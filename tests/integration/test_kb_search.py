@@ -17,8 +17,8 @@ from models.knowledge_base import KbArticle
 from tests.conftest import REPO_ROOT
 from tests.dbutil import migrated_engine
 from tests.kb_steps import with_knowledge_base
-from workflows.kb_index import reindex_knowledge_base
-from workflows.kb_questions import find_articles
+from workflows.kb.index import reindex_knowledge_base
+from workflows.kb.questions import find_articles
 
 KINDS = pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

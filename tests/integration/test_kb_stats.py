@@ -15,10 +15,10 @@ from tests.kb_steps import (  # noqa: F401  (fixtures)
     kb_folder,
 )
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
-from workflows.metrics import compute_stats, report_targets
-from workflows.report_formats import stat_rows
-from workflows.report_schedule import Period
-from workflows.reports import compose_report
+from workflows.reports.metrics import compute_stats, report_targets
+from workflows.reports.formats import stat_rows
+from workflows.reports.schedule import Period
+from workflows.reports.scheduled import compose_report
 
 
 async def one_deflection_one_ticket_and_a_gap(bot) -> None:

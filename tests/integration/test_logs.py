@@ -105,7 +105,7 @@ async def test_serve_logs_json_lines_without_secrets(tmp_path, database_url):
     assert "[redacted]" in failed[0]["exception"] and "invalid_auth" in failed[0]["exception"]
     assert failed[0]["request_id"] and failed[0]["team_id"] == "T0TEST" and failed[0]["user_id"] == REPORTER
     assert any("channel_not_found" in line["message"] and line["user_id"] == REPORTER for line in lines)
-    assert any(line["logger"].startswith("workflows.page") and "503" in line["message"] for line in lines), \
+    assert any(line["logger"].startswith("workflows.paging.") and "503" in line["message"] for line in lines), \
         output[-3000:]
     assert any(line.get("ticket") == 1 and line.get("user_id") == "U0AGENT01" for line in lines)
     assert any("malformed" in line["message"] and line.get("request_id") for line in lines)

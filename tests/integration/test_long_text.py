@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers.ids import Action, Block, Shortcut
+from workflows.tickets.ids import TicketBlock, TicketShortcut
 from models.tickets import Ticket
 from tests.fakes.slack import input_block_by_label, view_state
 from tests.fakes.slack_requests import message_shortcut_payload, view_submission_payload
@@ -49,7 +49,7 @@ async def test_a_5000_character_summary_is_capped_in_the_modal_and_refused_on_su
     reply = await submit(bot, view, {"Summary": HUGE, "Description": HUGE, "Category": "Login problems",
                                      "Priority": "P1", "Customer": HUGE})
     errors = reply.json()["errors"]
-    assert errors.keys() == {str(Block.SUMMARY), str(Block.DESCRIPTION), str(Block.CUSTOMER)}
+    assert errors.keys() == {str(TicketBlock.SUMMARY), str(TicketBlock.DESCRIPTION), str(TicketBlock.CUSTOMER)}
     assert all(len(message) < 200 for message in errors.values())
     assert await tickets(bot) == 0 and rejected(bot) == []
 
@@ -57,7 +57,7 @@ async def test_a_5000_character_summary_is_capped_in_the_modal_and_refused_on_su
 async def test_a_ticket_of_the_longest_texts_keeps_every_message_sound(bot):
     message = bot.slack.add_message("C0GENERAL", HUGE, user="U0CUSTREP")
     reply = await bot.sender.interactive(message_shortcut_payload(
-        str(Shortcut.CREATE_TICKET_FROM_MESSAGE), user_id=REPORTER, channel_id="C0GENERAL", message=message))
+        str(TicketShortcut.CREATE_TICKET_FROM_MESSAGE), user_id=REPORTER, channel_id="C0GENERAL", message=message))
     assert reply.status == 200
     await bot.slack.wait_for("views.open")
     view = bot.slack.latest_view()

@@ -33,10 +33,10 @@ from tests.fakes.slack_views import validate_message_blocks
 from tests.metrics_steps import AGENT, Desk
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
 from workflows.errors import InvalidRequest
-from workflows.metrics import Ratio, compute_stats
-from workflows.stats_command import answer_stats_command
-from workflows.ticket_lifecycle import reopen_ticket
-from workflows.ticket_waiting import resume_ticket, wait_on_customer
+from workflows.reports.metrics import Ratio, compute_stats
+from workflows.reports.stats_command import answer_stats_command
+from workflows.tickets.lifecycle import reopen_ticket
+from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
 T0 = DEFAULT_START                                 # Wed 2026-11-25 15:00 UTC, 10:00 in New York
 UNTIL = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)   # Thu 10:00 in New York

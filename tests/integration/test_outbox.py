@@ -15,7 +15,7 @@ from models.tickets import Ticket
 from tests.conftest import make_settings
 from tests.sla_steps import reload, until
 from tests.ticket_steps import REPORTER, create_ticket, open_modal, submit
-from workflows.outbox import deliver_outbox, owe_card_update, owe_post
+from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post
 
 
 async def _owe(bot, *posts: tuple[str, str]) -> None:
@@ -132,7 +132,7 @@ async def test_crash_between_commit_and_send_sends_once_after_restart(bot, datab
     async def crash(_deps):
         raise asyncio.CancelledError
 
-    monkeypatch.setattr("workflows.ticket_intake.deliver_outbox", crash)
+    monkeypatch.setattr("workflows.tickets.intake.deliver_outbox", crash)
     view = await open_modal(bot, "Saved but not sent")
     await submit(bot, view, {"Category": "Login problems", "Priority": "P2", "Customer": None, "Description": None})
 

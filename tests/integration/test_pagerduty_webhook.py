@@ -14,7 +14,7 @@ from tests.fakes.pagerduty import incident_webhook, webhook_signature
 from tests.paging_fixtures import *  # noqa: F403 - pagerduty, paged_bot
 from tests.paging_fixtures import WEBHOOK_SECRET, pagerduty_settings, start_bot
 from tests.ticket_steps import create_ticket, mrkdwn_texts
-from workflows.paging import page_ticket
+from workflows.paging.pager import page_ticket
 
 ONCALL = "C0ONCALL01"
 

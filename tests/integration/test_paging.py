@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.database import make_engine, make_session_factory
-from handlers.ids import Action
+from workflows.paging.ids import PageAction
 from models.incidents import Incident, IncidentEvent, IncidentEventKind
 from models.pages import Page, PageStatus
 from models.tickets import TicketEvent, TicketEventKind
@@ -18,9 +18,9 @@ from tests.paging_fixtures import *  # noqa: F403 - pagerduty, paged_bot, start_
 from tests.paging_fixtures import pagerduty_settings, start_bot
 from tests.ticket_steps import create_ticket, mrkdwn_texts
 from workflows.deps import Deps
-from workflows.page_actions import resolve_pages_for_incident, resolve_pages_for_ticket
-from workflows.page_delivery import deliver_pending_pages
-from workflows.paging import page_incident, page_ticket, record_ticket_page
+from workflows.paging.actions import resolve_pages_for_incident, resolve_pages_for_ticket
+from workflows.paging.delivery import deliver_pending_pages
+from workflows.paging.pager import page_incident, page_ticket, record_ticket_page
 
 ONCALL = "C0ONCALL01"
 PRIMARY, SECONDARY = "U0PRIMARY1", "U0SECOND01"  # the rotation's shift at the FakeClock's start
@@ -40,7 +40,7 @@ def text_of(message: dict) -> str:
     return " ".join(mrkdwn_texts(message.get("blocks", [])))
 
 
-async def click(bot, action: Action, page: Page, *, user: str = AGENT, channel: str = ONCALL, ts: str | None = None,
+async def click(bot, action: PageAction, page: Page, *, user: str = AGENT, channel: str = ONCALL, ts: str | None = None,
                 name: str = "click"):
     message = bot.slack.message(channel, ts or page.mirror_ts)
     payload = block_actions_payload(str(action), str(page.id), user_id=user, channel_id=channel, message=message,
@@ -67,14 +67,14 @@ async def test_a_page_triggers_pagerduty_and_is_mirrored_in_slack(paged_bot, pag
 
     assert page.status == PageStatus.TRIGGERED and page.pagerduty_sent and page.pd_pending_action is None
     mirror = paged_bot.slack.message(ONCALL, page.mirror_ts)
-    assert buttons(mirror) == [Action.PAGE_ACKNOWLEDGE, Action.PAGE_RESOLVE]
+    assert buttons(mirror) == [PageAction.PAGE_ACKNOWLEDGE, PageAction.PAGE_RESOLVE]
     body = text_of(mirror)
     assert f"Ticket #{ticket.number}" in body and "P1 · High" in body and "SLA breach" in body
     assert "&lt;!channel&gt; &amp; fails" in body and "<!channel>" not in body
     assert ticket.permalink in body and f"<@{PRIMARY}>" in body
     assert f"<@{PRIMARY}>" in mirror["text"]  # the on-call person is mentioned
     dm = paged_bot.slack.message(page.dm_channel_id, page.dm_ts)
-    assert buttons(dm) == [Action.PAGE_ACKNOWLEDGE, Action.PAGE_RESOLVE]
+    assert buttons(dm) == [PageAction.PAGE_ACKNOWLEDGE, PageAction.PAGE_RESOLVE]
     assert paged_bot.slack.channels[page.dm_channel_id]["is_im"]
     async with paged_bot.runtime.sessions() as db:
         kinds = list((await db.execute(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id))).scalars())
@@ -107,7 +107,7 @@ async def test_paging_an_open_page_again_updates_its_mirror_instead_of_triggerin
 async def test_acknowledge_in_slack_acknowledges_in_pagerduty_once(paged_bot, pagerduty):
     ticket = await create_ticket(paged_bot, priority="P1")
     page = await page_ticket(deps=paged_bot.runtime.deps, ticket_id=ticket.id, reason="SLA breach")
-    await click(paged_bot, Action.PAGE_ACKNOWLEDGE, page)
+    await click(paged_bot, PageAction.PAGE_ACKNOWLEDGE, page)
     [ack] = await pagerduty.wait_for(1, "acknowledge")
     assert ack["dedup_key"] == page.dedup_key and ack["routing_key"] == pagerduty.routing_key
 
@@ -123,7 +123,7 @@ async def test_acknowledge_in_slack_acknowledges_in_pagerduty_once(paged_bot, pa
     stored = await load_page(paged_bot, page.id)
     assert stored.status == PageStatus.ACKNOWLEDGED and stored.acknowledged_by == AGENT
 
-    await click(paged_bot, Action.PAGE_ACKNOWLEDGE, page, user="U0SOMEONE", name="again")
+    await click(paged_bot, PageAction.PAGE_ACKNOWLEDGE, page, user="U0SOMEONE", name="again")
     [answer] = await paged_bot.slack.wait_for_response("again")
     assert answer["response_type"] == "ephemeral" and "already acknowledged by <@U0AGENT01>" in answer["text"]
     await paged_bot.runtime.drain()  # every listener has finished
@@ -134,7 +134,7 @@ async def test_acknowledge_in_slack_acknowledges_in_pagerduty_once(paged_bot, pa
 async def test_resolve_button_resolves_in_pagerduty_and_removes_the_buttons(paged_bot, pagerduty):
     ticket = await create_ticket(paged_bot, priority="P0")
     page = await page_ticket(deps=paged_bot.runtime.deps, ticket_id=ticket.id, reason="SLA breach")
-    await click(paged_bot, Action.PAGE_RESOLVE, page)
+    await click(paged_bot, PageAction.PAGE_RESOLVE, page)
     [resolve] = await pagerduty.wait_for(1, "resolve")
     assert resolve["dedup_key"] == page.dedup_key
     for _ in range(200):
@@ -212,7 +212,7 @@ async def test_acknowledged_before_the_trigger_got_through_sends_both_in_order(p
     deps = paged_bot.runtime.deps
     pagerduty.fail_next(status=502, times=1)
     page = await page_ticket(deps=deps, ticket_id=ticket.id, reason="SLA breach")
-    await click(paged_bot, Action.PAGE_ACKNOWLEDGE, page)
+    await click(paged_bot, PageAction.PAGE_ACKNOWLEDGE, page)
     for _ in range(200):
         if (await load_page(paged_bot, page.id)).status == PageStatus.ACKNOWLEDGED:
             break

@@ -9,15 +9,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.database import make_engine, make_session_factory
-from handlers.ids import Action
+from workflows.paging.ids import PageAction
 from models.pages import Page, PageStatus
 from tests.fakes.slack_requests import block_actions_payload
 from tests.ticket_steps import create_ticket, mrkdwn_texts
 from workflows.deps import Deps
-from workflows.page_delivery import deliver_pending_pages
-from workflows.page_mirrors import post_missing_mirrors
-from workflows.paging import page_ticket, record_ticket_page
-from workflows.repaging import repage_unacknowledged
+from workflows.paging.delivery import deliver_pending_pages
+from workflows.paging.mirrors import post_missing_mirrors
+from workflows.paging.pager import page_ticket, record_ticket_page
+from workflows.paging.repaging import repage_unacknowledged
 
 ONCALL, TIER1 = "C0ONCALL01", "C0TIER1FL"
 PRIMARY, SECONDARY = "U0PRIMARY1", "U0SECOND01"
@@ -78,7 +78,7 @@ async def test_an_acknowledgement_stops_the_climb(bot, clock):
     page = await page_ticket(deps=deps, ticket_id=ticket.id, reason="SLA breach")
     assert page.ack_due_at == clock() + timedelta(minutes=5)
     message = bot.slack.message(page.dm_channel_id, page.dm_ts)
-    payload = block_actions_payload(str(Action.PAGE_ACKNOWLEDGE), str(page.id), user_id=PRIMARY,
+    payload = block_actions_payload(str(PageAction.PAGE_ACKNOWLEDGE), str(page.id), user_id=PRIMARY,
                                     channel_id=page.dm_channel_id, message=message,
                                     response_url=bot.slack.response_url("ack"))
     assert (await bot.sender.interactive(payload)).status == 200

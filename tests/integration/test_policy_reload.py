@@ -12,7 +12,7 @@ from models.sla import SlaNotification
 from models.tickets import Ticket
 from tests.conftest import REPO_ROOT
 from tests.ticket_steps import create_ticket
-from workflows.sla_engine import fire_due_notifications
+from workflows.sla.engine import fire_due_notifications
 
 
 def write_policy(tmp_path, **p1) -> str:

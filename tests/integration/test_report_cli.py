@@ -19,7 +19,7 @@ from tests.conftest import REPO_ROOT
 from tests.fakes.clock import DEFAULT_START
 from tests.metrics_steps import Desk
 from tests.ticket_steps import create_ticket
-from workflows.report_formats import COLUMNS
+from workflows.reports.formats import COLUMNS
 
 T0 = DEFAULT_START
 UNTIL = "2026-11-25 12:00"          # 17:00 UTC, in the policy's time zone

@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.config import AppConfig, load_config
+from workflows.policy.schema import AppConfig, load_config
 from bot.report_timer import declare_report_jobs
 from models.report_runs import ReportKind, ReportRun
 from tests.conftest import REPO_ROOT
 from tests.ticket_steps import create_ticket, mrkdwn_texts
-from workflows.reports import run_due_reports
+from workflows.reports.scheduled import run_due_reports
 
 REPORTS = "C0REPORTS1"
 PNG = b"\x89PNG\r\n\x1a\n"

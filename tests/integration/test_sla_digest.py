@@ -17,15 +17,15 @@ from bot.runtime import build_runtime
 from models.outbox import OutboxMessage, OutboxStatus
 from models.tickets import Ticket
 from tests.conftest import BOT_TOKEN, make_settings
-from workflows import outbox_relay
-from workflows.blocks.sla_digest import DIGEST_THRESHOLD, digest_size
-from workflows.blocks.text import MESSAGE_TEXT_MAX
-from workflows.blocks.ticket_modal import TicketForm
+from workflows.outbox import relay as outbox_relay
+from workflows.sla.digest_message import DIGEST_THRESHOLD, digest_size
+from workflows.block_text import MESSAGE_TEXT_MAX
+from workflows.tickets.messages.form import TicketForm
 from workflows.deps import Deps
-from workflows.outbox import deliver_outbox
-from workflows.outbox_relay import LEASE
-from workflows.sla_engine import fire_due_notifications
-from workflows.ticket_intake import NewTicket, open_ticket
+from workflows.outbox.enqueue import deliver_outbox
+from workflows.outbox.relay import LEASE
+from workflows.sla.engine import fire_due_notifications
+from workflows.tickets.intake import NewTicket, open_ticket
 
 TIER1 = "C0TIER1FL"
 WARN_AFTER = timedelta(minutes=45)  # P1: first response 1h, warning at 0.75
@@ -198,7 +198,7 @@ async def test_a_crash_while_a_digest_is_sent_leaves_its_leases_to_expire_then_i
             raise asyncio.CancelledError  # the process dies while Slack is being called
         return await real_call(slack, call)
 
-    monkeypatch.setattr("workflows.outbox_relay._call", crash_on_the_digest)
+    monkeypatch.setattr("workflows.outbox.relay._call", crash_on_the_digest)
     deps = unpaced(bot)
     with pytest.raises(asyncio.CancelledError):
         await fire_due_notifications(deps=deps)

@@ -13,7 +13,7 @@ from models.sla import SlaNotification
 from models.tickets import Ticket, TicketEvent
 from tests.ticket_steps import create_ticket
 from workflows.deps import Deps
-from workflows.sla_engine import fire_due_notifications
+from workflows.sla.engine import fire_due_notifications
 
 AGENT = "U0AGENT"
 
@@ -142,8 +142,8 @@ async def test_two_engines_on_one_database_send_each_notification_once(bot, data
 
 
 async def test_resolving_stops_the_clocks_and_reopening_restarts_resolution(bot, config, clock):
-    from workflows.blocks.resolve_modal import ResolutionForm
-    from workflows.ticket_lifecycle import reopen_ticket, resolve_ticket
+    from workflows.tickets.messages.resolve_form import ResolutionForm
+    from workflows.tickets.lifecycle import reopen_ticket, resolve_ticket
 
     ticket = await create_ticket(bot, category="Login problems", priority="P1")
     deps = bot.runtime.deps

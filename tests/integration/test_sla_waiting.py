@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from models.sla import SlaNotification
 from tests.sla_steps import (
     AGENT,
@@ -23,8 +23,8 @@ from tests.sla_steps import (
     timeline,
 )
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
-from workflows.blocks.resolve_modal import ResolutionForm
-from workflows.ticket_lifecycle import resolve_ticket
+from workflows.tickets.messages.resolve_form import ResolutionForm
+from workflows.tickets.lifecycle import resolve_ticket
 
 
 def resolution_notices(bot, ticket) -> list[str]:
@@ -46,7 +46,7 @@ async def test_waiting_pauses_and_the_reporters_reply_resumes_shifted_by_the_pau
     await reply(bot, ticket, "Which browser?", user=AGENT)  # first response
     clock.advance(timedelta(minutes=55))
     paused_at = clock()
-    assert await click(bot, ticket, Action.WAIT_ON_CUSTOMER) is None
+    assert await click(bot, ticket, TicketAction.WAIT_ON_CUSTOMER) is None
 
     waiting = await reload(bot, ticket.id)
     assert waiting.waiting_since == paused_at and waiting.resolution_due_at == due
@@ -91,22 +91,22 @@ async def test_waiting_pauses_and_the_reporters_reply_resumes_shifted_by_the_pau
 
 async def test_second_click_says_already_waiting_and_resume_button_resumes(bot, clock):
     ticket = await create_ticket(bot, priority="P1")
-    await click(bot, ticket, Action.WAIT_ON_CUSTOMER)
+    await click(bot, ticket, TicketAction.WAIT_ON_CUSTOMER)
     # A second click (from a card rendered before the first one) changes nothing.
-    answer = await click(bot, ticket, Action.WAIT_ON_CUSTOMER, "U0OTHER")
+    answer = await click(bot, ticket, TicketAction.WAIT_ON_CUSTOMER, "U0OTHER")
     assert answer["text"].startswith(f"#{ticket.number} is already waiting on the customer (since <!date^")
     answer = await ask(bot, f"wait #{ticket.number}")
     assert answer["text"].startswith(f"#{ticket.number} is already waiting on the customer (since <!date^")
     assert len(await timeline(bot, ticket, "waiting_on_customer")) == 1
 
     clock.advance(timedelta(minutes=30))
-    assert await click(bot, ticket, Action.RESUME) is None
+    assert await click(bot, ticket, TicketAction.RESUME) is None
     stored = await reload(bot, ticket.id)
     assert stored.waiting_since is None and stored.resolution_due_at == ticket.resolution_due_at + timedelta(minutes=30)
     [event] = await timeline(bot, ticket, "resumed")
     assert event.actor_id == AGENT and event.detail["by_reply"] is False
     assert any(f"<@{AGENT}> resumed #{ticket.number}" in t for t in thread_texts(bot, ticket, "runs again"))
-    answer = await click(bot, ticket, Action.RESUME)  # a stale card: it says "Waiting on customer" again
+    answer = await click(bot, ticket, TicketAction.RESUME)  # a stale card: it says "Waiting on customer" again
     assert answer["text"] == f"#{ticket.number} is not waiting on the customer."
     answer = await ask(bot, f"resume #{ticket.number}")
     assert answer["text"] == f"#{ticket.number} is not waiting on the customer."
@@ -160,7 +160,7 @@ async def test_business_hours_pause_over_a_weekend_shifts_by_the_paused_working_
 
 async def test_user_typed_text_stays_escaped_on_the_card_and_in_the_bots_messages(bot, clock):
     ticket = await create_ticket(bot, "<!channel> broken <@U0BOSS>", priority="P1", customer="<!here>")
-    await click(bot, ticket, Action.WAIT_ON_CUSTOMER)
+    await click(bot, ticket, TicketAction.WAIT_ON_CUSTOMER)
     await reply(bot, ticket, "<!channel> any news?", user=REPORTER)
     assert "&lt;!here&gt;" in card_field(bot, ticket, "Customer")
     for message in bot.slack.messages(ticket.channel_id):  # the card, the notes in its thread

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 import yaml
 
-from bot.config import AppConfig
+from workflows.policy.schema import AppConfig
 from bot.runtime import build_runtime
 from bot.service import Service
 from tests.conftest import REPO_ROOT, make_settings

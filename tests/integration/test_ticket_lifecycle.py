@@ -11,14 +11,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from models.tickets import Ticket, TicketEvent
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import block_actions_payload, view_submission_payload
 from tests.sla_steps import settle
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
 from workflows.errors import InvalidState, TicketNotFound
-from workflows.ticket_lifecycle import reopen_ticket_by_number
+from workflows.tickets.lifecycle import reopen_ticket_by_number
 
 AGENT = "U0AGENT"
 OTHER = "U0OTHER"
@@ -43,7 +43,7 @@ def buttons(message: dict) -> list[str]:
     return [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
 
-def card_click(bot, ticket: Ticket, action: Action, user_id: str, *, message: dict | None = None,
+def card_click(bot, ticket: Ticket, action: TicketAction, user_id: str, *, message: dict | None = None,
                answer: str | None = None) -> dict:
     """A click on the card (``message``: a card as it was earlier, for a stale click)."""
     return block_actions_payload(
@@ -63,13 +63,13 @@ async def click(bot, payload: dict) -> None:
 
 async def claim(bot, ticket: Ticket, user_id: str = AGENT) -> None:
     updates = len(bot.slack.calls_to("chat.update"))
-    await click(bot, card_click(bot, ticket, Action.CLAIM, user_id))
+    await click(bot, card_click(bot, ticket, TicketAction.CLAIM, user_id))
     await bot.slack.wait_for("chat.update", count=updates + 1)
 
 
 async def open_resolve_modal(bot, ticket: Ticket, user_id: str = AGENT) -> dict:
     opened = len(bot.slack.calls_to("views.open"))
-    await click(bot, card_click(bot, ticket, Action.RESOLVE, user_id))
+    await click(bot, card_click(bot, ticket, TicketAction.RESOLVE, user_id))
     await bot.slack.wait_for("views.open", count=opened + 1)
     return bot.slack.latest_view()
 
@@ -142,7 +142,7 @@ async def test_claiming_a_ticket_you_hold_changes_nothing_and_says_so(bot):
     await claim(bot, ticket)
     await until(lambda: bot.slack.thread(ticket.channel_id, ticket.message_ts))
     updates = len(bot.slack.calls_to("chat.update"))
-    await click(bot, card_click(bot, ticket, Action.CLAIM, AGENT, answer="again"))
+    await click(bot, card_click(bot, ticket, TicketAction.CLAIM, AGENT, answer="again"))
     [answer] = await bot.slack.wait_for_response("again")
     assert answer["text"] == "You already have #1." and answer["response_type"] == "ephemeral"
     assert await kinds(bot, ticket) == ["created", "claimed"]
@@ -167,7 +167,7 @@ async def test_claim_on_a_resolved_ticket_is_refused(bot):
     ticket = await create_ticket(bot)
     open_card = card_of(bot, ticket)
     await resolve(bot, ticket)
-    await click(bot, card_click(bot, ticket, Action.CLAIM, OTHER, message=open_card, answer="late"))
+    await click(bot, card_click(bot, ticket, TicketAction.CLAIM, OTHER, message=open_card, answer="late"))
     [answer] = await bot.slack.wait_for_response("late")
     assert "#1 is resolved; reopen it first." in answer["text"]
     assert (await stored(bot, ticket)).assignee_id is None
@@ -177,7 +177,7 @@ async def test_claim_on_a_resolved_ticket_is_refused(bot):
 async def test_concurrent_claims_by_one_person_claim_once(bot):
     ticket = await create_ticket(bot)
     card = card_of(bot, ticket)
-    payloads = [card_click(bot, ticket, Action.CLAIM, AGENT, message=card, answer=f"c{i}") for i in range(2)]
+    payloads = [card_click(bot, ticket, TicketAction.CLAIM, AGENT, message=card, answer=f"c{i}") for i in range(2)]
     replies = await asyncio.gather(*(bot.sender.interactive(p) for p in payloads))
     assert [r.status for r in replies] == [200, 200]
     await until(lambda: sum(len(bot.slack.responses[f"c{i}"]) for i in range(2)) == 1)
@@ -287,7 +287,7 @@ async def test_resolve_button_on_a_resolved_ticket_is_refused(bot):
     open_card = card_of(bot, ticket)
     await resolve(bot, ticket)
     opened = len(bot.slack.calls_to("views.open"))
-    await click(bot, card_click(bot, ticket, Action.RESOLVE, OTHER, message=open_card, answer="stale"))
+    await click(bot, card_click(bot, ticket, TicketAction.RESOLVE, OTHER, message=open_card, answer="stale"))
     [answer] = await bot.slack.wait_for_response("stale")
     assert "#1 is already resolved." in answer["text"]
     assert len(bot.slack.calls_to("views.open")) == opened
@@ -379,7 +379,7 @@ async def test_reopen_button_reopens_and_counts(bot, clock):
     await resolve(bot, ticket)
     clock.advance(timedelta(days=1))
     updates = len(bot.slack.calls_to("chat.update"))
-    await click(bot, card_click(bot, ticket, Action.REOPEN, REPORTER))
+    await click(bot, card_click(bot, ticket, TicketAction.REOPEN, REPORTER))
     await bot.slack.wait_for("chat.update", count=updates + 1)
     row = await stored(bot, ticket)
     assert (row.status, row.resolved_at, row.resolved_by, row.reopen_count) == ("open", None, None, 1)
@@ -409,9 +409,9 @@ async def test_reopening_an_open_ticket_is_an_error(bot):
     ticket = await create_ticket(bot)
     await resolve(bot, ticket)
     resolved_card = card_of(bot, ticket)
-    await click(bot, card_click(bot, ticket, Action.REOPEN, AGENT))
+    await click(bot, card_click(bot, ticket, TicketAction.REOPEN, AGENT))
     await until(lambda: any("reopened" in m["text"] for m in bot.slack.thread(ticket.channel_id, ticket.message_ts)))
-    await click(bot, card_click(bot, ticket, Action.REOPEN, OTHER, message=resolved_card, answer="twice"))
+    await click(bot, card_click(bot, ticket, TicketAction.REOPEN, OTHER, message=resolved_card, answer="twice"))
     [answer] = await bot.slack.wait_for_response("twice")
     assert "#1 is open; there is nothing to reopen." in answer["text"]
     assert (await stored(bot, ticket)).reopen_count == 1

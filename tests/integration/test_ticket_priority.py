@@ -11,8 +11,8 @@ from sqlalchemy import select
 from models.sla import SlaNotification
 from tests.sla_steps import AGENT, ask, card_field, fire, reload, shown, thread_texts, timeline
 from tests.ticket_steps import create_ticket
-from workflows.blocks.resolve_modal import ResolutionForm
-from workflows.ticket_lifecycle import resolve_ticket
+from workflows.tickets.messages.resolve_form import ResolutionForm
+from workflows.tickets.lifecycle import resolve_ticket
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.ids import Shortcut
+from workflows.tickets.ids import TicketShortcut
 from models.tickets import Ticket
 from tests.fakes.slack import input_block_by_label, view_state
 from tests.fakes.slack_requests import message_shortcut_payload, view_submission_payload
@@ -18,7 +18,7 @@ SOURCE_TEXT = ("<@U0AGENT> checkout fails for <https://acme.example/orders|ACME 
 
 async def _shortcut(bot, message: dict, *, channel_id: str = SOURCE_CHANNEL, user_id: str = REPORTER) -> dict:
     """Choose the shortcut on ``message``; return the modal it opened."""
-    payload = message_shortcut_payload(str(Shortcut.CREATE_TICKET_FROM_MESSAGE), user_id=user_id,
+    payload = message_shortcut_payload(str(TicketShortcut.CREATE_TICKET_FROM_MESSAGE), user_id=user_id,
                                        channel_id=channel_id, message=message)
     before = len(bot.slack.calls_to("views.open"))
     reply = await bot.sender.interactive(payload)

@@ -1,10 +1,10 @@
-"""The authority matrix (workflows/authority.py): each rule, allowed and refused."""
+"""The authority matrix (workflows/access/authority.py): each rule, allowed and refused."""
 
 from __future__ import annotations
 
 import pytest
 
-from workflows.authority import (
+from workflows.access.authority import (
     ActorRoles,
     AuthorityContext,
     Operation,

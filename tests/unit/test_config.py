@@ -8,7 +8,7 @@ import pydantic
 import pytest
 import yaml
 
-from bot.config import AppConfig, ConfigError, load_config, parse_config
+from workflows.policy.schema import AppConfig, ConfigError, load_config, parse_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

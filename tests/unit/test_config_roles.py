@@ -1,11 +1,11 @@
-"""app.yaml's optional ``roles`` section (bot/config_roles.py)."""
+"""app.yaml's optional ``roles`` section (workflows/policy/roles.py)."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from bot.config import ConfigError, parse_config
+from workflows.policy.schema import ConfigError, parse_config
 from tests.conftest import REPO_ROOT
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.durations import format_duration, parse_duration
+from workflows.policy.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

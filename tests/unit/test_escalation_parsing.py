@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from workflows.blocks.escalation import build_escalate_modal, parse_escalate_form
+from workflows.escalation.messages import build_escalate_modal, parse_escalate_form
 from workflows.errors import InvalidRequest
-from workflows.escalation_commands import EscalateCommand, parse_escalate_command
+from workflows.escalation.commands import EscalateCommand, parse_escalate_command
 
 
 def test_bare_command_opens_the_modal():

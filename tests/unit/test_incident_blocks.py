@@ -8,12 +8,12 @@ from models.incidents import Incident, IncidentEvent, IncidentEventKind as Kind,
 from models.tickets import Ticket, TicketStatus
 from tests.fakes.slack_views import validate_message_blocks
 from tests.ticket_steps import mrkdwn_texts
-from workflows.blocks.incident_messages import (
+from workflows.incidents.messages.posts import (
     TOPIC_MAX, TicketRef, ago_text, build_announcement_message, build_declaration_message,
     build_declare_incident_button, build_status_update_message, offers_incident, purpose_text, reminder_text,
     topic_text,
 )
-from workflows.blocks.incident_postmortem import build_postmortem_message, timeline_lines
+from workflows.incidents.messages.postmortem import build_postmortem_message, timeline_lines
 
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 EVIL = "<!channel> <@U0X> & <https://evil.example|click>"

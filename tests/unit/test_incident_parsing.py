@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.blocks.incident_modal import build_declare_incident_modal, parse_declare_incident_form
+from workflows.incidents.messages.form import build_declare_incident_modal, parse_declare_incident_form
 from workflows.errors import InvalidRequest
-from workflows.incident_commands import IncidentCommand, IncidentSubcommand as Sub, parse_incident_command, parse_user
+from workflows.incidents.commands import IncidentCommand, IncidentSubcommand as Sub, parse_incident_command, parse_user
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workflows.incident_rules import (
+from workflows.incidents.rules import (
     channel_slug, external_cadence, first_due, is_raise, next_due_after, parse_priority, update_cadence, war_room_name,
 )
 

@@ -7,29 +7,30 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
-from bot.config import ConfigError, parse_config
-from handlers.ids import Action, Block
+from workflows.policy.schema import ConfigError, parse_config
+from workflows.kb.ids import KbAction, KbBlock
+from workflows.tickets.ids import TicketAction, TicketBlock
 from models.knowledge_base import KbArticle
 from models.tickets import Ticket
 from tests.fakes.slack_views import validate_message_blocks, validate_view
 from tests.unit.test_config import CONTRACT_EXAMPLE
-from workflows.blocks.kb_answer import (
+from workflows.kb.messages import (
     build_kb_answer_message,
     build_kb_suggestion_blocks,
     build_kb_thanks_modal,
     parse_article_value,
     parse_search_value,
 )
-from workflows.blocks.kb_article import (
+from workflows.kb.article_message import (
     article_text_chunks,
     build_kb_article_message,
     build_kb_article_modal,
     markdown_to_mrkdwn,
 )
-from workflows.blocks.resolve_modal import build_resolve_modal, parse_resolve_form
-from workflows.kb_drafts import draft_filename, draft_markdown
-from workflows.kb_files import excerpt_of, parse_article, slug_for
-from workflows.kb_questions import words_needed
+from workflows.tickets.messages.resolve_form import build_resolve_modal, parse_resolve_form
+from workflows.kb.drafts import draft_filename, draft_markdown
+from workflows.kb.files import excerpt_of, parse_article, slug_for
+from workflows.kb.questions import words_needed
 
 
 def article(slug: str = "password-reset", **values: object) -> KbArticle:
@@ -122,12 +123,12 @@ def test_answer_blocks_are_valid_and_escaped():
     assert "Reset a &lt;forgotten&gt; password" in blocks[1]["text"]["text"]
     assert blocks[1]["accessory"]["value"] == "7:password-reset"
     actions = blocks[-1]
-    assert actions["block_id"] == Block.KB_ANSWER_ACTIONS
-    assert [e["action_id"] for e in actions["elements"]] == [Action.KB_SOLVED, Action.KB_OPEN_TICKET]
+    assert actions["block_id"] == KbBlock.KB_ANSWER_ACTIONS
+    assert [e["action_id"] for e in actions["elements"]] == [KbAction.KB_SOLVED, KbAction.KB_OPEN_TICKET]
     linked = build_kb_answer_message(articles, search_id=7, base_url="https://h.example/")
     assert "<https://h.example/password-reset|" in linked[1]["text"]["text"] and "accessory" not in linked[1]
     nothing = build_kb_answer_message([], search_id=7, base_url=None)
-    assert [e["action_id"] for e in nothing[-1]["elements"]] == [Action.KB_OPEN_TICKET]
+    assert [e["action_id"] for e in nothing[-1]["elements"]] == [KbAction.KB_OPEN_TICKET]
     solved = build_kb_answer_message(articles, search_id=7, base_url=None, solved_by="U1")
     assert solved[-1]["type"] == "context"
     quiet = build_kb_answer_message(articles, search_id=7, base_url=None, buttons=False)
@@ -167,11 +168,11 @@ def test_the_resolve_form_offers_the_knowledge_base_box_only_with_a_knowledge_ba
     labels = [b["label"]["text"] for b in build_resolve_modal(_ticket())["blocks"] if b["type"] == "input"]
     assert "Knowledge base" not in labels
     modal = build_resolve_modal(_ticket(), knowledge_base=True)
-    assert validate_view(modal) == [] and modal["blocks"][-1]["block_id"] == Block.ADD_TO_KB
-    ticked = {Block.ADD_TO_KB: {Action.ADD_TO_KB: {"type": "checkboxes", "selected_options": [{"value": "draft"}]}},
-              Block.RESOLUTION: {Action.RESOLUTION: {"type": "plain_text_input", "value": "Fixed"}}}
+    assert validate_view(modal) == [] and modal["blocks"][-1]["block_id"] == TicketBlock.ADD_TO_KB
+    ticked = {TicketBlock.ADD_TO_KB: {TicketAction.ADD_TO_KB: {"type": "checkboxes", "selected_options": [{"value": "draft"}]}},
+              TicketBlock.RESOLUTION: {TicketAction.RESOLUTION: {"type": "plain_text_input", "value": "Fixed"}}}
     assert parse_resolve_form(ticked).add_to_kb is True
-    ticked[Block.ADD_TO_KB][Action.ADD_TO_KB]["selected_options"] = []
+    ticked[TicketBlock.ADD_TO_KB][TicketAction.ADD_TO_KB]["selected_options"] = []
     assert parse_resolve_form(ticked).add_to_kb is False
     assert parse_resolve_form({}).add_to_kb is False
 

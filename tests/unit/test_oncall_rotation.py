@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from bot.config import parse_config
+from workflows.policy.schema import parse_config
 from tests.conftest import REPO_ROOT
 from tests.fakes.pagerduty import oncall_entry
-from workflows.oncall import Person, next_shift, pagerduty_answer, who_is_on_call
+from workflows.paging.oncall import Person, next_shift, pagerduty_answer, who_is_on_call
 
 
 def config_with(rotation: dict, timezone: str = "America/New_York"):

@@ -14,11 +14,11 @@ from bot.pagerduty_gateway import (
     _EventsClient,
     iso_timestamp,
 )
-from handlers.ids import Action, Block
+from workflows.paging.ids import PageAction, PageBlock
 from models.pages import PageStatus
 from tests.fakes.slack_views import validate_message_blocks
 from tests.ticket_steps import mrkdwn_texts
-from workflows.blocks.page_message import (
+from workflows.paging.messages import (
     PageView,
     Repaged,
     already_answer,
@@ -42,9 +42,9 @@ def test_an_open_page_has_exactly_two_buttons_and_escapes_user_text():
     blocks = build_page_message(view())
     assert validate_message_blocks(blocks) == []
     [actions] = [b for b in blocks if b["type"] == "actions"]
-    assert actions["block_id"] == Block.PAGE_ACTIONS
+    assert actions["block_id"] == PageBlock.PAGE_ACTIONS
     assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
-        (Action.PAGE_ACKNOWLEDGE, "7"), (Action.PAGE_RESOLVE, "7")]
+        (PageAction.PAGE_ACKNOWLEDGE, "7"), (PageAction.PAGE_RESOLVE, "7")]
     text = " ".join(mrkdwn_texts(blocks))
     assert "&lt;!channel&gt; &amp; &lt;@U0X&gt;" in text and "&lt;!here&gt; please" in text
     assert "<!channel>" not in text and "<!here>" not in text and "<@U0X>" not in text

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.config import Reports, WeeklyReport
+from workflows.policy.schema import Reports, WeeklyReport
 from models.report_runs import ReportKind
-from workflows.report_schedule import (
+from workflows.reports.schedule import (
     Period,
     due_periods,
     latest_daily_period,

@@ -10,17 +10,17 @@ from models.tickets import Ticket, TicketStatus
 from tests.fakes.slack import view_state
 from tests.fakes.slack_views import validate_message_blocks, validate_view
 from tests.ticket_steps import mrkdwn_texts
-from workflows.blocks.csat import (
+from workflows.tickets.messages.csat import (
     build_csat_survey_message,
     build_csat_thanks_message,
     csat_survey_text,
     parse_rating_value,
 )
-from workflows.blocks.resolution_summary import (
+from workflows.tickets.messages.resolution import (
     build_resolution_summary_message,
     resolution_summary_text,
 )
-from workflows.blocks.resolve_modal import (
+from workflows.tickets.messages.resolve_form import (
     ResolutionForm,
     build_resolve_modal,
     parse_resolve_form,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 import pytest
 
-from workflows.sla_targets import add_target, clock_start, resume_due_at
-from workflows.working_time import WorkingCalendar
+from workflows.sla.targets import add_target, clock_start, resume_due_at
+from workflows.policy.working_time import WorkingCalendar
 
 NY = ZoneInfo("America/New_York")
 

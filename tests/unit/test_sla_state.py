@@ -1,5 +1,5 @@
-"""Where each SLA clock stands at a moment (workflows/sla_state.py), what the plan owes
-(workflows/sla_plan.py) and how a priority change re-arms it (sla_schedule._rearmed)."""
+"""Where each SLA clock stands at a moment (workflows/sla/state.py), what the plan owes
+(workflows/sla/plan.py) and how a priority change re-arms it (sla_schedule._rearmed)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from workflows.policy.schema import load_config
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket, TicketStatus
-from workflows.blocks.ticket_card import build_ticket_card
-from workflows.calendars import calendar_for
-from workflows.sla_plan import PlannedNotification, plan_notifications, still_applies
-from workflows.sla_schedule import _rearmed
-from workflows.sla_state import ClockState, clock_standings
+from workflows.tickets.messages.card import build_ticket_card
+from workflows.policy.calendars import calendar_for
+from workflows.sla.plan import PlannedNotification, plan_notifications, still_applies
+from workflows.sla.schedule import _rearmed
+from workflows.sla.state import ClockState, clock_standings
 
 CONFIG = load_config(Path(__file__).resolve().parents[2] / "app.yaml")
 CAL = calendar_for(CONFIG)

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.config import AppConfig, parse_config
-from workflows.sla_targets import DueTimes, due_times, format_remaining, sla_targets, warn_at
-from workflows.working_time import WorkingCalendar
+from workflows.policy.schema import AppConfig, parse_config
+from workflows.sla.targets import DueTimes, due_times, format_remaining, sla_targets, warn_at
+from workflows.policy.working_time import WorkingCalendar
 
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc

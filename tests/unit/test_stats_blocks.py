@@ -7,22 +7,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from bot.config import ConfigError, ReportTargets, load_config, parse_config
-from bot.config_loader import _Loader as config_loader
+from workflows.policy.schema import ConfigError, ReportTargets, load_config, parse_config
+from workflows.policy.loader import _Loader as config_loader
 from models.metrics_queries import Percentiles, Volume
 from tests.conftest import REPO_ROOT
 from tests.fakes.slack_views import validate_message_blocks
 from tests.ticket_steps import mrkdwn_texts
-from workflows.blocks.stats import (
+from workflows.reports.messages import (
     build_stats_message,
     format_percent,
     format_seconds,
     stats_text,
 )
 from workflows.errors import InvalidRequest
-from workflows.metrics import PriorityStats, Ratio, SupportStats, upper_tiers
-from workflows.report_formats import format_csv, stat_rows
-from workflows.stats_command import DEFAULT_PERIOD, parse_stats_query
+from workflows.reports.metrics import PriorityStats, Ratio, SupportStats, upper_tiers
+from workflows.reports.formats import format_csv, stat_rows
+from workflows.reports.stats_command import DEFAULT_PERIOD, parse_stats_query
 
 CONFIG = load_config(REPO_ROOT / "app.yaml")
 SINCE = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)

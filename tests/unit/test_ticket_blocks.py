@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from workflows.policy.schema import load_config
 from models.tickets import Ticket, TicketStatus
-from workflows.blocks.text import escape, slack_date
-from workflows.blocks.ticket_card import build_ticket_card, ticket_fallback_text
-from workflows.blocks.ticket_modal import (
+from workflows.block_text import escape, slack_date
+from workflows.tickets.messages.card import build_ticket_card, ticket_fallback_text
+from workflows.tickets.messages.form import (
     ModalOrigin, TicketForm, build_new_ticket_modal, parse_ticket_form, validate_ticket_form,
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflows.errors import InvalidRequest
-from workflows.ticket_commands import (
+from workflows.tickets.commands import (
     HELP_TEXT,
     TicketCommand,
     TicketSubcommand,

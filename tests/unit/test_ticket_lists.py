@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from workflows.policy.schema import load_config
 from bot.database import make_engine, make_session_factory, upgrade_database
 from models.ticket_lists import (
     TicketList,
@@ -24,9 +24,9 @@ from models.ticket_lists import (
 from models.tickets import Ticket, TicketStatus
 from tests.fakes.slack_views import validate_message_blocks, validate_view
 from tests.ticket_steps import mrkdwn_texts
-from workflows.app_home import HomeQueue, home_queues
-from workflows.blocks.home import HOME_BLOCKS_MAX, HomeSection, build_home_view
-from workflows.blocks.ticket_lists import (
+from workflows.home.publish import HomeQueue, home_queues
+from workflows.home.messages import HOME_BLOCKS_MAX, HomeSection, build_home_view
+from workflows.tickets.messages.lists import (
     build_ticket_list_blocks,
     build_ticket_status_message,
     open_clocks,
@@ -35,7 +35,7 @@ from workflows.blocks.ticket_lists import (
     ticket_line,
 )
 from workflows.errors import InvalidRequest
-from workflows.ticket_lookup import queue_scope
+from workflows.tickets.lookup import queue_scope
 
 CONFIG = load_config(Path(__file__).resolve().parents[2] / "app.yaml")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ import holidays as holidays_lib
 import pytest
 import yaml
 
-from bot.config import parse_config
-from workflows.working_time import WorkingCalendar
+from workflows.policy.schema import parse_config
+from workflows.policy.working_time import WorkingCalendar
 
 NY = ZoneInfo("America/New_York")
 UTC = timezone.utc

@@ -1,0 +1,1 @@
+"""Access control: who holds which role, and the authority matrix."""

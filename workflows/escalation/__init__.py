@@ -1,0 +1,1 @@
+"""Escalation: a ticket moves up its category's path, and the next tier is asked in."""

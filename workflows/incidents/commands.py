@@ -1,0 +1,158 @@
+"""`/incident …`: the pure parser of the command text, and the one entry point the
+listener calls (it runs the subcommand and returns the ephemeral answer, if any).
+
+Slack sends the text with its own markup (the command is configured with
+``should_escape``): a mention is ``<@U123|ana>``, a literal ``<`` is ``&lt;``. Mentions
+of the people given a role are read from it; the free text (titles, updates,
+summaries) is turned into what the person wrote (``plain_text``) and stored so; the
+messages escape it again.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from workflows.incidents.messages.posts import HELP_TEXT
+from workflows.incidents.messages.form import IncidentForm, build_declare_incident_modal
+from workflows.deps import Deps
+from workflows.errors import InvalidRequest
+from workflows.incidents.changes import (
+    assign_incident_role, change_incident_severity, hand_over_command, post_incident_update, record_external_update,
+)
+from workflows.incidents.resolution import repost_postmortem, resolve_incident
+from workflows.incidents.rules import parse_priority
+from workflows.incidents.declare import declare_incident, declare_incident_from_ticket, declared_text
+from workflows.slack_text import plain_text
+
+__all__ = ["IncidentSubcommand", "IncidentCommand", "parse_incident_command", "parse_user", "answer_incident_command",
+           "submit_declare_incident_form", "answer_declare_incident_button"]
+
+
+class IncidentSubcommand(enum.StrEnum):
+    HELP = "help"
+    DECLARE = "declare"
+    UPDATE = "update"
+    EXTERNAL = "external"
+    COMMANDER = "commander"
+    ROLE = "role"
+    SEVERITY = "severity"
+    RESOLVE = "resolve"
+    POSTMORTEM = "postmortem"
+
+
+_ALIASES = {"sev": "severity", "priority": "severity", "post-mortem": "postmortem", "ic": "commander",
+            "customers": "external", "status": "update"}
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_BARE_ID = re.compile(r"^([UW][A-Z0-9]{2,})$")
+
+
+@dataclass(frozen=True)
+class IncidentCommand:
+    kind: IncidentSubcommand
+    priority: str | None = None
+    text: str = ""  # plain text, as the person wrote it
+    user_id: str | None = None
+    role: str | None = None
+
+
+def parse_user(token: str) -> str | None:
+    """``<@U123|ana>``, ``<@U123>`` or ``U123`` -> ``U123``."""
+    match = _MENTION.match(token) or _BARE_ID.match(token)
+    return match.group(1) if match else None
+
+
+def _person(rest: str, usage: str) -> str:
+    user_id = parse_user(rest.strip().split()[0]) if rest.strip() else None
+    if user_id is None:
+        raise InvalidRequest(f"Mention the person: `{usage}`.")
+    return user_id
+
+
+def parse_incident_command(text: str) -> IncidentCommand:
+    """The subcommand and its arguments; InvalidRequest for what cannot be one."""
+    head, _, rest = text.strip().partition(" ")
+    word = _ALIASES.get(head.lower(), head.lower())
+    rest = rest.strip()
+    if word in ("", "help"):
+        return IncidentCommand(IncidentSubcommand.HELP)
+    try:
+        kind = IncidentSubcommand(word)
+    except ValueError:
+        raise InvalidRequest(f"`/incident {plain_text(head)[:30]}` is not a command I know; "
+                             "`/incident help` lists them.") from None
+    if kind == IncidentSubcommand.DECLARE:
+        first, _, title = rest.partition(" ")
+        priority = parse_priority(first)
+        if priority is None and re.fullmatch(r"[Pp]\d", first):
+            raise InvalidRequest("An incident is P0, P1 or P2 (a P3 is a ticket: `/ticket`).")
+        return IncidentCommand(kind, priority=priority, text=plain_text(title if priority else rest).strip())
+    if kind == IncidentSubcommand.COMMANDER:
+        return IncidentCommand(kind, user_id=_person(rest, "/incident commander @someone"))
+    if kind == IncidentSubcommand.ROLE:
+        role, _, who = rest.partition(" ")
+        role = role.lower()
+        if not role:
+            raise InvalidRequest("Name the role and the person: `/incident role comms @someone`.")
+        if role in ("commander", "ic"):
+            return IncidentCommand(IncidentSubcommand.COMMANDER,
+                                   user_id=_person(who, "/incident role commander @someone"))
+        return IncidentCommand(kind, role=role, user_id=_person(who, f"/incident role {role} @someone"))
+    if kind == IncidentSubcommand.SEVERITY:
+        priority = parse_priority(rest)
+        if priority is None:
+            raise InvalidRequest("Give the new severity: `/incident severity P0` (P0, P1 or P2).")
+        return IncidentCommand(kind, priority=priority)
+    return IncidentCommand(kind, text=plain_text(rest, keep_urls=True).strip())
+
+
+async def answer_incident_command(
+    *, deps: Deps, team_id: str, user_id: str, channel_id: str, text: str, trigger_id: str,
+) -> str | None:
+    """Run `/incident …` typed by ``user_id`` in ``channel_id``; the ephemeral answer, if any
+    (what is posted in the channel speaks for itself)."""
+    command = parse_incident_command(text)
+    kind, where = command.kind, dict(deps=deps, channel_id=channel_id, user_id=user_id)
+    if kind == IncidentSubcommand.HELP:
+        return HELP_TEXT
+    if kind == IncidentSubcommand.DECLARE:
+        if command.priority is None or not command.text:
+            await deps.slack.views_open(trigger_id=trigger_id, view=build_declare_incident_modal(
+                deps.config, declarer_id=user_id, title=command.text, priority=command.priority, channel_id=channel_id))
+            return None
+        declared = await declare_incident(deps=deps, team_id=team_id, declarer_id=user_id, title=command.text,
+                                          priority=command.priority)
+        return declared_text(declared)
+    if kind == IncidentSubcommand.UPDATE:
+        await post_incident_update(**where, text=command.text)
+    elif kind == IncidentSubcommand.EXTERNAL:
+        await record_external_update(**where, text=command.text)
+    elif kind == IncidentSubcommand.COMMANDER:
+        assert command.user_id is not None
+        await hand_over_command(**where, commander_id=command.user_id)
+    elif kind == IncidentSubcommand.ROLE:
+        assert command.user_id is not None and command.role is not None
+        await assign_incident_role(**where, role=command.role, assignee_id=command.user_id)
+    elif kind == IncidentSubcommand.SEVERITY:
+        assert command.priority is not None
+        await change_incident_severity(**where, priority=command.priority)
+    elif kind == IncidentSubcommand.RESOLVE:
+        await resolve_incident(**where, summary=command.text or None)
+    elif kind == IncidentSubcommand.POSTMORTEM:
+        await repost_postmortem(**where)
+    return None
+
+
+async def submit_declare_incident_form(*, deps: Deps, team_id: str, user_id: str, form: IncidentForm) -> None:
+    """The declare modal was submitted (and is valid): declare, then tell the declarer (DM)."""
+    declared = await declare_incident(deps=deps, team_id=team_id, declarer_id=user_id, title=form.title,
+                                      priority=form.priority, description=form.description,
+                                      commander_id=form.commander_id)
+    await deps.slack.chat_postMessage(channel=user_id, text=declared_text(declared))
+
+
+async def answer_declare_incident_button(*, deps: Deps, ticket_id: int, user_id: str, team_id: str | None = None) -> str:
+    """The "Declare incident" button on a ticket card: the clicker's (ephemeral) answer."""
+    return declared_text(await declare_incident_from_ticket(deps=deps, ticket_id=ticket_id, actor_id=user_id,
+                                                            team_id=team_id))

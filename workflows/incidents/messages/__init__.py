@@ -1,0 +1,1 @@
+"""What an incident posts and asks (pure Block Kit builders)."""

@@ -1,0 +1,1 @@
+"""The knowledge base: articles, search, answers, deflections and drafts."""

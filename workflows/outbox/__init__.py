@@ -1,0 +1,1 @@
+"""Messages owed to Slack, stored with the change that owes them, and their relay."""

@@ -1,0 +1,152 @@
+"""The pager: one for the whole bot (SLA breaches, escalations to a paging tier, incidents).
+
+A ticket or incident has at most one open page, its row in ``pages`` keyed by
+``dedup_key`` (``supportbot-ticket-<N>``, ``supportbot-incident-<id>``):
+
+- first page: the row is stored (insert-or-ignore on the key, then locked), with the
+  PagerDuty ``trigger`` owed (``pd_pending_action``) when a routing key is set, or the
+  Slack-only ack deadline (``ack_due_at``) when not; a ``paged`` timeline row says why;
+- while that page is open (triggered or acknowledged), paging again triggers nothing:
+  the reason is added to the timeline and the Slack mirror re-rendered;
+- a resolved page is triggered again on the same row.
+
+``record_ticket_page``/``record_incident_page`` do this inside the caller's transaction
+(the SLA engine claims a breach and records its page in one); ``announce_page`` then
+posts the mirrors and sends what PagerDuty is owed. ``page_ticket`` and
+``page_incident`` are both steps. If the process stops in between, the sweeps in
+``page_delivery`` and ``page_mirrors`` finish the job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.base import insert_ignore
+from models.incidents import Incident
+from models.pages import Page, PageStatus
+from models.ticket_queries import get_ticket
+from models.tickets import Ticket
+from workflows.deps import Deps
+from workflows.errors import NotFound
+from workflows.paging.oncall import who_is_on_call
+from workflows.paging.delivery import deliver_page_or_log, sends_pages
+from workflows.paging.mirrors import post_page_mirrors, refresh_page_mirrors
+from workflows.paging.subjects import PageSubject, add_page_event, incident_subject, ticket_subject
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PageRecord", "record_page", "record_ticket_page", "record_incident_page", "announce_page",
+           "page_ticket", "page_incident", "pagerduty_summary"]
+
+OPEN = (PageStatus.TRIGGERED, PageStatus.ACKNOWLEDGED)
+SUMMARY_MAX = 1024
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What ``record_page`` did: ``triggered`` (new or again) or ``repeated`` (still open)."""
+
+    page_id: int
+    triggered: bool
+
+
+def pagerduty_summary(subject: PageSubject, reason: str) -> str:
+    """The Events v2 ``payload.summary`` (plain text, at most 1024 characters)."""
+    text = f"[{subject.priority}] {subject.label}: {subject.summary} — {reason}"
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
+
+
+def _fresh(subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> dict[str, Any]:
+    """Column values of a page (re-)triggered at ``now``."""
+    pd = sends_pages(deps)
+    window = deps.config.oncall.ack_window_for(subject.priority)
+    return dict(
+        status=PageStatus.TRIGGERED, severity=subject.severity, summary=pagerduty_summary(subject, reason),
+        triggered_at=now, acknowledged_at=None, acknowledged_by=None, resolved_at=None,
+        mirror_channel_id=deps.config.channels.oncall, mirror_ts=None, dm_channel_id=None, dm_ts=None,
+        oncall_user_id=who_is_on_call(deps.config, now).primary, escalation_level=0,
+        ack_due_at=None if pd else now + window,
+        pagerduty_sent=False, pd_pending_action="trigger" if pd else None, pd_attempts=0,
+        pd_next_attempt_at=now if pd else None, pd_last_error=None,
+    )
+
+
+async def record_page(db: AsyncSession, subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> PageRecord:
+    """Store (or re-trigger, or add a reason to) the page of ``subject``, in ``db``'s transaction."""
+    fresh = _fresh(subject, deps=deps, now=now, reason=reason)
+    inserted = await insert_ignore(db, Page, {
+        "dedup_key": subject.dedup_key, "subject_kind": subject.kind, "subject_id": subject.id, **fresh,
+    })
+    page = (await db.execute(
+        select(Page).where(Page.dedup_key == subject.dedup_key).with_for_update()
+        .execution_options(populate_existing=True)
+    )).scalar_one()
+    triggered = inserted or page.status not in OPEN
+    if triggered and not inserted:  # resolved earlier: the same row pages again
+        for column, value in fresh.items():
+            setattr(page, column, value)
+        page.subject_kind, page.subject_id = subject.kind, subject.id
+        await db.flush()
+    await add_page_event(db, page, acknowledged=False, actor_id=None, at=now, detail={
+        "reason": reason, "repeat": not triggered, "user": page.oncall_user_id if triggered else None,
+    })
+    log.info("%s %s: %s", "paging" if triggered else "already paged,", subject.dedup_key, reason)
+    return PageRecord(page_id=page.id, triggered=triggered)
+
+
+async def record_ticket_page(db: AsyncSession, ticket: Ticket, *, deps: Deps, now: datetime, reason: str) -> PageRecord:
+    """Page on-call about ``ticket`` (locked by the caller) inside the caller's transaction."""
+    return await record_page(db, ticket_subject(ticket, deps.config), deps=deps, now=now, reason=reason)
+
+
+async def record_incident_page(db: AsyncSession, incident: Incident, *, deps: Deps, now: datetime,
+                               reason: str) -> PageRecord:
+    return await record_page(db, incident_subject(incident, deps.config), deps=deps, now=now, reason=reason)
+
+
+async def announce_page(*, deps: Deps, record: PageRecord) -> None:
+    """After commit: post the mirrors (or re-render them) and send what PagerDuty is owed."""
+    if record.triggered:
+        await post_page_mirrors(deps=deps, page_id=record.page_id)
+        if sends_pages(deps):
+            await deliver_page_or_log(deps=deps, page_id=record.page_id)
+    else:
+        await refresh_page_mirrors(deps=deps, page_id=record.page_id)
+
+
+async def _load_page(deps: Deps, page_id: int) -> Page:
+    async with deps.sessions() as db:
+        page = await db.get(Page, page_id)
+    assert page is not None
+    return page
+
+
+async def page_ticket(*, deps: Deps, ticket_id: int, reason: str) -> Page:
+    """Page on-call about ticket ``ticket_id`` (its id, not its number) because of ``reason``."""
+    now = deps.clock()
+    async with deps.sessions.begin() as db:
+        ticket = await get_ticket(db, ticket_id, for_update=True)
+        if ticket is None:
+            raise NotFound(f"Ticket {ticket_id} not found.")
+        record = await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason)
+    await announce_page(deps=deps, record=record)
+    return await _load_page(deps, record.page_id)
+
+
+async def page_incident(*, deps: Deps, incident_id: int, reason: str) -> Page:
+    """Page on-call about incident ``incident_id`` because of ``reason``."""
+    now = deps.clock()
+    async with deps.sessions.begin() as db:
+        incident = (await db.execute(select(Incident).where(Incident.id == incident_id).with_for_update())
+                    ).scalar_one_or_none()
+        if incident is None:
+            raise NotFound(f"Incident {incident_id} not found.")
+        record = await record_incident_page(db, incident, deps=deps, now=now, reason=reason)
+    await announce_page(deps=deps, record=record)
+    return await _load_page(deps, record.page_id)

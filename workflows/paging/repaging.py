@@ -1,0 +1,124 @@
+"""Slack-only paging: a page nobody acknowledges climbs, one step per ack window.
+
+Without a PagerDuty routing key a page DMs the rotation's primary and mentions them in
+the on-call channel, due for an acknowledgement at ``ack_due_at`` (app.yaml
+``oncall.ack_window``, per priority). Then, while nobody acknowledges it:
+
+    level 1  the secondary: a DM, and a mention in the mirror's thread
+    level 2  everyone in the tier's channel (``<!here>``); then it waits for a human
+
+Each step is claimed with ``UPDATE … WHERE id = :id AND status = 'triggered' AND
+ack_due_at = :seen`` in the transaction that records it, so two replicas (or a
+restart) re-page once. An acknowledgement clears ``ack_due_at`` and stops the climb.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from models.pages import Page, PageStatus
+from workflows.paging.messages import (
+    build_page_message,
+    page_fallback_text,
+    repage_channel_note,
+    repage_secondary_note,
+)
+from workflows.deps import Deps
+from workflows.paging.oncall import who_is_on_call
+from workflows.paging.mirrors import (
+    is_posted,
+    load_page_view,
+    post_or_log,
+    refresh_page_mirrors,
+)
+from workflows.paging.subjects import add_page_event, load_subject
+
+log = logging.getLogger(__name__)
+
+__all__ = ["repage_unacknowledged"]
+
+SECONDARY, EVERYONE = 1, 2
+
+
+async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -> tuple[int, str | None] | None:
+    """Record the next step of page ``page_id``; (level, previous person) or None."""
+    async with deps.sessions.begin() as db:
+        page = (await db.execute(select(Page).where(Page.id == page_id)
+                                 .execution_options(populate_existing=True))).scalar_one_or_none()
+        if page is None:
+            return None
+        subject = await load_subject(db, deps.config, page.subject_kind, page.subject_id)
+        if subject is None:
+            return None
+        secondary = who_is_on_call(deps.config, now).secondary
+        level = page.escalation_level + 1
+        if level == SECONDARY and (not secondary or secondary == page.oncall_user_id):
+            level = EVERYONE
+        level = min(level, EVERYONE)
+        window = deps.config.oncall.ack_window_for(subject.priority)
+        paged = secondary if level == SECONDARY else page.oncall_user_id
+        claimed = (await db.execute(
+            update(Page).where(Page.id == page_id, Page.status == PageStatus.TRIGGERED, Page.ack_due_at == seen)
+            .values(escalation_level=level, ack_due_at=now + window if level < EVERYONE else None,
+                    oncall_user_id=paged)
+            .returning(Page.id).execution_options(synchronize_session=False)
+        )).first()
+        if claimed is None:
+            return None
+        previous = page.oncall_user_id
+        await add_page_event(db, page, acknowledged=False, actor_id=None, at=now, detail={
+            "repage_level": level, "user": secondary if level == SECONDARY else None,
+            "channel": subject.tier_channel if level == EVERYONE else None,
+        })
+    return level, previous
+
+
+async def _announce_step(deps: Deps, page_id: int, level: int, previous: str | None) -> None:
+    await refresh_page_mirrors(deps=deps, page_id=page_id)  # the mirror and the old DM say who is paged now
+    async with deps.sessions() as db:
+        page = await db.get(Page, page_id)
+        loaded = await load_page_view(db, page, deps.config) if page else None
+    if page is None or loaded is None:
+        return
+    view, subject = loaded
+    window = deps.config.oncall.ack_window_for(subject.priority)
+    if level == EVERYONE:
+        note = repage_channel_note(view, window=window)
+        await post_or_log(deps, channel=subject.tier_channel, text=note, blocks=build_page_message(view, note=note))
+        return
+    secondary = page.oncall_user_id
+    assert secondary is not None
+    note = repage_secondary_note(view, secondary=secondary, primary=previous, window=window)
+    if page.mirror_channel_id and is_posted(page.mirror_ts):
+        await post_or_log(deps, channel=page.mirror_channel_id, thread_ts=page.mirror_ts, text=note)
+    dm = await post_or_log(deps, channel=secondary, text=page_fallback_text(view),
+                           blocks=build_page_message(view, note=note))
+    if dm is not None:
+        async with deps.sessions.begin() as db:
+            await db.execute(update(Page).where(Page.id == page_id).values(dm_channel_id=dm[0], dm_ts=dm[1])
+                             .execution_options(synchronize_session=False))
+
+
+async def repage_unacknowledged(*, deps: Deps, limit: int = 50) -> int:
+    """Sweep: take every page past its ack deadline one step further. Returns the steps taken."""
+    now = deps.clock()
+    async with deps.sessions() as db:
+        due = (await db.execute(
+            select(Page.id, Page.ack_due_at).where(Page.status == PageStatus.TRIGGERED, Page.ack_due_at <= now)
+            .order_by(Page.ack_due_at, Page.id).limit(limit)
+        )).all()
+    steps = 0
+    for page_id, seen in due:
+        try:
+            step = await _claim_step(deps, page_id, seen, now)
+            if step is None:
+                continue
+            steps += 1
+            log.info("page %s not acknowledged in time: re-paged (level %s)", page_id, step[0])
+            await _announce_step(deps, page_id, *step)
+        except Exception:
+            log.exception("re-paging page %s failed; the next sweep retries", page_id)
+    return steps

@@ -1,0 +1,1 @@
+"""The policy: app.yaml's schema and loading, durations, calendars and working time (pure)."""

@@ -1,0 +1,1 @@
+"""Support metrics: /ticket stats, the scheduled reports, `supportbot report`."""

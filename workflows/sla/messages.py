@@ -1,0 +1,71 @@
+"""The words of SLA notices: warnings, breaches, the management notice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from workflows.policy.schema import AppConfig, Tier
+from models.sla import SlaNotificationKind as Kind
+from models.tickets import Ticket
+from workflows.block_text import cap, escape, link, slack_date
+from workflows.sla.targets import format_remaining
+
+LATE_AFTER = timedelta(seconds=60)
+
+_CLOCK = {
+    Kind.FIRST_RESPONSE_WARNING: "first response", Kind.FIRST_RESPONSE_BREACH: "first response",
+    Kind.RESOLUTION_WARNING: "resolution", Kind.RESOLUTION_BREACH: "resolution",
+    Kind.NEXT_RESPONSE_WARNING: "next response", Kind.NEXT_RESPONSE_BREACH: "next response",
+}
+_WHY = {"first response": "nobody has replied yet", "resolution": "still open", "next response": "the reporter is waiting for an answer"}
+
+
+@dataclass(frozen=True)
+class SlaNotice:
+    kind: Kind
+    ticket: Ticket
+    due_at: datetime
+    now: datetime
+    escalated_to: Tier | None = None
+    paged: bool = False
+
+
+def _late(notice: SlaNotice) -> str:
+    if notice.now - notice.due_at <= LATE_AFTER:
+        return ""
+    return f" _(sent late: it was due {slack_date(notice.due_at)} while supportbot was not running)_"
+
+
+def _ticket_ref(ticket: Ticket) -> str:
+    return f"{link(ticket.permalink, f'#{ticket.number}')} {ticket.priority} “{escape(cap(ticket.summary, 80))}”"
+
+
+def _target(ticket: Ticket, clock: str) -> datetime | None:
+    return {"first response": ticket.first_response_due_at, "resolution": ticket.resolution_due_at,
+            "next response": ticket.next_response_due_at}[clock]
+
+
+def sla_notice_text(notice: SlaNotice, config: AppConfig) -> str:
+    """One message that says everything that happened (breach, escalation, page) in one place."""
+    ticket, kind = notice.ticket, notice.kind
+    if kind == Kind.MANAGEMENT_NOTICE:
+        hours = int((notice.due_at - ticket.created_at).total_seconds() // 3600)
+        return (f":briefcase: Management notice: {_ticket_ref(ticket)} is still unresolved after {hours}h. "
+                f"Tier: {escape(config.tier(ticket.tier).name) if ticket.tier else 'Triage'}.{_late(notice)}")
+    clock = _CLOCK[kind]
+    if kind.value.endswith("warning"):
+        remaining = format_remaining(notice.now, _target(ticket, clock) or notice.due_at)
+        return (f":hourglass_flowing_sand: SLA warning — {_ticket_ref(ticket)} {clock} {remaining} — "
+                f"{_WHY[clock]}. At risk of breaching.{_late(notice)}")
+    # The clock's own due time: a breach re-armed by a priority change fires when the
+    # change is made, but the target was missed earlier.
+    since = min(_target(ticket, clock) or notice.due_at, notice.due_at)
+    text = (f":rotating_light: SLA breached — {_ticket_ref(ticket)} {clock} overdue since "
+            f"{slack_date(since)} ({_WHY[clock]}).")
+    if notice.escalated_to is not None:
+        text += (f" Escalated automatically to *{escape(notice.escalated_to.name)}* "
+                 f"(<#{notice.escalated_to.channel}>).")
+    if notice.paged:
+        text += " On-call has been paged."
+    return text + _late(notice)

@@ -1,0 +1,118 @@
+"""Which SLA notifications a ticket is owed, and when: a pure function of its state.
+
+The plan is written to ``sla_notifications`` (one row per effect) whenever the ticket's
+clocks change; the engine fires rows as they fall due and checks, at that moment, that
+the effect still applies (a first response cancels its warning and breach).
+
+Three clocks, each warned at ``warn_at`` of its target and breached at its due time:
+
+- first response: from creation until someone other than the reporter answers;
+- next response (priorities with a ``next_response`` target): from a reporter's reply,
+  once the first response was given, until someone else answers;
+- resolution: from creation (or the last reopen) until resolved; paused while waiting
+  on the customer, its due time shifted by the pause when it resumes.
+
+Each clock's start is read back from its due time (the due time less the target, in the
+clock's own time): ``next_response_due_at`` is all a ticket stores of a reporter's reply,
+and a resolution clock that was paused "started" as much later as it was paused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from workflows.policy.schema import AppConfig
+from models.sla import SlaNotificationKind as Kind
+from models.tickets import Ticket, TicketStatus
+from workflows.sla.targets import clock_start, sla_targets, warn_at
+from workflows.policy.working_time import WorkingCalendar
+
+# The practice: an unresolved P0/P1 goes to management after 4 hours.
+MANAGEMENT_NOTICE_AFTER = timedelta(hours=4)
+MANAGEMENT_PRIORITIES = frozenset({"P0", "P1"})
+# Breaching first response on these priorities escalates the ticket one tier.
+AUTO_ESCALATE_PRIORITIES = frozenset({"P0", "P1"})
+
+FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first response", "next response", "resolution"
+_KINDS = {
+    FIRST_RESPONSE: (Kind.FIRST_RESPONSE_WARNING, Kind.FIRST_RESPONSE_BREACH),
+    NEXT_RESPONSE: (Kind.NEXT_RESPONSE_WARNING, Kind.NEXT_RESPONSE_BREACH),
+    RESOLUTION: (Kind.RESOLUTION_WARNING, Kind.RESOLUTION_BREACH),
+}
+
+
+@dataclass(frozen=True, order=True)
+class PlannedNotification:
+    due_at: datetime
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class ClockWindow:
+    """A running SLA clock: ``name`` (first response, next response, resolution), when
+    it turns "at risk" (``warn_at``, None when it has no target to take a share of) and
+    when it is breached (``due_at``)."""
+
+    name: str
+    warn_at: datetime | None
+    due_at: datetime
+
+
+def running_clocks(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar) -> list[ClockWindow]:
+    """The SLA clocks running on ``ticket`` now (none once resolved; resolution not while
+    waiting on the customer), in the order first response, next response, resolution."""
+    if ticket.status != TicketStatus.OPEN:
+        return []
+    priority = config.priority(ticket.priority)
+    resolution_target = sla_targets(config, ticket.priority, ticket.category)[1]
+
+    def window(name: str, due: datetime, start: datetime | None) -> ClockWindow:
+        if start is None:
+            return ClockWindow(name, None, due)
+        return ClockWindow(name, warn_at(start, due, priority.warn_at, business_hours=priority.business_hours,
+                                         calendar=calendar), due)
+
+    def start_of(due: datetime, target: timedelta | None) -> datetime | None:
+        if target is None:
+            return None
+        return clock_start(due, target, business_hours=priority.business_hours, calendar=calendar)
+
+    clocks: list[ClockWindow] = []
+    if ticket.first_response_at is None and ticket.first_response_due_at is not None:
+        clocks.append(window(FIRST_RESPONSE, ticket.first_response_due_at, ticket.created_at))
+    if ticket.next_response_due_at is not None:
+        due = ticket.next_response_due_at
+        clocks.append(window(NEXT_RESPONSE, due, start_of(due, priority.next_response)))
+    if ticket.waiting_since is None and ticket.resolution_due_at is not None:
+        due = ticket.resolution_due_at
+        clocks.append(window(RESOLUTION, due, start_of(due, resolution_target)))
+    return clocks
+
+
+def plan_notifications(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar) -> list[PlannedNotification]:
+    """Every notification still ahead for ``ticket`` given its clocks (sorted by time)."""
+    if ticket.status != TicketStatus.OPEN:
+        return []
+    planned: list[PlannedNotification] = []
+    for clock in running_clocks(ticket, config, calendar):
+        warning, breach = _KINDS[clock.name]
+        if clock.warn_at is not None:
+            planned.append(PlannedNotification(clock.warn_at, warning))
+        planned.append(PlannedNotification(clock.due_at, breach))
+    if ticket.priority in MANAGEMENT_PRIORITIES:
+        planned.append(PlannedNotification(ticket.created_at + MANAGEMENT_NOTICE_AFTER, Kind.MANAGEMENT_NOTICE))
+    return sorted(planned)
+
+
+def still_applies(kind: Kind, ticket: Ticket) -> bool:
+    """Whether a due notification of ``kind`` should still fire for the ticket as it is now."""
+    if ticket.status != TicketStatus.OPEN:
+        return False
+    if kind in (Kind.FIRST_RESPONSE_WARNING, Kind.FIRST_RESPONSE_BREACH):
+        return ticket.first_response_at is None
+    if kind in (Kind.NEXT_RESPONSE_WARNING, Kind.NEXT_RESPONSE_BREACH):
+        return ticket.next_response_due_at is not None
+    if kind in (Kind.RESOLUTION_WARNING, Kind.RESOLUTION_BREACH):
+        return ticket.waiting_since is None
+    return True

@@ -1,0 +1,1 @@
+"""Tickets: opening, the thread, claim, resolve, reopen, waiting, priority, look-ups."""

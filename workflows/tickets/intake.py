@@ -1,0 +1,128 @@
+"""Opening tickets: number, due times, the card in the tier's channel, the confirmation."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workflows.policy.schema import AppConfig
+from models.outbox import OutboxStatus, ticket_card_status
+from models.ticket_queries import add_ticket_event, get_ticket, record_source_permalink
+from models.tickets import Ticket, TicketEventKind, TicketStatus, next_ticket_number
+from workflows.block_text import escape, link
+from workflows.tickets.messages.form import ModalOrigin, TicketForm
+from workflows.policy.calendars import calendar_for
+from workflows.deps import Deps
+from workflows.outbox.enqueue import deliver_outbox, owe_card
+from workflows.sla.schedule import schedule_ticket_sla
+from workflows.sla.targets import due_times
+from workflows.tickets.notes import tell_user
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    team_id: str
+    reporter_id: str
+    form: TicketForm
+    origin_channel_id: str | None = None
+    source_channel_id: str | None = None
+    source_ts: str | None = None
+
+
+async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None:
+    try:
+        return (await slack.chat_getPermalink(channel=channel, message_ts=ts)).get("permalink")
+    except SlackApiError as error:
+        log.info("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+        return None
+
+
+async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now) -> Ticket:
+    form = request.form
+    assert form.category and form.priority, "validated before"
+    category = config.category(form.category)
+    tier = config.initial_tier(category) if category else None
+    due = due_times(now, config=config, priority=form.priority, category=form.category,
+                    calendar=calendar_for(config))
+    ticket = Ticket(
+        team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
+        summary=form.summary, description=form.description, category=form.category, priority=form.priority,
+        tier=tier.id if tier else None, status=TicketStatus.OPEN, reporter_id=request.reporter_id,
+        customer=form.customer, origin_channel_id=request.origin_channel_id,
+        channel_id=config.channel_for_category(form.category),
+        created_at=now, updated_at=now,
+        first_response_due_at=due.first_response, resolution_due_at=due.resolution,
+    )
+    db.add(ticket)
+    await db.flush()
+    add_ticket_event(db, ticket, TicketEventKind.CREATED, actor_id=request.reporter_id, at=now,
+                     detail={"priority": ticket.priority, "category": ticket.category, "tier": ticket.tier})
+    await schedule_ticket_sla(db, ticket, config)
+    return ticket
+
+
+async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
+    """Create ticket #N and owe its card, in one transaction and without calling Slack:
+    the modal submission is acknowledged only once this returns, so a crash after the
+    acknowledgement cannot lose the ticket (nor its card: the outbox sends it)."""
+    async with deps.sessions.begin() as db:
+        ticket = await _create_row(db, request, deps.config, deps.clock())
+        await owe_card(db, ticket, now=ticket.created_at)
+    return ticket
+
+
+async def announce_ticket(*, deps: Deps, ticket: Ticket, request: NewTicket) -> Ticket:
+    """After the acknowledgement: link the source message, send the card, confirm to the reporter."""
+    if request.source_channel_id and request.source_ts:
+        source_permalink = await _permalink(deps.slack, request.source_channel_id, request.source_ts)
+        if source_permalink:
+            async with deps.sessions.begin() as db:
+                await record_source_permalink(db, ticket.id, source_permalink)
+    await deliver_outbox(deps)
+    async with deps.sessions() as db:
+        ticket = await get_ticket(db, ticket.id) or ticket
+        card_status = None if ticket.message_ts else await ticket_card_status(db, ticket.id)
+    await _confirm(deps.slack, ticket, request, card_pending=card_status == OutboxStatus.PENDING)
+    return ticket
+
+
+async def open_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
+    """Create ticket #N, post its card to the category's tier channel and confirm to the reporter."""
+    ticket = await store_ticket(deps=deps, request=request)
+    return await announce_ticket(deps=deps, ticket=ticket, request=request)
+
+
+async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket, *, card_pending: bool) -> None:
+    summary = escape(ticket.summary)
+    if ticket.message_ts:
+        where = f"in <#{ticket.channel_id}>" + (f" — {link(ticket.permalink, 'open the ticket')}" if ticket.permalink else "")
+        text = f":white_check_mark: Ticket *#{ticket.number}* opened: {summary}\nIts card is {where}. Replies in its thread reach the support team."
+    elif card_pending:
+        text = (f":white_check_mark: Ticket *#{ticket.number}* opened: {summary}\nSlack is slow to answer right now; "
+                f"its card will appear in <#{ticket.channel_id}> as soon as Slack accepts it.")
+    else:
+        text = (f":warning: Ticket *#{ticket.number}* was saved ({summary}), but its card could not be posted "
+                f"to <#{ticket.channel_id}>. The support team has been told in the logs; please mention #{ticket.number} to them.")
+    await tell_user(slack, user_id=request.reporter_id, channel_id=request.origin_channel_id, text=text)
+    if request.source_channel_id and request.source_ts and ticket.permalink:
+        try:
+            await slack.chat_postMessage(
+                channel=request.source_channel_id, thread_ts=request.source_ts,
+                text=f"Ticket *#{ticket.number}* was opened from this message: {link(ticket.permalink, summary)}",
+            )
+        except SlackApiError as error:
+            log.info("could not note ticket #%s under its source message: %s", ticket.number, error.response.get("error"))
+
+
+def new_ticket_request(*, team_id: str, reporter_id: str, form: TicketForm, private_metadata: str | None) -> NewTicket:
+    origin = ModalOrigin.load(private_metadata)
+    return NewTicket(
+        team_id=team_id, reporter_id=reporter_id, form=form, origin_channel_id=origin.channel_id,
+        source_channel_id=origin.source_channel_id, source_ts=origin.source_ts,
+    )

@@ -1,0 +1,263 @@
+"""A ticket's life after it is opened: claim, resolve, reopen, and the reporter's rating.
+
+Each workflow makes its change in one transaction that holds the ticket's row
+(``workflows.tickets.locks.lock_ticket``), writes the timeline row (actor and time),
+commits, and only then talks to Slack: the card is re-rendered from state, the thread
+gets a note, the reporter a survey. Slack failures are logged there and do not undo the
+change. Resolving also ends a wait on the customer and a running next-response clock.
+
+Double clicks and replicas: the decision is taken under the row lock, so two clicks are
+serialised and the second sees the first one's result. It then changes nothing and
+either says so (``TicketChange.notice``: "You already have #3.") or raises a domain error
+(``workflows/errors.py``) that the app's error handler answers privately. The rating is
+also written with a conditional ``UPDATE ... WHERE csat_rating IS NULL``: stored once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import update
+
+from workflows.tickets.ids import TicketBlock
+from models.ticket_queries import add_ticket_event, get_ticket
+from models.tickets import Ticket, TicketEventKind, TicketStatus
+from workflows.access.authority import Operation
+from workflows.tickets.messages.csat import (
+    build_csat_survey_message,
+    build_csat_thanks_message,
+    csat_survey_text,
+    csat_thanks_text,
+)
+from workflows.tickets.messages.resolution import (
+    build_resolution_summary_message,
+    resolution_summary_text,
+)
+from workflows.tickets.messages.resolve_form import (
+    ResolutionForm,
+    build_resolve_modal,
+    validate_resolve_form,
+)
+from workflows.block_text import user
+from workflows.policy.calendars import calendar_for
+from workflows.deps import Deps
+from workflows.errors import InvalidRequest, InvalidState, NotAllowed
+from workflows.kb.drafts import draft_kb_article
+from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
+from workflows.access.guard import authorize_ticket_action
+from workflows.access.roles import roles_of
+from workflows.sla.pauses import paused_seconds
+from workflows.sla.schedule import schedule_ticket_sla
+from workflows.sla.targets import due_times
+from workflows.tickets.locks import TicketGone, lock_ticket
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "TicketChange",
+    "claim_ticket",
+    "rate_ticket",
+    "reopen_ticket",
+    "reopen_ticket_by_number",
+    "resolve_ticket",
+    "show_resolve_modal",
+    "validate_resolution",
+]
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What a click did: the ticket as it is now, whether it changed, and a private note
+    for the person who clicked (None: nothing to say beyond the visible change)."""
+
+    ticket: Ticket
+    changed: bool
+    notice: str | None = None
+
+
+# -- claim --------------------------------------------------------------------------
+
+
+async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str) -> TicketChange:
+    """Assign the ticket to ``actor_id``, taking it over from whoever held it."""
+    actor = await roles_of(deps=deps, user_id=actor_id)
+    async with deps.sessions.begin() as db:
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.CLAIM_TICKET, ticket=ticket)
+        if ticket.status == TicketStatus.RESOLVED:
+            raise InvalidState(f"#{ticket.number} is resolved; reopen it first.")
+        if ticket.assignee_id == actor_id:
+            return TicketChange(ticket, changed=False, notice=f"You already have #{ticket.number}.")
+        previous = ticket.assignee_id
+        ticket.assignee_id = actor_id
+        now = deps.clock()
+        add_ticket_event(db, ticket, TicketEventKind.CLAIMED, actor_id=actor_id, at=now,
+                         detail={"previous_assignee": previous} if previous else None)
+        took_over = f"took over #{ticket.number} from {user(previous)}" if previous else f"claimed #{ticket.number}"
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=f"{user(actor_id)} {took_over}.", now=now)
+    await deliver_outbox(deps)
+    return TicketChange(ticket, changed=True)
+
+
+# -- resolve ------------------------------------------------------------------------
+
+
+async def show_resolve_modal(*, deps: Deps, team_id: str, ticket_id: int, trigger_id: str,
+                             actor_id: str | None = None) -> None:
+    """Open the Resolve modal (views.open) for an open ticket, inside the trigger's life."""
+    actor = await roles_of(deps=deps, user_id=actor_id) if actor_id else None
+    async with deps.sessions.begin() as db:
+        ticket = await get_ticket(db, ticket_id)
+        if ticket is None or ticket.team_id != team_id:
+            raise TicketGone()
+        if actor is not None:
+            await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_TICKET,
+                                          ticket=ticket)
+    if ticket.status == TicketStatus.RESOLVED:
+        raise InvalidState(f"#{ticket.number} is already resolved.")
+    await deps.slack.views_open(trigger_id=trigger_id, view=build_resolve_modal(
+        ticket, knowledge_base=deps.config.knowledge_base is not None))
+
+
+async def validate_resolution(*, deps: Deps, team_id: str, ticket_id: int | None,
+                              form: ResolutionForm) -> dict[str, str]:
+    """Field errors for a Resolve submission (keyed by block_id), before it is acked:
+    the form's own checks, then whether the ticket can still be resolved."""
+    errors = validate_resolve_form(form)
+    if errors:
+        return errors
+    async with deps.sessions() as db:
+        ticket = await get_ticket(db, ticket_id) if ticket_id is not None else None
+    if ticket is None or ticket.team_id != team_id:
+        return {str(TicketBlock.RESOLUTION): "This ticket no longer exists."}
+    if ticket.status == TicketStatus.RESOLVED:
+        return {str(TicketBlock.RESOLUTION): f"#{ticket.number} is already resolved."}
+    return {}
+
+
+async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str,
+                         form: ResolutionForm) -> Ticket:
+    """Mark the ticket resolved, re-render its card, post the summary in its thread and
+    DM the reporter the satisfaction survey (not when they resolved it themselves, nor
+    when they already rated it before a reopen)."""
+    errors = validate_resolve_form(form)
+    if errors:  # validate_resolution runs first; this guards other callers
+        raise InvalidRequest(next(iter(errors.values())))
+    actor = await roles_of(deps=deps, user_id=actor_id)
+    async with deps.sessions.begin() as db:
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_TICKET, ticket=ticket)
+        if ticket.status == TicketStatus.RESOLVED:
+            raise InvalidState(f"#{ticket.number} is already resolved.")
+        now = deps.clock()
+        ticket.status = TicketStatus.RESOLVED
+        ticket.resolved_at, ticket.resolved_by = now, actor_id
+        ticket.resolution, ticket.root_cause, ticket.follow_up = form.resolution, form.root_cause, form.follow_up
+        if ticket.waiting_since is not None:  # no longer waiting: the pause ends with the ticket
+            ticket.paused_seconds = (ticket.paused_seconds or 0) + paused_seconds(ticket.waiting_since, now)
+            ticket.waiting_since = None
+        ticket.next_response_due_at = None
+        add_ticket_event(db, ticket, TicketEventKind.RESOLVED, actor_id=actor_id, at=now, detail={
+            "resolution": form.resolution, "root_cause": form.root_cause, "follow_up": form.follow_up,
+        })
+        await schedule_ticket_sla(db, ticket, deps.config)  # resolution stops every clock
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=resolution_summary_text(ticket), now=now,
+                              blocks=build_resolution_summary_message(ticket))
+        if ticket.reporter_id != actor_id and ticket.csat_rating is None:  # the survey, by DM
+            await owe_post(db, channel=ticket.reporter_id, text=csat_survey_text(ticket), now=now,
+                           blocks=build_csat_survey_message(ticket))
+    await deliver_outbox(deps)
+    if form.add_to_kb:  # "Add to knowledge base": a draft article, and where it is, in the thread
+        await draft_kb_article(deps=deps, ticket=ticket)
+    return ticket
+
+
+# -- reopen -------------------------------------------------------------------------
+
+
+async def reopen_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str) -> Ticket:
+    """Reopen a resolved ticket from its card's Reopen button."""
+    return await _reopen(deps, team_id=team_id, actor_id=actor_id, ticket_id=ticket_id)
+
+
+async def reopen_ticket_by_number(*, deps: Deps, team_id: str, number: int, actor_id: str) -> Ticket:
+    """Reopen resolved ticket ``#number`` (`/ticket reopen #N`).
+
+    Raises TicketNotFound for an unknown number and InvalidState for an open ticket.
+    """
+    return await _reopen(deps, team_id=team_id, actor_id=actor_id, number=number)
+
+
+async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | None = None,
+                  number: int | None = None) -> Ticket:
+    actor = await roles_of(deps=deps, user_id=actor_id)
+    async with deps.sessions.begin() as db:
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
+        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.REOPEN_TICKET, ticket=ticket)
+        if ticket.status != TicketStatus.RESOLVED:
+            raise InvalidState(f"#{ticket.number} is open; there is nothing to reopen.")
+        # The timeline keeps what the resolution said; the ticket forgets it until resolved again.
+        detail = {
+            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+            "resolved_by": ticket.resolved_by, "resolution": ticket.resolution,
+            "root_cause": ticket.root_cause, "follow_up": ticket.follow_up,
+        }
+        ticket.status = TicketStatus.OPEN
+        ticket.resolved_at = ticket.resolved_by = None
+        ticket.resolution = ticket.root_cause = ticket.follow_up = None
+        ticket.reopen_count = (ticket.reopen_count or 0) + 1
+        now = deps.clock()
+        # A reopened ticket gets a fresh resolution target, counted from the reopen.
+        ticket.resolution_due_at = due_times(now, config=deps.config, priority=ticket.priority,
+                                             category=ticket.category, calendar=calendar_for(deps.config)).resolution
+        add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=now, detail=detail)
+        await schedule_ticket_sla(db, ticket, deps.config)
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=f"{user(actor_id)} reopened #{ticket.number}.", now=now)
+    await deliver_outbox(deps)
+    return ticket
+
+
+# -- rate ---------------------------------------------------------------------------
+
+
+async def rate_ticket(*, deps: Deps, team_id: str, ticket_id: int, rating: int, actor_id: str,
+                      channel_id: str | None, message_ts: str | None) -> TicketChange:
+    """Store the reporter's 1–5 rating once and turn the survey message (``channel_id``,
+    ``message_ts``) into a thank-you. A later click changes nothing and says so."""
+    if not 1 <= rating <= 5:
+        raise InvalidRequest("Ratings go from 1 to 5.")
+    async with deps.sessions.begin() as db:
+        ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
+        if ticket.reporter_id != actor_id:
+            raise NotAllowed(f"Only the person who reported #{ticket.number} can rate it.")
+        now = deps.clock()
+        stored = (await db.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.csat_rating.is_(None))
+            .values(csat_rating=rating, csat_at=now)
+            .returning(Ticket.id)
+            .execution_options(synchronize_session=False)
+        )).first() is not None
+        await db.refresh(ticket)
+        if stored:
+            add_ticket_event(db, ticket, TicketEventKind.RATED, actor_id=actor_id, at=now, detail={"rating": rating})
+    if not stored:
+        return TicketChange(ticket, changed=False,
+                            notice=f"You already rated #{ticket.number} ({ticket.csat_rating}/5).")
+    await _update_message(deps, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
+                          blocks=build_csat_thanks_message(ticket, rating))
+    return TicketChange(ticket, changed=True)
+
+
+async def _update_message(deps: Deps, channel_id: str | None, ts: str | None, *, text: str, blocks: list) -> None:
+    if not (channel_id and ts):
+        return
+    try:
+        await deps.slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as error:
+        log.warning("could not update message %s/%s: %s", channel_id, ts, error.response.get("error"))

@@ -1,0 +1,1 @@
+"""The ticket's Slack messages and forms (pure Block Kit builders)."""

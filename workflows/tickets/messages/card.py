@@ -1,0 +1,165 @@
+"""The ticket card: the top-level message whose thread is the ticket's conversation.
+
+Re-rendered from state after every change (DESIGN.md point 8), by ``build_ticket_card``.
+Given ``now``, each SLA clock says where it stands ("On track · due in 45m", "At risk",
+"Breached", "Paused (waiting on customer)", "Met"; ``workflows.sla.state``); callers that
+re-render a card pass their clock's reading, so the card changes when a warning or a
+breach goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from workflows.policy.schema import AppConfig
+from workflows.tickets.ids import TicketAction, TicketBlock
+from models.tickets import Ticket, TicketStatus
+from workflows.incidents.messages.posts import (
+    build_declare_incident_button,
+    offers_incident,
+)
+from workflows.block_text import (
+    HEADER_TEXT_MAX,
+    cap,
+    escape,
+    link,
+    mrkdwn,
+    plain,
+    slack_date,
+    user,
+)
+from workflows.policy.calendars import calendar_for
+from workflows.sla.plan import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
+from workflows.sla.state import ClockStanding, ClockState, clock_standings, standing_of
+
+STATE_ICONS = {
+    ClockState.ON_TRACK: ":large_green_circle:", ClockState.AT_RISK: ":large_yellow_circle:",
+    ClockState.BREACHED: ":red_circle:", ClockState.PAUSED: ":double_vertical_bar:",
+    ClockState.MET: ":white_check_mark:",
+}
+
+
+def priority_label(config: AppConfig, priority: str) -> str:
+    try:
+        return f"{priority} · {config.priority(priority).name}"
+    except KeyError:
+        return priority
+
+
+def tier_label(config: AppConfig, tier_id: str | None) -> str:
+    if not tier_id:
+        return "Triage"
+    try:
+        return config.tier(tier_id).name
+    except KeyError:
+        return tier_id
+
+
+def status_text(ticket: Ticket) -> str:
+    if ticket.status == TicketStatus.RESOLVED:
+        return f"Resolved by {user(ticket.resolved_by)}"
+    if ticket.assignee_id:
+        return f"Claimed by {user(ticket.assignee_id)}"
+    return "Open, unclaimed"
+
+
+def standing_text(standing: ClockStanding | None) -> str:
+    """":large_yellow_circle: At risk · due in 10m" (empty without a standing)."""
+    return f"{STATE_ICONS[standing.state]} {standing.text}" if standing else ""
+
+
+def _with(lines: list[str], standing: ClockStanding | None) -> str:
+    return "\n".join([standing_text(standing), *lines] if standing else lines)
+
+
+def first_response_text(ticket: Ticket, standing: ClockStanding | None = None) -> str:
+    if ticket.first_response_at:
+        answered = f"Answered by {user(ticket.first_response_by)} {slack_date(ticket.first_response_at)}"
+        return "\n".join([answered, standing_text(standing)] if standing else [answered])
+    if ticket.first_response_due_at:
+        return _with([f"Due {slack_date(ticket.first_response_due_at)}"], standing)
+    return "—"
+
+
+def resolution_text(ticket: Ticket, standing: ClockStanding | None = None) -> str:
+    if ticket.resolved_at:
+        resolved = f"Resolved {slack_date(ticket.resolved_at)}"
+        return "\n".join([resolved, standing_text(standing)] if standing else [resolved])
+    if ticket.waiting_since:  # since when: the Status field says it
+        return standing_text(standing) if standing else str(ClockState.PAUSED)
+    if ticket.resolution_due_at:
+        return _with([f"Due {slack_date(ticket.resolution_due_at)}"], standing)
+    return "—"
+
+
+def status_field_text(ticket: Ticket) -> str:
+    """The card's Status field: who has it, and whether it waits on the customer."""
+    if ticket.status == TicketStatus.OPEN and ticket.waiting_since:
+        return f"{status_text(ticket)}\nWaiting on customer since {slack_date(ticket.waiting_since)}"
+    return status_text(ticket)
+
+
+def ticket_fallback_text(ticket: Ticket) -> str:
+    """The notification text of the card (what a push notification shows)."""
+    return f"Ticket #{ticket.number} [{ticket.priority}] {escape(cap(ticket.summary, 200))}"
+
+
+def _button(text: str, action: TicketAction, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": plain(text), "action_id": str(action), "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
+    value = str(ticket.id)
+    if ticket.status == TicketStatus.RESOLVED:
+        return [_button("Reopen", TicketAction.REOPEN, value)]
+    claim = "Claim" if not ticket.assignee_id else "Take over"
+    waiting = (_button("Resume", TicketAction.RESUME, value) if ticket.waiting_since
+               else _button("Waiting on customer", TicketAction.WAIT_ON_CUSTOMER, value))
+    buttons = [_button(claim, TicketAction.CLAIM, value, "primary"),
+               _button("Escalate", TicketAction.ESCALATE, f"{ticket.id}:{ticket.number}")]
+    if offers_incident(ticket):
+        buttons.append(build_declare_incident_button(ticket.id))
+    return buttons + [waiting, _button("Resolve", TicketAction.RESOLVE, value)]
+
+
+def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None) -> list[dict[str, str]]:
+    """The card's facts; with ``now``, each SLA clock's standing too."""
+    standings = clock_standings(ticket, config, calendar_for(config), now) if now is not None else []
+    fields = [
+        mrkdwn(f"*Priority*\n{escape(priority_label(config, ticket.priority))}"),
+        mrkdwn(f"*Category*\n{escape(ticket.category)}"),
+        mrkdwn(f"*Tier*\n{escape(tier_label(config, ticket.tier))}"),
+        mrkdwn(f"*Status*\n{status_field_text(ticket)}"),
+        mrkdwn(f"*Reporter*\n{user(ticket.reporter_id)}"),
+        mrkdwn(f"*Customer*\n{escape(ticket.customer) or '—'}"),
+        mrkdwn(f"*First response*\n{first_response_text(ticket, standing_of(standings, FIRST_RESPONSE))}"),
+        mrkdwn(f"*Resolution*\n{resolution_text(ticket, standing_of(standings, RESOLUTION))}"),
+    ]
+    if ticket.status == TicketStatus.OPEN and ticket.next_response_due_at:
+        lines = [f"Due {slack_date(ticket.next_response_due_at)}"]
+        fields.append(mrkdwn(f"*Next response*\n{_with(lines, standing_of(standings, NEXT_RESPONSE))}"))
+    return fields
+
+
+def build_ticket_card(ticket: Ticket, config: AppConfig, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Blocks of the ticket card, from the ticket's current state (SLA standings at ``now``)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": plain(f"#{ticket.number} {ticket.summary}", HEADER_TEXT_MAX)},
+        {"type": "section", "fields": ticket_fields(ticket, config, now)},
+    ]
+    if ticket.description:
+        blocks.append({"type": "section", "text": mrkdwn(escape(cap(ticket.description, 2900)))})
+    if ticket.status == TicketStatus.RESOLVED and ticket.resolution:
+        blocks.append({"type": "section", "text": mrkdwn(f"*Resolution*\n{escape(cap(ticket.resolution, 2800))}")})
+    context = ["Reply in this thread to talk about the ticket."]
+    if ticket.source_permalink:
+        context.append(link(ticket.source_permalink, "Original message"))
+    if ticket.reopen_count:
+        context.append(f"Reopened {ticket.reopen_count}×")
+    blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(context))]})
+    blocks.append({"type": "actions", "block_id": str(TicketBlock.TICKET_ACTIONS), "elements": card_buttons(ticket)})
+    return blocks

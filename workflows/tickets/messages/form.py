@@ -1,0 +1,166 @@
+"""The /ticket modal and the parsing of what Slack sends back when it is submitted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workflows.policy.schema import AppConfig
+from workflows.tickets.ids import TicketAction, TicketBlock, TicketView
+from workflows.block_text import PLAIN_OPTION_MAX, cap, mrkdwn, plain
+
+SUMMARY_MAX = 150
+DESCRIPTION_MAX = 3000
+CUSTOMER_MAX = 200
+DEFAULT_PRIORITY = "P2"
+PRIVATE_METADATA_MAX = 3000
+
+
+@dataclass(frozen=True)
+class ModalOrigin:
+    """Where the modal was opened from, carried through Slack in private_metadata."""
+
+    channel_id: str | None = None
+    source_channel_id: str | None = None
+    source_ts: str | None = None
+
+    def dump(self) -> str:
+        data = {k: v for k, v in self.__dict__.items() if v}
+        return json.dumps(data)[:PRIVATE_METADATA_MAX]
+
+    @classmethod
+    def load(cls, raw: str | None) -> ModalOrigin:
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        return cls(**{k: str(data[k]) for k in ("channel_id", "source_channel_id", "source_ts") if data.get(k)})
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text, PLAIN_OPTION_MAX), "value": value}
+
+
+def _input(block_id: TicketBlock, label: str, element: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
+    return {"type": "input", "block_id": str(block_id), "label": plain(label), "element": element, "optional": optional}
+
+
+def build_new_ticket_modal(
+    config: AppConfig, *, summary: str = "", description: str = "", origin: ModalOrigin = ModalOrigin(),
+    source_note: str | None = None, intro_blocks: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The modal /ticket opens; labels are exactly Summary, Description, Category, Priority, Customer.
+
+    ``intro_blocks`` go above the form (the knowledge-base articles that may answer it,
+    ``workflows.kb.messages.build_kb_suggestion_blocks``)."""
+    summary_input: dict[str, Any] = {"type": "plain_text_input", "action_id": str(TicketAction.SUMMARY), "max_length": SUMMARY_MAX}
+    if summary.strip():
+        summary_input["initial_value"] = cap(summary.strip(), SUMMARY_MAX)
+    description_input: dict[str, Any] = {
+        "type": "plain_text_input", "action_id": str(TicketAction.DESCRIPTION), "multiline": True, "max_length": DESCRIPTION_MAX,
+    }
+    if description.strip():
+        description_input["initial_value"] = cap(description.strip(), DESCRIPTION_MAX)
+    priorities = [_option(f"{pid} · {p.name}", pid) for pid, p in config.priorities.items()]
+    default = next((o for o in priorities if o["value"] == DEFAULT_PRIORITY), priorities[-1])
+    blocks: list[dict[str, Any]] = list(intro_blocks)
+    if source_note:
+        blocks.append({"type": "context", "elements": [mrkdwn(source_note)]})
+    blocks += [
+        _input(TicketBlock.SUMMARY, "Summary", summary_input),
+        _input(TicketBlock.DESCRIPTION, "Description", description_input, optional=True),
+        _input(TicketBlock.CATEGORY, "Category", {
+            "type": "static_select", "action_id": str(TicketAction.CATEGORY),
+            "placeholder": plain("What is it about?"),
+            "options": [_option(c.name, c.name) for c in config.categories],
+        }),
+        _input(TicketBlock.PRIORITY, "Priority", {
+            "type": "static_select", "action_id": str(TicketAction.PRIORITY), "options": priorities, "initial_option": default,
+        }),
+        _input(TicketBlock.CUSTOMER, "Customer", {
+            "type": "plain_text_input", "action_id": str(TicketAction.CUSTOMER), "max_length": CUSTOMER_MAX,
+            "placeholder": plain("Name or email of the affected customer"),
+        }, optional=True),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": str(TicketView.NEW_TICKET),
+        "title": plain("New support ticket", 24),
+        "submit": plain("Open ticket"),
+        "close": plain("Cancel"),
+        "private_metadata": origin.dump(),
+        "blocks": blocks,
+    }
+
+
+@dataclass(frozen=True)
+class TicketForm:
+    summary: str
+    description: str | None
+    category: str | None
+    priority: str | None
+    customer: str | None
+
+
+def _value(values: dict[str, Any], block: TicketBlock, action: TicketAction) -> Any:
+    state = values.get(str(block), {}).get(str(action), {})
+    if not isinstance(state, dict):
+        return None
+    if state.get("type") == "static_select":
+        option = state.get("selected_option") or {}
+        return option.get("value") if isinstance(option, dict) else None
+    return state.get("value")
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
+
+
+def parse_ticket_form(state_values: dict[str, Any]) -> TicketForm:
+    """Pull plain values out of ``view.state.values``; Slack sends null for empty inputs."""
+    return TicketForm(
+        summary=_text(_value(state_values, TicketBlock.SUMMARY, TicketAction.SUMMARY)) or "",
+        description=_text(_value(state_values, TicketBlock.DESCRIPTION, TicketAction.DESCRIPTION)),
+        category=_text(_value(state_values, TicketBlock.CATEGORY, TicketAction.CATEGORY)),
+        priority=_text(_value(state_values, TicketBlock.PRIORITY, TicketAction.PRIORITY)),
+        customer=_text(_value(state_values, TicketBlock.CUSTOMER, TicketAction.CUSTOMER)),
+    )
+
+
+def validate_ticket_form(form: TicketForm, config: AppConfig) -> dict[str, str]:
+    """Field errors keyed by block_id (``response_action: errors``); empty when valid."""
+    errors: dict[str, str] = {}
+    if not form.summary:
+        errors[TicketBlock.SUMMARY] = "Please write a short summary of the problem."
+    elif len(form.summary) > SUMMARY_MAX:
+        errors[TicketBlock.SUMMARY] = f"Keep the summary to {SUMMARY_MAX} characters (it has {len(form.summary)})."
+    if form.description and len(form.description) > DESCRIPTION_MAX:
+        errors[TicketBlock.DESCRIPTION] = f"Keep the description to {DESCRIPTION_MAX} characters."
+    if not form.category:
+        errors[TicketBlock.CATEGORY] = "Pick a category."
+    elif config.category(form.category) is None or config.category(form.category).name != form.category:
+        errors[TicketBlock.CATEGORY] = f"'{cap(form.category, 60)}' is not one of the categories; pick one from the list."
+    if not form.priority:
+        errors[TicketBlock.PRIORITY] = "Pick a priority."
+    elif form.priority not in config.priorities:
+        errors[TicketBlock.PRIORITY] = f"'{cap(form.priority, 20)}' is not a priority; pick P0, P1, P2 or P3."
+    if form.customer and len(form.customer) > CUSTOMER_MAX:
+        errors[TicketBlock.CUSTOMER] = f"Keep the customer to {CUSTOMER_MAX} characters."
+    return {str(k): v for k, v in errors.items()}
+
+
+def source_note(channel_id: str, user_id: str | None) -> str:
+    who = f" by <@{user_id}>" if user_id else ""
+    return f"From a message{who} in <#{channel_id}>. The ticket will link to it."
+
+
+__all__ = [
+    "ModalOrigin", "TicketForm", "build_new_ticket_modal", "parse_ticket_form", "validate_ticket_form",
+    "source_note",
+]

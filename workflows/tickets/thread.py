@@ -1,0 +1,209 @@
+"""The ticket card's thread is the ticket's conversation.
+
+Slack sends every message posted where the bot is a member as an Events API ``message``
+event (``message.channels``, ``message.groups``). A reply in a ticket card's thread is
+one whose ``thread_ts`` is the card's ``ts`` in the same channel. For each such reply
+by a person:
+
+- the timeline gets a ``replied`` row (actor: the author; ``at``: our clock, not the
+  event's ts, which the author's client chose; detail: the reply's ts and the first
+  :data:`REPLY_TEXT_MAX` characters of its text), whatever the ticket's status;
+- the first reply by anyone other than the reporter records the first response
+  (``first_response_at``/``first_response_by``, a ``first_response`` row) and the card
+  is re-rendered so "First response" names who answered, and the ticket's pending
+  first-response warning and breach are dropped from its SLA plan
+  (``workflows.sla.schedule``). The claim is one conditional
+  ``UPDATE ... WHERE first_response_at IS NULL``: two replicas, or two replies arriving
+  at once, cannot both record it. (Redelivered events never get this far: ``bot/app.py``
+  de-duplicates them by ``event_id``.)
+- a reply by the reporter on an open ticket resumes the resolution clock if the ticket
+  was waiting on the customer (``workflows.sla.pauses``; a thread note says so) and,
+  once the first response was given, starts the next-response clock (priorities with a
+  ``next_response`` target; ``next_response_due_at``) unless one is already running;
+- a reply by anyone else stops a running next-response clock.
+
+Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
+reporter's and an agent's reply arriving together are applied one after the other.
+
+Messages that are not replies in a ticket thread cost one indexed look-up
+(``ix_tickets_channel_id_message_ts``) and write nothing; messages that are no thread
+replies at all, edits, deletions and bot messages cost nothing (:func:`thread_reply_of`).
+We never poll ``conversations.replies``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from workflows.policy.schema import AppConfig
+from models.ticket_queries import add_ticket_event, find_ticket_by_card
+from models.tickets import Ticket, TicketEventKind, TicketStatus
+from workflows.block_text import user
+from workflows.policy.calendars import calendar_for
+from workflows.deps import Deps
+from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
+from workflows.sla.pauses import Resumed, resume_resolution_clock
+from workflows.sla.schedule import schedule_ticket_sla
+from workflows.sla.targets import add_target
+from workflows.tickets.locks import relock_ticket
+from workflows.tickets.waiting import resume_note
+
+__all__ = [
+    "COUNTED_SUBTYPES",
+    "REPLY_TEXT_MAX",
+    "RecordedReply",
+    "ThreadReply",
+    "record_thread_reply",
+    "thread_reply_of",
+]
+
+log = logging.getLogger(__name__)
+
+#: How much of a reply's text the timeline keeps.
+REPLY_TEXT_MAX = 500
+#: Message subtypes that are a person writing (None: a plain message). Everything else
+#: (message_changed, message_deleted, bot_message, channel_join, ...) is ignored.
+COUNTED_SUBTYPES: frozenset[str | None] = frozenset({None, "thread_broadcast", "file_share"})
+#: ``channel_type`` values of public and private channels (where ticket cards live).
+CHANNEL_TYPES = frozenset({"channel", "group"})
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    """A person's message in some thread, as plain values."""
+
+    channel_id: str
+    thread_ts: str
+    user_id: str
+    ts: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RecordedReply:
+    """What :func:`record_thread_reply` did: the ticket it belongs to, whether this reply
+    was its first response, resumed the resolution clock (``resumed``) or started or
+    stopped the next-response clock (``next_response_changed``)."""
+
+    ticket_id: int
+    number: int
+    first_response: bool
+    resumed: Resumed | None = None
+    next_response_changed: bool = False
+
+
+def thread_reply_of(event: dict[str, Any], *, bot_user_id: str | None = None) -> ThreadReply | None:
+    """The person's thread reply ``event`` is, or None for anything else.
+
+    None for: messages outside threads and thread parents, edits and deletions and
+    other subtypes, messages by bots (``bot_id`` or subtype ``bot_message``) or by
+    ``bot_user_id``, and messages outside public and private channels.
+    """
+    subtype, channel_type = event.get("subtype"), event.get("channel_type")
+    if event.get("type") != "message" or not isinstance(subtype, (str, type(None))) \
+            or subtype not in COUNTED_SUBTYPES:
+        return None
+    if event.get("bot_id"):
+        return None
+    if channel_type is not None and (not isinstance(channel_type, str) or channel_type not in CHANNEL_TYPES):
+        return None
+    values = [event.get(key) for key in ("channel", "thread_ts", "user", "ts")]
+    if not all(isinstance(value, str) and value for value in values):
+        return None
+    channel_id, thread_ts, user_id, ts = values
+    if ts == thread_ts or (bot_user_id and user_id == bot_user_id):
+        return None
+    text = event.get("text")
+    return ThreadReply(channel_id=channel_id, thread_ts=thread_ts, user_id=user_id, ts=ts,
+                       text=text if isinstance(text, str) else "")
+
+
+async def record_thread_reply(
+    *, deps: Deps, team_id: str, channel_id: str, thread_ts: str, user_id: str, ts: str, text: str,
+) -> RecordedReply | None:
+    """Record a person's reply in the thread of ``thread_ts`` if that is a ticket card.
+
+    Returns None (and writes nothing) when ``thread_ts`` in ``channel_id`` is not a
+    ticket card. The caller has already excluded bots and the bot itself
+    (:func:`thread_reply_of`). ``team_id`` is the workspace the event came from; the
+    card is identified by channel and ts alone, which Slack keeps unique.
+    """
+    if ts == thread_ts:
+        return None
+    now = deps.clock()
+    async with deps.sessions.begin() as db:
+        ticket = await find_ticket_by_card(db, channel_id, thread_ts)
+        if ticket is None:
+            return None
+        await relock_ticket(db, ticket)
+        add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
+                         detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
+        first = False
+        if user_id != ticket.reporter_id and ticket.first_response_at is None:
+            first = await _claim_first_response(db, ticket.id, user_id=user_id, at=now)
+            if first:
+                add_ticket_event(db, ticket, TicketEventKind.FIRST_RESPONSE, actor_id=user_id, at=now,
+                                 detail={"ts": ts, "seconds_open": int((now - ticket.created_at).total_seconds())})
+                # The first-response clock stopped: its pending warning and breach go.
+                set_committed_value(ticket, "first_response_at", now)
+                set_committed_value(ticket, "first_response_by", user_id)
+                await schedule_ticket_sla(db, ticket, deps.config)
+        resumed, next_changed = await _apply_to_clocks(db, ticket, user_id=user_id, now=now, config=deps.config)
+        recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=first,
+                                 resumed=resumed, next_response_changed=next_changed)
+        if first or resumed or next_changed:
+            await owe_card_update(db, ticket, now=now)
+        if resumed is not None:
+            await owe_thread_post(db, ticket, text=resume_note(resumed, who=f"{user(user_id)} replied"), now=now)
+    if first:
+        log.info("ticket #%s (team %s): first response by %s", recorded.number, team_id, user_id)
+    await deliver_outbox(deps)
+    return recorded
+
+
+async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, now: datetime,
+                           config: AppConfig) -> tuple[Resumed | None, bool]:
+    """The reply's effect on the resolution and next-response clocks of an open ticket."""
+    if ticket.status != TicketStatus.OPEN:
+        return None, False
+    if user_id != ticket.reporter_id:
+        if ticket.next_response_due_at is None:
+            return None, False
+        ticket.next_response_due_at = None  # answered: the next-response clock stops
+        await schedule_ticket_sla(db, ticket, config)
+        return None, True
+    resumed = None
+    if ticket.waiting_since is not None:
+        resumed = await resume_resolution_clock(db, ticket, config=config, now=now, actor_id=user_id, by_reply=True)
+    priority = config.priorities.get(ticket.priority)
+    target = priority.next_response if priority else None
+    if target is None or ticket.first_response_at is None or ticket.next_response_due_at is not None:
+        return resumed, False
+    ticket.next_response_due_at = add_target(now, target, business_hours=priority.business_hours,
+                                             calendar=calendar_for(config))
+    await schedule_ticket_sla(db, ticket, config)
+    return resumed, True
+
+
+async def _claim_first_response(db: AsyncSession, ticket_id: int, *, user_id: str, at: datetime) -> bool:
+    """Set the first response unless it is set; True if this call set it.
+
+    One conditional UPDATE: on Postgres the row lock makes a concurrent claimer wait and
+    then re-check ``first_response_at IS NULL`` (false by then); SQLite serialises
+    writers. The in-memory ticket is left alone; the card is rendered from a reload.
+    """
+    stmt = (
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.first_response_at.is_(None))
+        .values(first_response_at=at, first_response_by=user_id)
+        .returning(Ticket.id)
+        .execution_options(synchronize_session=False)
+    )
+    return (await db.execute(stmt)).first() is not None
