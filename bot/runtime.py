@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.config import AppConfig
 from bot.database import make_engine, make_session_factory
 from bot.pagerduty_gateway import PagerDutyGateway
+from bot.request_order import RequestOrder
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.shared_pacer import SharedChannelPacer
@@ -45,6 +46,7 @@ class Runtime:
     user_groups: UserGroupDirectory = field(default_factory=UserGroupDirectory)
     slack_session: aiohttp.ClientSession | None = None  # shared by ``slack`` and Bolt's per-request clients
     spare_time: SpareTime = field(default_factory=SpareTime)  # best-effort work waits for it
+    request_order: RequestOrder = field(default_factory=RequestOrder)  # each person's requests in turn
 
     @property
     def deps(self) -> Deps:
