@@ -38,7 +38,9 @@ class _AdoptListenerTask(AsyncListenerStartHandler):
     """Bolt answers Slack at ``ack()`` and lets the listener go on in a task of its own,
     which nobody awaits. Each such task is handed to the runtime as it starts, so that
     ``Runtime.drain`` and shutdown wait for the listener to finish its work (its
-    database writes and Slack calls) before the engine is disposed."""
+    database writes and Slack calls) before the engine is disposed; and it takes its
+    turn among its person's requests (``bot/request_order.py``), so that it reads what
+    their earlier ones changed although those were acknowledged before they committed."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -47,6 +49,10 @@ class _AdoptListenerTask(AsyncListenerStartHandler):
         task = asyncio.current_task()
         if task is not None:
             self.runtime.adopt(task)
+            ack = request.context.ack
+            self.runtime.request_order.take_turn(
+                team_id=request.context.team_id, user_id=request.context.user_id,
+                acked=lambda: ack is None or ack.response is not None, task=task)
 
 
 def build_bolt_app(runtime: Runtime) -> AsyncApp:

@@ -2,6 +2,8 @@
 
 Nothing here is global: the server builds one engine with :func:`make_engine` and one
 session factory with :func:`make_session_factory`, and disposes the engine on shutdown.
+Its sessions (:class:`OrderedSession`) let a request read what the same person's earlier
+requests changed (``bot/request_order.py``).
 
 SQLite connections get ``PRAGMA foreign_keys=ON``, a busy timeout (writers wait for
 each other instead of failing with "database is locked") and, for file databases, WAL
@@ -40,11 +42,13 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
+    AsyncSessionTransaction,
     async_sessionmaker,
     create_async_engine,
 )
 
 import migrations
+from bot.request_order import wait_for_turn
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
@@ -57,6 +61,7 @@ __all__ = [
     "is_database_unavailable",
     "make_engine",
     "make_session_factory",
+    "OrderedSession",
     "ping",
     "upgrade_database",
 ]
@@ -119,9 +124,31 @@ def _sqlite_on_connect(wal: bool) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+class _TransactionInTurn(AsyncSessionTransaction):
+    async def __aenter__(self) -> AsyncSessionTransaction:
+        await wait_for_turn()
+        return await super().__aenter__()
+
+
+class OrderedSession(AsyncSession):
+    """A session that, opened by a request's listener (``async with sessions() as db`` or
+    ``async with sessions.begin() as db``), first waits until the same person's earlier
+    requests have finished (``bot/request_order.py``): a request reads what the person's
+    earlier ones changed, even when those were acknowledged to Slack before they
+    committed. Anywhere else (timers, sweeps, tests) it is a plain ``AsyncSession``."""
+
+    async def __aenter__(self) -> OrderedSession:
+        await wait_for_turn()
+        return self
+
+    def begin(self) -> AsyncSessionTransaction:
+        return _TransactionInTurn(self)
+
+
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions bound to ``engine`` whose objects stay readable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions bound to ``engine`` whose objects stay readable after commit, in turn
+    (:class:`OrderedSession`)."""
+    return async_sessionmaker(engine, class_=OrderedSession, expire_on_commit=False)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

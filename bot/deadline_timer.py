@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from models.incident_queries import next_incident_due_at
 from models.sla_queries import next_due_at
 from workflows.incidents.reminders import fire_due_incident_reminders
-from workflows.sla.engine import fire_due_notifications
+from workflows.sla.engine import SweepOutcome, fire_due_notifications
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +21,20 @@ EXACT_JOB_ID = "next-deadline"
 
 
 async def run_deadline_timers(runtime: Runtime) -> None:
-    """Fire what is due, then arm the exact wake-up for the next deadline."""
-    fired = await fire_due_notifications(deps=runtime.deps)
+    """Fire what is due, then arm the exact wake-up for the next deadline. SLA
+    notifications set aside are counted on ``/metrics``; after a transient database
+    error the periodic sweep tries again (not at once, which would spin while it lasts)."""
+    outcome = SweepOutcome()
+    fired = await fire_due_notifications(deps=runtime.deps, outcome=outcome)
     if fired:
         log.info("fired %d SLA notification(s)", fired)
+    for kind in outcome.set_aside:
+        runtime.telemetry.count_sla_set_aside(kind)
     reminded = await fire_due_incident_reminders(deps=runtime.deps)
     if reminded:
         log.info("sent %d incident reminder(s)", reminded)
-    await arm_next_deadline(runtime)
+    if not outcome.retry_later:
+        await arm_next_deadline(runtime)
 
 
 async def arm_next_deadline(runtime: Runtime) -> None:

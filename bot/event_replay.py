@@ -3,9 +3,13 @@
 Slack's events are acknowledged (HTTP 200) before their listener runs, so a process that
 dies in between would lose, say, the first reply in a ticket thread — and with it the
 stop of the first-response clock. ``bot/app.py`` keeps the body of such events until
-their listener has finished (``handlers/errors.answers_errors`` marks them processed);
-this sweep dispatches each event left unprocessed once more through the Bolt app, at
-most once (claimed in the database), on whichever replica gets there first.
+they are processed: in the transaction of the change they cause (a thread reply,
+``workflows/tickets/thread.py``), else when their listener has finished
+(``handlers/errors.answers_errors``). A listener still sending the change's messages to
+a slow Slack has processed its event already. This sweep dispatches each event left
+unprocessed once more through the Bolt app, at most once (claimed in the database), on
+whichever replica gets there first; should the first run still commit after all, only
+one of the two records the change.
 """
 
 from __future__ import annotations

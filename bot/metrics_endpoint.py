@@ -11,6 +11,7 @@ the same truth and nothing drifts; the process-level metrics of ``bot.telemetry`
     supportbot_pages_acknowledged_total{subject}           of those, acknowledged
     supportbot_outbox_depth{queue}                         work owed: PagerDuty calls, due SLA notices, Slack messages
     supportbot_slack_api_errors_total{method, error}       (process)
+    supportbot_sla_notices_set_aside_total{kind}           (process) SLA notices that failed for good
     supportbot_http_request_duration_seconds{route, …}     (process)
 
 Wiring: ``app.router.add_get("/metrics", metrics)`` on the server's application (it

@@ -20,6 +20,7 @@ from workflows.ports import Clock
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
 from bot.pagerduty_gateway import PagerDutyGateway
+from bot.request_order import RequestOrder
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.shared_pacer import SharedChannelPacer
@@ -45,11 +46,13 @@ class Runtime:
     user_groups: UserGroupDirectory = field(default_factory=UserGroupDirectory)
     slack_session: aiohttp.ClientSession | None = None  # shared by ``slack`` and Bolt's per-request clients
     spare_time: SpareTime = field(default_factory=SpareTime)  # best-effort work waits for it
+    request_order: RequestOrder = field(default_factory=RequestOrder)  # each person's requests in turn
 
     @property
     def deps(self) -> Deps:
         return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
-                    pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time)
+                    pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time,
+                    spawn=self.spawn)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (see DESIGN.md)."""

@@ -8,6 +8,7 @@ runtimes in one process do not share counters.
 
     telemetry = Telemetry()
     telemetry.count_slack_error("chat.postMessage", "ratelimited")
+    telemetry.count_sla_set_aside("first_response_breach")
     app = web.Application(middlewares=[telemetry.request_middleware()])
 """
 
@@ -38,6 +39,10 @@ class Telemetry:
         self.spare_time_skipped = Counter(
             "supportbot_spare_time_skipped", "Best-effort work skipped because the bot stayed busy answering "
             "Slack (bot/spare_time.py), by work.", ["work"], registry=self.registry)
+        self.sla_notices_set_aside = Counter(
+            "supportbot_sla_notices_set_aside", "SLA warnings, breaches and management notices that failed for "
+            "good and were set aside (never sent), by kind (workflows/sla/engine.py).", ["kind"],
+            registry=self.registry)
         self.request_latency = Histogram(
             "supportbot_http_request_duration_seconds", "Time to answer an HTTP request, by route and status.",
             ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
@@ -49,6 +54,10 @@ class Telemetry:
     def count_skipped(self, work: str) -> None:
         """Best-effort ``work`` that got no spare time and was skipped."""
         self.spare_time_skipped.labels(work=work).inc()
+
+    def count_sla_set_aside(self, kind: str) -> None:
+        """One SLA notification set aside: its warning, breach or page never went out."""
+        self.sla_notices_set_aside.labels(kind=kind).inc()
 
     def observe_request(self, *, route: str, method: str, status: int, seconds: float) -> None:
         self.request_latency.labels(route=route, method=method, status=str(status)).observe(seconds)

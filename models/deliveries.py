@@ -5,9 +5,11 @@ answer in time, and PagerDuty webhooks are at-least-once. A middleware records t
 delivery id before processing; only the first caller gets True.
 
 Slack's events are acknowledged before their listener runs. For the events whose
-listener changes state, the row also keeps the event's ``body`` until the listener has
-finished (``processed_at``); a row left unprocessed (the process died in between) is
-replayed once (``replayed_at``) by ``bot/event_replay.py``.
+listener changes state, the row also keeps the event's ``body`` until it is processed
+(``processed_at``): in the transaction of the change the event causes
+(:func:`claim_processing`), or when its listener has finished without changing
+anything. A row left unprocessed (the process died in between) is replayed once
+(``replayed_at``) by ``bot/event_replay.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, insert_ignore
 
-__all__ = ["SlackDelivery", "claim_replay", "mark_processed", "record_delivery", "unprocessed_events"]
+__all__ = ["SlackDelivery", "claim_processing", "claim_replay", "mark_processed", "record_delivery",
+           "unprocessed_events"]
 
 
 class SlackDelivery(Base):
@@ -49,6 +52,24 @@ async def mark_processed(db: AsyncSession, event_id: str, now: datetime) -> None
     """The event's listener has finished: its body is no longer needed."""
     await db.execute(update(SlackDelivery).where(SlackDelivery.event_id == event_id, SlackDelivery.body.is_not(None))
                      .values(processed_at=now, body=None).execution_options(synchronize_session=False))
+
+
+async def claim_processing(db: AsyncSession, event_id: str, now: datetime) -> bool:
+    """Mark the event processed in the caller's transaction, the one making its change;
+    False when it was processed already (by the run it was replayed for, or by its
+    replay): the caller then changes nothing. An event never recorded (no row) is
+    processed by whoever calls.
+
+    One conditional UPDATE: on Postgres a second claimer waits for the first one's
+    commit and then finds ``processed_at`` set; SQLite serialises writers."""
+    claimed = (await db.execute(
+        update(SlackDelivery).where(SlackDelivery.event_id == event_id, SlackDelivery.processed_at.is_(None))
+        .values(processed_at=now, body=None).returning(SlackDelivery.event_id)
+        .execution_options(synchronize_session=False)
+    )).first()
+    if claimed is not None:
+        return True
+    return (await db.execute(select(SlackDelivery.event_id).where(SlackDelivery.event_id == event_id))).first() is None
 
 
 async def unprocessed_events(db: AsyncSession, received_before: datetime, *, limit: int = 100) -> list[str]:

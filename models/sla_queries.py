@@ -64,7 +64,13 @@ async def next_due_at(db: AsyncSession) -> datetime | None:
     return (await db.execute(stmt)).scalar_one_or_none()
 
 
-async def set_aside(db: AsyncSession, notification_id: int, now: datetime) -> None:
-    """Claim a notification whose processing failed, so it does not block the others."""
-    await db.execute(update(SlaNotification).where(
-        SlaNotification.id == notification_id, SlaNotification.claimed_at.is_(None)).values(claimed_at=now))
+async def set_aside(db: AsyncSession, notification_id: int, now: datetime) -> SlaNotificationKind | None:
+    """Claim a notification whose processing cannot succeed, so it does not block the
+    others; its kind, or None if it was claimed meanwhile (nothing was set aside)."""
+    return (await db.execute(
+        update(SlaNotification)
+        .where(SlaNotification.id == notification_id, SlaNotification.claimed_at.is_(None))
+        .values(claimed_at=now)
+        .returning(SlaNotification.kind)
+        .execution_options(synchronize_session=False)
+    )).scalar_one_or_none()

@@ -24,6 +24,7 @@ from bot.database import make_engine, upgrade_database
 
 __all__ = [
     "DEFAULT_TEST_POSTGRES_URL",
+    "held_writes",
     "migrated_engine",
     "test_database_kind",
     "test_postgres_server_url",
@@ -97,3 +98,26 @@ async def migrated_engine(kind: str) -> AsyncIterator[AsyncEngine]:
             yield engine
         finally:
             await engine.dispose()
+
+
+#: The tables every change of a ticket or an incident writes (their timeline rows).
+HELD_TABLES = ("tickets", "ticket_events", "incidents", "incident_events")
+
+
+@asynccontextmanager
+async def held_writes(engine: AsyncEngine) -> AsyncIterator[None]:
+    """While inside, changes to tickets and incidents cannot commit: they wait, as they
+    would behind a busy writer, and go on when the block ends. Reads are not held.
+
+    SQLite: another connection holds the database's one write lock (``BEGIN IMMEDIATE``;
+    WAL readers go on). Postgres: the tables of :data:`HELD_TABLES` are locked ``IN
+    EXCLUSIVE MODE`` (which blocks writes and ``SELECT … FOR UPDATE``, not plain reads)."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            await conn.execute(text(f"LOCK TABLE {', '.join(HELD_TABLES)} IN EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            await conn.rollback()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,3 +27,6 @@ class Deps:
     pagerduty: "PagerDutyGateway | None" = None
     user_groups: "UserGroupDirectory | None" = None  # cached user group members (roles)
     spare_time: "SpareTime | None" = None  # best-effort work waits for it; None: never waits
+    #: Runs work in a task of its own that the process keeps and awaits at shutdown (the
+    #: runtime's ``spawn``); None: the caller awaits the work itself.
+    spawn: Callable[[Coroutine[Any, Any, Any]], object] | None = None

@@ -26,9 +26,10 @@ async def handle_message_event(ack: Any, body: dict[str, Any], event: dict[str, 
     deps, bot_user_id = deps_of(context), context.get("bot_user_id")
     reply = thread_reply_of(event, bot_user_id=bot_user_id)
     if reply is not None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         await record_thread_reply(
             deps=deps, team_id=team_of(body), channel_id=reply.channel_id, thread_ts=reply.thread_ts,
-            user_id=reply.user_id, ts=reply.ts, text=reply.text,
+            user_id=reply.user_id, ts=reply.ts, text=reply.text, event_id=str(event_id) if event_id else None,
         )
         return
     kb = deps.config.knowledge_base

@@ -9,9 +9,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.event_replay import replay_lost_events
-from models.deliveries import SlackDelivery
-from tests.sla_steps import AGENT, reload, settle, until
+from models.deliveries import SlackDelivery, record_delivery
+from tests.sla_steps import AGENT, TEAM_ID, reload, settle, timeline, until
 from tests.ticket_steps import create_ticket
+from workflows.tickets.thread import record_thread_reply
 
 
 async def _replay(bot) -> int:
@@ -63,3 +64,47 @@ async def test_an_event_processed_normally_is_not_kept_nor_replayed(bot):
     assert [d.body for d in await _deliveries(bot)] == [None]
     bot.clock.advance(timedelta(minutes=3))
     assert await _replay(bot) == 0
+
+
+async def test_a_listener_held_past_the_replay_threshold_is_not_replayed(bot):
+    """Slack takes minutes to answer the card update a first response owes: the reply was
+    recorded, and its event processed, when it committed; the replay finds nothing to do."""
+    ticket = await create_ticket(bot)
+    in_flight, slack_answers = asyncio.Event(), asyncio.Event()
+
+    def slow(_body):
+        in_flight.set()
+        return slack_answers.wait()
+    bot.slack.after_next("chat.update", slow)
+    event = bot.slack.add_message(ticket.channel_id, "Looking into it", user=AGENT, thread_ts=ticket.message_ts)
+    assert (await bot.sender.event(event)).status == 200
+    await asyncio.wait_for(in_flight.wait(), timeout=5)
+
+    bot.clock.advance(timedelta(minutes=3))
+    replayed = await _replay(bot)
+    slack_answers.set()
+    await settle(bot)
+    assert replayed == 0
+    assert len(await timeline(bot, ticket, "replied")) == 1
+    assert len(await timeline(bot, ticket, "first_response")) == 1
+    card_updates = [c for c in bot.slack.calls_to("chat.update") if c.args.get("ts") == ticket.message_ts]
+    assert len(card_updates) == 1
+    [delivery] = await _deliveries(bot)
+    assert delivery.processed_at is not None and delivery.replayed_at is None and delivery.body is None
+
+
+async def test_an_event_and_its_replay_running_at_once_record_the_reply_once(bot):
+    """The run a replay was made for may still commit (it was only slow): of the two, one
+    records the reply, whichever commits first."""
+    ticket = await create_ticket(bot)
+    async with bot.runtime.sessions.begin() as db:
+        await record_delivery(db, "Ev0TWICE", bot.clock(), body="{}")  # kept, as bot/app.py keeps it
+    runs = [record_thread_reply(deps=bot.runtime.deps, team_id=TEAM_ID, channel_id=ticket.channel_id,
+                                thread_ts=ticket.message_ts, user_id=AGENT, ts="1700000999.000100",
+                                text="Looking into it", event_id="Ev0TWICE") for _ in range(2)]
+    recorded = await asyncio.gather(*runs)
+    await settle(bot)
+    assert sorted(r is None for r in recorded) == [False, True]
+    assert len(await timeline(bot, ticket, "replied")) == 1
+    [delivery] = await _deliveries(bot)
+    assert delivery.processed_at is not None and delivery.body is None

@@ -73,8 +73,8 @@ def parse_stats_query(text: str, config: AppConfig) -> StatsQuery:
 async def answer_stats_command(*, deps: Deps, team_id: str, text: str) -> dict[str, Any]:
     """The ephemeral answer (``text`` and ``blocks``) for the workspace ``team_id``."""
     query = parse_stats_query(text, deps.config)
-    now = deps.clock()
     async with deps.sessions() as db:
+        now = deps.clock()  # once the session is open, which waits for the person's earlier requests
         stats = await compute_stats(
             db=db, config=deps.config, since=now - query.period, until=now, team_id=team_id,
             tier=query.tier.id if query.tier else None, category=query.category.name if query.category else None,

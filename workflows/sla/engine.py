@@ -9,14 +9,22 @@ is claimed, the outbox is sent and on-call is paged for paging priorities. The t
 channel's notice is marked for a digest: in a storm the channel gets one message
 listing the notices waiting for it (``workflows/sla/digest_message.py``), each thread
 still its own notice.
+
+A notification whose transaction fails on a transient database error (a deadlock, a
+dropped connection, SQLite's lock held too long: ``models/db_errors.py``) was rolled
+back unclaimed: the sweep stops there and the next one tries it again. One that fails
+on anything else cannot succeed however often it is tried: it is set aside (claimed
+without its effect, logged with the error) so the others go on, and the sweep's
+:class:`SweepOutcome` says so for ``/metrics``.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workflows.policy.schema import AppConfig, Tier
+from models.db_errors import is_transient
 from models.sla import SlaNotification
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import claim, next_due_candidate, set_aside
@@ -47,6 +55,14 @@ class FiredNotice:
     page: PageRecord | None
 
 
+@dataclass
+class SweepOutcome:
+    """What a sweep leaves its timer to do (``bot/deadline_timer.py``)."""
+
+    set_aside: list[str] = field(default_factory=list)  # kinds of the notifications set aside
+    retry_later: bool = False  # stopped by a transient database error: the next sweep tries again
+
+
 def management_tier(config: AppConfig) -> Tier:
     try:
         return config.tier("tier4")
@@ -55,7 +71,8 @@ def management_tier(config: AppConfig) -> Tier:
 
 
 async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | None | bool:
-    """Claim one due row and record its effect. False: nothing was due."""
+    """Claim one due row and record its effect. False: nothing was due. ``claimed``
+    gets the id of the row once claimed, for the caller to set aside should this fail."""
     now = deps.clock()
     async with deps.sessions.begin() as db:
         candidate = await next_due_candidate(db, now)
@@ -120,20 +137,27 @@ async def _owe_messages(db, deps: Deps, fired: FiredNotice) -> None:
         await owe_card_update(db, ticket, now=now)
 
 
-async def fire_due_notifications(*, deps: Deps) -> int:
-    """Fire every notification due now; each one is isolated from the others' failures."""
+async def fire_due_notifications(*, deps: Deps, outcome: SweepOutcome | None = None) -> int:
+    """Fire every notification due now; each one is isolated from the others' failures
+    (see the module docstring; ``outcome`` gets what the timer should know)."""
+    outcome = outcome if outcome is not None else SweepOutcome()
     fired_count, pages = 0, []
     for _ in range(MAX_PER_SWEEP):
         claimed: list[int] = []
         try:
             fired = await _claim_and_record(deps, claimed)
-        except Exception:
+        except Exception as error:
+            if is_transient(error):  # rolled back, the row unclaimed
+                log.warning("an SLA notification met a transient database error (%s); the next sweep tries again",
+                            f"{type(error).__name__}: {error}"[:300])
+                outcome.retry_later = True
+                break
             if not claimed:
                 log.exception("could not claim due SLA notifications; the next sweep retries")
+                outcome.retry_later = True
                 break
-            log.exception("SLA notification %s failed and is set aside so the others go on", claimed[0])
-            async with deps.sessions.begin() as db:
-                await set_aside(db, claimed[0], deps.clock())
+            if not await _set_aside(deps, claimed[0], error, outcome):
+                break
             continue
         if fired is False:
             break
@@ -153,3 +177,21 @@ async def fire_due_notifications(*, deps: Deps) -> int:
             log.exception("page for ticket #%s was recorded; its Slack side is retried by the sweep",
                           fired.notice.ticket.number)
     return fired_count
+
+
+async def _set_aside(deps: Deps, notification_id: int, error: Exception, outcome: SweepOutcome) -> bool:
+    """Set aside a notification that cannot succeed; False when even that failed (the
+    sweep stops, and the next one meets the notification again)."""
+    try:
+        async with deps.sessions.begin() as db:
+            kind = await set_aside(db, notification_id, deps.clock())
+    except Exception:
+        log.exception("SLA notification %s failed and could not be set aside; the next sweep tries again",
+                      notification_id)
+        outcome.retry_later = True
+        return False
+    if kind is not None:
+        log.error("SLA notification %s (%s) failed and is set aside, never sent, so the others go on",
+                  notification_id, kind, exc_info=error)
+        outcome.set_aside.append(str(kind))
+    return True

@@ -8,25 +8,30 @@ by a person:
 - the timeline gets a ``replied`` row (actor: the author; ``at``: our clock, not the
   event's ts, which the author's client chose; detail: the reply's ts and the first
   :data:`REPLY_TEXT_MAX` characters of its text), whatever the ticket's status;
-- the first reply by anyone other than the reporter records the first response
+- the first reply by the support desk (:func:`answers_for_the_desk`: without ``roles``
+  anyone other than the reporter; with them an agent, someone on call or an admin)
+  records the first response
   (``first_response_at``/``first_response_by``, a ``first_response`` row) and the card
   is re-rendered so "First response" names who answered, and the ticket's pending
   first-response warning and breach are dropped from its SLA plan
   (``workflows.sla.schedule``). The claim is one conditional
   ``UPDATE ... WHERE first_response_at IS NULL``: two replicas, or two replies arriving
   at once, cannot both record it. (Redelivered events never get this far: ``bot/app.py``
-  de-duplicates them by ``event_id``.)
+  de-duplicates them by ``event_id``; and of an event replayed after it seemed lost,
+  only one run records the reply, see :func:`record_thread_reply`.)
 - a reply by the reporter on an open ticket resumes the resolution clock if the ticket
   was waiting on the customer (``workflows.sla.pauses``; a thread note says so) and,
   once the first response was given, starts the next-response clock (priorities with a
   ``next_response`` target; ``next_response_due_at``) unless one is already running;
-- a reply by anyone else stops a running next-response clock.
+- a reply by the desk stops a running next-response clock; with ``roles``, a reply by
+  someone who is neither the reporter nor the desk is on the timeline and nothing else.
 
 Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
 reporter's and an agent's reply arriving together are applied one after the other.
 
 Messages that are not replies in a ticket thread cost one indexed look-up
-(``ix_tickets_channel_id_message_ts``) and write nothing; messages that are no thread
+(``ix_tickets_channel_id_message_ts``; with ``roles``, the author's roles are looked up
+first, from the cache of ``workflows/access/roles.py``) and write nothing; messages that are no thread
 replies at all, edits, deletions and bot messages cost nothing (:func:`thread_reply_of`).
 We never poll ``conversations.replies``.
 """
@@ -43,12 +48,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows.policy.schema import AppConfig
+from models.deliveries import claim_processing
 from models.ticket_queries import add_ticket_event, find_ticket_by_card
 from models.tickets import Ticket, TicketEventKind, TicketStatus
 from workflows.block_text import user
 from workflows.policy.calendars import calendar_for
 from workflows.deps import Deps
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
+from workflows.access.roles import roles_of
 from workflows.sla.pauses import Resumed, resume_resolution_clock
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
@@ -60,6 +67,7 @@ __all__ = [
     "REPLY_TEXT_MAX",
     "RecordedReply",
     "ThreadReply",
+    "answers_for_the_desk",
     "record_thread_reply",
     "thread_reply_of",
 ]
@@ -127,18 +135,28 @@ def thread_reply_of(event: dict[str, Any], *, bot_user_id: str | None = None) ->
 
 async def record_thread_reply(
     *, deps: Deps, team_id: str, channel_id: str, thread_ts: str, user_id: str, ts: str, text: str,
+    event_id: str | None = None,
 ) -> RecordedReply | None:
     """Record a person's reply in the thread of ``thread_ts`` if that is a ticket card.
 
     Returns None (and writes nothing) when ``thread_ts`` in ``channel_id`` is not a
-    ticket card. The caller has already excluded bots and the bot itself
-    (:func:`thread_reply_of`). ``team_id`` is the workspace the event came from; the
-    card is identified by channel and ts alone, which Slack keeps unique.
+    ticket card, or when the Events API event ``event_id`` was processed already (its
+    replay and the run it replays both get here: only one records the reply, see
+    ``models.deliveries.claim_processing``). The event is marked processed in the
+    transaction that records the reply; the messages the reply owes go to Slack in a
+    task of its own (``deps.spawn``), so a slow Slack never keeps the event unprocessed.
+    The caller has already excluded bots and the bot itself (:func:`thread_reply_of`).
+    ``team_id`` is the workspace the event came from; the card is identified by channel
+    and ts alone, which Slack keeps unique.
     """
     if ts == thread_ts:
         return None
+    desk = await answers_for_the_desk(deps=deps, user_id=user_id)  # Slack may be asked: before the transaction
     now = deps.clock()
     async with deps.sessions.begin() as db:
+        if event_id is not None and not await claim_processing(db, event_id, now):
+            log.info("event %s was processed already; the reply is not recorded twice", event_id)
+            return None
         ticket = await find_ticket_by_card(db, channel_id, thread_ts)
         if ticket is None:
             return None
@@ -146,7 +164,7 @@ async def record_thread_reply(
         add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
                          detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
         first = False
-        if user_id != ticket.reporter_id and ticket.first_response_at is None:
+        if desk and user_id != ticket.reporter_id and ticket.first_response_at is None:
             first = await _claim_first_response(db, ticket.id, user_id=user_id, at=now)
             if first:
                 add_ticket_event(db, ticket, TicketEventKind.FIRST_RESPONSE, actor_id=user_id, at=now,
@@ -155,7 +173,8 @@ async def record_thread_reply(
                 set_committed_value(ticket, "first_response_at", now)
                 set_committed_value(ticket, "first_response_by", user_id)
                 await schedule_ticket_sla(db, ticket, deps.config)
-        resumed, next_changed = await _apply_to_clocks(db, ticket, user_id=user_id, now=now, config=deps.config)
+        resumed, next_changed = await _apply_to_clocks(db, ticket, user_id=user_id, now=now, config=deps.config,
+                                                       desk=desk)
         recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=first,
                                  resumed=resumed, next_response_changed=next_changed)
         if first or resumed or next_changed:
@@ -164,17 +183,28 @@ async def record_thread_reply(
             await owe_thread_post(db, ticket, text=resume_note(resumed, who=f"{user(user_id)} replied"), now=now)
     if first:
         log.info("ticket #%s (team %s): first response by %s", recorded.number, team_id, user_id)
-    await deliver_outbox(deps)
+    if deps.spawn is not None:
+        deps.spawn(_deliver(deps))
+    else:
+        await _deliver(deps)
     return recorded
 
 
+async def _deliver(deps: Deps) -> None:
+    try:
+        await deliver_outbox(deps)
+    except Exception:  # noqa: BLE001 - a task of its own: nobody else would hear of it
+        log.exception("the messages a thread reply owes are stored; the outbox relay sends them")
+
+
 async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, now: datetime,
-                           config: AppConfig) -> tuple[Resumed | None, bool]:
-    """The reply's effect on the resolution and next-response clocks of an open ticket."""
+                           config: AppConfig, desk: bool) -> tuple[Resumed | None, bool]:
+    """The reply's effect on the resolution and next-response clocks of an open ticket
+    (``desk``: the author answers for the support desk, :func:`answers_for_the_desk`)."""
     if ticket.status != TicketStatus.OPEN:
         return None, False
     if user_id != ticket.reporter_id:
-        if ticket.next_response_due_at is None:
+        if not desk or ticket.next_response_due_at is None:
             return None, False
         ticket.next_response_due_at = None  # answered: the next-response clock stops
         await schedule_ticket_sla(db, ticket, config)
@@ -190,6 +220,18 @@ async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, no
                                              calendar=calendar_for(config))
     await schedule_ticket_sla(db, ticket, config)
     return resumed, True
+
+
+async def answers_for_the_desk(*, deps: Deps, user_id: str) -> bool:
+    """Whether a reply by ``user_id`` (someone other than the reporter) is the support
+    desk answering: without a ``roles`` section, anyone's; with one, an agent's (of a
+    tier, of no tier, or on call: ``roles.oncall`` and the people of the on-call
+    rotation) or an admin's (``workflows/access/roles.py``, the authority matrix's agents).
+    Anyone else may talk in the thread; it is on the timeline but stops no clock."""
+    if deps.config.roles is None:
+        return True
+    actor = await roles_of(deps=deps, user_id=user_id)
+    return actor.is_agent or actor.admin
 
 
 async def _claim_first_response(db: AsyncSession, ticket_id: int, *, user_id: str, at: datetime) -> bool:
