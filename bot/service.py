@@ -85,7 +85,7 @@ class Service:
         where = (f"{self._metrics_host}:{self.metrics_port}" if self._metrics_http is not None
                  else f"{self._host}:{self.port}")
         if self.runtime.settings.metrics_token:
-            log.info("GET /metrics on %s needs Authorization: Bearer <METRICS_TOKEN>", where)
+            log.info("GET /metrics on %s is protected by METRICS_TOKEN", where)
         else:
             log.info("GET /metrics on %s is open to anyone who can reach it (set METRICS_TOKEN, or serve it "
                      "with --metrics-port on a private address)", where)
