@@ -11,7 +11,7 @@ wants a 2xx within 5 seconds. We:
    verified, so every request is refused (401): dedup keys are guessable, and an
    unverified webhook could acknowledge or resolve a live page;
 3. refuse a body that is not a JSON event, or nests JSON more than 64 levels deep (400;
-   ``bot.json_depth``);
+   ``bot.json_limits``);
 4. record ``X-Webhook-Id`` (prefixed ``pd:``) and apply ``incident.acknowledged`` /
    ``incident.resolved`` to the page whose dedup key is ``event.data.incident_key`` in
    one transaction, then answer 200 and re-render the Slack mirrors in the background.
@@ -30,7 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.json_depth import JsonTooDeep, load_json
+from bot.json_limits import JsonTooDeep, load_json
 from bot.runtime import Runtime
 from workflows.page_actions import record_pagerduty_event
 from workflows.page_mirrors import refresh_page_mirrors

@@ -9,8 +9,9 @@ body is checked first and a body of another shape is answered 400 with the reaso
 
 - every payload is an object; an interaction's ``user`` is an object with a text ``id``,
   its ``team``, ``channel``, ``container``, ``message``, ``view`` objects (or absent,
-  ``team`` may be null), ``trigger_id`` and ``response_url`` texts (a ``trigger_id``
-  always on block actions and shortcuts);
+  ``team`` may be null) whose ids (and a message's ``text`` and ``ts``) are texts,
+  ``trigger_id`` and ``response_url`` texts (a ``trigger_id`` always on block actions
+  and shortcuts);
 - ``block_actions``: a non-empty list of actions, each an object with a text
   ``action_id``; view submissions: a view with text ``callback_id`` and
   ``private_metadata``, a text ``type`` and ``state.values`` an object of objects;
@@ -22,7 +23,8 @@ body is checked first and a body of another shape is answered 400 with the reaso
 
 - ``block_suggestion``: a text ``action_id``;
 - whatever the type (or none): a ``view`` is an object, a ``command`` makes the body a
-  slash command, and objects and arrays nest at most 64 levels (``bot.json_depth``);
+  slash command, objects and arrays nest at most 64 levels, and no text holds a NUL or a
+  lone surrogate (``bot.json_limits``: neither can be stored; Slack never sends them);
 - the legacy payloads this app never asks for (attachment buttons, dialogs, workflow
   steps from apps) are refused: Bolt would route them by ``callback_id`` into our action
   listeners, which read a shape they do not have.
@@ -41,7 +43,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.json_depth import MAX_JSON_DEPTH, nested_deeper_than
+from bot.json_limits import json_problem
 
 __all__ = ["malformed_reason"]
 
@@ -59,6 +61,9 @@ _EVENT_OBJECTS = ("function", "assistant_thread", "workflow_step")
 _TRIGGERED = ("block_actions", "shortcut", "message_action")
 _OBJECTS = ("team", "channel", "container", "message", "view", "enterprise", "state")
 _TEXTS = ("trigger_id", "response_url", "callback_id", "action_ts", "message_ts", "api_app_id", "token")
+#: Ids and texts inside those objects that listeners read (a message's text, a channel's id).
+_OBJECT_TEXTS = {"team": ("id",), "channel": ("id",), "container": ("channel_id", "message_ts", "view_id", "type"),
+                 "message": ("text", "ts", "thread_ts", "user", "bot_id")}
 
 
 def _text(value: Any) -> bool:
@@ -90,6 +95,11 @@ def _interaction(kind: str, body: dict[str, Any]) -> str | None:
     for key in _TEXTS:
         if key in body and body[key] is not None and not _text(body[key]):
             return f"{key} is not text"
+    for key, fields in _OBJECT_TEXTS.items():
+        holder = body.get(key)
+        for field in fields if isinstance(holder, dict) else ():
+            if holder.get(field) is not None and not _text(holder[field]):
+                return f"{key} {field} is not text"
     if kind in _TRIGGERED and not _text(body.get("trigger_id")):
         return f"{kind} without a trigger_id"
     return _view(body["view"]) if isinstance(body.get("view"), dict) else None
@@ -174,8 +184,9 @@ def malformed_reason(body: dict[str, Any]) -> str | None:
     """Why this parsed Slack body cannot be processed, or None when its shape is sound."""
     if not isinstance(body, dict):
         return "body is not an object"
-    if nested_deeper_than(body):
-        return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+    problem = json_problem(body)  # nesting; NUL and lone surrogates, which no database stores
+    if problem:
+        return problem
     kind = body.get("type")
     if "payload" in body and kind is None:
         return "payload is not valid JSON"

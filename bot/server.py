@@ -31,7 +31,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.database import ping
-from bot.json_depth import JsonTooDeep
+from bot.json_limits import JsonTooDeep
 from bot.logging_setup import request_context_middleware
 from bot.metrics_endpoint import metrics_handler
 from bot.pagerduty_webhook import pagerduty_webhook_route

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.json_depth import JsonTooDeep, load_json, nested_deeper_than
+from bot.json_limits import JsonTooDeep, load_json, nested_deeper_than
 from bot.payload_guard import malformed_reason
 from workflows.button_values import parse_row_id
 
