@@ -90,6 +90,15 @@ def test_row_ids_are_ascii_digits_that_fit_the_database(value, expected):
     ({"type": "shortcut", "user": USER, "trigger_id": "1.2", "command": "/ticket"}, "slash command without user_id"),
     ({"type": "event_callback", "event": {"type": "message", "x": json.loads("[" * 63 + "]" * 63)}, "event_id": "Ev1"},
      "JSON nested deeper than 64 levels"),
+    ({"type": "event_callback", "event": {"type": "message"}, "event_id": "Ev\ud800"},
+     "text with a NUL or a lone surrogate"),
+    ({"command": "/ticket", "text": "a\x00b", "user_id": "U1", "team_id": "T1"}, "text with a NUL or a lone surrogate"),
+    ({"type": "view_closed", "user": USER, "view": {"type": "modal", "\udfff": 1}}, "text with a NUL or a lone surrogate"),
+    ({"type": "message_action", "user": USER, "trigger_id": "1.2", "message": {"text": ["x"]}},
+     "message text is not text"),
+    ({"type": "shortcut", "user": USER, "trigger_id": "1.2", "message": {"ts": 5}}, "message ts is not text"),
+    ({"type": "block_actions", "user": USER, "trigger_id": "1.2", "actions": [{"action_id": "a"}],
+      "channel": {"id": ["C1"]}}, "channel id is not text"),
 ])
 def test_shapes_bolt_reads_outside_our_error_handler_are_named(body, reason):
     assert malformed_reason(body) == reason
