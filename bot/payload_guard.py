@@ -19,8 +19,7 @@ body is checked first and a body of another shape is answered 400 with the reaso
 - Events API: ``url_verification`` has a text ``challenge``; ``event_callback`` an
   ``event`` object with a text ``type`` (and text ``user``, ``channel``, ``ts``,
   ``text``… when given), a text ``event_id`` (at most 100 characters) and
-  ``authorizations`` a list of objects.
-
+  ``authorizations`` a list of objects;
 - ``block_suggestion``: a text ``action_id``;
 - whatever the type (or none): a ``view`` is an object, a ``command`` makes the body a
   slash command, objects and arrays nest at most 64 levels, and no text holds a NUL or a
