@@ -13,7 +13,7 @@ from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartH
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.event_replay import REPLAY_HEADER
+from bot.event_replay import REPLAY_CONTEXT_KEY
 from bot.logging_setup import bind_log_context
 from bot.runtime import Runtime
 from handlers.registry import register_handlers
@@ -89,7 +89,7 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
     ) -> BoltResponse:
         """Slack redelivers events it thinks we missed; each event_id is processed once.
         The events whose listener changes state are kept until processed (replayed after a crash)."""
-        if req.headers.get(REPLAY_HEADER):
+        if req.context.get(REPLAY_CONTEXT_KEY) is True:
             return await next()  # bot/event_replay.py, for an event recorded but never processed
         event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
         if event_id:

@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket-mode", action="store_true",
                        help="receive Slack's requests over Socket Mode ($SLACK_APP_TOKEN, xapp-…) instead of "
                             "POST /slack/events; the other routes still listen on --port")
+    serve.add_argument("--metrics-port", type=int, default=None,
+                       help="serve GET /metrics on this port alone (of --metrics-host), not on --port")
+    serve.add_argument("--metrics-host", default=None,
+                       help="the address of the --metrics-port listener (default 127.0.0.1: this machine only)")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -113,7 +117,8 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode: bool = False) -> int:
+async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode: bool = False,
+                 metrics_host: str | None = None, metrics_port: int | None = None) -> int:
     from bot.reload import reload_policy
     from bot.runtime import build_runtime
     from bot.server import wait_for_stop_signal
@@ -121,7 +126,7 @@ async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode:
     from bot.socket_mode import SocketModeError
 
     service = Service(build_runtime(settings=settings, config=config, clock=system_clock), host=host, port=port,
-                      socket_mode=socket_mode)
+                      socket_mode=socket_mode, metrics_host=metrics_host or "127.0.0.1", metrics_port=metrics_port)
     try:
         await service.start()
     except SocketModeError as error:
@@ -205,6 +210,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         asyncio.run(_db_upgrade(database_url_from(env)))
         print("database is at the latest migration")
         return 0
+    if args.metrics_host is not None and args.metrics_port is None:
+        return _fail("supportbot serve: --metrics-host needs --metrics-port (the port /metrics listens on)", 2)
+    if args.metrics_port is not None and args.metrics_port == args.port:
+        return _fail("supportbot serve: --metrics-port must differ from --port", 2)
     try:
         settings = load_settings(env, config_path=args.config, socket_mode=args.socket_mode)
     except MissingSettingError as error:
@@ -214,7 +223,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         for problem in config.problems:
             print(problem, file=sys.stderr)
         return _fail(f"supportbot: fix {settings.config_path} (see `supportbot check-config`)", 2)
-    return asyncio.run(_serve(settings, config, args.host, args.port, args.socket_mode))
+    return asyncio.run(_serve(settings, config, args.host, args.port, args.socket_mode,
+                              args.metrics_host, args.metrics_port))
 
 
 if __name__ == "__main__":

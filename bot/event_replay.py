@@ -26,9 +26,10 @@ from models.deliveries import claim_replay, unprocessed_events
 
 log = logging.getLogger(__name__)
 
-#: Marks a dispatch as a replay (the de-duplication middleware lets it through). Only
-#: this process builds such requests: they never come from the network.
-REPLAY_HEADER = "x-supportbot-replay"
+#: Marks a dispatch as a replay (the de-duplication middleware lets it through). It is
+#: a key of the Bolt request's context, which only this process sets: nothing a request
+#: carries (a header, a field of its body) can make it skip de-duplication.
+REPLAY_CONTEXT_KEY = "supportbot_replay"
 #: An event still unprocessed this long after it arrived was lost (listeners take seconds).
 LOST_AFTER = timedelta(minutes=2)
 REPLAY_EVERY = timedelta(seconds=30)
@@ -46,7 +47,7 @@ async def replay_lost_events(runtime: Runtime, app: AsyncApp) -> int:
         if body is None:
             continue
         log.warning("event %s was acknowledged but never processed (the process stopped?); replaying it", event_id)
-        request = AsyncBoltRequest(body=json.loads(body), headers={REPLAY_HEADER: "1"}, mode="socket_mode")
+        request = AsyncBoltRequest(body=json.loads(body), context={REPLAY_CONTEXT_KEY: True}, mode="socket_mode")
         response = await app.async_dispatch(request)
         if response.status >= 400:
             log.error("replay of event %s answered %s", event_id, response.status)

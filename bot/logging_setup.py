@@ -43,7 +43,7 @@ REDACTED = "[redacted]"
 #: Context keys, in the order they appear in a line.
 CONTEXT_FIELDS = ("request_id", "team_id", "user_id", "channel_id", "ticket", "incident_id")
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PAGERDUTY_ROUTING_KEY",
-                    "PAGERDUTY_API_TOKEN", "PAGERDUTY_WEBHOOK_SECRET")
+                    "PAGERDUTY_API_TOKEN", "PAGERDUTY_WEBHOOK_SECRET", "METRICS_TOKEN")
 _PATTERNS = (
     re.compile(r"\bx(?:ox[abposre]|app)-[A-Za-z0-9-]+"),  # Slack bot, user, app, refresh tokens
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic|token)\s+)?[^\s\"',}]+"),

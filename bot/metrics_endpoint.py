@@ -14,13 +14,21 @@ the same truth and nothing drifts; the process-level metrics of ``bot.telemetry`
     supportbot_sla_notices_set_aside_total{kind}           (process) SLA notices that failed for good
     supportbot_http_request_duration_seconds{route, …}     (process)
 
-Wiring: ``app.router.add_get("/metrics", metrics)`` on the server's application (it
-finds the runtime under ``bot.server.RUNTIME_KEY`` and its ``telemetry`` attribute, if
-any), or ``metrics_handler(sessions=…, clock=…, telemetry=…)`` for any aiohttp app.
+Wiring: ``metrics_handler(sessions=…, clock=…, telemetry=…, token=…)`` for any aiohttp
+app (``bot/server.py`` mounts it on the main listener, or alone on ``--metrics-port``).
+
+Access: with ``token`` (``METRICS_TOKEN``) a scrape must send ``Authorization: Bearer
+<token>`` (compared in constant time), else it is answered 401; without one anybody who
+can reach the listener may scrape. Load: the database numbers of one reading serve every
+scrape for ``cache_seconds`` (5 s, on the loop's monotonic clock unless another is
+given), and concurrent scrapes share one reading, so scraping in a loop costs the
+database at most one reading (six aggregate queries) per window.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import web
@@ -33,9 +41,11 @@ from workflows.ports import Clock
 from bot.telemetry import Telemetry
 from models.gauge_queries import Gauges, read_gauges
 
-__all__ = ["gauge_metrics", "metrics_handler", "render_metrics"]
+__all__ = ["GAUGE_CACHE_SECONDS", "bearer_matches", "gauge_metrics", "metrics_handler", "render_metrics"]
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+#: How long one reading of the database numbers serves scrapes.
+GAUGE_CACHE_SECONDS = 5.0
 
 
 def gauge_metrics(gauges: Gauges) -> list[Metric]:
@@ -82,16 +92,41 @@ class _Process(Collector):
         yield from self._registry.collect()
 
 
-async def render_metrics(*, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                         telemetry: Telemetry | None = None) -> bytes:
-    """The exposition text of one scrape."""
-    async with sessions() as db:
-        gauges = await read_gauges(db, clock())
+def _exposition(gauges: Gauges, telemetry: Telemetry | None) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(gauge_metrics(gauges)))
     if telemetry is not None:
         registry.register(_Process(telemetry.registry))
     return generate_latest(registry)
+
+
+async def render_metrics(*, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                         telemetry: Telemetry | None = None) -> bytes:
+    """The exposition text of one scrape, read from the database now."""
+    async with sessions() as db:
+        gauges = await read_gauges(db, clock())
+    return _exposition(gauges, telemetry)
+
+
+class _GaugeCache:
+    """One reading of the database numbers, reused for ``seconds``; one reader at a time."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *, seconds: float,
+                 monotonic: Callable[[], float] | None) -> None:
+        self._sessions, self._clock, self._seconds = sessions, clock, seconds
+        self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
+        self._lock = asyncio.Lock()
+        self._gauges: Gauges | None = None
+        self._read_at = 0.0
+
+    async def gauges(self) -> Gauges:
+        async with self._lock:  # scrapes arriving during a reading wait for it, then share it
+            started = self._monotonic()
+            if self._gauges is None or started - self._read_at >= self._seconds:
+                async with self._sessions() as db:
+                    self._gauges = await read_gauges(db, self._clock())
+                self._read_at = started
+            return self._gauges
 
 
 def _response(body: bytes) -> web.Response:
@@ -100,11 +135,27 @@ def _response(body: bytes) -> web.Response:
     return response
 
 
-def metrics_handler(*, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                    telemetry: Telemetry | None = None) -> Handler:
-    """A ``GET /metrics`` handler over these sessions."""
+def bearer_matches(token: str, authorization: str | None) -> bool:
+    """``Authorization: Bearer <token>`` (the scheme in any case), compared in constant time."""
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    matched = hmac.compare_digest(given.strip().encode("utf-8", "backslashreplace"), token.encode())
+    return scheme.lower() == "bearer" and matched
+
+
+def _unauthorized() -> web.Response:
+    return web.json_response({"error": "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"}, status=401,
+                             headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+
+
+def metrics_handler(*, sessions: async_sessionmaker[AsyncSession], clock: Clock, telemetry: Telemetry | None = None,
+                    token: str | None = None, cache_seconds: float = GAUGE_CACHE_SECONDS,
+                    monotonic: Callable[[], float] | None = None) -> Handler:
+    """A ``GET /metrics`` handler over these sessions (see the module docstring)."""
+    cache = _GaugeCache(sessions, clock, seconds=cache_seconds, monotonic=monotonic)
 
     async def handle(request: web.Request) -> web.Response:
-        return _response(await render_metrics(sessions=sessions, clock=clock, telemetry=telemetry))
+        if token and not bearer_matches(token, request.headers.get("Authorization")):
+            return _unauthorized()
+        return _response(_exposition(await cache.gauges(), telemetry))
 
     return handle

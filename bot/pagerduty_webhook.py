@@ -10,7 +10,8 @@ wants a 2xx within 5 seconds. We:
    in constant time; otherwise 401. Without ``PAGERDUTY_WEBHOOK_SECRET`` nothing can be
    verified, so every request is refused (401): dedup keys are guessable, and an
    unverified webhook could acknowledge or resolve a live page;
-3. refuse a body that is not a JSON event (400);
+3. refuse a body that is not a JSON event, or nests JSON more than 64 levels deep (400;
+   ``bot.json_limits``);
 4. record ``X-Webhook-Id`` (prefixed ``pd:``) and apply ``incident.acknowledged`` /
    ``incident.resolved`` to the page whose dedup key is ``event.data.incident_key`` in
    one transaction, then answer 200 and re-render the Slack mirrors in the background.
@@ -22,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
+from bot.json_limits import JsonTooDeep, load_json
 from bot.runtime import Runtime
 from workflows.paging.actions import record_pagerduty_event
 from workflows.paging.mirrors import refresh_page_mirrors
@@ -41,6 +43,9 @@ MAX_BODY_BYTES = 1024 * 1024
 SIGNATURE_HEADER = "X-PagerDuty-Signature"
 WEBHOOK_ID_HEADER = "X-Webhook-Id"
 WEBHOOK_ID_MAX = 200  # PagerDuty's are UUIDs; each is stored once ("pd:<id>", 255 at most)
+#: Our dedup keys (``supportbot-ticket-<N>``) are printable ASCII; another key cannot be ours.
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+AGENT_MAX = 200  # the name shown in Slack ("Acknowledged in PagerDuty by …")
 
 
 def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
@@ -57,22 +62,33 @@ def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
     return matched
 
 
-def _event(body: bytes) -> dict[str, Any] | None:
+def _event(body: bytes) -> dict[str, Any] | str:
+    """The body's event, or why the body is not a PagerDuty event."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+        payload = load_json(body)
+    except JsonTooDeep as error:
+        return f"malformed webhook: {error}"
+    except ValueError:
+        return "malformed webhook: the body is not JSON"
     event = payload.get("event") if isinstance(payload, dict) else None
     if not isinstance(event, dict) or not isinstance(event.get("event_type"), str):
-        return None
+        return "malformed webhook: expected a JSON object with an event"
     return event
 
 
+def _incident_key(data: dict[str, Any]) -> str | None:
+    key = data.get("incident_key")
+    return key if isinstance(key, str) and _KEY.fullmatch(key) else None
+
+
 def _agent(event: dict[str, Any]) -> str | None:
+    """Who acted in PagerDuty, as text a database stores (no NUL, no lone surrogate), capped."""
     agent = event.get("agent")
-    if isinstance(agent, dict):
-        return str(agent.get("summary") or agent.get("name") or agent.get("id") or "") or None
-    return None
+    if not isinstance(agent, dict):
+        return None
+    name = str(agent.get("summary") or agent.get("name") or agent.get("id") or "")
+    name = "".join(c for c in name[:AGENT_MAX * 2] if c != "\x00" and not 0xD800 <= ord(c) <= 0xDFFF)
+    return name[:AGENT_MAX] or None
 
 
 def pagerduty_webhook_route(runtime: Runtime) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -93,10 +109,10 @@ def pagerduty_webhook_route(runtime: Runtime) -> Callable[[web.Request], Awaitab
         if delivery_id is not None and len(delivery_id) > WEBHOOK_ID_MAX:
             return web.json_response({"error": "malformed webhook: X-Webhook-Id is too long"}, status=400)
         event = _event(body)
-        if event is None:
-            return web.json_response({"error": "malformed webhook: expected a JSON object with an event"}, status=400)
+        if isinstance(event, str):
+            return web.json_response({"error": event}, status=400)
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
-        incident_key = data.get("incident_key") if isinstance(data.get("incident_key"), str) else None
+        incident_key = _incident_key(data)
         page_id = await record_pagerduty_event(
             deps=runtime.deps, delivery_id=delivery_id,
             event_type=event["event_type"], incident_key=incident_key, agent=_agent(event),

@@ -9,8 +9,9 @@ body is checked first and a body of another shape is answered 400 with the reaso
 
 - every payload is an object; an interaction's ``user`` is an object with a text ``id``,
   its ``team``, ``channel``, ``container``, ``message``, ``view`` objects (or absent,
-  ``team`` may be null), ``trigger_id`` and ``response_url`` texts (a ``trigger_id``
-  always on block actions and shortcuts);
+  ``team`` may be null) whose ids (and a message's ``text`` and ``ts``) are texts,
+  ``trigger_id`` and ``response_url`` texts (a ``trigger_id`` always on block actions
+  and shortcuts);
 - ``block_actions``: a non-empty list of actions, each an object with a text
   ``action_id``; view submissions: a view with text ``callback_id`` and
   ``private_metadata``, a text ``type`` and ``state.values`` an object of objects;
@@ -18,7 +19,20 @@ body is checked first and a body of another shape is answered 400 with the reaso
 - Events API: ``url_verification`` has a text ``challenge``; ``event_callback`` an
   ``event`` object with a text ``type`` (and text ``user``, ``channel``, ``ts``,
   ``text``… when given), a text ``event_id`` (at most 100 characters) and
-  ``authorizations`` a list of objects.
+  ``authorizations`` a list of objects;
+- ``block_suggestion``: a text ``action_id``;
+- whatever the type (or none): a ``view`` is an object, a ``command`` makes the body a
+  slash command, objects and arrays nest at most 64 levels, and no text holds a NUL or a
+  lone surrogate (``bot.json_limits``: neither can be stored; Slack never sends them);
+- the legacy payloads this app never asks for (attachment buttons, dialogs, workflow
+  steps from apps) are refused: Bolt would route them by ``callback_id`` into our action
+  listeners, which read a shape they do not have.
+
+The last three rules cover what Bolt reads of a body no listener matched, to log it
+(``slack_bolt.logger.messages.warning_unhandled_request``: ``view.get``, ``"…" +
+action_id``, ``event.function.get``), and what it reads to build a listener's arguments
+(``to_action``: ``actions[0]``; ``to_step``: ``workflow_step``), both outside any error
+handler of ours.
 
 What the values mean (ids of tickets, options of a select) is checked further in, by
 the parsers and workflows. Unsigned requests never get here (401 first).
@@ -28,18 +42,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.json_limits import json_problem
+
 __all__ = ["malformed_reason"]
 
 #: Slack's event ids are a dozen characters; each is stored once (``slack_deliveries``).
 EVENT_ID_MAX = 100
 #: The events we subscribe to; in them ``user``, ``channel``, ``ts``… are ids (text).
 _PEOPLE_EVENTS = ("message", "app_mention", "app_home_opened")
-INTERACTIONS = ("block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion",
-                "interactive_message")
+INTERACTIONS = ("block_actions", "view_submission", "view_closed", "shortcut", "message_action", "block_suggestion")
+#: Payloads of features this app does not use (Slack sends them only to apps that do).
+LEGACY = ("interactive_message", "dialog_submission", "dialog_cancellation", "dialog_suggestion",
+          "workflow_step_edit")
+#: Event fields that are objects whenever present (Bolt calls ``.get`` on them).
+_EVENT_OBJECTS = ("function", "assistant_thread", "workflow_step")
 #: Interactions Slack always sends with a ``trigger_id`` (our listeners open modals with it).
 _TRIGGERED = ("block_actions", "shortcut", "message_action")
 _OBJECTS = ("team", "channel", "container", "message", "view", "enterprise", "state")
 _TEXTS = ("trigger_id", "response_url", "callback_id", "action_ts", "message_ts", "api_app_id", "token")
+#: Ids and texts inside those objects that listeners read (a message's text, a channel's id).
+_OBJECT_TEXTS = {"team": ("id",), "channel": ("id",), "container": ("channel_id", "message_ts", "view_id", "type"),
+                 "message": ("text", "ts", "thread_ts", "user", "bot_id")}
 
 
 def _text(value: Any) -> bool:
@@ -60,6 +83,8 @@ def _interaction(kind: str, body: dict[str, Any]) -> str | None:
         return f"{kind} has no view object"
     if kind == "message_action" and not isinstance(body.get("message"), dict):
         return "message_action has no message object"
+    if kind == "block_suggestion" and not _text(body.get("action_id")):
+        return "block_suggestion without a text action_id"
     user = body.get("user")
     if not isinstance(user, dict) or not _text(user.get("id")) or not user["id"]:
         return f"{kind} without a user"
@@ -69,6 +94,11 @@ def _interaction(kind: str, body: dict[str, Any]) -> str | None:
     for key in _TEXTS:
         if key in body and body[key] is not None and not _text(body[key]):
             return f"{key} is not text"
+    for key, fields in _OBJECT_TEXTS.items():
+        holder = body.get(key)
+        for field in fields if isinstance(holder, dict) else ():
+            if holder.get(field) is not None and not _text(holder[field]):
+                return f"{key} {field} is not text"
     if kind in _TRIGGERED and not _text(body.get("trigger_id")):
         return f"{kind} without a trigger_id"
     return _view(body["view"]) if isinstance(body.get("view"), dict) else None
@@ -77,6 +107,8 @@ def _interaction(kind: str, body: dict[str, Any]) -> str | None:
 def _view(view: dict[str, Any]) -> str | None:
     if not _text(view.get("type")):
         return "view without a type"
+    if view["type"] == "workflow_step":
+        return "workflow step views are not used by this app"
     for key in ("callback_id", "private_metadata", "id", "external_id", "hash"):
         if view.get(key) is not None and not _text(view[key]):
             return f"view {key} is not text"
@@ -115,6 +147,9 @@ def _event(kind: str, body: dict[str, Any]) -> str | None:
     for key in ("message", "previous_message", "item"):
         if event.get(key) is not None and not isinstance(event[key], dict):
             return f"event {key} is not an object"
+    for key in _EVENT_OBJECTS:
+        if key in event and not isinstance(event[key], dict):
+            return f"event {key} is not an object"
     if not _text(body.get("event_id")):
         return "event_callback without an event_id"
     if not 0 < len(body["event_id"]) <= EVENT_ID_MAX:
@@ -129,6 +164,8 @@ def _common(body: dict[str, Any]) -> str | None:
     """What Bolt's own middleware reads of any payload, whatever its type."""
     if "event" in body and not isinstance(body["event"], dict):
         return "event is not an object"
+    if "view" in body and not isinstance(body["view"], dict):
+        return "view is not an object"
     authorizations = body.get("authorizations")
     if authorizations is not None and not (isinstance(authorizations, list)
                                            and all(isinstance(a, dict) for a in authorizations)):
@@ -146,15 +183,21 @@ def malformed_reason(body: dict[str, Any]) -> str | None:
     """Why this parsed Slack body cannot be processed, or None when its shape is sound."""
     if not isinstance(body, dict):
         return "body is not an object"
+    problem = json_problem(body)  # nesting; NUL and lone surrogates, which no database stores
+    if problem:
+        return problem
     kind = body.get("type")
     if "payload" in body and kind is None:
         return "payload is not valid JSON"
+    if kind is not None and not _text(kind):
+        return "type is not text"
+    if kind in LEGACY:
+        return f"{kind} payloads are not used by this app"
+    reason = None
     if kind in INTERACTIONS:
         reason = _interaction(kind, body)
     elif kind in ("url_verification", "event_callback"):
         reason = _event(kind, body)
-    elif "command" in body:
-        reason = _command(body)
-    else:
-        reason = None if kind is None or _text(kind) else "type is not text"
+    if reason is None and "command" in body:
+        reason = _command(body)  # Bolt routes any body with a command to the command listeners
     return reason or _common(body)

@@ -3,8 +3,15 @@
 Routes (CONTRACT.md): ``POST /slack/events`` into Bolt, ``GET /healthz``. Bodies over
 1 MiB are refused with 413 while being read. A request without a valid, fresh Slack
 signature (over the raw bytes) is answered 401 before anything parses it. A signed body
-Bolt cannot parse, or whose shape Slack never sends (``bot.payload_guard``), is
-answered 400; so is anything Bolt still raises out of ``async_dispatch`` — never 500.
+Bolt cannot parse (``RecursionError`` included), nested deeper than 64 levels, or whose
+shape Slack never sends (``bot.payload_guard``), is answered 400; so is anything Bolt
+still raises out of ``async_dispatch`` — never 500.
+
+Only a verified request counts as Slack work for the spare-time gate (``bot.spare_time``):
+a body still arriving, or one without a valid signature, holds no best-effort work back.
+Headers that steer Bolt or this app from inside the process (``INTERNAL_HEADERS``) are
+dropped from every request before Bolt sees it; an event replay is marked in the request's
+context instead (``bot.event_replay``).
 """
 
 from __future__ import annotations
@@ -15,13 +22,16 @@ import hmac
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from multidict import CIMultiDict
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.database import ping
+from bot.json_limits import JsonTooDeep
 from bot.logging_setup import request_context_middleware
 from bot.metrics_endpoint import metrics_handler
 from bot.pagerduty_webhook import pagerduty_webhook_route
@@ -33,21 +43,38 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
 BOLT_KEY = web.AppKey("bolt", AsyncApp)
+#: Bolt reads these to run only a listener's lazy part; an event replay was once marked
+#: by the first. Slack never sends them; a request that does has them removed.
+INTERNAL_HEADERS = ("x-supportbot-replay", "x-slack-bolt-lazy-only", "x-slack-bolt-lazy-function-name")
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
-    with request.app[RUNTIME_KEY].spare_time.request():  # best-effort work waits (bot/spare_time.py)
-        return await _answer_slack(request)
-
-
-async def _answer_slack(request: web.Request) -> web.StreamResponse:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
     raw_body = await request.read()  # raises 413 past client_max_size
-    if not _signed(request.app[RUNTIME_KEY], raw_body, request.headers):
+    runtime = request.app[RUNTIME_KEY]
+    if not _signed(runtime, raw_body, request.headers):
         return web.json_response({"error": "invalid request"}, status=401)
+    with runtime.spare_time.request():  # best-effort work waits for verified requests only (bot/spare_time.py)
+        return await _answer_slack(request, raw_body)
+
+
+def _bolt_request(request: web.Request, raw_body: bytes) -> AsyncBoltRequest:
+    """What ``slack_bolt.adapter.aiohttp.to_bolt_request`` builds, from the bytes already
+    read and verified, without the internal headers. Bolt parses the body here."""
+    headers = CIMultiDict(request.headers)
+    for name in INTERNAL_HEADERS:
+        headers.popall(name, None)
+    return AsyncBoltRequest(body=raw_body.decode(request.charset or "utf-8"), query=request.query_string,
+                            headers=headers)  # type: ignore[arg-type]
+
+
+async def _answer_slack(request: web.Request, raw_body: bytes) -> web.StreamResponse:
     try:
-        bolt_request = await to_bolt_request(request)  # Bolt parses the body here
+        bolt_request = _bolt_request(request, raw_body)
+    except RecursionError:  # json.loads, one level per frame
+        log.warning("malformed Slack request refused: %s", JsonTooDeep())
+        return web.json_response({"error": f"malformed request: {JsonTooDeep()}"}, status=400)
     except Exception as error:  # noqa: BLE001 - a body Bolt cannot even parse
         log.warning("malformed Slack request refused: unparsable body (%s)", type(error).__name__)
         return web.json_response({"error": "malformed request: unparsable body"}, status=400)
@@ -92,18 +119,36 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if database_up and scheduler_up else 503)
 
 
-def build_web_app(runtime: Runtime, bolt_app: AsyncApp, *, slack_events_route: bool = True) -> web.Application:
-    """``slack_events_route=False`` (Socket Mode): Slack's requests come over the socket."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES,
-                          middlewares=[request_context_middleware, runtime.telemetry.request_middleware()])
+def _application(runtime: Runtime) -> web.Application:
+    return web.Application(client_max_size=MAX_BODY_BYTES,
+                           middlewares=[request_context_middleware, runtime.telemetry.request_middleware()])
+
+
+def _metrics(runtime: Runtime) -> Callable[[web.Request], Awaitable[web.Response]]:
+    return metrics_handler(sessions=runtime.sessions, clock=runtime.clock, telemetry=runtime.telemetry,
+                           token=runtime.settings.metrics_token)
+
+
+def build_web_app(runtime: Runtime, bolt_app: AsyncApp, *, slack_events_route: bool = True,
+                  metrics_route: bool = True) -> web.Application:
+    """``slack_events_route=False`` (Socket Mode): Slack's requests come over the socket.
+    ``metrics_route=False``: ``GET /metrics`` is served by :func:`build_metrics_app` alone."""
+    app = _application(runtime)
     app[RUNTIME_KEY] = runtime
     app[BOLT_KEY] = bolt_app
     if slack_events_route:
         app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics_handler(sessions=runtime.sessions, clock=runtime.clock,
-                                                   telemetry=runtime.telemetry))
+    if metrics_route:
+        app.router.add_get("/metrics", _metrics(runtime))
     app.router.add_post("/pagerduty/webhook", pagerduty_webhook_route(runtime))
+    return app
+
+
+def build_metrics_app(runtime: Runtime) -> web.Application:
+    """``GET /metrics`` alone, for a listener of its own (``serve --metrics-port``)."""
+    app = _application(runtime)
+    app.router.add_get("/metrics", _metrics(runtime))
     return app
 
 
@@ -124,6 +169,12 @@ class HttpServer:
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self._port
         return self.port
+
+    @property
+    def requests_started(self) -> int:
+        """Requests whose headers were read and whose handler was started, since start."""
+        server = self._runner.server
+        return server.requests_count if server is not None else 0
 
     async def stop(self) -> None:
         """Stop accepting, let in-flight requests finish, then close."""

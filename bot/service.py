@@ -11,7 +11,7 @@ from bot.app import build_bolt_app
 from bot.database import upgrade_database
 from bot.jobs import declare_event_replay, declare_jobs
 from bot.runtime import Runtime
-from bot.server import HttpServer, build_web_app
+from bot.server import HttpServer, build_metrics_app, build_web_app
 from bot.socket_mode import SocketModeConnection, SocketModeError
 from workflows.kb.index import reindex_knowledge_base
 
@@ -20,10 +20,12 @@ log = logging.getLogger(__name__)
 
 class Service:
     def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", port: int = 3000, timers: bool = True,
-                 socket_mode: bool = False) -> None:
+                 socket_mode: bool = False, metrics_host: str = "127.0.0.1", metrics_port: int | None = None) -> None:
         """``timers=False`` (tests that drive time by hand) starts no sweeps or wake-ups.
         ``socket_mode=True``: Slack's requests arrive over Socket Mode (``SLACK_APP_TOKEN``)
-        and ``POST /slack/events`` is not served; the other routes still are."""
+        and ``POST /slack/events`` is not served; the other routes still are.
+        ``metrics_port``: ``GET /metrics`` is served on ``metrics_host:metrics_port`` alone
+        (``0``: a free port), not on ``port``."""
         self.runtime = runtime
         self._timers = timers
         self._socket_mode = socket_mode
@@ -31,12 +33,25 @@ class Service:
         self._host = host
         self._port = port
         self._http: HttpServer | None = None
+        self._metrics_host = metrics_host
+        self._metrics_port = metrics_port
+        self._metrics_http: HttpServer | None = None
         self.bolt_app: AsyncApp | None = None
 
     @property
     def port(self) -> int:
         assert self._http is not None and self._http.port is not None, "service not started"
         return self._http.port
+
+    @property
+    def metrics_port(self) -> int | None:
+        """The port of the separate ``GET /metrics`` listener, if there is one."""
+        return self._metrics_http.port if self._metrics_http is not None else None
+
+    @property
+    def http(self) -> HttpServer:
+        assert self._http is not None, "service not started"
+        return self._http
 
     async def start(self) -> None:
         """Bring the schema up to date, connect the socket (Socket Mode), start the
@@ -52,12 +67,28 @@ class Service:
         if self._timers:
             declare_jobs(self.runtime)
             declare_event_replay(self.runtime, bolt_app)
-        web_app = build_web_app(self.runtime, bolt_app, slack_events_route=not self._socket_mode)
+        separate_metrics = self._metrics_port is not None
+        web_app = build_web_app(self.runtime, bolt_app, slack_events_route=not self._socket_mode,
+                                metrics_route=not separate_metrics)
         self._http = HttpServer(web_app, host=self._host, port=self._port)
         await self._http.start()
         log.info("supportbot listening on %s:%s", self._host, self.port)
+        if self._metrics_port is not None:
+            self._metrics_http = HttpServer(build_metrics_app(self.runtime), host=self._metrics_host,
+                                            port=self._metrics_port)
+            await self._metrics_http.start()
+        self._log_metrics_access()
         if not self.runtime.settings.pagerduty_webhook_secret:
             log.warning("POST /pagerduty/webhook is off (every request refused) until PAGERDUTY_WEBHOOK_SECRET is set")
+
+    def _log_metrics_access(self) -> None:
+        where = (f"{self._metrics_host}:{self.metrics_port}" if self._metrics_http is not None
+                 else f"{self._host}:{self.port}")
+        if self.runtime.settings.metrics_token:
+            log.info("GET /metrics on %s is protected by METRICS_TOKEN", where)
+        else:
+            log.info("GET /metrics on %s is open to anyone who can reach it (set METRICS_TOKEN, or serve it "
+                     "with --metrics-port on a private address)", where)
 
     async def _connect_socket(self, bolt_app: AsyncApp) -> None:
         token = self.runtime.settings.slack_app_token
@@ -74,5 +105,7 @@ class Service:
             await self._socket.stop()
         if self._http is not None:
             await self._http.stop()
+        if self._metrics_http is not None:
+            await self._metrics_http.stop()
         await self.runtime.close()
         log.info("supportbot stopped")

@@ -41,6 +41,7 @@ class Settings:
     pagerduty_webhook_secret: str | None = None
     config_path: str = DEFAULT_CONFIG_PATH
     slack_app_token: str | None = None
+    metrics_token: str | None = None  # GET /metrics then needs "Authorization: Bearer <it>"
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
@@ -94,4 +95,5 @@ def load_settings(
         pagerduty_webhook_secret=_get(environ, "PAGERDUTY_WEBHOOK_SECRET"),
         config_path=config_path_from(environ, config_path),
         slack_app_token=app_token,
+        metrics_token=_get(environ, "METRICS_TOKEN"),
     )

@@ -151,3 +151,55 @@ async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fak
     assert "supportbot stopped" in output.decode()
     assert "app.yaml reload refused; the running policy is kept" in output.decode()
     assert "Traceback" not in output.decode()
+
+
+def test_serve_help_names_the_metrics_listener_options():
+    result = _run(["serve", "--help"])
+    assert result.returncode == 0
+    assert "--metrics-port" in result.stdout and "--metrics-host" in result.stdout
+
+
+def test_metrics_host_without_metrics_port_exits_2(tmp_path):
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    result = _run(["serve", "--port", "0", "--metrics-host", "127.0.0.1"], env=env)
+    assert result.returncode == 2 and "--metrics-host needs --metrics-port" in result.stderr
+    result = _run(["serve", "--port", "3999", "--metrics-port", "3999"], env=env)
+    assert result.returncode == 2 and "--metrics-port must differ from --port" in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+async def test_serve_with_a_metrics_port_and_token_serves_metrics_there_only(tmp_path, fake_slack):
+    port, metrics_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PAGERDUTY_", "METRICS_"))}
+    env.update(SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET="s", SLACK_API_URL=fake_slack.api_url,
+               DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'served.db'}", METRICS_TOKEN="t0ken")
+    proc = await asyncio.create_subprocess_exec(
+        *CLI, "serve", "--port", str(port), "--host", "127.0.0.1", "--metrics-port", str(metrics_port),
+        "--config", str(REPO_ROOT / "app.yaml"), env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(150):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            assert resp.status == 200, "serve never became healthy"
+            bearer = {"Authorization": "Bearer t0ken"}
+            async with http.get(f"http://127.0.0.1:{port}/metrics", headers=bearer) as resp:
+                assert resp.status == 404
+            async with http.get(f"http://127.0.0.1:{metrics_port}/metrics") as resp:
+                assert resp.status == 401
+            async with http.get(f"http://127.0.0.1:{metrics_port}/metrics", headers=bearer) as resp:
+                assert resp.status == 200 and "supportbot_tickets_open" in await resp.text()
+        proc.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, output.decode()
+    assert f"GET /metrics on 127.0.0.1:{metrics_port} is protected by METRICS_TOKEN" in output.decode()
+    assert "t0ken" not in output.decode()

@@ -3,7 +3,10 @@ but random, mutated or forged Slack payloads never get a 5xx, never change a tic
 incident or page, never make the bot send Slack blocks it rejects, and never end in an
 internal error — each is refused (4xx) or answered with a clear private error.
 
-Also: malformed bodies at ``POST /pagerduty/webhook`` get a 4xx and change nothing.
+Also: hostile webhooks at ``POST /pagerduty/webhook`` of a bot with a webhook secret:
+unsigned or badly signed ones get 401, signed ones 200 or 400 as their body deserves,
+and none changes anything. (``test_fuzz_http.py`` posts thousands of mutated requests
+of both kinds without hypothesis.)
 (The caps on 5,000-character texts are in ``test_long_text.py``.)
 
 ``HOSTILE_EXAMPLES=3000`` runs a longer search than the 150 examples of a normal run.
@@ -28,8 +31,10 @@ from models.pages import Page
 from models.tickets import Ticket, TicketEvent
 from tests.fakes.slack_requests import sign
 from tests.fakes.slack_views import validate_message_blocks
+from tests.fuzz_requests import webhook_verdict
 from tests.hostile_payloads import FORGED_TEAM, RESPONSE_URL, click, hostile_requests
 from tests.hostile_webhooks import pagerduty_webhooks
+from tests.paging_fixtures import WEBHOOK_SECRET, start_bot
 from tests.ticket_steps import create_ticket
 
 COUNTED = (Ticket, TicketEvent, Incident, IncidentEvent, Page)
@@ -141,27 +146,36 @@ async def test_hostile_slack_requests_change_nothing_and_never_fail_inside(desk,
     assert rejected_by_slack(bot, calls) == []
 
 
-def _is_event(body: bytes) -> bool:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        return False
-    found = payload.get("event") if isinstance(payload, dict) else None
-    return isinstance(found, dict) and isinstance(found.get("event_type"), str)
+@pytest.fixture
+async def webhook_desk(database_url, fake_slack, clock, config):
+    """A running bot with a PAGERDUTY_WEBHOOK_SECRET (so signed webhooks are processed),
+    ticket #1 open but not paged, and a recorder of its warnings and errors."""
+    async with start_bot(database_url, fake_slack, clock, config, pagerduty_webhook_secret=WEBHOOK_SECRET) as bot:
+        ticket = await create_ticket(bot, "Cannot log in", priority="P2")
+        assert (ticket.id, ticket.number) == (1, 1)
+        await settled(bot)
+        recorder = Recorder()
+        logging.getLogger().addHandler(recorder)
+        try:
+            yield bot, recorder, await counts(bot)
+        finally:
+            logging.getLogger().removeHandler(recorder)
 
 
 @settings(max_examples=100, deadline=None, database=None, print_blob=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(webhook=pagerduty_webhooks())
-async def test_hostile_pagerduty_webhooks_get_4xx_and_change_nothing(desk, webhook):
-    bot, recorder, before = desk
-    body, headers = webhook
+@given(webhook=pagerduty_webhooks(secret=WEBHOOK_SECRET))
+async def test_hostile_pagerduty_webhooks_get_the_answer_they_deserve_and_change_nothing(webhook_desk, webhook):
+    """Unsigned or badly signed: 401. Signed: 400 unless the body is a JSON event, else 200
+    (ticket #1 has no page, so an event naming its key finds nothing to change)."""
+    bot, recorder, before = webhook_desk
+    body, headers, signed = webhook
     recorder.records.clear()
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{bot.url}/pagerduty/webhook", data=body, headers=headers) as resp:
             status = resp.status
     event(f"answered {status}")
-    assert status == 401  # this bot has no PAGERDUTY_WEBHOOK_SECRET: nothing can be verified
+    assert status == webhook_verdict(body, headers, signed=signed)
     await settled(bot)
     assert await counts(bot) == before
     assert internal_errors(recorder.records) == []

@@ -1,9 +1,12 @@
-"""`GET /metrics`: the Prometheus exposition, read from the database at each scrape, plus
-the process's own counters: on a small aiohttp app, and on the running bot."""
+"""`GET /metrics`: the Prometheus exposition, read from the database (one reading serves
+the scrapes of a few seconds), plus the process's own counters: on a small aiohttp app,
+and on the running bot; METRICS_TOKEN, and a listener of its own (``--metrics-port``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import aiohttp
@@ -11,12 +14,17 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from bot.metrics_endpoint import metrics_handler
+from bot import metrics_endpoint
+from bot.metrics_endpoint import GAUGE_CACHE_SECONDS, bearer_matches, metrics_handler
+from bot.runtime import build_runtime
+from bot.service import Service
 from bot.telemetry import Telemetry
 from models.pages import Page
+from tests.conftest import make_settings
 from tests.metrics_steps import Desk
+from tests.paging_fixtures import start_bot
 from tests.ticket_steps import create_ticket
 
 NAMES = {
@@ -96,3 +104,104 @@ async def test_the_running_bot_serves_metrics_with_its_own_telemetry(bot):
     assert latency[(("method", "POST"), ("route", "/slack/events"), ("status", "200"))] >= 2
     assert samples["supportbot_tickets_open"] == {(("priority", "P0"), ("tier", "tier1")): 1.0}
     assert samples["supportbot_outbox_depth"][(("queue", "sla_notifications"),)] == 0.0
+
+
+# -- who may scrape, where, and how often the database is read (#16 item 12) -------------------
+
+@contextmanager
+def counting_statements(engine) -> Iterator[list[str]]:
+    """Every SQL statement the engine runs inside the block."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
+async def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers or {}) as response:
+        return response.status, await response.text(), dict(response.headers)
+
+
+async def test_scrapes_within_the_window_share_one_reading_of_the_database(bot, serve):
+    monotonic = [100.0]
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_handler(sessions=bot.runtime.sessions, clock=bot.clock,
+                                                   monotonic=lambda: monotonic[0]))
+    url = await serve(app)
+    with counting_statements(bot.runtime.engine) as reading:
+        _, first = await scrape(url)
+    assert reading and "supportbot_tickets_open" not in first  # no open ticket: no sample
+    await create_ticket(bot, "Cannot log in", category="Login problems", priority="P1")
+    await bot.runtime.drain()
+    with counting_statements(bot.runtime.engine) as statements:
+        for _ in range(5):
+            _, samples = await scrape(url)
+        await asyncio.gather(*(scrape(url) for _ in range(10)))  # concurrent ones wait for one reading
+        monotonic[0] += GAUGE_CACHE_SECONDS - 0.01
+        _, samples = await scrape(url)
+    assert statements == []
+    assert "supportbot_tickets_open" not in samples  # the reading of the window, not yet the new ticket
+    monotonic[0] += 0.01
+    with counting_statements(bot.runtime.engine) as statements:
+        await asyncio.gather(*(scrape(url) for _ in range(10)))
+        _, samples = await scrape(url)
+    assert len(statements) == len(reading)
+    assert samples["supportbot_tickets_open"] == {(("priority", "P1"), ("tier", "tier1")): 1.0}
+
+
+async def test_the_running_bot_reads_the_database_once_for_a_burst_of_scrapes(bot):
+    with counting_statements(bot.runtime.engine) as reading:
+        await scrape(bot.url)
+    with counting_statements(bot.runtime.engine) as statements:
+        await asyncio.gather(*(scrape(bot.url) for _ in range(20)))
+    assert reading and statements == []
+
+
+async def test_with_metrics_token_a_scrape_needs_it_as_a_bearer_token(database_url, fake_slack, clock, config):
+    async with start_bot(database_url, fake_slack, clock, config, metrics_token="s3cret-t0ken") as bot:
+        for refused in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-t0ken"},
+                        {"Authorization": "Basic s3cret-t0ken"}, {"Authorization": "Bearer s3cret-t0ken2"},
+                        {"Authorization": "Bearer"}, {"Authorization": "Bearer s3cret-t0ké"}):
+            status, body, headers = await get(f"{bot.url}/metrics", refused)
+            assert status == 401, refused
+            assert headers["WWW-Authenticate"].startswith("Bearer") and "METRICS_TOKEN" in body
+            assert "supportbot_" not in body
+        for accepted in ("Bearer s3cret-t0ken", "bearer s3cret-t0ken", "Bearer  s3cret-t0ken "):
+            status, body, _ = await get(f"{bot.url}/metrics", {"Authorization": accepted})
+            assert status == 200 and "supportbot_tickets_open" in body, accepted
+        assert (await get(f"{bot.url}/healthz"))[0] == 200  # the load balancer's check needs no token
+
+
+def test_the_token_is_compared_in_constant_time(monkeypatch):
+    compared: list[tuple[bytes, bytes]] = []
+    monkeypatch.setattr(metrics_endpoint.hmac, "compare_digest", lambda a, b: compared.append((a, b)) or a == b)
+    assert bearer_matches("t0ken", "Bearer t0ken")
+    assert not bearer_matches("t0ken", "Bearer t0kem")
+    assert not bearer_matches("t0ken", None)  # compared all the same
+    assert compared == [(b"t0ken", b"t0ken"), (b"t0kem", b"t0ken"), (b"", b"t0ken")]
+
+
+async def test_metrics_port_serves_metrics_alone_and_the_main_port_no_longer(database_url, fake_slack, clock,
+                                                                             config):
+    settings = make_settings(database_url, fake_slack.api_url, metrics_token="t0ken")
+    service = Service(build_runtime(settings=settings, config=config, clock=clock), host="127.0.0.1", port=0,
+                      timers=False, metrics_host="127.0.0.1", metrics_port=0)
+    await service.start()
+    try:
+        main, metrics = f"http://127.0.0.1:{service.port}", f"http://127.0.0.1:{service.metrics_port}"
+        assert service.metrics_port not in (None, service.port)
+        bearer = {"Authorization": "Bearer t0ken"}
+        assert (await get(f"{main}/metrics", bearer))[0] == 404
+        assert (await get(f"{main}/healthz"))[0] == 200
+        status, body, _ = await get(f"{metrics}/metrics", bearer)
+        assert status == 200 and "supportbot_tickets_open" in body
+        assert (await get(f"{metrics}/metrics"))[0] == 401  # the token still applies there
+        assert (await get(f"{metrics}/healthz"))[0] == 404
+    finally:
+        await service.stop()

@@ -155,3 +155,36 @@ async def test_without_a_webhook_secret_every_request_is_refused(database_url, f
             assert status == 401
         await bot.runtime.drain()
         assert (await reload(bot, page.id)).status == PageStatus.TRIGGERED
+
+
+async def test_deeply_nested_json_is_refused_with_400(paged_bot):
+    """json.loads raises RecursionError (not ValueError) past ~1,000 levels: that was a 500."""
+    _, page = await paged(paged_bot)
+    for depth in (65, 990, 5_000, 150_000):
+        inner = '{"a":' * depth + "1" + "}" * depth
+        body = ('{"event": {"event_type": "incident.resolved", "data": {"incident_key": "%s", "x": %s}}}'
+                % (page.dedup_key, inner)).encode()
+        status, answer = await post(paged_bot, body, webhook_id=f"wh-deep-{depth}")
+        assert status == 400, (depth, status, answer)
+        assert answer["error"] == "malformed webhook: JSON nested deeper than 64 levels"
+    assert (await post(paged_bot, b"[" * 100_000 + b"]" * 100_000, webhook_id="wh-list"))[0] == 400
+    assert (await reload(paged_bot, page.id)).status == PageStatus.TRIGGERED
+
+
+async def test_keys_and_names_no_database_can_store_are_not_ours(paged_bot):
+    """A NUL or a lone surrogate in the key (Postgres refuses both) cannot name one of our
+    pages; an agent's name is stored without them, and capped."""
+    _, page = await paged(paged_bot)
+    for n, key in enumerate((page.dedup_key + "\u0000", page.dedup_key + "\ud800", "x" * 300, "")):
+        body = json.dumps({"event": {"event_type": "incident.acknowledged", "data": {"incident_key": key}}}).encode()
+        status, answer = await post(paged_bot, body, webhook_id=f"wh-key-{n}")
+        assert (status, answer) == (200, {"ok": True, "applied": False})
+    body = json.dumps({"event": {"event_type": "incident.acknowledged", "agent": {"summary": "Ja\u0000ne\ud800" * 100},
+                                 "data": {"incident_key": page.dedup_key}}}).encode()
+    status, answer = await post(paged_bot, body, webhook_id="wh-agent")
+    assert (status, answer) == (200, {"ok": True, "applied": True})
+    await paged_bot.runtime.drain()
+    async with paged_bot.runtime.sessions() as db:
+        event = (await db.execute(select(TicketEvent).where(TicketEvent.kind == TicketEventKind.ACKNOWLEDGED))
+                 ).scalar_one()
+    assert event.detail["by"] == ("Jane" * 100)[:200]
