@@ -68,10 +68,11 @@ class RequestOrder:
     def take_turn(self, *, team_id: str | None, user_id: str | None, acked: Callable[[], bool],
                   task: asyncio.Task[Any]) -> None:
         """Queue the listener running in ``task`` (the current task) behind the person's
-        earlier requests; it leaves the queue when the task ends. No user: no turn."""
-        if not user_id:
+        earlier requests; it leaves the queue when the task ends. No user (or ids of a
+        shape Slack never sends, in a forged body): no turn."""
+        if not isinstance(user_id, str) or not user_id:
             return
-        key = (team_id or "", user_id)
+        key = (team_id if isinstance(team_id, str) else "", user_id)
         queue = self._queues.setdefault(key, [])
         turn = _Turn(order=self, key=key, acked=acked, earlier=tuple(queue))
         queue.append(turn)

@@ -33,7 +33,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from handlers.ids import Action, Block, View
+from workflows.escalation.ids import EscalationAction, EscalationBlock, EscalationView
+from workflows.incidents.ids import IncidentAction, IncidentBlock
+from workflows.kb.ids import KbAction, KbBlock, KbView
+from workflows.paging.ids import PageAction, PageBlock
+from workflows.tickets.ids import TicketAction, TicketBlock, TicketView
+
+ACTIONS = [*TicketAction, *EscalationAction, *IncidentAction, *KbAction, *PageAction]
+BLOCKS = [*TicketBlock, *EscalationBlock, *IncidentBlock, *KbBlock, *PageBlock]
 from tests.fakes.slack_requests import APP_ID, TEAM_ID, UNSET_RESPONSE_URL, VERIFICATION_TOKEN
 
 __all__ = ["FuzzedRequest", "RequestFuzzer", "webhook_verdict"]
@@ -241,11 +248,11 @@ class RequestFuzzer:
 
     def _click(self) -> tuple[bytes, str, str]:
         rng = self.rng
-        action = rng.choice([a for a in Action if a is not Action.DECLARE_INCIDENT])
+        action = rng.choice([a for a in ACTIONS if a is not TicketAction.DECLARE_INCIDENT])
         value = rng.choice(["4242", "4242:5", "99999:1", "abc", ""])
         payload = self._envelope(rng.choice(["block_actions"] * 8 + ["block_suggestion", "interactive_message"]))
         payload.update(
-            actions=[{"action_id": str(action), "block_id": str(rng.choice(list(Block))), "type": "button",
+            actions=[{"action_id": str(action), "block_id": str(rng.choice(BLOCKS)), "type": "button",
                       "value": value, "action_ts": "1.2"}],
             container={"type": "message", "channel_id": "C0TIER1FL", "message_ts": "1.1"},
             channel={"id": "C0TIER1FL", "name": "tier1"},
@@ -258,11 +265,11 @@ class RequestFuzzer:
 
     def _submission(self) -> tuple[bytes, str, str]:
         rng = self.rng
-        callback = str(rng.choice([View.RESOLVE_TICKET, View.ESCALATE, View.KB_THANKS, View.KB_ARTICLE, "not_ours"]))
+        callback = str(rng.choice([TicketView.RESOLVE_TICKET, EscalationView.ESCALATE, KbView.KB_THANKS, KbView.KB_ARTICLE, "not_ours"]))
         values = {
-            str(Block.RESOLUTION): {str(Action.RESOLUTION): {"type": "plain_text_input", "value": "Fixed it"}},
-            str(Block.ESCALATE_TICKET): {str(Action.ESCALATE_TICKET): {"type": "plain_text_input", "value": "#4242"}},
-            str(Block.ESCALATE_REASON): {str(Action.ESCALATE_REASON): {"type": "plain_text_input", "value": "why"}},
+            str(TicketBlock.RESOLUTION): {str(TicketAction.RESOLUTION): {"type": "plain_text_input", "value": "Fixed it"}},
+            str(EscalationBlock.ESCALATE_TICKET): {str(EscalationAction.ESCALATE_TICKET): {"type": "plain_text_input", "value": "#4242"}},
+            str(EscalationBlock.ESCALATE_REASON): {str(EscalationAction.ESCALATE_REASON): {"type": "plain_text_input", "value": "why"}},
         }
         view = {"id": "V0FUZZ", "team_id": TEAM_ID, "type": "modal", "callback_id": str(callback),
                 "private_metadata": rng.choice(['{"ticket_id": 4242}', "4242", "", '{"ticket_id": "x"}']),

@@ -25,7 +25,7 @@ from tests.fuzz_requests import MAX_BODY, FuzzedRequest, RequestFuzzer, webhook_
 from tests.paging_fixtures import *  # noqa: F403 - pagerduty, paged_bot
 from tests.paging_fixtures import WEBHOOK_SECRET
 from tests.ticket_steps import create_ticket
-from workflows.paging import page_ticket
+from workflows.paging.pager import page_ticket
 
 SEED = int(os.environ.get("FUZZ_SEED", "16"))
 REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "2200"))

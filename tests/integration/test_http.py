@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.database import make_engine
-from handlers.ids import Action
+from workflows.tickets.ids import TicketAction
 from models.deliveries import SlackDelivery
 from tests.conftest import SIGNING_SECRET
 from tests.fakes.slack_requests import event_callback_body, sign
@@ -120,8 +120,8 @@ BOLT_CRASHERS = [
     {"type": "block_suggestion", "action_id": 5, "block_id": "b", "value": "x", "user": {"id": "U1"}},
     {"type": "block_suggestion", "action_id": ["a"], "block_id": "b", "value": "x", "user": {"id": "U1"}},
     {"view": 5}, {"view": None}, {"view": "callback_id"}, {"view": []}, {"type": "app_rate_limited", "view": "x"},
-    {"type": "interactive_message", "callback_id": str(Action.CLAIM), "user": {"id": "U1"}},
-    {"type": "workflow_step_edit", "callback_id": str(Action.CLAIM), "user": {"id": "U1"}},
+    {"type": "interactive_message", "callback_id": str(TicketAction.CLAIM), "user": {"id": "U1"}},
+    {"type": "workflow_step_edit", "callback_id": str(TicketAction.CLAIM), "user": {"id": "U1"}},
     {"type": "view_submission", "user": {"id": "U1"}, "trigger_id": "1.2.3",
      "view": {"type": "workflow_step", "callback_id": "ticket_new", "state": {"values": {}}}},
 ]

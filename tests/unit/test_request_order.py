@@ -63,3 +63,11 @@ async def test_outside_a_request_nothing_waits():
     await asyncio.wait_for(wait_for_turn(), timeout=1)  # a timer's session: no turn, no wait
     hold.set()
     await first
+
+
+async def test_ids_of_a_shape_slack_never_sends_take_no_turn():
+    """A forged event's ``user`` or ``team`` can be an object or a list: no turn, no crash."""
+    order = RequestOrder()
+    for team, user in (("T1", {"id": "U1"}), ("T1", ["U1"]), ({"id": "T1"}, "U1"), (None, "")):
+        order.take_turn(team_id=team, user_id=user, acked=lambda: True, task=asyncio.current_task())
+    await asyncio.wait_for(wait_for_turn(), timeout=1)
