@@ -23,7 +23,7 @@ from benchmarks.harness import REPO_ROOT, Context, migrate, start_bot, throwaway
 from benchmarks.load import fire, slash_requests
 from benchmarks.timers import _due_rows
 from workflows.ports import system_clock
-from workflows.policy.schema import load_config
+from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from workflows.deps import Deps

@@ -40,7 +40,7 @@ from benchmarks.harness import (
 from benchmarks.load import fire, slash_requests
 from benchmarks.timers import engine_storm
 from workflows.ports import system_clock
-from workflows.policy.schema import load_config
+from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_at, next_due_candidate

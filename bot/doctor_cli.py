@@ -14,7 +14,9 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from workflows.policy.schema import AppConfig, ConfigError, load_config
+from workflows.policy.loader import load_config
+from workflows.policy.problems import ConfigError
+from workflows.policy.schema import AppConfig
 from bot.doctor import CheckResult, failed, run_checks
 from bot.settings import MissingSettingError, load_settings
 

@@ -8,7 +8,9 @@ import pydantic
 import pytest
 import yaml
 
-from workflows.policy.schema import AppConfig, ConfigError, load_config, parse_config
+from workflows.policy.loader import load_config, parse_config
+from workflows.policy.problems import ConfigError
+from workflows.policy.schema import AppConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

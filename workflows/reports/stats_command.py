@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from workflows.policy.schema import AppConfig, Category, Tier
+from workflows.policy.desk import Category, Tier
+from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration, parse_duration
 from workflows.reports.messages import build_stats_message, stats_text
 from workflows.block_text import cap, escape

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from workflows.policy.schema import AppConfig, Tier
+from workflows.policy.desk import Tier
+from workflows.policy.schema import AppConfig
 from models.sla import SlaNotification
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import claim, next_due_candidate, set_aside
