@@ -39,7 +39,7 @@ from benchmarks.harness import (
 )
 from benchmarks.load import fire, slash_requests
 from benchmarks.timers import engine_storm
-from workflows.ports import system_clock
+from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind

@@ -57,7 +57,7 @@ from benchmarks.harness import (
     throwaway_database,
     wait_healthy,
 )
-from workflows.ports import system_clock
+from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory

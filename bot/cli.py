@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from workflows.ports import system_clock
+from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.exc import DBAPIError
 
-from workflows.ports import system_clock
+from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig

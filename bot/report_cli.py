@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import DBAPIError
 
-from workflows.ports import system_clock
+from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig

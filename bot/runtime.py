@@ -27,7 +27,7 @@ from bot.slack_gateway import make_slack_client, open_slack_session
 from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
-from workflows.access.roles import UserGroupDirectory
+from workflows.access.user_groups import UserGroupDirectory
 
 
 @dataclass

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import yaml
 
-from workflows.ports import system_clock
+from bot.clock import system_clock
 from workflows.policy.loader import parse_config
 from bot.runtime import build_runtime
 from bot.service import Service

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration
-from bot.logging_setup import bind_log_context
+from workflows.log_context import bind_log_context
 from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from workflows.access.authority import Operation

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.logging_setup import bind_log_context
+from workflows.log_context import bind_log_context
 from models.deadlines import deadlines_changed
 from models.incident_queries import (
     add_incident_event,

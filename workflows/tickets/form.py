@@ -5,7 +5,7 @@ load. Only then, for ``/ticket text``, the knowledge base is searched; if articl
 answer the question they are added above the form with views.update, passing the
 ``hash`` from views.open so that a change made to the view meanwhile is not overwritten.
 The articles are a nicety: the search and the update are offered to spare time
-(``bot/spare_time.py``: they start when no Slack request is being answered, within
+(``deps.spare_time``, ``workflows.ports.SpareTime``: they start when no Slack request is being answered, within
 :data:`SUGGESTION_PATIENCE` seconds), so a flood of ``/ticket`` commands is acknowledged
 first; a form that got no spare time stays as it opened (the skip is counted on
 ``/metrics``).
