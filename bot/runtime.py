@@ -52,7 +52,8 @@ class Runtime:
                     pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        """Run background work, keeping a reference until it finishes (see DESIGN.md)."""
+        """Run background work, keeping a reference until it finishes (the event loop keeps
+        only a weak one, so an unreferenced task can be collected mid-flight)."""
         return self.adopt(asyncio.get_running_loop().create_task(coro))
 
     def adopt(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:

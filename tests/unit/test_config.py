@@ -14,7 +14,7 @@ from workflows.policy.schema import AppConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# Copied from CONTRACT.md: these keys and shapes are a promise.
+# The documented shape of app.yaml (README.md, "app.yaml"): these keys and shapes are a promise.
 CONTRACT_EXAMPLE = """\
 timezone: UTC
 business_hours: {days: [mon, tue, wed, thu, fri], start: "09:00", end: "18:00"}
