@@ -32,7 +32,7 @@ from benchmarks.harness import (
     wait_healthy,
 )
 from benchmarks.load import LoadResult, fire, slash_requests, submission_request
-from workflows.policy.schema import load_config
+from workflows.policy.loader import load_config
 from tests.fakes.slack import view_state
 from workflows.tickets.messages.form import ModalOrigin, build_new_ticket_modal
 

@@ -22,8 +22,8 @@ from benchmarks.fake_slack_server import BOT_TOKEN
 from benchmarks.harness import REPO_ROOT, Context, migrate, start_bot, throwaway_database, wait_healthy
 from benchmarks.load import fire, slash_requests
 from benchmarks.timers import _due_rows
-from workflows.ports import system_clock
-from workflows.policy.schema import load_config
+from bot.clock import system_clock
+from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from workflows.deps import Deps

@@ -37,7 +37,7 @@ from benchmarks.harness import (
 )
 from benchmarks.load import fire, slash_requests, submission_request
 from benchmarks.timers import _due_rows, _round_robin, notices, pacing
-from workflows.policy.schema import load_config
+from workflows.policy.loader import load_config
 from bot.database import make_engine
 from tests.fakes.slack import view_state
 

@@ -39,8 +39,8 @@ from benchmarks.harness import (
 )
 from benchmarks.load import fire, slash_requests
 from benchmarks.timers import engine_storm
-from workflows.ports import system_clock
-from workflows.policy.schema import load_config
+from bot.clock import system_clock
+from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_at, next_due_candidate
@@ -190,19 +190,22 @@ async def _in_process(ctx: Context, url: str, kind: str, samples: int) -> dict[s
         "queue of tier1, first 30 (models.ticket_lists.open_queue)": in_session(
             lambda db: open_queue(db, seed.TEAM_ID, tier_ids=["tier1"], limit=30)),
     }
-    stats = lambda: answer_stats_command(deps=deps, team_id=seed.TEAM_ID, text="30d")  # noqa: E731
+    stats = lambda: answer_stats_command(sessions=deps.sessions, config=config, clock=system_clock,  # noqa: E731
+                                         team_id=seed.TEAM_ID, text="30d")
     r: dict[str, Any] = {}
     try:
         r["size"] = _db_size(url) if kind == "sqlite" else await _pg_size(engine)
         r["fn_queue_tier"] = await _timed(lambda: list_queue(
-            deps=deps, team_id=seed.TEAM_ID, channel_id=TIER_CHANNEL, argument=""), samples)
+            sessions=deps.sessions, config=config, now=system_clock(), team_id=seed.TEAM_ID,
+            channel_id=TIER_CHANNEL, argument=""), samples)
         r["fn_queue_all"] = await _timed(lambda: list_queue(
-            deps=deps, team_id=seed.TEAM_ID, channel_id="C0GENERAL", argument=""), samples)
+            sessions=deps.sessions, config=config, now=system_clock(), team_id=seed.TEAM_ID,
+            channel_id="C0GENERAL", argument=""), samples)
         r["fn_stats"] = await _timed(stats, samples)
         r["stats_sql"] = await _statements(engine, stats)
         for key, text in (("fn_stats_tier", "30d tier2"), ("fn_stats_year", "365d")):
             r[key] = await _timed(lambda text=text: answer_stats_command(
-                deps=deps, team_id=seed.TEAM_ID, text=text), samples)
+                sessions=deps.sessions, config=config, clock=system_clock, team_id=seed.TEAM_ID, text=text), samples)
         due, wake, _queue = queries.values()
         r["fn_due"] = await _timed(due, samples)
         r["fn_wake"] = await _timed(wake, samples)

@@ -57,8 +57,9 @@ from benchmarks.harness import (
     throwaway_database,
     wait_healthy,
 )
-from workflows.ports import system_clock
-from workflows.policy.schema import AppConfig, load_config
+from bot.clock import system_clock
+from workflows.policy.loader import load_config
+from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_candidate

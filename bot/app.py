@@ -14,10 +14,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.event_replay import REPLAY_CONTEXT_KEY
-from bot.logging_setup import bind_log_context
 from bot.runtime import Runtime
 from handlers.registry import register_handlers
 from models.deliveries import record_delivery
+from workflows.log_context import bind_log_context
 from workflows.tickets.thread import COUNTED_SUBTYPES
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
     async def inject_runtime(
         context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
-        context["runtime"] = runtime
+        """What listeners need (``handlers/context.py``), never the runtime itself."""
+        context["deps"] = runtime.deps
         context["sessions"] = runtime.sessions
         context["config"] = runtime.config
         context["clock"] = runtime.clock

@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from workflows.ports import system_clock
-from workflows.policy.schema import AppConfig, ConfigError, load_config
+from bot.clock import system_clock
+from workflows.policy.loader import load_config
+from workflows.policy.problems import ConfigError
+from workflows.policy.schema import AppConfig
 from bot.database import make_engine, upgrade_database
 from bot.doctor_cli import add_doctor_parser, run_doctor_command
 from workflows.policy.durations import parse_duration

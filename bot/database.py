@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -36,8 +35,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -58,7 +55,6 @@ __all__ = [
     "database_url",
     "downgrade_database",
     "head_revision",
-    "is_database_unavailable",
     "make_engine",
     "make_session_factory",
     "OrderedSession",
@@ -239,36 +235,6 @@ async def _migrate_locked(engine: AsyncEngine, run: Callable[[Connection], None]
             if dialect == "sqlite":
                 await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 await conn.commit()
-
-
-_DRIVER_PATHS = ("/sqlalchemy/", "/asyncpg/", "/aiosqlite/")
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """True when ``error`` (or what caused it) means the database cannot be reached: a
-    refused or dropped connection, a server shutting down or starting up, a pool timeout.
-    Network errors count only when raised inside the database driver (not Slack's)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)):
-            return True
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
-            return True
-        if type(current).__module__.startswith("asyncpg") and type(current).__name__ in (
-                "CannotConnectNowError", "ConnectionDoesNotExistError", "ConnectionFailureError",
-                "AdminShutdownError", "CrashShutdownError", "InterfaceError"):
-            return True
-        if isinstance(current, (ConnectionError, TimeoutError, OSError)) and _raised_in_driver(current):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _raised_in_driver(error: BaseException) -> bool:
-    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
-    return any(any(part in frame.filename for part in _DRIVER_PATHS) for frame in frames)
 
 
 async def ping(engine: AsyncEngine, timeout: float = 2.0) -> bool:

@@ -22,47 +22,25 @@ the public channels named in app.yaml that it is not in yet (``conversations.joi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from workflows.policy.schema import AppConfig
+from bot.doctor_checks import CheckResult, failed, passed
+from bot.doctor_database import check_database
+from bot.doctor_pagerduty import check_pagerduty
 from bot.manifest import BOT_SCOPES
 from bot.settings import APP_TOKEN_PREFIX, Settings
 from bot.slack_gateway import make_slack_client
 from bot.socket_mode import explain_refusal
 
-__all__ = ["CheckResult", "check_slack", "failed", "named_channels", "named_users", "passed", "run_checks"]
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One check: passed or not, what was found, and (when it failed) how to fix it."""
-
-    ok: bool
-    text: str
-    fix: str = ""
-
-    def line(self) -> str:
-        mark = "✓" if self.ok else "✗"
-        return f"{mark} {self.text}" + (f" — fix: {self.fix}" if not self.ok and self.fix else "")
-
-
-def passed(text: str) -> CheckResult:
-    return CheckResult(True, text)
-
-
-def failed(text: str, fix: str) -> CheckResult:
-    return CheckResult(False, text, fix)
+__all__ = ["check_slack", "named_channels", "named_users", "run_checks"]
 
 
 async def run_checks(settings: Settings, config: AppConfig | None, *, join: bool = False) -> list[CheckResult]:
     """Every check, in order (``config`` None: app.yaml is broken, its checks are left out)."""
-    from bot.doctor_database import check_database
-    from bot.doctor_pagerduty import check_pagerduty
-
     slack = make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     results = await check_slack(slack, settings, config, join=join)
     results += await check_database(settings.database_url)

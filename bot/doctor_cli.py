@@ -14,8 +14,11 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from workflows.policy.schema import AppConfig, ConfigError, load_config
-from bot.doctor import CheckResult, failed, run_checks
+from workflows.policy.loader import load_config
+from workflows.policy.problems import ConfigError
+from workflows.policy.schema import AppConfig
+from bot.doctor import run_checks
+from bot.doctor_checks import CheckResult, failed
 from bot.settings import MissingSettingError, load_settings
 
 __all__ = ["add_doctor_parser", "run_doctor_command"]

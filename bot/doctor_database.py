@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.database import current_revision, head_revision, make_engine, ping
-from bot.doctor import CheckResult, failed, passed
+from bot.doctor_checks import CheckResult, failed, passed
 
 __all__ = ["check_database"]
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 
 from workflows.policy.schema import AppConfig
-from bot.doctor import CheckResult, failed, passed
-from bot.pagerduty_gateway import PagerDutyError, PagerDutyGateway
+from bot.doctor_checks import CheckResult, failed, passed
+from bot.pagerduty_gateway import PagerDutyGateway
 from bot.settings import Settings
+from workflows.ports import PagerDutyError
 
 __all__ = ["ROUTING_KEY_SHAPE", "check_pagerduty"]
 

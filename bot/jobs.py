@@ -1,4 +1,5 @@
-"""Every scheduled job, declared in one place with a stable id (DESIGN.md point 11)."""
+"""Every scheduled job, declared in one place with a stable id (``bot.scheduler`` adds
+each with ``replace_existing``, ``coalesce`` and at most one instance running)."""
 
 from __future__ import annotations
 

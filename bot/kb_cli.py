@@ -19,8 +19,10 @@ from collections.abc import Mapping
 
 from sqlalchemy.exc import DBAPIError
 
-from workflows.ports import system_clock
-from workflows.policy.schema import AppConfig, ConfigError, load_config
+from bot.clock import system_clock
+from workflows.policy.loader import load_config
+from workflows.policy.problems import ConfigError
+from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory, upgrade_database
 from bot.settings import config_path_from, database_url_from
 from workflows.kb.index import ReindexReport, reindex_knowledge_base

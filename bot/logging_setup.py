@@ -6,12 +6,10 @@
     #  "message": "ticket #7 claimed", "request_id": "9f1c…", "team_id": "T1",
     #  "user_id": "U1", "channel_id": "C1", "ticket": 7}
 
-Context comes from ``contextvars``: the aiohttp middleware (:func:`request_context_middleware`)
-gives every HTTP request a ``request_id``; the Bolt middleware binds the Slack team,
-user and channel ids (:func:`bind_log_context`), and workflows add the ticket number or
-incident id once they know it. asyncio tasks copy the context they are started in, so
-a listener running after ``ack()`` still logs its request's ids, and requests never
-see each other's.
+The context comes from ``workflows.log_context``: the aiohttp middleware
+(:func:`request_context_middleware`) gives every HTTP request a ``request_id``; the Bolt
+middleware binds the Slack team, user and channel ids, and workflows add the ticket
+number or incident id once they know it.
 
 :class:`RedactingFilter` sits on the handler, so it sees every record of every logger:
 it renders the message and the exception text, replaces Slack tokens (``xoxb-``,
@@ -22,26 +20,23 @@ and hands the formatter only the redacted text.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-__all__ = ["CONTEXT_FIELDS", "JsonFormatter", "RedactingFilter", "bind_log_context", "configure_logging",
-           "log_context", "request_context_middleware", "secrets_from"]
+from workflows.log_context import CONTEXT_FIELDS, current_log_context, log_context
+
+__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "request_context_middleware", "secrets_from"]
 
 REDACTED = "[redacted]"
-#: Context keys, in the order they appear in a line.
-CONTEXT_FIELDS = ("request_id", "team_id", "user_id", "channel_id", "ticket", "incident_id")
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PAGERDUTY_ROUTING_KEY",
                     "PAGERDUTY_API_TOKEN", "PAGERDUTY_WEBHOOK_SECRET", "METRICS_TOKEN")
 _PATTERNS = (
@@ -52,29 +47,6 @@ _PATTERNS = (
     re.compile(r"(?i)(routing_key[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"),
     re.compile(r"(?i)(postgres(?:ql)?(?:\+\w+)?://[^:/\s@]*:)[^@\s]+(?=@)"),  # a password in a database URL
 )
-
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("supportbot_log_context", default={})
-
-
-def bind_log_context(**fields: Any) -> None:
-    """Add ``fields`` (None values are skipped) to the current task's log context."""
-    values = {k: v for k, v in fields.items() if v not in (None, "")}
-    if values:
-        _context.set({**_context.get(), **values})
-
-
-@contextmanager
-def log_context(**fields: Any) -> Iterator[None]:
-    """Bind ``fields`` for the ``with`` block only."""
-    token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v not in (None, "")}})
-    try:
-        yield
-    finally:
-        _context.reset(token)
-
-
-def current_log_context() -> dict[str, Any]:
-    return dict(_context.get())
 
 
 class RedactingFilter(logging.Filter):
@@ -119,7 +91,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        context = _context.get()
+        context = current_log_context()
         line.update({k: context[k] for k in CONTEXT_FIELDS if k in context})
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)

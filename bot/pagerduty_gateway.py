@@ -3,7 +3,7 @@
 Built on the official ``pagerduty`` package (7.x), whose clients are synchronous: every
 call runs in a worker thread (``asyncio.to_thread``) with a fresh client, so nothing
 blocks the event loop and no client is shared between threads. Its known traps, and
-what we do about them (see DESIGN.md):
+what we do about them:
 
 - It refuses a base URL that is not ``https://``: our subclasses accept ``http://`` too,
   for a local relay or a test fake (``PAGERDUTY_EVENTS_URL``/``PAGERDUTY_API_URL``).
@@ -14,11 +14,10 @@ what we do about them (see DESIGN.md):
 - Its default timeout is 60 s: ours is a few seconds.
 - It builds no timestamp that works: we always send ``payload.timestamp``.
 
-Errors, for the caller to decide whether to try again::
-
-    PagerDutyError              base; ``str(error)`` says what happened
-    ├── PagerDutyRetryable      429, 5xx, timeout, network: same request later
-    └── PagerDutyRejected       400/401/403/404…: the request itself is wrong
+It implements ``workflows.ports.Pager`` and raises the errors declared there, for the
+caller to decide whether to try again: ``PagerDutyRetryable`` (429, 5xx, timeout,
+network: the same request later) or ``PagerDutyRejected`` (400/401/403/404…: the
+request itself is wrong), both ``PagerDutyError``.
 """
 
 from __future__ import annotations
@@ -31,35 +30,17 @@ from typing import Any, TypeVar
 
 import pagerduty
 
+from workflows.ports import PagerDutyError, PagerDutyRejected, PagerDutyRetryable
+
 log = logging.getLogger(__name__)
 
-__all__ = ["SEVERITIES", "PagerDutyError", "PagerDutyRetryable", "PagerDutyRejected", "PagerDutyGateway"]
+__all__ = ["SEVERITIES", "PagerDutyGateway", "iso_timestamp"]
 
 SEVERITIES = ("critical", "error", "warning", "info")
 SUMMARY_MAX = 1024
 DEDUP_KEY_MAX = 255
 
 T = TypeVar("T")
-
-
-class PagerDutyError(Exception):
-    """PagerDuty did not take the request; ``status`` is the HTTP status, if any."""
-
-    retryable = False
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class PagerDutyRetryable(PagerDutyError):
-    """Worth sending again later: rate limited, PagerDuty failing, or unreachable."""
-
-    retryable = True
-
-
-class PagerDutyRejected(PagerDutyError):
-    """PagerDuty refused the request as it is (bad key, bad event): do not resend it."""
 
 
 class _AnyHttpUrl:

@@ -1,4 +1,4 @@
-"""``POST /pagerduty/webhook``: PagerDuty v3 webhooks (CONTRACT.md).
+"""``POST /pagerduty/webhook``: PagerDuty v3 webhooks.
 
 PagerDuty sends one event per request, ``{"event": {"id", "event_type",
 "resource_type", "occurred_at", "agent", "data": {…incident…}}}``, at least once, and

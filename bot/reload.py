@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from workflows.policy.schema import ConfigError, load_config
+from workflows.policy.loader import load_config
+from workflows.policy.problems import ConfigError
 from bot.runtime import Runtime
 from workflows.sla.retarget import retarget_open_tickets
 

@@ -28,7 +28,7 @@ from bot.slack_gateway import make_slack_client, open_slack_session
 from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
-from workflows.access.roles import UserGroupDirectory
+from workflows.access.user_groups import UserGroupDirectory
 
 
 @dataclass
@@ -55,7 +55,8 @@ class Runtime:
                     spawn=self.spawn)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        """Run background work, keeping a reference until it finishes (see DESIGN.md)."""
+        """Run background work, keeping a reference until it finishes (the event loop keeps
+        only a weak one, so an unreferenced task can be collected mid-flight)."""
         return self.adopt(asyncio.get_running_loop().create_task(coro))
 
     def adopt(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:

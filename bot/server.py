@@ -1,7 +1,8 @@
 """The HTTP server: our own aiohttp application on the loop we own.
 
-Routes (CONTRACT.md): ``POST /slack/events`` into Bolt, ``GET /healthz``. Bodies over
-1 MiB are refused with 413 while being read. A request without a valid, fresh Slack
+Routes: ``POST /slack/events`` into Bolt (not in Socket Mode), ``POST /pagerduty/webhook``
+(``bot.pagerduty_webhook``), ``GET /healthz`` and ``GET /metrics``. Bodies over 1 MiB
+are refused with 413 while being read. A request without a valid, fresh Slack
 signature (over the raw bytes) is answered 401 before anything parses it. A signed body
 Bolt cannot parse (``RecursionError`` included), nested deeper than 64 levels, or whose
 shape Slack never sends (``bot.payload_guard``), is answered 400; so is anything Bolt

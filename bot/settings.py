@@ -1,4 +1,4 @@
-"""Process settings read from the environment (see CONTRACT.md, "Environment").
+"""Process settings read from the environment (README.md, "Environment").
 
 Secrets and endpoints live in the environment; policy lives in app.yaml. Settings are
 read once, at the edge (the CLI), and passed down: nothing else reads ``os.environ``.

@@ -1,4 +1,5 @@
-"""Spare time: best-effort work runs when the bot is not answering Slack.
+"""Spare time: best-effort work runs when the bot is not answering Slack
+(``workflows.ports.SpareTime``).
 
 Slack gives every request 3 seconds (and a modal's trigger_id 3 seconds); some work a
 request starts is only a nicety that can come a little later, like the knowledge-base

@@ -1,19 +1,16 @@
-"""Typed access to what the runtime middleware put into Bolt's context."""
+"""Typed access to what the Bolt middleware (``bot/app.py``) put into the context:
+``deps`` (the workflows' ``Deps``, built for this request), and ``sessions``,
+``config`` and ``clock``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.runtime import Runtime
 from workflows.deps import Deps
 
 
-def runtime_of(context: Any) -> Runtime:
-    return context["runtime"]
-
-
 def deps_of(context: Any) -> Deps:
-    return runtime_of(context).deps
+    return context["deps"]
 
 
 def team_of(body: dict[str, Any]) -> str:

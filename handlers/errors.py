@@ -17,8 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.database import is_database_unavailable
-from workflows.errors import SupportbotError
+from workflows.errors import SupportbotError, is_database_unavailable
 from workflows.housekeeping import event_processed
 
 log = logging.getLogger("supportbot.errors")

@@ -14,7 +14,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from workflows.policy.schema import AppConfig, parse_config
+from workflows.policy.loader import parse_config
+from workflows.policy.schema import AppConfig
 from workflows.tickets.ids import TicketAction
 from models.tickets import Ticket, TicketEvent
 from tests.conftest import REPO_ROOT

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workflows.policy.schema import AppConfig, load_config
+from workflows.policy.loader import load_config
+from workflows.policy.schema import AppConfig
 from bot.runtime import Runtime, build_runtime
 from bot.service import Service
 from bot.settings import Settings

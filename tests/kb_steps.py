@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from workflows.policy.schema import AppConfig, KnowledgeBase
+from workflows.policy.knowledge_base import KnowledgeBase
+from workflows.policy.schema import AppConfig
 from bot.runtime import build_runtime
 from bot.service import Service
 from models.knowledge_base import KbDeflection, KbSearch

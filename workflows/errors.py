@@ -7,10 +7,18 @@
     └── NotAllowed             the person may not do that (authority matrix)
 
 Workflows raise them; ``handlers/errors.py`` answers them ephemerally (or as a modal field
-error) and logs anything else with an id. Nothing is changed when one is raised.
+error) and logs anything else with an id. Nothing is changed when one is raised. An
+unreachable database is not a domain error but gets an answer of its own: handlers
+recognise it with ``is_database_unavailable`` (``models.errors``; handlers do not
+import models).
 """
 
 from __future__ import annotations
+
+from models.errors import is_database_unavailable
+
+__all__ = ["InvalidRequest", "InvalidState", "NotAllowed", "NotFound", "SupportbotError", "TicketNotFound",
+           "is_database_unavailable"]
 
 
 class SupportbotError(Exception):

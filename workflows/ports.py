@@ -1,13 +1,30 @@
-"""The injected clock: one ``clock()`` call at the edge of each request and job.
+"""What workflows need from outside, as Protocols; bot/ implements them and passes them in.
 
-Domain code never calls ``datetime.now()``; it receives ``now`` or a ``Clock``.
-Tests use ``tests.fakes.clock.FakeClock`` and move time with ``advance``.
+- ``Clock``: the injected time. Domain code never calls ``datetime.now()``; it receives
+  ``now`` or a ``Clock`` (one ``clock()`` call at the edge of each request and job).
+  ``bot.clock.system_clock`` in production, ``tests.fakes.clock.FakeClock`` in tests.
+- ``Pager``: PagerDuty (Events API v2 and who is on call), ``bot.pagerduty_gateway``.
+  Its calls raise ``PagerDutyError``, defined here so that workflows catch their own
+  type::
+
+      PagerDutyError              base; ``str(error)`` says what happened
+      ├── PagerDutyRetryable      429, 5xx, timeout, network: same request later
+      └── PagerDutyRejected       400/401/403/404…: the request itself is wrong
+
+- ``SpareTime``: best-effort work that waits until no Slack request is being answered,
+  ``bot.spare_time``.
+
+Slack is reached through slack_sdk's ``AsyncWebClient`` (a library type, not bot's);
+tests point it at the fake Slack server over HTTP.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+__all__ = ["Clock", "Pager", "PagerDutyError", "PagerDutyRejected", "PagerDutyRetryable", "SpareTime"]
 
 
 class Clock(Protocol):
@@ -16,5 +33,62 @@ class Clock(Protocol):
         ...
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
+class PagerDutyError(Exception):
+    """PagerDuty did not take the request; ``status`` is the HTTP status, if any."""
+
+    retryable = False
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PagerDutyRetryable(PagerDutyError):
+    """Worth sending again later: rate limited, PagerDuty failing, or unreachable."""
+
+    retryable = True
+
+
+class PagerDutyRejected(PagerDutyError):
+    """PagerDuty refused the request as it is (bad key, bad event): do not resend it."""
+
+
+class Pager(Protocol):
+    """PagerDuty as workflows use it. Every call raises ``PagerDutyError`` when PagerDuty
+    does not take the request."""
+
+    @property
+    def sends_events(self) -> bool:
+        """Pages go to PagerDuty (a routing key is set)."""
+        ...
+
+    @property
+    def reads_oncall(self) -> bool:
+        """PagerDuty can be asked who is on call (an API token is set)."""
+        ...
+
+    async def trigger(
+        self, *, dedup_key: str, summary: str, source: str, severity: str, timestamp: datetime,
+        custom_details: dict[str, Any] | None = None, links: list[dict[str, str]] | None = None,
+    ) -> str:
+        """Open (or add to) the alert ``dedup_key``; returns the dedup_key PagerDuty echoes."""
+        ...
+
+    async def send(self, action: str, *, dedup_key: str) -> str:
+        """``acknowledge`` or ``resolve`` the alert ``dedup_key``."""
+        ...
+
+    async def oncalls(
+        self, *, since: datetime, until: datetime, schedule_id: str | None = None,
+        escalation_policy_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Who is on call (PagerDuty's ``oncalls`` entries) between two moments, for one
+        schedule or escalation policy."""
+        ...
+
+
+class SpareTime(Protocol):
+    def offer(self, work: str, job: Callable[[], Awaitable[None]], *, patience: float) -> bool:
+        """Run ``job`` when no Slack request is being answered, started within ``patience``
+        seconds or not at all; False when it was refused at once (too much waits)."""
+        ...

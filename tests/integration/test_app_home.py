@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from workflows.policy.schema import ConfigError, parse_config
+from workflows.policy.loader import parse_config
+from workflows.policy.problems import ConfigError
 from models.ticket_queries import get_ticket_by_number
 from models.tickets import Ticket, TicketStatus
 from tests.conftest import REPO_ROOT

@@ -18,7 +18,8 @@ from bot.database import (
     ping,
     upgrade_database,
 )
-from bot.doctor import CheckResult, named_channels, named_users, run_checks
+from bot.doctor import named_channels, named_users, run_checks
+from bot.doctor_checks import CheckResult
 from tests.conftest import REPO_ROOT, make_settings
 from tests.fakes.pagerduty import FakePagerDuty
 from tests.fakes.slack import FakeSlack

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import yaml
 
-from workflows.ports import system_clock
-from workflows.policy.schema import parse_config
+from bot.clock import system_clock
+from workflows.policy.loader import parse_config
 from bot.runtime import build_runtime
 from bot.service import Service
 from tests.conftest import REPO_ROOT, SIGNING_SECRET, RunningBot, make_settings

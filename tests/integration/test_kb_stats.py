@@ -70,7 +70,7 @@ async def test_stats_of_a_category_count_its_articles_deflections_only(kb_bot):
 async def test_the_weekly_report_has_the_self_service_section(kb_bot):
     await one_deflection_one_ticket_and_a_gap(kb_bot)
     end = kb_bot.clock() + timedelta(hours=1)
-    content = await compose_report(deps=kb_bot.runtime.deps, now=end,
+    content = await compose_report(sessions=kb_bot.runtime.sessions, config=kb_bot.runtime.config, now=end,
                                    period=Period(ReportKind.WEEKLY, end - timedelta(days=7), end))
     shown = "\n".join(mrkdwn_texts(content.blocks))
     assert "Answered without a ticket (deflection rate): 50%" in shown and "“export invoices quickbooks” — 2×" in shown

@@ -164,7 +164,8 @@ async def test_every_metric_of_a_known_dataset(bot, config):
     assert other_team.volume.created == 0 and other_team.first_response == Percentiles(0, None, None)
 
     # `/ticket stats`: the same numbers, against their targets, in valid Block Kit.
-    reply = await answer_stats_command(deps=bot.runtime.deps, team_id=t["a"].team_id, text="stats 8d")
+    asked = {"sessions": bot.runtime.sessions, "config": bot.runtime.config, "clock": bot.clock, "team_id": t["a"].team_id}
+    reply = await answer_stats_command(**asked, text="stats 8d")
     assert validate_message_blocks(reply["blocks"]) == [] and len(reply["blocks"]) <= 50
     shown = "\n".join(mrkdwn_texts(reply["blocks"]))
     assert reply["blocks"][0]["text"]["text"] == "Support stats: last 1w 1d"
@@ -177,8 +178,8 @@ async def test_every_metric_of_a_known_dataset(bot, config):
     assert "1. Login problems — 2" in shown
     assert "66.7%" in reply["text"]
 
-    narrowed = await answer_stats_command(deps=bot.runtime.deps, team_id=t["a"].team_id, text="8d engineering")
+    narrowed = await answer_stats_command(**asked, text="8d engineering")
     assert "tier: Engineering" in "\n".join(mrkdwn_texts(narrowed["blocks"]))
     assert "*Opened*\n2" in "\n".join(mrkdwn_texts(narrowed["blocks"]))
     with pytest.raises(InvalidRequest, match="neither a tier"):
-        await answer_stats_command(deps=bot.runtime.deps, team_id=t["a"].team_id, text="30d <!channel>")
+        await answer_stats_command(**asked, text="30d <!channel>")

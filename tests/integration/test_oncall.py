@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import yaml
 
-from workflows.policy.schema import parse_config
+from workflows.policy.loader import parse_config
 from tests.conftest import REPO_ROOT
 from tests.fakes.pagerduty import oncall_entry
 from tests.paging_fixtures import *  # noqa: F403 - pagerduty, start_bot

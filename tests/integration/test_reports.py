@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from workflows.policy.schema import AppConfig, load_config
+from workflows.policy.loader import load_config
+from workflows.policy.schema import AppConfig
 from bot.report_timer import declare_report_jobs
 from models.report_runs import ReportKind, ReportRun
 from tests.conftest import REPO_ROOT

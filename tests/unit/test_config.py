@@ -8,11 +8,13 @@ import pydantic
 import pytest
 import yaml
 
-from workflows.policy.schema import AppConfig, ConfigError, load_config, parse_config
+from workflows.policy.loader import load_config, parse_config
+from workflows.policy.problems import ConfigError
+from workflows.policy.schema import AppConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# Copied from CONTRACT.md: these keys and shapes are a promise.
+# The documented shape of app.yaml (README.md, "app.yaml"): these keys and shapes are a promise.
 CONTRACT_EXAMPLE = """\
 timezone: UTC
 business_hours: {days: [mon, tue, wed, thu, fri], start: "09:00", end: "18:00"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from workflows.policy.schema import ConfigError, parse_config
+from workflows.policy.loader import parse_config
+from workflows.policy.problems import ConfigError
 from tests.conftest import REPO_ROOT
 
 

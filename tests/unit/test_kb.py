@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
-from workflows.policy.schema import ConfigError, parse_config
+from workflows.policy.loader import parse_config
+from workflows.policy.problems import ConfigError
 from workflows.kb.ids import KbAction, KbBlock
 from workflows.tickets.ids import TicketAction, TicketBlock
 from models.knowledge_base import KbArticle

@@ -1,4 +1,5 @@
-"""JSON log lines, request context and the redaction of secrets (bot/logging_setup.py)."""
+"""JSON log lines, request context and the redaction of secrets (bot/logging_setup.py,
+workflows/log_context.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,8 @@ import logging
 
 import pytest
 
-from bot.logging_setup import (
-    RedactingFilter,
-    bind_log_context,
-    configure_logging,
-    log_context,
-    secrets_from,
-)
+from bot.logging_setup import RedactingFilter, configure_logging, secrets_from
+from workflows.log_context import bind_log_context, log_context
 
 BOT_TOKEN = "xoxb-1111-2222-abcdefSECRET"
 SIGNING_SECRET = "0123456789abcdef-signing"

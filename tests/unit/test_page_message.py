@@ -7,13 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pagerduty
 import pytest
 
-from bot.pagerduty_gateway import (
-    PagerDutyGateway,
-    PagerDutyRejected,
-    PagerDutyRetryable,
-    _EventsClient,
-    iso_timestamp,
-)
+from bot.pagerduty_gateway import PagerDutyGateway, _EventsClient, iso_timestamp
+from workflows.ports import PagerDutyRejected, PagerDutyRetryable
 from workflows.paging.ids import PageAction, PageBlock
 from models.pages import PageStatus
 from tests.fakes.slack_views import validate_message_blocks

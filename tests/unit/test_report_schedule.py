@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from workflows.policy.schema import Reports, WeeklyReport
+from workflows.policy.reports import Reports, WeeklyReport
 from models.report_runs import ReportKind
 from workflows.reports.schedule import (
     Period,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.policy.schema import load_config
+from workflows.policy.loader import load_config
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket, TicketStatus
 from workflows.tickets.messages.card import build_ticket_card

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from workflows.policy.schema import AppConfig, parse_config
+from workflows.policy.loader import parse_config
+from workflows.policy.schema import AppConfig
 from workflows.sla.targets import DueTimes, due_times, format_remaining, sla_targets, warn_at
 from workflows.policy.working_time import WorkingCalendar
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import yaml
 
-from workflows.policy.schema import ConfigError, ReportTargets, load_config, parse_config
+from workflows.policy.loader import load_config, parse_config
+from workflows.policy.problems import ConfigError
+from workflows.policy.reports import ReportTargets
 from workflows.policy.loader import _Loader as config_loader
 from models.metrics_queries import Percentiles, Volume
 from tests.conftest import REPO_ROOT

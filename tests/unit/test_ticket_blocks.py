@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.policy.schema import load_config
+from workflows.policy.loader import load_config
 from models.tickets import Ticket, TicketStatus
 from workflows.block_text import escape, slack_date
 from workflows.tickets.messages.card import build_ticket_card, ticket_fallback_text

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.policy.schema import load_config
+from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory, upgrade_database
 from models.ticket_lists import (
     TicketList,

@@ -7,7 +7,7 @@ import holidays as holidays_lib
 import pytest
 import yaml
 
-from workflows.policy.schema import parse_config
+from workflows.policy.loader import parse_config
 from workflows.policy.working_time import WorkingCalendar
 
 NY = ZoneInfo("America/New_York")

@@ -33,6 +33,7 @@ from models.pages import Page, PageSubjectKind
 from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.access.authority import ActorRoles, AuthorityContext, Decision, Operation, can
 from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
 from workflows.errors import NotAllowed
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ log = logging.getLogger(__name__)
 __all__ = ["authorize_incident_action", "authorize_page_action", "authorize_ticket_action"]
 
 
-def _tiers(deps: Deps) -> tuple[tuple[str, str], ...]:
-    return tuple((tier.id, tier.name) for tier in deps.config.tiers)
+def _tiers(config: AppConfig) -> tuple[tuple[str, str], ...]:
+    return tuple((tier.id, tier.name) for tier in config.tiers)
 
 
 def _detail(operation: Operation, decision: Decision, extra: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +55,7 @@ async def authorize_ticket_action(db: AsyncSession, *, deps: Deps, actor: ActorR
     otherwise record the refusal on the ticket's timeline, commit, raise NotAllowed."""
     if not actor.restricted:
         return
-    decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps), to_tier=to_tier,
+    decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps.config), to_tier=to_tier,
                                                       reporter_id=ticket.reporter_id))
     if decision.allowed:
         return
@@ -73,7 +74,7 @@ async def authorize_incident_action(db: AsyncSession, *, deps: Deps, actor: Acto
         return
     roles = deps.config.roles
     context = AuthorityContext(
-        tiers=_tiers(deps), commander_id=incident.commander_id, new_commander=new_commander,
+        tiers=_tiers(deps.config), commander_id=incident.commander_id, new_commander=new_commander,
         commander_pool=bool(roles and roles.commanders), comms_id=incident.comms_id,
     )
     decision = can(actor, operation, context)
@@ -110,7 +111,7 @@ async def authorize_page_action(db: AsyncSession, *, deps: Deps, actor: ActorRol
         return
     else:
         commander_id = subject.commander_id if isinstance(subject, Incident) else None
-        decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps), commander_id=commander_id))
+        decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps.config), commander_id=commander_id))
         if decision.allowed:
             return
     detail = _detail(operation, decision, {"page_id": page.id, "team_id": foreign})

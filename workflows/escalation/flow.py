@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflows.policy.schema import Tier
+from workflows.policy.desk import Tier
 from models.ticket_queries import get_ticket
 from workflows.access.authority import Operation
 from workflows.escalation.messages import EscalateForm, build_escalate_modal

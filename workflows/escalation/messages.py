@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.policy.schema import AppConfig, Tier
+from workflows.policy.desk import Tier
+from workflows.policy.schema import AppConfig
 from workflows.escalation.ids import EscalationAction, EscalationBlock, EscalationView
 from models.tickets import Ticket
 from workflows.block_text import escape, link, mrkdwn, plain, user

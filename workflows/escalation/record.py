@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration
-from bot.logging_setup import bind_log_context
+from workflows.log_context import bind_log_context
 from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from workflows.access.authority import Operation
@@ -73,13 +73,12 @@ async def record_escalation(
     return facts
 
 
-async def owe_escalation_messages(db: AsyncSession, *, deps: Deps, facts: EscalationFacts,
+async def owe_escalation_messages(db: AsyncSession, *, config: AppConfig, now: datetime, facts: EscalationFacts,
                                   note_in_thread: bool = True) -> None:
     """In the escalation's transaction: the request to the new tier's channel, the card
     re-rendered and (``note_in_thread``) a note in the ticket's thread."""
-    now = deps.clock()
     await owe_post(db, channel=facts.to_tier.channel, text=escalation_request_text(facts), now=now,
-                   blocks=build_escalation_request(facts, deps.config))
+                   blocks=build_escalation_request(facts, config))
     await owe_card_update(db, facts.ticket, now=now)
     if note_in_thread:
         await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
@@ -105,7 +104,7 @@ async def escalate_ticket(
                                       to_tier=to_tier.id if to_tier else None)
         facts = await record_escalation(db, ticket, config=deps.config, now=deps.clock(), actor_id=actor_id,
                                         reason=reason, impact=impact)
-        await owe_escalation_messages(db, deps=deps, facts=facts)
+        await owe_escalation_messages(db, config=deps.config, now=deps.clock(), facts=facts)
     await deliver_outbox(deps)
     from workflows.incidents.declare import (
         declare_incident_on_escalation,  # here: incidents -> paging -> handlers -> us

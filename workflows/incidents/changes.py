@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.logging_setup import bind_log_context
+from workflows.log_context import bind_log_context
 from models.deadlines import deadlines_changed
 from models.incident_queries import (
     add_incident_event,
@@ -33,6 +33,7 @@ from workflows.incidents.messages.posts import (
 )
 from workflows.block_text import slack_date
 from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
 from workflows.errors import InvalidRequest, InvalidState, NotFound
 from workflows.incidents.rules import INCIDENT_PRIORITIES, TEXT_MAX, first_due, is_raise
 from workflows.incidents.war_room import (
@@ -180,9 +181,9 @@ async def assign_incident_role(*, deps: Deps, channel_id: str, user_id: str, rol
     await refresh_after_change(deps, incident.id, topic=True)
 
 
-def _rearm(db: AsyncSession, deps: Deps, incident: Incident, now: datetime) -> None:
-    incident.next_update_due_at = first_due(deps.config, incident.priority, now)
-    incident.next_external_update_due_at = first_due(deps.config, incident.priority, now, external=True)
+def _rearm(db: AsyncSession, config: AppConfig, incident: Incident, now: datetime) -> None:
+    incident.next_update_due_at = first_due(config, incident.priority, now)
+    incident.next_external_update_due_at = first_due(config, incident.priority, now, external=True)
     deadlines_changed(db)
 
 
@@ -202,7 +203,7 @@ async def change_incident_severity(*, deps: Deps, channel_id: str, user_id: str,
         if previous == priority:
             raise InvalidRequest(f"Incident #{incident.id} is already {priority}.")
         incident.priority = priority
-        _rearm(db, deps, incident, now)
+        _rearm(db, deps.config, incident, now)
         add_incident_event(db, incident, IncidentEventKind.SEVERITY_CHANGED, actor_id=user_id, at=now,
                            detail={"from": previous, "to": priority})
         if is_raise(previous, priority) and deps.config.priority(priority).page:

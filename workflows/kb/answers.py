@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.kb_search import query_terms
@@ -33,6 +34,7 @@ from workflows.kb.messages import (
 )
 from workflows.block_text import cap, escape, mrkdwn
 from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
 from workflows.kb.questions import Question, ask_knowledge_base
 from workflows.slack_text import plain_text
 from workflows.tickets.thread import COUNTED_SUBTYPES
@@ -51,8 +53,8 @@ MODAL_ARTICLES_MAX = 3
 CHANNEL_TYPES = frozenset({"channel", "group"})
 
 
-def _base_url(deps: Deps) -> str | None:
-    kb = deps.config.knowledge_base
+def _base_url(config: AppConfig) -> str | None:
+    kb = config.knowledge_base
     return kb.base_url if kb else None
 
 
@@ -65,7 +67,7 @@ async def answer_kb_command(*, deps: Deps, team_id: str, user_id: str, channel_i
         team_id=team_id, user_id=user_id, source=KbSource.COMMAND, text=plain_text(text), channel_id=channel_id))
     assert answer is not None, "a command has no source message, so it is never a repeat"
     asked = {"type": "context", "elements": [mrkdwn(f"You searched for: _{escape(cap(text.strip(), 200))}_")]}
-    blocks = build_kb_answer_message(answer.articles, search_id=answer.search_id, base_url=_base_url(deps))
+    blocks = build_kb_answer_message(answer.articles, search_id=answer.search_id, base_url=_base_url(deps.config))
     return {"text": kb_answer_text(answer.articles), "blocks": [asked, *blocks]}
 
 
@@ -156,9 +158,10 @@ def mention_question_of(event: dict[str, Any], *, bot_user_id: str | None) -> Ch
                            _question_text(event, bot_user_id))
 
 
-async def _post(deps: Deps, asked: ChannelQuestion, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+async def _post(slack: AsyncWebClient, asked: ChannelQuestion, text: str,
+                blocks: list[dict[str, Any]] | None = None) -> None:
     try:
-        await deps.slack.chat_postMessage(channel=asked.channel_id, thread_ts=asked.thread_ts, text=text,
+        await slack.chat_postMessage(channel=asked.channel_id, thread_ts=asked.thread_ts, text=text,
                                           blocks=blocks, unfurl_links=False)
     except SlackApiError as error:  # not in the channel, archived...: nothing we can fix here
         log.warning("knowledge-base answer not posted in %s: %s", asked.channel_id, error.response.get("error"))
@@ -167,7 +170,7 @@ async def _post(deps: Deps, asked: ChannelQuestion, text: str, blocks: list[dict
 async def answer_in_thread(*, deps: Deps, team_id: str, asked: ChannelQuestion) -> None:
     """Reply in the question's thread with the matching articles (see the module docstring)."""
     if not query_terms(asked.text):
-        await _post(deps, asked, MENTION_HINT)
+        await _post(deps.slack, asked, MENTION_HINT)
         return
     in_ticket = False
     if asked.thread_ts != asked.ts:
@@ -178,6 +181,6 @@ async def answer_in_thread(*, deps: Deps, team_id: str, asked: ChannelQuestion) 
         channel_id=asked.channel_id, message_ts=asked.ts))
     if answer is None:  # the same message came as a mention and as a help-channel message
         return
-    blocks = build_kb_answer_message(answer.articles, search_id=answer.search_id, base_url=_base_url(deps),
+    blocks = build_kb_answer_message(answer.articles, search_id=answer.search_id, base_url=_base_url(deps.config),
                                      buttons=not in_ticket)
-    await _post(deps, asked, kb_answer_text(answer.articles), blocks)
+    await _post(deps.slack, asked, kb_answer_text(answer.articles), blocks)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.kb_queries import articles_by_slug, get_search, record_deflection
 from models.knowledge_base import KbArticle, KbSearch
@@ -29,6 +29,8 @@ from workflows.kb.messages import (
 from workflows.kb.article_message import build_kb_article_message, build_kb_article_modal
 from workflows.block_text import cap, user
 from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
+from workflows.ports import Clock
 from workflows.errors import NotAllowed, NotFound
 from workflows.tickets.form import show_new_ticket_modal
 from workflows.slack_text import summary_from_message
@@ -50,8 +52,8 @@ class KbClick:
     notice: str | None = None
 
 
-def _base_url(deps: Deps) -> str | None:
-    return deps.config.knowledge_base.base_url if deps.config.knowledge_base else None
+def _base_url(config: AppConfig) -> str | None:
+    return config.knowledge_base.base_url if config.knowledge_base else None
 
 
 async def _search(db: AsyncSession, team_id: str, search_id: int) -> KbSearch:
@@ -61,10 +63,10 @@ async def _search(db: AsyncSession, team_id: str, search_id: int) -> KbSearch:
     return search
 
 
-async def _deflect(deps: Deps, *, team_id: str, user_id: str, search_id: int,
-                   slug: str | None) -> tuple[bool, list[KbArticle], KbArticle | None]:
+async def _deflect(sessions: async_sessionmaker[AsyncSession], clock: Clock, *, team_id: str, user_id: str,
+                   search_id: int, slug: str | None) -> tuple[bool, list[KbArticle], KbArticle | None]:
     """Record the deflection; (stored now?, the answer's articles, the one that solved it)."""
-    async with deps.sessions.begin() as db:
+    async with sessions.begin() as db:
         search = await _search(db, team_id, search_id)
         if search.user_id and search.user_id != user_id:
             raise NotAllowed(f"Only {user(search.user_id)}, who asked, can mark this as solved.")
@@ -73,24 +75,24 @@ async def _deflect(deps: Deps, *, team_id: str, user_id: str, search_id: int,
         stored = await record_deflection(db, {
             "search_id": search.id, "team_id": team_id, "user_id": user_id,
             "article_slug": solved.slug if solved else slug, "category": solved.category if solved else None,
-            "deflected_at": deps.clock(),
+            "deflected_at": clock(),
         })
     return stored, articles, solved
 
 
 async def mark_answer_solved(*, deps: Deps, team_id: str, user_id: str, search_id: int) -> KbClick:
     """"Solved" under an answer: record the deflection and show who solved it."""
-    stored, articles, _ = await _deflect(deps, team_id=team_id, user_id=user_id, search_id=search_id, slug=None)
+    stored, articles, _ = await _deflect(deps.sessions, deps.clock, team_id=team_id, user_id=user_id, search_id=search_id, slug=None)
     if not stored:
         return KbClick(notice="This question is already marked as solved.")
-    blocks = build_kb_answer_message(articles, search_id=search_id, base_url=_base_url(deps), solved_by=user_id)
+    blocks = build_kb_answer_message(articles, search_id=search_id, base_url=_base_url(deps.config), solved_by=user_id)
     return KbClick(message={"text": kb_answer_text(articles), "blocks": blocks})
 
 
 async def mark_form_solved(*, deps: Deps, team_id: str, user_id: str, search_id: int, slug: str,
                            view_id: str | None) -> None:
     """"This solved it" above the /ticket form: record the deflection, close the form."""
-    _, _, solved = await _deflect(deps, team_id=team_id, user_id=user_id, search_id=search_id, slug=slug)
+    _, _, solved = await _deflect(deps.sessions, deps.clock, team_id=team_id, user_id=user_id, search_id=search_id, slug=slug)
     if not view_id:
         return
     try:
@@ -113,8 +115,8 @@ async def open_ticket_from_answer(*, deps: Deps, team_id: str, search_id: int, t
     )
 
 
-async def _article(deps: Deps, slug: str) -> KbArticle:
-    async with deps.sessions() as db:
+async def _article(sessions: async_sessionmaker[AsyncSession], slug: str) -> KbArticle:
+    async with sessions() as db:
         found = await articles_by_slug(db, [slug])
     if not found:
         raise NotFound("That article is no longer in the knowledge base.")
@@ -123,11 +125,11 @@ async def _article(deps: Deps, slug: str) -> KbArticle:
 
 async def show_article(*, deps: Deps, slug: str) -> dict[str, Any]:
     """The whole article, as a private reply (``text`` and ``blocks``)."""
-    article = await _article(deps, slug)
-    return {"text": cap(article.title, 150), "blocks": build_kb_article_message(article, _base_url(deps))}
+    article = await _article(deps.sessions, slug)
+    return {"text": cap(article.title, 150), "blocks": build_kb_article_message(article, _base_url(deps.config))}
 
 
 async def show_article_over_form(*, deps: Deps, slug: str, trigger_id: str) -> None:
     """The whole article in a modal pushed over the /ticket form."""
-    article = await _article(deps, slug)
-    await deps.slack.views_push(trigger_id=trigger_id, view=build_kb_article_modal(article, _base_url(deps)))
+    article = await _article(deps.sessions, slug)
+    await deps.slack.views_push(trigger_id=trigger_id, view=build_kb_article_modal(article, _base_url(deps.config)))

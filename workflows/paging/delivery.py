@@ -10,7 +10,8 @@ transaction as the change that owes it, so a crash never loses it. Sending:
    second waits for the row lock, then re-checks the WHERE and finds it claimed); a
    sender that dies mid-send lets the lease run out and another one sends again —
    harmless, PagerDuty de-duplicates on the dedup_key.
-2. send, off the event loop (``bot.pagerduty_gateway``).
+2. send, through the pager (``workflows.ports.Pager``; off the event loop in
+   ``bot.pagerduty_gateway``).
 3. record — success: ``pd_pending_action`` becomes the follow-up (after a trigger, the
    acknowledge or resolve that happened in Slack meanwhile) or NULL; 429/5xx/timeout:
    retry at ``now + backoff(attempts)``; refused (4xx): give up, keep the error, show
@@ -28,11 +29,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, literal, select, update
 
-from bot.pagerduty_gateway import PagerDutyError
-from bot.pagerduty_gateway import PagerDutyGateway as Gateway
 from models.pages import Page, PageStatus
 from workflows.deps import Deps
 from workflows.paging.subjects import load_subject
+from workflows.ports import Pager, PagerDutyError
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _follow_up(claimed: str):
                 (Page.status == PageStatus.RESOLVED, "resolve"), else_=None)
 
 
-async def _send(deps: Deps, gateway: Gateway, page_id: int, action: str, now: datetime) -> None:
+async def _send(deps: Deps, gateway: Pager, page_id: int, action: str, now: datetime) -> None:
     async with deps.sessions() as db:
         page = await db.get(Page, page_id)
         assert page is not None

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from workflows.policy.schema import AppConfig
-from bot.pagerduty_gateway import PagerDutyError
 from workflows.paging.oncall_message import build_oncall_message
 from workflows.deps import Deps
+from workflows.ports import PagerDutyError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,11 @@
-"""Reading app.yaml: a stricter YAML loader and one problem line per validation error.
+"""Reading app.yaml: ``load_config(path)`` and ``parse_config(data)`` -> ``AppConfig``, or a
+``ConfigError`` with one problem line per validation error (``workflows.policy.problems``).
 
-See ``workflows.policy.schema`` for the models and the problem format."""
+The file is read with a slightly stricter YAML loader than ``yaml.safe_load``: ``18:00``
+and ``1:30`` stay text instead of becoming the base-60 integers 1080 and 90, only
+``true``/``false`` are booleans (so ``country: NO`` is Norway), and a key written twice
+in one mapping is an error instead of silently losing the first.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,12 @@ import os
 import re
 
 import yaml
-from pydantic import (
-    ValidationError,
-)
+from pydantic import ValidationError
 
+from workflows.policy.problems import ConfigError, kind_of, problem_message, problem_path
 from workflows.policy.schema import AppConfig
-from workflows.policy.values import ConfigError, _kind, _message, _path
+
+__all__ = ["load_config", "parse_config"]
 
 # --------------------------------------------------------------------------- loading
 
@@ -74,8 +79,8 @@ def parse_config(data: dict) -> AppConfig:
     """Validate already-parsed app.yaml data; ConfigError has one line per problem."""
     if not isinstance(data, dict):
         raise ConfigError([f"top level: expected a mapping of settings (key: value), "
-                           f"got {_kind(data)}"])
+                           f"got {kind_of(data)}"])
     try:
         return AppConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([f"{_path(e['loc'])}: {_message(e)}" for e in exc.errors()]) from None
+        raise ConfigError([f"{problem_path(e['loc'])}: {problem_message(e)}" for e in exc.errors()]) from None

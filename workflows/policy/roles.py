@@ -17,25 +17,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, field_validator
+from pydantic import BeforeValidator, TypeAdapter, ValidationError, field_validator
 
-from workflows.policy.values import TierId, _message, _raise, _text_matching
+from workflows.policy.problems import problem_message, raise_problems
+from workflows.policy.values import Section, TierId, text_matching
 
 __all__ = ["Member", "Roles"]
 
-Member = Annotated[str, BeforeValidator(_text_matching(
+Member = Annotated[str, BeforeValidator(text_matching(
     r"[UWS][A-Z0-9_]+", "is not a Slack user id (U0123ABCDE) or user group id (S0123ABCDE)"))]
 
 _AGENT_LIST: TypeAdapter[list[str]] = TypeAdapter(list[Member])
 _AGENT_TIERS: TypeAdapter[dict[str, list[str]]] = TypeAdapter(dict[TierId, list[Member]])
 
 
-class Roles(BaseModel):
+class Roles(Section):
     """Who holds which role. ``agents`` is either a list (agents of no particular tier)
     or a mapping of tier id -> list (agents of that tier). Tier ``members`` in the
     ``tiers`` section count as agents of their tier as well."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     agents: list[Member] | dict[TierId, list[Member]] = []
     commanders: list[Member] = []
@@ -50,11 +49,11 @@ class Roles(BaseModel):
             return []
         adapter = _AGENT_LIST if isinstance(value, list) else _AGENT_TIERS if isinstance(value, dict) else None
         if adapter is None:
-            _raise([((), "expected a list of agents, or a mapping of tier ids to lists of agents")], value)
+            raise_problems([((), "expected a list of agents, or a mapping of tier ids to lists of agents")], value)
         try:
             return adapter.validate_python(value)
         except ValidationError as exc:
-            _raise([(e["loc"], _message(e)) for e in exc.errors()], value)
+            raise_problems([(e["loc"], problem_message(e)) for e in exc.errors()], value)
 
     @field_validator("commanders", "oncall", "admins", mode="before")
     @classmethod

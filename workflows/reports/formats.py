@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.policy.schema import ReportTargets
+from workflows.policy.reports import ReportTargets
 from workflows.reports.messages import format_percent, format_seconds
 from workflows.reports.metrics import Ratio, SupportStats
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflows.policy.schema import ReportTargets
+from workflows.policy.reports import ReportTargets
 from workflows.policy.durations import format_duration
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, mrkdwn, plain
 from workflows.reports.metrics import PriorityStats, Ratio, SupportStats

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workflows.policy.schema import AppConfig, ReportTargets
+from workflows.policy.reports import ReportTargets
+from workflows.policy.schema import AppConfig
 from models.kb_queries import SearchGap, count_deflections, search_gaps
 from models.metrics_queries import (
     CohortCounts,

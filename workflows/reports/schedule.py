@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from workflows.policy.schema import DAYS, Reports
+from workflows.policy.reports import Reports
+from workflows.policy.values import DAYS
 from models.report_runs import ReportKind
 
 __all__ = ["Period", "due_periods", "latest_daily_period", "latest_weekly_period", "local_instant",

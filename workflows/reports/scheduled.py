@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.digest_queries import new_tickets, open_by_age, overdue_tickets
 from models.metrics_queries import daily_series
@@ -46,6 +48,7 @@ from workflows.reports.digest_message import (
 )
 from workflows.reports.messages import build_stats_message, stats_text
 from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
 from workflows.reports.metrics import compute_stats, report_targets, report_zone
 from workflows.reports.chart import ChartData, chart_days, render_chart
 from workflows.reports.schedule import Period, due_periods
@@ -92,24 +95,25 @@ async def post_report(*, deps: Deps, period: Period, now: datetime) -> int:
     async with deps.sessions() as db:
         if await report_was_posted(db, period.kind, period.start):
             return 0
-    content = await compose_report(deps=deps, period=period, now=now)
+    content = await compose_report(sessions=deps.sessions, config=deps.config, period=period, now=now)
     async with deps.sessions.begin() as db:
         if not await claim_report_run(db, kind=period.kind, period_start=period.start, period_end=period.end,
                                       channel_id=reports.channel, now=now):
             return 0
         message = await deps.slack.chat_postMessage(channel=reports.channel, text=content.text,
                                                     blocks=content.blocks, unfurl_links=False)
-        file_id = await _upload_chart(deps, reports.channel, message["ts"], content)
+        file_id = await _upload_chart(deps.slack, reports.channel, message["ts"], content)
         await record_report_message(db, kind=period.kind, period_start=period.start,
                                     message_ts=message["ts"], file_id=file_id)
     log.info("posted the %s report for %s to %s", period.kind, period.start, reports.channel)
     return 1
 
 
-async def _upload_chart(deps: Deps, channel: str, thread_ts: str, content: ReportContent) -> str | None:
+async def _upload_chart(slack: AsyncWebClient, channel: str, thread_ts: str,
+                        content: ReportContent) -> str | None:
     """Upload the chart into the report's thread; a failure leaves the report without it."""
     try:
-        upload = await deps.slack.files_upload_v2(
+        upload = await slack.files_upload_v2(
             channel=channel, thread_ts=thread_ts, file=content.chart_png, filename=content.chart_name,
             title=content.chart_title, alt_txt=content.chart_title,
         )
@@ -120,11 +124,12 @@ async def _upload_chart(deps: Deps, channel: str, thread_ts: str, content: Repor
     return files[0].get("id")
 
 
-async def compose_report(*, deps: Deps, period: Period, now: datetime) -> ReportContent:
+async def compose_report(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, period: Period,
+                         now: datetime) -> ReportContent:
     """Read what the report of ``period`` says and draw its chart (nothing is written)."""
-    zone = report_zone(deps.config)
+    zone = report_zone(config)
     days = chart_days(zone, period.end, CHART_DAYS[period.kind])
-    async with deps.sessions() as db:
+    async with sessions() as db:
         if period.kind == ReportKind.DAILY:
             digest = DailyDigest(
                 since=period.start, until=period.end, now=now,
@@ -135,17 +140,17 @@ async def compose_report(*, deps: Deps, period: Period, now: datetime) -> Report
             text, blocks = daily_digest_text(digest, zone=zone), build_daily_digest_message(digest, zone=zone)
         else:
             week = timedelta(days=7)
-            stats = await compute_stats(db=db, config=deps.config, since=period.start, until=period.end)
-            previous = await compute_stats(db=db, config=deps.config, since=period.start - week,
+            stats = await compute_stats(db=db, config=config, since=period.start, until=period.end)
+            previous = await compute_stats(db=db, config=config, since=period.start - week,
                                            until=period.start)
             title = (f"Weekly support report: {period.start.astimezone(zone):%a %d %b} – "
                      f"{period.end.astimezone(zone):%a %d %b %Y}")
             text = stats_text(stats, title=title)
-            blocks = build_stats_message(stats, report_targets(deps.config), title=title, zone=zone,
+            blocks = build_stats_message(stats, report_targets(config), title=title, zone=zone,
                                          previous=previous, change_label="against the week before")
         series = await daily_series(db, days, until=period.end)
     chart_title = f"Tickets per day by priority and SLA met, last {CHART_DAYS[period.kind]} days"
-    data = ChartData.from_series(days, series, zone, list(deps.config.priorities))
+    data = ChartData.from_series(days, series, zone, list(config.priorities))
     png = await asyncio.to_thread(render_chart, data, title=chart_title)
     name = f"support-{period.kind.value}-{period.end.astimezone(zone):%Y-%m-%d}.png"
     return ReportContent(text=text, blocks=blocks, chart_png=png, chart_name=name, chart_title=chart_title)

@@ -1,6 +1,7 @@
 """`/ticket stats [7d|30d|…] [tier|category]`: the support KPIs, answered privately.
 
-    reply = await answer_stats_command(deps=deps, team_id="T1", text="30d tier2")
+    reply = await answer_stats_command(sessions=deps.sessions, config=deps.config, clock=deps.clock,
+                                       team_id="T1", text="30d tier2")
     await respond(response_type="ephemeral", **reply)      # reply: text + blocks
 
 The period is a duration (``7d`` unless given; at most a year) before now; the filter is
@@ -14,12 +15,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from workflows.policy.schema import AppConfig, Category, Tier
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from workflows.policy.desk import Category, Tier
+from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration, parse_duration
 from workflows.reports.messages import build_stats_message, stats_text
 from workflows.block_text import cap, escape
-from workflows.deps import Deps
 from workflows.errors import InvalidRequest
+from workflows.ports import Clock
 from workflows.reports.metrics import compute_stats, report_targets, report_zone
 
 __all__ = ["DEFAULT_PERIOD", "MAX_PERIOD", "StatsQuery", "answer_stats_command", "parse_stats_query"]
@@ -70,16 +74,18 @@ def parse_stats_query(text: str, config: AppConfig) -> StatsQuery:
     raise InvalidRequest(f"`{escape(cap(wanted, 60))}` is neither a tier ({tiers}) nor a category. {USAGE}")
 
 
-async def answer_stats_command(*, deps: Deps, team_id: str, text: str) -> dict[str, Any]:
-    """The ephemeral answer (``text`` and ``blocks``) for the workspace ``team_id``."""
-    query = parse_stats_query(text, deps.config)
-    async with deps.sessions() as db:
-        now = deps.clock()  # once the session is open, which waits for the person's earlier requests
+async def answer_stats_command(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, clock: Clock,
+                               team_id: str, text: str) -> dict[str, Any]:
+    """The ephemeral answer (``text`` and ``blocks``) for the workspace ``team_id``, of
+    the period that ends when the session opens (reads only)."""
+    query = parse_stats_query(text, config)
+    async with sessions() as db:
+        now = clock()  # once the session is open, which waits for the person's earlier requests
         stats = await compute_stats(
-            db=db, config=deps.config, since=now - query.period, until=now, team_id=team_id,
+            db=db, config=config, since=now - query.period, until=now, team_id=team_id,
             tier=query.tier.id if query.tier else None, category=query.category.name if query.category else None,
         )
     title = f"Support stats: last {format_duration(query.period)}"
-    blocks = build_stats_message(stats, report_targets(deps.config), title=title, zone=report_zone(deps.config),
+    blocks = build_stats_message(stats, report_targets(config), title=title, zone=report_zone(config),
                                  tier_name=query.tier.name if query.tier else None)
     return {"text": stats_text(stats, title=title), "blocks": blocks}

@@ -23,8 +23,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from workflows.policy.schema import AppConfig, Tier
 from models.db_errors import is_transient
+from workflows.policy.desk import Tier
+from workflows.policy.schema import AppConfig
 from models.sla import SlaNotification
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import claim, next_due_candidate, set_aside
@@ -90,7 +91,7 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
             tier_channel = management_tier(deps.config).channel
         escalation = None
         if row.kind == Kind.FIRST_RESPONSE_BREACH and ticket.priority in AUTO_ESCALATE_PRIORITIES:
-            escalation = await _auto_escalate(db, ticket, deps, now)
+            escalation = await _auto_escalate(db, ticket, deps.config, now)
         kind = (TicketEventKind.MANAGEMENT_NOTIFIED if row.kind == Kind.MANAGEMENT_NOTICE
                 else TicketEventKind.SLA_BREACH if row.kind in _BREACHES else TicketEventKind.SLA_WARNING)
         add_ticket_event(db, ticket, kind, actor_id=None, at=now, detail={
@@ -115,9 +116,9 @@ def _pages(kind: Kind, ticket: Ticket, config: AppConfig, escalation: Escalation
     return config.priority(ticket.priority).page or bool(escalation and escalation.to_tier.page)
 
 
-async def _auto_escalate(db, ticket: Ticket, deps: Deps, now) -> EscalationFacts | None:
+async def _auto_escalate(db, ticket: Ticket, config: AppConfig, now) -> EscalationFacts | None:
     try:
-        return await record_escalation(db, ticket, config=deps.config, now=now, actor_id=None,
+        return await record_escalation(db, ticket, config=config, now=now, actor_id=None,
                                        reason="SLA breach: first response overdue")
     except InvalidState:  # already at the end of its path: the breach notice alone
         return None
@@ -132,7 +133,8 @@ async def _owe_messages(db, deps: Deps, fired: FiredNotice) -> None:
         await owe_thread_post(db, ticket, text=text, now=now)
     await owe_post(db, channel=fired.tier_channel, text=text, now=now, digest=sla_digest_mark(fired.notice.kind))
     if fired.escalation is not None:
-        await owe_escalation_messages(db, deps=deps, facts=fired.escalation, note_in_thread=False)
+        await owe_escalation_messages(db, config=deps.config, now=deps.clock(), facts=fired.escalation,
+                                      note_in_thread=False)
     else:
         await owe_card_update(db, ticket, now=now)
 

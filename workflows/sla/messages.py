@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflows.policy.schema import AppConfig, Tier
+from workflows.policy.desk import Tier
+from workflows.policy.schema import AppConfig
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket
 from workflows.block_text import cap, escape, link, slack_date

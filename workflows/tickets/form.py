@@ -5,7 +5,7 @@ load. Only then, for ``/ticket text``, the knowledge base is searched; if articl
 answer the question they are added above the form with views.update, passing the
 ``hash`` from views.open so that a change made to the view meanwhile is not overwritten.
 The articles are a nicety: the search and the update are offered to spare time
-(``bot/spare_time.py``: they start when no Slack request is being answered, within
+(``deps.spare_time``, ``workflows.ports.SpareTime``: they start when no Slack request is being answered, within
 :data:`SUGGESTION_PATIENCE` seconds), so a flood of ``/ticket`` commands is acknowledged
 first; a form that got no spare time stays as it opened (the skip is counted on
 ``/metrics``).
@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from workflows.tickets.messages.form import (
     ModalOrigin,
@@ -65,7 +66,7 @@ async def show_new_ticket_modal(
     async def add_articles() -> None:
         articles = await suggest_articles(deps=deps, team_id=team_id, user_id=user_id, text=summary)
         if articles:
-            await _add_articles(deps, view_id=view_id, view_hash=view_hash, view=form(articles))
+            await _add_articles(deps.slack, view_id=view_id, view_hash=view_hash, view=form(articles))
 
     if deps.spare_time is None:
         await add_articles()
@@ -74,13 +75,13 @@ async def show_new_ticket_modal(
         log.debug("ticket form: too much work waits for spare time; the form stays as it opened")
 
 
-async def _add_articles(deps: Deps, *, view_id: str | None, view_hash: str | None, view: dict[str, Any]) -> None:
+async def _add_articles(slack: AsyncWebClient, *, view_id: str | None, view_hash: str | None, view: dict[str, Any]) -> None:
     """views.update the open form with the articles; never raises (the form is open either way)."""
     if not view_id:
         log.warning("views.open answered without a view id; the ticket form gets no articles")
         return
     try:
-        await deps.slack.views_update(view_id=view_id, hash=view_hash, view=view)
+        await slack.views_update(view_id=view_id, hash=view_hash, view=view)
     except SlackApiError as error:
         reason = error.response.get("error")
         level = logging.INFO if reason in GONE_OR_CHANGED else logging.WARNING

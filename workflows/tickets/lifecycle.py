@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import update
 
 from workflows.tickets.ids import TicketBlock
@@ -249,15 +250,15 @@ async def rate_ticket(*, deps: Deps, team_id: str, ticket_id: int, rating: int, 
     if not stored:
         return TicketChange(ticket, changed=False,
                             notice=f"You already rated #{ticket.number} ({ticket.csat_rating}/5).")
-    await _update_message(deps, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
+    await _update_message(deps.slack, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
                           blocks=build_csat_thanks_message(ticket, rating))
     return TicketChange(ticket, changed=True)
 
 
-async def _update_message(deps: Deps, channel_id: str | None, ts: str | None, *, text: str, blocks: list) -> None:
+async def _update_message(slack: AsyncWebClient, channel_id: str | None, ts: str | None, *, text: str, blocks: list) -> None:
     if not (channel_id and ts):
         return
     try:
-        await deps.slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+        await slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
     except SlackApiError as error:
         log.warning("could not update message %s/%s: %s", channel_id, ts, error.response.get("error"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.logging_setup import bind_log_context
+from workflows.log_context import bind_log_context
 from models.base import dialect_name
 from models.ticket_queries import get_ticket, get_ticket_by_number
 from models.tickets import Ticket

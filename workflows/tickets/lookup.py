@@ -14,7 +14,10 @@ and `priority` to ``workflows.tickets.priority``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from workflows.policy.schema import AppConfig
 from models.ticket_lists import (
@@ -97,11 +100,13 @@ async def answer_ticket_subcommand(
     if kind == TicketSubcommand.HELP:
         return {"text": HELP_TEXT}
     if kind == TicketSubcommand.SHOW and command.number is not None:
-        return await show_ticket_status(deps=deps, team_id=team_id, number=command.number)
+        return await show_ticket_status(sessions=deps.sessions, config=deps.config, now=deps.clock(),
+                                        team_id=team_id, number=command.number)
     if kind == TicketSubcommand.MINE:
-        return await list_my_tickets(deps=deps, team_id=team_id, user_id=user_id)
+        return await list_my_tickets(sessions=deps.sessions, now=deps.clock(), team_id=team_id, user_id=user_id)
     if kind == TicketSubcommand.QUEUE:
-        return await list_queue(deps=deps, team_id=team_id, channel_id=channel_id, argument=command.argument)
+        return await list_queue(sessions=deps.sessions, config=deps.config, now=deps.clock(), team_id=team_id,
+                                channel_id=channel_id, argument=command.argument)
     if kind == TicketSubcommand.REOPEN and command.number is not None:
         return await reopen_ticket_from_command(deps=deps, team_id=team_id, user_id=user_id, number=command.number)
     if kind == TicketSubcommand.WAIT and command.number is not None:
@@ -112,25 +117,26 @@ async def answer_ticket_subcommand(
         return await change_priority_from_command(deps=deps, team_id=team_id, user_id=user_id,
                                                   number=command.number, priority=command.argument)
     if kind == TicketSubcommand.STATS:
-        return await answer_stats_command(deps=deps, team_id=team_id, text=command.argument)
+        return await answer_stats_command(sessions=deps.sessions, config=deps.config, clock=deps.clock,
+                                          team_id=team_id, text=command.argument)
     raise InvalidRequest("I did not understand that. See `/ticket help`.")
 
 
-async def show_ticket_status(*, deps: Deps, team_id: str, number: int) -> dict[str, Any]:
+async def show_ticket_status(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, now: datetime,
+                             team_id: str, number: int) -> dict[str, Any]:
     """`/ticket #N`: the status card of ticket N (TicketNotFound when there is none)."""
-    now = deps.clock()
-    async with deps.sessions() as db:
+    async with sessions() as db:
         ticket = await get_ticket_by_number(db, team_id, number)
     if ticket is None:
         raise TicketNotFound(number)
-    return {"text": ticket_status_text(ticket), "blocks": build_ticket_status_message(ticket, deps.config, now)}
+    return {"text": ticket_status_text(ticket), "blocks": build_ticket_status_message(ticket, config, now)}
 
 
-async def list_my_tickets(*, deps: Deps, team_id: str, user_id: str) -> dict[str, Any]:
+async def list_my_tickets(*, sessions: async_sessionmaker[AsyncSession], now: datetime, team_id: str,
+                          user_id: str) -> dict[str, Any]:
     """`/ticket mine`: open tickets the user reported or holds (nearest deadline first),
     then the most recently resolved ones."""
-    now = deps.clock()
-    async with deps.sessions() as db:
+    async with sessions() as db:
         open_ones = await open_tickets_of_user(db, team_id, user_id, limit=MINE_OPEN_LIMIT)
         resolved = await resolved_tickets_of_user(db, team_id, user_id, limit=MINE_RESOLVED_LIMIT)
     if not open_ones.tickets and not resolved:
@@ -145,11 +151,11 @@ async def list_my_tickets(*, deps: Deps, team_id: str, user_id: str) -> dict[str
     return {"text": text, "blocks": blocks}
 
 
-async def list_queue(*, deps: Deps, team_id: str, channel_id: str | None, argument: str) -> dict[str, Any]:
+async def list_queue(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, now: datetime, team_id: str,
+                     channel_id: str | None, argument: str) -> dict[str, Any]:
     """`/ticket queue [tier]`: open tickets of a tier, nearest SLA deadline first."""
-    scope = queue_scope(deps.config, argument, channel_id)
-    now = deps.clock()
-    async with deps.sessions() as db:
+    scope = queue_scope(config, argument, channel_id)
+    async with sessions() as db:
         queue: TicketList = await open_queue(db, team_id, tier_ids=scope.tier_ids, limit=QUEUE_LIMIT)
     if not queue.tickets:
         return {"text": f"{scope.title} — empty: no open tickets."}

@@ -1,6 +1,6 @@
 """The ticket card: the top-level message whose thread is the ticket's conversation.
 
-Re-rendered from state after every change (DESIGN.md point 8), by ``build_ticket_card``.
+Re-rendered from state after every change (never patched), by ``build_ticket_card``.
 Given ``now``, each SLA clock says where it stands ("On track · due in 45m", "At risk",
 "Breached", "Paused (waiting on customer)", "Met"; ``workflows.sla.state``); callers that
 re-render a card pass their clock's reading, so the card changes when a warning or a
