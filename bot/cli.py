@@ -23,6 +23,7 @@ from workflows.policy.schema import AppConfig
 from bot.database import make_engine, upgrade_database
 from bot.doctor_cli import add_doctor_parser, run_doctor_command
 from workflows.policy.durations import parse_duration
+from workflows.policy.explain import calendar_summary, target_notes
 from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
 from bot.report_cli import add_report_parser, run_report
@@ -99,6 +100,11 @@ def _check_config(path: str) -> int:
         f"{path}: OK — {len(result.priorities)} priorities, {len(result.tiers)} tiers, "
         f"{len(result.categories)} categories"
     )
+    notes = target_notes(result)  # what business-hours targets mean; not problems
+    if notes:
+        print(calendar_summary(result))
+        for note in notes:
+            print(note)
     return 0
 
 

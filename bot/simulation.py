@@ -19,7 +19,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory, upgrade_database
 from workflows.deps import Deps
-from workflows.sla.simulation import Scenario, VirtualClock, run_scenario
+from workflows.sla.simulation import DueMoment, Scenario, VirtualClock, run_scenario
 
 
 class SimulatedSlack(AsyncWebClient):
@@ -106,7 +106,10 @@ async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
                 if label:
                     timeline.add(moment, label)
 
-            await run_scenario(deps=deps, clock=clock, scenario=scenario, on_step=on_step)
+            def on_due(due: DueMoment) -> None:
+                timeline.add(scenario.created, f"{due.clock} due {timeline.when(due.due_at)} ({due.meaning})")
+
+            await run_scenario(deps=deps, clock=clock, scenario=scenario, on_step=on_step, on_due=on_due)
             flush(last[0])
         finally:
             await engine.dispose()

@@ -8,6 +8,7 @@ import pydantic
 import pytest
 import yaml
 
+from workflows.policy.durations import Target, parse_target
 from workflows.policy.loader import load_config, parse_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig
@@ -72,7 +73,7 @@ def test_contract_example_loads(tmp_path):
     assert config.business_hours.days == ["mon", "tue", "wed", "thu", "fri"]
     assert config.business_hours.start == time(9, 0)
     assert config.channels.triage == "C_TRIAGE"
-    assert config.priority("P3").resolution == timedelta(weeks=1)
+    assert config.priority("P3").resolution == Target(weeks=1)
     assert config.tier("tier3").page is True
     assert config.tier("tier1").page is False
     assert config.incidents.update_cadence == {
@@ -84,7 +85,7 @@ def test_contract_example_loads(tmp_path):
 
 
 def test_contract_example_loads_from_safe_load_data_too(data):
-    assert parse_config(data).priority("P0").first_response == timedelta(minutes=15)
+    assert parse_config(data).priority("P0").first_response == Target(time=timedelta(minutes=15))
 
 
 def test_example_app_yaml_loads_with_the_practice_numbers():
@@ -95,15 +96,16 @@ def test_example_app_yaml_loads_with_the_practice_numbers():
     assert config.business_hours.weekdays == frozenset({0, 1, 2, 3, 4})
     targets = {pid: (p.name, p.first_response, p.resolution, p.page, p.business_hours)
                for pid, p in config.priorities.items()}
+    target = parse_target
     assert targets == {
-        "P0": ("Critical", timedelta(minutes=15), timedelta(hours=2), True, False),
-        "P1": ("High", timedelta(hours=1), timedelta(hours=8), True, False),
-        "P2": ("Medium", timedelta(hours=4), timedelta(hours=24), False, True),
-        "P3": ("Low", timedelta(hours=24), timedelta(weeks=1), False, True),
+        "P0": ("Critical", target("15m"), target("2h"), True, False),
+        "P1": ("High", target("1h"), target("8h"), True, False),
+        "P2": ("Medium", target("4h"), target("24h"), False, True),
+        "P3": ("Low", target("24h"), Target(weeks=1), False, True),
     }
     assert {p.warn_at for p in config.priorities.values()} == {0.75}
     assert {pid: p.next_response for pid, p in config.priorities.items()} == {
-        "P0": timedelta(minutes=30), "P1": timedelta(hours=2), "P2": None, "P3": None}
+        "P0": target("30m"), "P1": target("2h"), "P2": None, "P3": None}
     assert [(t.id, t.name, t.page) for t in config.tiers] == [
         ("tier1", "Frontline", False), ("tier2", "Technical", False),
         ("tier3", "Engineering", True), ("tier4", "Executive", False)]
@@ -134,7 +136,7 @@ def test_optional_sections_and_overrides(data):
     assert config.holidays.country == "US"
     assert config.holidays.extra == [date(2026, 12, 24)]
     login = config.category("Login problems")
-    assert (login.first_response, login.resolution) == (timedelta(minutes=30), timedelta(hours=2))
+    assert (login.first_response, login.resolution) == (parse_target("30m"), parse_target("2h"))
     assert login.description == "Sign-in"
     assert config.category("Payment failed").first_response is None
 
@@ -174,7 +176,7 @@ def test_bad_duration(data):
 def test_next_response_is_optional_and_a_duration(data):
     assert parse_config(data).priority("P1").next_response is None
     data["priorities"]["P1"]["next_response"] = "2h"
-    assert parse_config(data).priority("P1").next_response == timedelta(hours=2)
+    assert parse_config(data).priority("P1").next_response == Target(time=timedelta(hours=2))
     data["priorities"]["P1"]["next_response"] = "soon"
     data["priorities"]["P2"]["next_response"] = "-5m"
     assert problems(data) == [

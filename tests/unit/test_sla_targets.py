@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from workflows.policy.durations import Target
 from workflows.policy.loader import parse_config
 from workflows.policy.schema import AppConfig
 from workflows.sla.targets import DueTimes, due_times, format_remaining, sla_targets, warn_at
@@ -62,20 +63,24 @@ def due(config, calendar, created, priority, category=None) -> DueTimes:
 # --------------------------------------------------------------------- sla_targets
 
 
+def t(time: timedelta) -> Target:
+    return Target(time=time)
+
+
 def test_priority_targets_without_category(config):
-    assert sla_targets(config, "P1", None) == (H, 8 * H)
-    assert sla_targets(config, "P3", "Login problems") == (24 * H, timedelta(weeks=1))
+    assert sla_targets(config, "P1", None) == (t(H), t(8 * H))
+    assert sla_targets(config, "P3", "Login problems") == (t(24 * H), Target(weeks=1))
 
 
 def test_category_overrides_win(config):
-    assert sla_targets(config, "P2", "Account compromise") == (30 * M, 24 * H)
-    assert sla_targets(config, "P2", "Refund request") == (4 * H, timedelta(days=3))
-    assert sla_targets(config, "P0", "Data export") == (2 * H, 10 * H)
-    assert sla_targets(config, "P2", "account COMPROMISE") == (30 * M, 24 * H)
+    assert sla_targets(config, "P2", "Account compromise") == (t(30 * M), t(24 * H))
+    assert sla_targets(config, "P2", "Refund request") == (t(4 * H), Target(days=3))
+    assert sla_targets(config, "P0", "Data export") == (t(2 * H), t(10 * H))
+    assert sla_targets(config, "P2", "account COMPROMISE") == (t(30 * M), t(24 * H))
 
 
 def test_unknown_category_keeps_priority_targets_and_unknown_priority_raises(config):
-    assert sla_targets(config, "P1", "Retired category") == (H, 8 * H)
+    assert sla_targets(config, "P1", "Retired category") == (t(H), t(8 * H))
     with pytest.raises(KeyError):
         sla_targets(config, "P7", None)
 
@@ -114,8 +119,9 @@ def test_business_hours_p3_over_thanksgiving_and_extra_day(config, calendar):
     # 24h: Wednesday 8h; Thursday (Thanksgiving) and Friday (extra) closed; Monday 10h;
     # Tuesday 08-14.
     assert result.first_response == ny(2026, 12, 1, 14)
-    assert calendar.working_time_between(ny(2026, 11, 25, 10), result.resolution) == \
-        timedelta(weeks=1)
+    # 1w = 5 working days (it was 168 working hours before #24): Mon 30, Tue 1, Wed 2,
+    # Thu 3, Fri 4 December, at the time of day the ticket was opened.
+    assert result.resolution == ny(2026, 12, 4, 10)
 
 
 def test_business_hours_category_override(config, calendar):

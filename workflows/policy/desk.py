@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, model_validator
+from pydantic import BeforeValidator
 
-from workflows.policy.durations import format_duration
-from workflows.policy.problems import raise_problems, show
-from workflows.policy.values import ChannelId, Duration, Name, OptionalDuration, Section, TierId, UserId, parse_name
+from workflows.policy.durations import Target
+from workflows.policy.hours import BusinessHours
+from workflows.policy.problems import Problem, show
+from workflows.policy.values import (
+    ChannelId,
+    Name,
+    OptionalSlaTarget,
+    Section,
+    SlaTarget,
+    TierId,
+    UserId,
+    parse_name,
+)
 
-__all__ = ["Category", "Channels", "Priority", "Tier"]
+__all__ = ["Category", "Channels", "Priority", "Tier", "target_problems"]
 
 
 class Channels(Section):
@@ -22,13 +32,39 @@ class Channels(Section):
     oncall: ChannelId
 
 
-def _check_resolution(model):
-    """After-validator shared by Priority and Category: resolution >= first_response."""
-    first, resolution = model.first_response, model.resolution
-    if first and resolution and resolution < first:
-        raise_problems([(("resolution",), f"{format_duration(resolution)} is shorter than "
-                                          f"first_response ({format_duration(first)})")], resolution)
-    return model
+def _shorter(resolution: Target, first: Target, hours: BusinessHours | None) -> bool:
+    """Whether ``resolution`` is shorter than ``first`` on a clock: working time (``hours``)
+    or around the clock (None)."""
+    if hours is None:
+        return resolution.around_the_clock < first.around_the_clock
+    return hours.working_length(resolution) < hours.working_length(first)
+
+
+def target_problems(priorities: dict[str, Priority], categories: list[Category],
+                    hours: BusinessHours) -> list[Problem]:
+    """Each resolution target shorter than its first response, read as its clock reads it.
+
+    A priority's pair is read on the priority's own clock. A category's overrides apply to
+    every priority, so its pair is read on every kind of clock the priorities use, and the
+    problem says on which one it is shorter when the other is fine (``1d`` is one working
+    day, 10h on an 08:00-18:00 desk, but 24h around the clock).
+    """
+    problems: list[Problem] = []
+    for pid, priority in priorities.items():
+        if _shorter(priority.resolution, priority.first_response, hours if priority.business_hours else None):
+            problems.append((("priorities", pid, "resolution"), f"{priority.resolution} is shorter than first_response "
+                                                  f"({priority.first_response})"))
+    clocks = {p.business_hours for p in priorities.values()}
+    for i, category in enumerate(categories):
+        first, resolution = category.first_response, category.resolution
+        if first is None or resolution is None:
+            continue
+        on = [bh for bh in sorted(clocks) if _shorter(resolution, first, hours if bh else None)]
+        if on:
+            where = "" if len(on) == len(clocks) else (" on business-hours priorities" if on[0]
+                                                      else " around the clock")
+            problems.append((("categories", i, "resolution"), f"{resolution} is shorter than first_response ({first}){where}"))
+    return problems
 
 
 def _parse_fraction(value: object) -> float:
@@ -39,21 +75,20 @@ def _parse_fraction(value: object) -> float:
 
 
 class Priority(Section):
-    """SLA targets for one priority; ``business_hours`` counts only working time.
+    """SLA targets for one priority; ``business_hours`` counts only working time, and then
+    the targets' ``d`` and ``w`` count working days (``workflows.policy.durations.Target``).
 
     ``next_response`` (optional): once a ticket has its first response, each time the
     reporter writes in the thread an agent must answer within it. None: no such clock.
     """
 
     name: Name
-    first_response: Duration
-    resolution: Duration
+    first_response: SlaTarget
+    resolution: SlaTarget
     warn_at: Annotated[float, BeforeValidator(_parse_fraction)]
     page: bool
     business_hours: bool
-    next_response: OptionalDuration = None
-
-    _resolution_not_shorter = model_validator(mode="after")(_check_resolution)
+    next_response: OptionalSlaTarget = None
 
 
 class Tier(Section):
@@ -81,14 +116,12 @@ class Category(Section):
     """A kind of ticket: its first tier (None: triage) and where it escalates, in order.
 
     ``first_response``/``resolution``, when set, override the priority's targets for
-    tickets of this category.
+    tickets of this category, on the priority's clock.
     """
 
     name: Annotated[str, BeforeValidator(_parse_category_name)]
     tier: TierId | None = None
     escalation: list[TierId] = []
-    first_response: OptionalDuration = None
-    resolution: OptionalDuration = None
+    first_response: OptionalSlaTarget = None
+    resolution: OptionalSlaTarget = None
     description: str | None = None
-
-    _resolution_not_shorter = model_validator(mode="after")(_check_resolution)

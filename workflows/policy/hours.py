@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 import holidays as holidays_lib
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from workflows.policy.durations import Target
 from workflows.policy.problems import raise_problems, show
 from workflows.policy.values import DAYS, Day, Section, TimeOfDay
 
@@ -40,6 +41,17 @@ class BusinessHours(Section):
     def weekdays(self) -> frozenset[int]:
         """The working days as ``date.weekday()`` numbers (Monday is 0)."""
         return frozenset(DAYS.index(d) for d in self.days)
+
+    @property
+    def day_length(self) -> timedelta:
+        """The working time of an ordinary working day (``end`` less ``start``)."""
+        return datetime.combine(date.min, self.end) - datetime.combine(date.min, self.start)
+
+    def working_length(self, target: Target) -> timedelta:
+        """About how much working time ``target`` is: its working days at ``day_length``
+        each (``1w`` = as many days as ``days`` lists), plus its h/m/s part. Exact on
+        ordinary days; for comparing targets and explaining them, not for due times."""
+        return target.working_days(len(self.days)) * self.day_length + target.time
 
 
 def _parse_country(value: object) -> str:

@@ -2,16 +2,17 @@
 across them (tier references, duplicate ids, every priority present).
 
     config = load_config("app.yaml")        # workflows.policy.loader; or parse_config(data)
-    config.priority("P1").first_response    # timedelta(hours=1)
+    config.priority("P1").first_response    # Target(time=timedelta(hours=1)), written 1h
     config.channel_for_category("Login problems")
     config.next_tier("Login problems", "tier1")
 
 Each section is a frozen pydantic v2 model that refuses unknown keys, in a module of its
 own: ``hours`` (business hours, holidays), ``desk`` (channels, priorities, tiers,
 categories), ``incidents``, ``oncall``, ``reports``, ``knowledge_base``, ``roles``.
-Durations go through ``workflows.policy.durations.parse_duration``. When the file is
-wrong, ``ConfigError.problems`` (``workflows.policy.problems``) holds one line per
-problem, ``<key path>: <message>``. Shape problems (types, formats, missing and
+Durations go through ``workflows.policy.durations.parse_duration``, SLA targets through
+its ``parse_target`` (weeks and days kept apart: on business hours they are working
+days). When the file is wrong, ``ConfigError.problems`` (``workflows.policy.problems``)
+holds one line per problem, ``<key path>: <message>``. Shape problems (types, formats, missing and
 unknown keys) are all reported in one go; checks across sections run once the shape is
 valid.
 """
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
-from workflows.policy.desk import Category, Channels, Priority, Tier
+from workflows.policy.desk import Category, Channels, Priority, Tier, target_problems
 from workflows.policy.hours import BusinessHours, Holidays
 from workflows.policy.incidents import Incidents
 from workflows.policy.knowledge_base import KnowledgeBase
@@ -95,6 +96,14 @@ class AppConfig(Section):
                     problems.append((where, f"{step!r} is the category's own tier"))
                 elif step in category.escalation[:j]:
                     problems.append((where, f"{step!r} is already on the escalation path"))
+        if problems:
+            raise_problems(problems, self)
+        return self
+
+    @model_validator(mode="after")
+    def _resolution_not_shorter(self) -> AppConfig:
+        """No resolution target shorter than its first response (read on its clock)."""
+        problems = target_problems(self.priorities, self.categories, self.business_hours)
         if problems:
             raise_problems(problems, self)
         return self

@@ -1,4 +1,4 @@
-"""The value types app.yaml's sections share: days, times, ids, names, durations.
+"""The value types app.yaml's sections share: days, times, ids, names, durations, targets.
 
 Each parser takes what YAML gave and returns the typed value or raises ``ValueError``,
 whose text becomes the problem line (``workflows.policy.problems``). ``Section`` is the
@@ -12,14 +12,14 @@ from datetime import time, timedelta
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator
 
-from workflows.policy.durations import parse_duration
+from workflows.policy.durations import Target, parse_duration, parse_target
 from workflows.policy.problems import kind_of, show
 
 __all__ = ["DAYS", "PRIORITY_IDS", "Cadence", "ChannelId", "Day", "Duration", "Name",
-           "OptionalDuration", "PriorityId", "Section", "TierId", "TimeOfDay", "UserId", "optional",
-           "parse_day", "parse_name", "parse_priority_id", "parse_time", "parse_zone", "text_matching"]
+           "OptionalDuration", "OptionalSlaTarget", "PriorityId", "Section", "SlaTarget", "TierId", "TimeOfDay",
+           "UserId", "optional", "parse_day", "parse_name", "parse_priority_id", "parse_time", "parse_zone", "text_matching"]
 
 PRIORITY_IDS = ("P0", "P1", "P2", "P3")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -98,6 +98,10 @@ def optional(parse: Callable[[object], T]) -> Callable[[object], T | None]:
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(optional(parse_duration))]
+#: An SLA target (``1w``, ``1d 4h``, ``24h``): days and weeks kept apart, since on business
+#: hours they count working days (``workflows.policy.durations.Target``).
+SlaTarget = Annotated[Target, PlainValidator(parse_target)]
+OptionalSlaTarget = Annotated[Target | None, PlainValidator(optional(parse_target))]
 TimeOfDay = Annotated[time, BeforeValidator(parse_time)]
 Day = Annotated[str, BeforeValidator(parse_day)]
 Name = Annotated[str, BeforeValidator(parse_name)]

@@ -4,6 +4,7 @@
     due = calendar.add_working_time(created_at, timedelta(hours=4))
     left = calendar.working_time_between(now, due)
     start = calendar.subtract_working_time(due, timedelta(hours=4))   # created_at, or the opening after it
+    due = calendar.add_working_days(created_at, 5)     # the same time of day, 5 working days later
 
 The clock runs only inside the working hours (``start``..``end`` wall-clock time in the
 calendar's zone) of working days (``days``, Monday is 0) that are not holidays. Every
@@ -19,6 +20,14 @@ occurrence.
 
 Intervals are half-open: the clock runs at the opening instant, not at the closing one.
 A sum that ends exactly at closing time is closing time, not the next morning.
+
+Working days (``add_working_days``): N working days after a moment is the same local
+time of day on the N-th working day after it (weekends, holidays and days without working
+time skipped), clamped into that day's working hours (on ordinary days the time always
+fits). A moment outside working hours first moves to the next opening: before opening
+counts from that day's opening, after closing (closing included) or on a closed day from
+the next working day's opening. Saturday 11:00 plus one working day is Tuesday 08:00 on a
+Monday-Friday 08:00-18:00 desk.
 
 The work is done day by day (never minute by minute), so years of working time cost a few
 thousand cheap steps; a calendar that never opens is refused (no working days at
@@ -69,6 +78,11 @@ class WorkingCalendar:
             raise ValueError(f"closing time {self.end:%H:%M} is not after opening "
                              f"time {self.start:%H:%M}")
         object.__setattr__(self, "days", days)
+
+    @property
+    def days_per_week(self) -> int:
+        """Working days in a week: what ``1w`` of working days is (5 for Mon-Fri)."""
+        return len(self.days)
 
     @classmethod
     def from_config(cls, config: AppConfig) -> WorkingCalendar:
@@ -145,6 +159,47 @@ class WorkingCalendar:
             remaining -= finish - opening
         raise AssertionError("unreachable: _intervals_from never ends")  # pragma: no cover
 
+    def add_working_days(self, start: datetime, count: int) -> datetime:
+        """The instant (UTC) ``count`` working days after ``start``: the same local time of
+        day on the ``count``-th working day after it, clamped into that day's hours.
+
+        A ``start`` outside working hours counts from the next opening (see the module
+        docstring). Zero returns ``start`` itself.
+        """
+        if count < 0:
+            raise ValueError(f"cannot add a negative number of working days ({count})")
+        start = _utc(start)
+        if not count:
+            return start
+        start = self.next_opening(start)
+        local = start.astimezone(self.zone)
+        for n, (day, opening, closing) in enumerate(self._working_days_from(start)):
+            if n == count:
+                return _clamp(datetime.combine(day, local.time(), tzinfo=self.zone), opening, closing)
+        raise AssertionError("unreachable: _working_days_from never ends")  # pragma: no cover
+
+    def subtract_working_days(self, end: datetime, count: int) -> datetime:
+        """The instant (UTC) ``count`` working days before ``end``: the other way round
+        from ``add_working_days``, so ``working_time_between(subtract_working_days(e, n), e)``
+        is ``n`` working days. An ``end`` outside working hours counts back from the last
+        closing before it. Zero returns ``end`` itself.
+        """
+        if count < 0:
+            raise ValueError(f"cannot subtract a negative number of working days ({count})")
+        end = _utc(end)
+        if not count:
+            return end
+        days = self._working_days_from(end, backwards=True)
+        for day, opening, closing in days:
+            if end >= opening:
+                end = min(end, closing)
+                break
+        local = end.astimezone(self.zone)
+        for n, (day, opening, closing) in enumerate(days, start=1):
+            if n == count:
+                return _clamp(datetime.combine(day, local.time(), tzinfo=self.zone), opening, closing)
+        raise AssertionError("unreachable: _working_days_from never ends")  # pragma: no cover
+
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from ``start`` to ``end``; negative when ``end`` is earlier.
 
@@ -175,6 +230,12 @@ class WorkingCalendar:
 
         Endless; raises ValueError after ``MAX_CLOSED_DAYS`` days in a row without one.
         """
+        for _, opening, closing in self._working_days_from(at, backwards=backwards):
+            yield opening, closing
+
+    def _working_days_from(self, at: datetime, *,
+                           backwards: bool = False) -> Iterator[tuple[date, datetime, datetime]]:
+        """``_intervals_from`` with each interval's local date first."""
         day = at.astimezone(self.zone).date()
         step = -ONE_DAY if backwards else ONE_DAY
         closed = 0
@@ -183,7 +244,7 @@ class WorkingCalendar:
                 opening, closing = self._bounds(day)
                 if opening < closing:
                     closed = 0
-                    yield opening, closing
+                    yield day, opening, closing
             closed += 1
             if closed > MAX_CLOSED_DAYS:
                 raise ValueError(f"the working calendar has no working time in the "
@@ -204,6 +265,11 @@ def _day_bounds(zone: ZoneInfo, day: date, start: time, end: time) -> tuple[date
     opening = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
     closing = datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
     return opening, closing
+
+
+def _clamp(at: datetime, opening: datetime, closing: datetime) -> datetime:
+    """``at`` (aware) as UTC, moved into ``[opening, closing]`` when it falls outside."""
+    return min(max(at.astimezone(UTC), opening), closing)
 
 
 def _utc(at: datetime) -> datetime:

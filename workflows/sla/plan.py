@@ -14,7 +14,11 @@ Three clocks, each warned at ``warn_at`` of its target and breached at its due t
 
 Each clock's start is read back from its due time (the due time less the target, in the
 clock's own time): ``next_response_due_at`` is all a ticket stores of a reporter's reply,
-and a resolution clock that was paused "started" as much later as it was paused.
+and a resolution clock that was paused "started" as much later as it was paused. A
+resolution clock never paused nor reopened started when the ticket was opened, and is
+read so: its warning stays a share of the time from creation to the due time the ticket
+stores, whatever rule set that due time (a ticket opened before business-hours ``d``/``w``
+meant working days keeps both its due time and its warning).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from workflows.policy.durations import Target
 from workflows.policy.schema import AppConfig
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket, TicketStatus
@@ -73,7 +78,7 @@ def running_clocks(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar)
         return ClockWindow(name, warn_at(start, due, priority.warn_at, business_hours=priority.business_hours,
                                          calendar=calendar), due)
 
-    def start_of(due: datetime, target: timedelta | None) -> datetime | None:
+    def start_of(due: datetime, target: Target | None) -> datetime | None:
         if target is None:
             return None
         return clock_start(due, target, business_hours=priority.business_hours, calendar=calendar)
@@ -86,7 +91,8 @@ def running_clocks(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar)
         clocks.append(window(NEXT_RESPONSE, due, start_of(due, priority.next_response)))
     if ticket.waiting_since is None and ticket.resolution_due_at is not None:
         due = ticket.resolution_due_at
-        clocks.append(window(RESOLUTION, due, start_of(due, resolution_target)))
+        shifted = ticket.paused_seconds or ticket.reopen_count
+        clocks.append(window(RESOLUTION, due, start_of(due, resolution_target) if shifted else ticket.created_at))
     return clocks
 
 

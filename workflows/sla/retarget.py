@@ -4,26 +4,37 @@ Due times are computed from a ticket's history under its priority's targets, so 
 priority's SLA targets (or a category's overrides) change, each open ticket they govern
 gets its due times computed again as if the new policy had always applied, and its
 pending notifications are planned again — exactly as a priority change does.
+
+Only the clocks whose own policy changed move: a clock's due time is computed again when
+its target, its priority's ``business_hours`` or (on business hours) the calendar
+changed, and is otherwise kept as stored. A new ``warn_at`` re-plans the warnings and
+moves no due time. So a reload never moves a due time for a reason other than the file:
+a ticket opened before business-hours ``d`` and ``w`` meant working days keeps the due
+times it was given until its own target is edited (or its priority changed, or it is
+reopened), and then gets the current meaning.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 
-from workflows.policy.schema import AppConfig
 from models.ticket_queries import ticket_events
 from models.tickets import Ticket, TicketStatus
-from workflows.policy.calendars import calendar_for
 from workflows.deps import Deps
+from workflows.policy.calendars import calendar_for
+from workflows.policy.schema import AppConfig
 from workflows.sla.schedule import schedule_ticket_sla
+from workflows.sla.targets import add_target, clock_start, sla_targets
 from workflows.tickets.locks import lock_ticket_row
 from workflows.tickets.priority import retarget_due_times
 
 log = logging.getLogger(__name__)
 
 _CLOCK_FIELDS = ("first_response", "resolution", "warn_at", "business_hours", "next_response")
+FIRST_RESPONSE, RESOLUTION, NEXT_RESPONSE = "first_response", "resolution", "next_response"
 
 
 def changed_targets(old: AppConfig, new: AppConfig) -> tuple[set[str], set[str]]:
@@ -31,9 +42,7 @@ def changed_targets(old: AppConfig, new: AppConfig) -> tuple[set[str], set[str]]
     priorities = {pid for pid, p in new.priorities.items()
                   if pid not in old.priorities
                   or any(getattr(p, f, None) != getattr(old.priorities[pid], f, None) for f in _CLOCK_FIELDS)}
-    calendar_changed = (old.business_hours, old.holidays, old.timezone) != (new.business_hours, new.holidays,
-                                                                           new.timezone)
-    if calendar_changed:
+    if _calendar(old) != _calendar(new):
         priorities |= {pid for pid, p in new.priorities.items() if p.business_hours}
     categories = set()
     for category in new.categories:
@@ -44,9 +53,46 @@ def changed_targets(old: AppConfig, new: AppConfig) -> tuple[set[str], set[str]]
     return priorities, categories
 
 
+def changed_clocks(old: AppConfig, new: AppConfig, priority: str, category: str | None) -> set[str]:
+    """The clocks (first_response, resolution, next_response) of a ticket of ``priority``
+    and ``category`` whose due time ``new`` computes differently from ``old``."""
+    if priority not in old.priorities:
+        return {FIRST_RESPONSE, RESOLUTION, NEXT_RESPONSE}
+    before, after = _clock_policies(old, priority, category), _clock_policies(new, priority, category)
+    return {clock for clock in after if after[clock] != before[clock]}
+
+
+def _calendar(config: AppConfig) -> tuple[object, ...]:
+    return config.business_hours, config.holidays, config.timezone
+
+
+def _clock_policies(config: AppConfig, priority: str, category: str | None) -> dict[str, tuple[object, ...]]:
+    first, resolution = sla_targets(config, priority, category)
+    p = config.priority(priority)
+    calendar = _calendar(config) if p.business_hours else None
+    return {FIRST_RESPONSE: (first, p.business_hours, calendar), RESOLUTION: (resolution, p.business_hours, calendar),
+            NEXT_RESPONSE: (p.next_response, p.business_hours, calendar)}
+
+
+def _next_response_due(ticket: Ticket, old: AppConfig, new: AppConfig) -> datetime | None:
+    """A running next-response clock under ``new``: from the reporter's reply it counts
+    from (read back under ``old``), with the new target; None when ``new`` has none."""
+    due = ticket.next_response_due_at
+    before, after = old.priorities.get(ticket.priority), new.priority(ticket.priority)
+    if due is None or after.next_response is None:
+        return None
+    replied = due
+    if before is not None and before.next_response is not None:
+        replied = clock_start(due, before.next_response, business_hours=before.business_hours,
+                              calendar=calendar_for(old))
+    return add_target(replied, after.next_response, business_hours=after.business_hours,
+                      calendar=calendar_for(new))
+
+
 async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
     """Re-target and re-plan every open ticket whose policy changed; how many were."""
-    priorities, categories = changed_targets(old, deps.config)
+    new = deps.config
+    priorities, categories = changed_targets(old, new)
     if not priorities and not categories:
         return 0
     async with deps.sessions() as db:
@@ -59,10 +105,16 @@ async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
             ticket = await lock_ticket_row(db, ticket_id)
             if ticket is None or ticket.status != TicketStatus.OPEN:
                 continue
-            due = retarget_due_times(ticket, ticket.priority, config=deps.config, calendar=calendar_for(deps.config),
-                                     history=await ticket_events(db, ticket.id))
-            ticket.first_response_due_at, ticket.resolution_due_at = due.first_response, due.resolution
-            ticket.next_response_due_at = due.next_response
-            await schedule_ticket_sla(db, ticket, deps.config, rearm_at=deps.clock())
+            moved = changed_clocks(old, new, ticket.priority, ticket.category)
+            if moved & {FIRST_RESPONSE, RESOLUTION}:
+                due = retarget_due_times(ticket, ticket.priority, config=new, calendar=calendar_for(new),
+                                         history=await ticket_events(db, ticket.id))
+                if FIRST_RESPONSE in moved:
+                    ticket.first_response_due_at = due.first_response
+                if RESOLUTION in moved:
+                    ticket.resolution_due_at = due.resolution
+            if NEXT_RESPONSE in moved:
+                ticket.next_response_due_at = _next_response_due(ticket, old, new)
+            await schedule_ticket_sla(db, ticket, new, rearm_at=deps.clock())
     log.info("policy reload re-targeted %d open ticket(s)", len(ids))
     return len(ids)

@@ -6,7 +6,7 @@
     warn = warn_at(created_at, due.first_response, 0.75, business_hours=True,
                    calendar=calendar)
     format_remaining(now, due.first_response)        # "due in 2h 10m", "overdue by 5m"
-    next_due = add_target(now, timedelta(hours=2), business_hours=False, calendar=calendar)
+    next_due = add_target(now, priority.next_response, business_hours=False, calendar=calendar)
     start = clock_start(due.resolution, resolution_target, business_hours=True, calendar=calendar)
     due = resume_due_at(due.resolution, paused_at, now, business_hours=True, calendar=calendar)
 
@@ -14,6 +14,15 @@ A category's ``first_response``/``resolution``, when set, replace the priority's
 priority with ``business_hours: true`` counts working time only (``WorkingCalendar``);
 the others (P0/P1 in the example policy) run around the clock. Every instant returned
 is aware UTC.
+
+Targets are ``Target`` values (``workflows.policy.durations``); a plain ``timedelta`` is
+taken as an h/m/s target. Around the clock a target is its length (``1w`` = 7 x 24h).
+On business hours its weeks and days are working days, added first (the same time of
+day N working days later, ``WorkingCalendar.add_working_days``; ``1w`` = the calendar's
+working days in a week), then its hours, minutes and seconds of working time: a P3 of
+``resolution: 1w`` opened on a Tuesday at 10:00 is due the next Tuesday at 10:00 on a
+Monday-Friday desk without holidays, and ``1d 4h`` from Monday 16:00 (08:00-18:00) is
+Tuesday 16:00 plus 4 working hours, Wednesday 10:00.
 
 A paused clock (waiting on the customer) is resumed by :func:`resume_due_at`: the due
 time moves by exactly the paused span, counted in the clock's own time (working time for
@@ -25,8 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from workflows.policy.durations import Target, as_target, format_duration
 from workflows.policy.schema import AppConfig
-from workflows.policy.durations import format_duration
 from workflows.policy.working_time import WorkingCalendar
 
 __all__ = ["DueTimes", "sla_targets", "due_times", "warn_at", "format_remaining", "add_target",
@@ -44,7 +53,7 @@ class DueTimes:
 
 
 def sla_targets(config: AppConfig, priority: str,
-                category: str | None) -> tuple[timedelta, timedelta]:
+                category: str | None) -> tuple[Target, Target]:
     """``(first_response, resolution)`` targets for a ticket of ``priority``/``category``.
 
     The category's own targets win when set. A category that app.yaml no longer lists
@@ -96,20 +105,23 @@ def format_remaining(now: datetime, due_at: datetime) -> str:
     return f"due in {text}" if seconds > 0 else f"overdue by {text}"
 
 
-def add_target(start: datetime, target: timedelta, *, business_hours: bool,
+def add_target(start: datetime, target: Target | timedelta, *, business_hours: bool,
                calendar: WorkingCalendar) -> datetime:
-    """When a clock started at ``start`` with ``target`` is due (working time if
-    ``business_hours``)."""
+    """When a clock started at ``start`` with ``target`` is due (working days, then
+    working time, if ``business_hours``)."""
     return _add(start, target, business_hours, calendar)
 
 
-def clock_start(due_at: datetime, target: timedelta, *, business_hours: bool,
+def clock_start(due_at: datetime, target: Target | timedelta, *, business_hours: bool,
                 calendar: WorkingCalendar) -> datetime:
     """When a clock of ``target`` that is due at ``due_at`` (started or, after pauses,
-    would have started: the due time less the target, in the clock's own time)."""
+    would have started: the due time less the target, in the clock's own time; on
+    business hours the working time first, then the working days)."""
+    target = as_target(target)
     if business_hours:
-        return calendar.subtract_working_time(due_at, target)
-    return due_at.astimezone(UTC) - target
+        start = calendar.subtract_working_time(due_at, target.time)
+        return calendar.subtract_working_days(start, target.working_days(calendar.days_per_week))
+    return due_at.astimezone(UTC) - target.around_the_clock
 
 
 def resume_due_at(due_at: datetime, paused_at: datetime, resumed_at: datetime, *,
@@ -131,10 +143,12 @@ def resume_due_at(due_at: datetime, paused_at: datetime, resumed_at: datetime, *
     return calendar.subtract_working_time(resumed_at, -left)
 
 
-def _add(start: datetime, amount: timedelta, business_hours: bool,
+def _add(start: datetime, target: Target | timedelta, business_hours: bool,
          calendar: WorkingCalendar) -> datetime:
+    target = as_target(target)
     if business_hours:
-        return calendar.add_working_time(start, amount)
+        start = calendar.add_working_days(start, target.working_days(calendar.days_per_week))
+        return calendar.add_working_time(start, target.time)
     if start.utcoffset() is None:
         raise ValueError(f"expected an aware datetime, got naive {start.isoformat()}")
-    return start.astimezone(UTC) + amount
+    return start.astimezone(UTC) + target.around_the_clock
