@@ -48,6 +48,18 @@ def test_check_config_accepts_the_example_policy():
     assert "OK" in result.stdout
 
 
+def test_check_config_says_what_business_hours_targets_mean_without_failing():
+    result = _run(["check-config", str(REPO_ROOT / "app.yaml")])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "business hours: mon, tue, wed, thu, fri 08:00-18:00 America/New_York, closed on US public holidays "
+        "and 2 more days; a working day is 10h, 1w is 5 working days",
+        "priorities.P2.resolution: 24h = 24 working hours ≈ 2.4 working days",
+        "priorities.P3.first_response: 24h = 24 working hours ≈ 2.4 working days",
+        "priorities.P3.resolution: 1w = 5 working days, at the same time of day",
+    ]
+
+
 def test_check_config_lists_every_problem_with_its_key_path(tmp_path):
     policy = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
     policy["priorities"]["P1"]["first_response"] = "1 hour"

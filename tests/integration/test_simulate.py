@@ -53,3 +53,26 @@ def test_unknown_priority_or_category_is_a_clear_error(capsys):
     assert code == 2 and "--category 'Nope' is not in the policy" in err
     code, _, err = run(capsys, "--priority", "P1", "--category", "Payment failed", "--created", "tomorrow")
     assert code == 2 and "is not a time like" in err
+
+
+def test_example_p3_is_due_five_working_days_after_creation(capsys):
+    # #24: `resolution: 1w` on a business-hours priority is five working days, not 168 working hours.
+    code, lines, _ = run(capsys, "--priority", "P3", "--category", "Login problems", "--created", "2026-12-08 10:00")
+    assert code == 0
+    assert lines[:3] == [
+        "Tue 2026-12-08 10:00 EST  ticket opened",
+        "Tue 2026-12-08 10:00 EST  first response due Thu 2026-12-10 14:00 EST "
+        "(24h = 24 working hours ≈ 2.4 working days)",
+        "Tue 2026-12-08 10:00 EST  resolution due Tue 2026-12-15 10:00 EST (1w = 5 working days, at the same time of day)",
+    ]
+    breach = [line for line in lines if "resolution overdue" in line]
+    assert breach and all(line.startswith("Tue 2026-12-15 10:00 EST") for line in breach)
+    # Warned at 0.75 of the 50 working hours: Friday 17:30.
+    warning = [line for line in lines if "SLA warning" in line and "resolution" in line]
+    assert warning and all(line.startswith("Fri 2026-12-11 17:30 EST") for line in warning)
+
+
+def test_around_the_clock_targets_say_so(capsys):
+    code, lines, _ = run(capsys, "--priority", "P1", "--category", "Payment failed", "--created", "2026-11-27 17:30")
+    assert code == 0
+    assert "Fri 2026-11-27 17:30 EST  resolution due Sat 2026-11-28 01:30 EST (8h around the clock)" in lines
