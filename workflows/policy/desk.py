@@ -51,9 +51,10 @@ def target_problems(priorities: dict[str, Priority], categories: list[Category],
     """
     problems: list[Problem] = []
     for pid, priority in priorities.items():
-        if _shorter(priority.resolution, priority.first_response, hours if priority.business_hours else None):
-            problems.append((("priorities", pid, "resolution"), f"{priority.resolution} is shorter than first_response "
-                                                  f"({priority.first_response})"))
+        first, resolution = priority.first_response, priority.resolution
+        if _shorter(resolution, first, hours if priority.business_hours else None):
+            problems.append((("priorities", pid, "resolution"),
+                             f"{resolution} is shorter than first_response ({first})"))
     clocks = {p.business_hours for p in priorities.values()}
     for i, category in enumerate(categories):
         first, resolution = category.first_response, category.resolution
@@ -63,7 +64,8 @@ def target_problems(priorities: dict[str, Priority], categories: list[Category],
         if on:
             where = "" if len(on) == len(clocks) else (" on business-hours priorities" if on[0]
                                                       else " around the clock")
-            problems.append((("categories", i, "resolution"), f"{resolution} is shorter than first_response ({first}){where}"))
+            problems.append((("categories", i, "resolution"),
+                             f"{resolution} is shorter than first_response ({first}){where}"))
     return problems
 
 
