@@ -195,9 +195,9 @@ async def _in_process(ctx: Context, url: str, kind: str, samples: int) -> dict[s
     try:
         r["size"] = _db_size(url) if kind == "sqlite" else await _pg_size(engine)
         r["fn_queue_tier"] = await _timed(lambda: list_queue(
-            deps=deps, team_id=seed.TEAM_ID, channel_id=TIER_CHANNEL, argument=""), samples)
+            deps=deps, team_id=seed.TEAM_ID, channel_id=TIER_CHANNEL, argument="", user_id="U0BENCH"), samples)
         r["fn_queue_all"] = await _timed(lambda: list_queue(
-            deps=deps, team_id=seed.TEAM_ID, channel_id="C0GENERAL", argument=""), samples)
+            deps=deps, team_id=seed.TEAM_ID, channel_id="C0GENERAL", argument="", user_id="U0BENCH"), samples)
         r["fn_stats"] = await _timed(stats, samples)
         r["stats_sql"] = await _statements(engine, stats)
         for key, text in (("fn_stats_tier", "30d tier2"), ("fn_stats_year", "365d")):

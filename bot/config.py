@@ -42,7 +42,7 @@ from pydantic import (
 __all__ = ["PRIORITY_IDS", "DAYS", "ConfigError", "load_config", "parse_config", "AppConfig",
            "BusinessHours", "Channels", "Priority", "Tier", "Category", "Incidents", "Rotation",
            "Oncall", "OncallPagerDuty", "Holidays", "Reports", "ReportTargets", "WeeklyReport",
-           "KnowledgeBase", "Roles"]
+           "KnowledgeBase", "Limits", "Roles"]
 
 from bot.config_values import (
     DAYS,
@@ -77,6 +77,7 @@ from bot.config_values import (
     _text_matching,
 )
 
+from bot.config_limits import Limits  # noqa: E402 - the optional `limits` section
 from bot.config_roles import Roles  # noqa: E402 - the optional `roles` section
 
 # --------------------------------------------------------------------------- models
@@ -358,6 +359,7 @@ class AppConfig(_Model):
     reports: Reports | None = None
     knowledge_base: KnowledgeBase | None = None
     roles: Roles | None = None
+    limits: Limits = Limits()
 
     @field_validator("priorities", mode="wrap")
     @classmethod

@@ -21,7 +21,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, Valida
 
 from bot.config_values import TierId, _message, _raise, _text_matching
 
-__all__ = ["Member", "Roles"]
+__all__ = ["OPEN_BY_DEFAULT", "Member", "Roles", "roles_line"]
+
+#: What `serve` logs and `doctor` says when app.yaml has no ``roles`` section.
+OPEN_BY_DEFAULT = ("open by default: app.yaml has no `roles` section, so everyone in the workspace may do "
+                   "everything (claim, resolve and escalate tickets, declare P0/P1 incidents, acknowledge pages); "
+                   "add `roles` to restrict them")
 
 Member = Annotated[str, BeforeValidator(_text_matching(
     r"[UWS][A-Z0-9_]+", "is not a Slack user id (U0123ABCDE) or user group id (S0123ABCDE)"))]
@@ -76,3 +81,11 @@ class Roles(BaseModel):
         named = [*self.agents_of_no_tier, *(m for ms in self.agents_by_tier.values() for m in ms),
                  *self.commanders, *self.oncall, *self.admins]
         return {m for m in named if m.startswith("S")}
+
+
+def roles_line(roles: Roles | None) -> str:
+    """One line on who may do what: ``OPEN_BY_DEFAULT``, or what the ``roles`` section restricts."""
+    if roles is None:
+        return OPEN_BY_DEFAULT
+    return ("roles declared: only agents claim, resolve and escalate tickets; P0/P1 incidents need an agent, "
+            "someone on call or in the commander pool; private tickets are shown to agents, admins and their reporter")

@@ -8,6 +8,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_bolt_app
+from bot.config_roles import OPEN_BY_DEFAULT
 from bot.database import upgrade_database
 from bot.jobs import declare_event_replay, declare_jobs
 from bot.runtime import Runtime
@@ -56,6 +57,8 @@ class Service:
         self._http = HttpServer(web_app, host=self._host, port=self._port)
         await self._http.start()
         log.info("supportbot listening on %s:%s", self._host, self.port)
+        if self.runtime.config.roles is None:
+            log.warning("%s", OPEN_BY_DEFAULT)
         if not self.runtime.settings.pagerduty_webhook_secret:
             log.warning("POST /pagerduty/webhook is off (every request refused) until PAGERDUTY_WEBHOOK_SECRET is set")
 

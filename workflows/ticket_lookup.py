@@ -32,8 +32,10 @@ from workflows.blocks.ticket_lists import (
 )
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, TicketNotFound
+from workflows.roles import roles_of
 from workflows.stats_command import answer_stats_command
 from workflows.ticket_commands import HELP_TEXT, TicketCommand, TicketSubcommand
+from workflows.ticket_privacy import hidden_ticket_ids, private_ticket_text, visible_to
 
 __all__ = [
     "QueueScope",
@@ -97,11 +99,12 @@ async def answer_ticket_subcommand(
     if kind == TicketSubcommand.HELP:
         return {"text": HELP_TEXT}
     if kind == TicketSubcommand.SHOW and command.number is not None:
-        return await show_ticket_status(deps=deps, team_id=team_id, number=command.number)
+        return await show_ticket_status(deps=deps, team_id=team_id, number=command.number, user_id=user_id)
     if kind == TicketSubcommand.MINE:
         return await list_my_tickets(deps=deps, team_id=team_id, user_id=user_id)
     if kind == TicketSubcommand.QUEUE:
-        return await list_queue(deps=deps, team_id=team_id, channel_id=channel_id, argument=command.argument)
+        return await list_queue(deps=deps, team_id=team_id, channel_id=channel_id, argument=command.argument,
+                                user_id=user_id)
     if kind == TicketSubcommand.REOPEN and command.number is not None:
         return await reopen_ticket_from_command(deps=deps, team_id=team_id, user_id=user_id, number=command.number)
     if kind == TicketSubcommand.WAIT and command.number is not None:
@@ -116,13 +119,16 @@ async def answer_ticket_subcommand(
     raise InvalidRequest("I did not understand that. See `/ticket help`.")
 
 
-async def show_ticket_status(*, deps: Deps, team_id: str, number: int) -> dict[str, Any]:
-    """`/ticket #N`: the status card of ticket N (TicketNotFound when there is none)."""
+async def show_ticket_status(*, deps: Deps, team_id: str, number: int, user_id: str) -> dict[str, Any]:
+    """`/ticket #N` asked by ``user_id``: the status card of ticket N (TicketNotFound when
+    there is none; "Ticket #N is private" when it is private and not theirs to see)."""
     now = deps.clock()
     async with deps.sessions() as db:
         ticket = await get_ticket_by_number(db, team_id, number)
     if ticket is None:
         raise TicketNotFound(number)
+    if ticket.private and not visible_to(await roles_of(deps=deps, user_id=user_id), ticket):
+        return {"text": private_ticket_text(ticket.number)}
     return {"text": ticket_status_text(ticket), "blocks": build_ticket_status_message(ticket, deps.config, now)}
 
 
@@ -145,17 +151,20 @@ async def list_my_tickets(*, deps: Deps, team_id: str, user_id: str) -> dict[str
     return {"text": text, "blocks": blocks}
 
 
-async def list_queue(*, deps: Deps, team_id: str, channel_id: str | None, argument: str) -> dict[str, Any]:
-    """`/ticket queue [tier]`: open tickets of a tier, nearest SLA deadline first."""
+async def list_queue(*, deps: Deps, team_id: str, channel_id: str | None, argument: str,
+                     user_id: str) -> dict[str, Any]:
+    """`/ticket queue [tier]` asked by ``user_id``: open tickets of a tier, nearest SLA
+    deadline first (private ones they may not see without their summary)."""
     scope = queue_scope(deps.config, argument, channel_id)
     now = deps.clock()
     async with deps.sessions() as db:
         queue: TicketList = await open_queue(db, team_id, tier_ids=scope.tier_ids, limit=QUEUE_LIMIT)
     if not queue.tickets:
         return {"text": f"{scope.title} — empty: no open tickets."}
+    hidden = hidden_ticket_ids(await roles_of(deps=deps, user_id=user_id), queue.tickets)
     blocks = build_ticket_list_blocks(
         f"{scope.title} — {queue.total} open, nearest SLA deadline first", queue.tickets, now=now, more=queue.more,
-        note=scope.note,
+        note=scope.note, hidden=hidden,
     )
     return {"text": f"{scope.title}: {queue.total} open ticket{'s' if queue.total != 1 else ''}.", "blocks": blocks}
 
