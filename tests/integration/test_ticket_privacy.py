@@ -2,14 +2,17 @@
 message in a private channel (or with "Private ticket" ticked) shows its summary,
 description and customer only to its reporter, whoever works on it and the desk;
 everyone else gets "Ticket #N is private" from `/ticket #N` and a line without details
-in `/ticket queue` and the App Home."""
+in `/ticket queue`, the App Home and the daily digest."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from handlers.ids import Action, Shortcut
+from models.report_runs import ReportKind
 from models.tickets import Ticket
 from tests.authority_steps import *  # noqa: F403  (config: app.yaml plus roles; engineers)
 from tests.authority_steps import ADMIN, ENGINEER, FRONTLINE, LEAD, OUTSIDER, PRIMARY, click, field_becomes, reload
@@ -18,6 +21,8 @@ from tests.fakes.slack_requests import message_shortcut_payload, view_submission
 from tests.integration.test_app_home import open_home, sections
 from tests.integration.test_ticket_lookup import ask, new_ticket, shown
 from tests.ticket_steps import REPORTER, mrkdwn_texts
+from workflows.report_schedule import Period
+from workflows.reports import compose_report
 
 TECHNICAL = "U0AGENT03"  # a tier2 member in app.yaml
 PRIVATE_CHANNEL = "C0PRIVATE1"
@@ -129,3 +134,15 @@ async def test_queues_and_the_app_home_list_a_private_ticket_without_its_details
     assert "Printer on fire" in home and ":lock: _private ticket_" in home and "Cannot log in" not in home
     assert "Cannot log in" in sections(await open_home(bot, FRONTLINE))["Queue: Frontline"]
     assert "Cannot log in" in sections(await open_home(bot, REPORTER))["Tickets you reported"]
+
+
+@OPEN_BY_DEFAULT
+async def test_the_daily_digest_lists_a_private_ticket_without_its_summary(bot, clock):
+    await new_ticket(bot, "Printer on fire")
+    private = await new_ticket(bot, "Cannot log in", customer="ACME Corp", private=True)
+    end = clock() + timedelta(hours=1)
+    content = await compose_report(deps=bot.runtime.deps, now=end,
+                                   period=Period(ReportKind.DAILY, end - timedelta(days=1), end))
+    listed = "\n".join(mrkdwn_texts(content.blocks))
+    assert "Printer on fire" in listed and f"#{private.number}" in listed
+    assert ":lock: _private ticket_ (Login problems)" in listed and "Cannot log in" not in listed
