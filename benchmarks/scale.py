@@ -16,6 +16,7 @@ import gc
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_at, next_due_candidate
 from models.ticket_lists import open_queue
+from workflows.access.roles import roles_of
 from workflows.deps import Deps
 from workflows.reports.stats_command import answer_stats_command
 from workflows.tickets.lookup import list_queue
@@ -192,15 +194,16 @@ async def _in_process(ctx: Context, url: str, kind: str, samples: int) -> dict[s
     }
     stats = lambda: answer_stats_command(sessions=deps.sessions, config=config, clock=system_clock,  # noqa: E731
                                          team_id=seed.TEAM_ID, text="30d")
+    viewer = partial(roles_of, deps=deps, user_id="U0BENCH")
     r: dict[str, Any] = {}
     try:
         r["size"] = _db_size(url) if kind == "sqlite" else await _pg_size(engine)
         r["fn_queue_tier"] = await _timed(lambda: list_queue(
             sessions=deps.sessions, config=config, now=system_clock(), team_id=seed.TEAM_ID,
-            channel_id=TIER_CHANNEL, argument=""), samples)
+            channel_id=TIER_CHANNEL, argument="", viewer=viewer), samples)
         r["fn_queue_all"] = await _timed(lambda: list_queue(
             sessions=deps.sessions, config=config, now=system_clock(), team_id=seed.TEAM_ID,
-            channel_id="C0GENERAL", argument=""), samples)
+            channel_id="C0GENERAL", argument="", viewer=viewer), samples)
         r["fn_stats"] = await _timed(stats, samples)
         r["stats_sql"] = await _statements(engine, stats)
         for key, text in (("fn_stats_tier", "30d tier2"), ("fn_stats_year", "365d")):

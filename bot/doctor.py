@@ -15,6 +15,7 @@ The checks, in order; those that need an earlier one to pass are left out when i
 - Database (`bot.doctor_database`): reachable, and at the latest migration.
 - PagerDuty (`bot.doctor_pagerduty`): the routing key's shape, the REST token
   (``GET /abilities``, which pages nobody), the webhook secret when pages go to PagerDuty.
+- Who may do what: one line, "open by default" without a ``roles`` section.
 
 Nothing is changed, posted or paged — except with ``join=True``, where the bot joins
 the public channels named in app.yaml that it is not in yet (``conversations.join``).
@@ -27,6 +28,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from workflows.policy.roles import roles_line
 from workflows.policy.schema import AppConfig
 from bot.doctor_checks import CheckResult, failed, passed
 from bot.doctor_database import check_database
@@ -43,6 +45,8 @@ async def run_checks(settings: Settings, config: AppConfig | None, *, join: bool
     """Every check, in order (``config`` None: app.yaml is broken, its checks are left out)."""
     slack = make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     results = await check_slack(slack, settings, config, join=join)
+    if config is not None:
+        results.append(passed(roles_line(config.roles)))  # who may do what: open by default, or roles
     results += await check_database(settings.database_url)
     results += await check_pagerduty(settings, config)
     return results

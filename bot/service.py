@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.server import HttpServer, build_metrics_app, build_web_app
 from bot.socket_mode import SocketModeConnection, SocketModeError
 from workflows.kb.index import reindex_knowledge_base
+from workflows.policy.roles import OPEN_BY_DEFAULT
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class Service:
                                             port=self._metrics_port)
             await self._metrics_http.start()
         self._log_metrics_access()
+        if self.runtime.config.roles is None:
+            log.warning("%s", OPEN_BY_DEFAULT)
         if not self.runtime.settings.pagerduty_webhook_secret:
             log.warning("POST /pagerduty/webhook is off (every request refused) until PAGERDUTY_WEBHOOK_SECRET is set")
 

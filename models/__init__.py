@@ -21,6 +21,7 @@ from models.tickets import (
     TicketStatus,
     next_ticket_number,
 )
+from models.user_limits import LimitedAction, UserActionLock
 
 __all__ = [
     "Base",
@@ -29,6 +30,7 @@ __all__ = [
     "IncidentEventKind",
     "IncidentStatus",
     "KbArticle",
+    "LimitedAction",
     "KbDeflection",
     "KbSearch",
     "KbSource",
@@ -50,6 +52,7 @@ __all__ = [
     "TicketEventKind",
     "TicketStatus",
     "UTCDateTime",
+    "UserActionLock",
     "insert_ignore",
     "next_ticket_number",
     "record_delivery",

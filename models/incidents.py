@@ -50,6 +50,8 @@ class Incident(Base):
     """A declared incident, its war-room channel, roles and update cadence."""
 
     __tablename__ = "incidents"
+    # Per-user limits: the incidents one person declared in the last minute (``models.user_limits``).
+    __table_args__ = (Index("ix_incidents_declared_by_declared_at", "declared_by", "declared_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(64))

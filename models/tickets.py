@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,6 +81,8 @@ class Ticket(Base):
         # Metrics: tickets opened in a period. Not (team_id, created_at): SQLite, without
         # ANALYZE, would take that for every "team_id = ?" query (the queue, 30x slower).
         Index("ix_tickets_created_at_team_id", "created_at", "team_id"),
+        # Per-user limits: the tickets one person opened in the last minute (``models.user_limits``).
+        Index("ix_tickets_reporter_id_created_at", "reporter_id", "created_at"),
         CheckConstraint(
             "csat_rating IS NULL OR (csat_rating >= 1 AND csat_rating <= 5)",
             name="csat_rating_range",
@@ -100,6 +103,9 @@ class Ticket(Base):
     reporter_id: Mapped[str] = mapped_column(String(64), index=True)
     assignee_id: Mapped[str | None] = mapped_column(String(64), index=True)
     customer: Mapped[str | None] = mapped_column(Text)
+    # Shown only to its reporter, its assignee and the support desk (``workflows.access.privacy``):
+    # opened from a message in a private conversation, or marked private on the form.
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Where /ticket was typed, and the card (top-level message whose thread is the talk).
     origin_channel_id: Mapped[str | None] = mapped_column(String(64))

@@ -75,13 +75,15 @@ async def submit(bot, view: dict, values: dict, user_id: str = REPORTER):
 
 
 async def create_ticket(bot, summary: str = "Cannot log in", *, category: str = "Login problems",
-                        priority: str = "P1", customer: str | None = "ACME Corp", description: str | None = None) -> Ticket:
-    """Open the modal and submit it as a person would; return the stored ticket once its card is posted."""
+                        priority: str = "P1", customer: str | None = "ACME Corp", description: str | None = None,
+                        private: bool = False) -> Ticket:
+    """Open the modal and submit it as a person would (``private``: "Private ticket" ticked);
+    return the stored ticket once its card is posted."""
     before = len(bot.slack.calls_to("chat.postMessage"))
     confirmations = len(bot.slack.calls_to("chat.postEphemeral"))
     view = await open_modal(bot, summary)
     reply = await submit(bot, view, {"Category": category, "Priority": priority, "Customer": customer,
-                                     "Description": description})
+                                     "Description": description, "Private": ["private"] if private else []})
     assert reply.status == 200 and not reply.body, reply.body
     await bot.slack.wait_for("chat.postMessage", count=before + 1)
     await bot.slack.wait_for("chat.postEphemeral", count=confirmations + 1)

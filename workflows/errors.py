@@ -4,7 +4,8 @@
     ├── NotFound               a ticket or incident that does not exist  ("Ticket #7 not found")
     ├── InvalidRequest         a command or value we cannot act on (unknown subcommand, bad number)
     ├── InvalidState           the thing exists but cannot do that now (resolve a resolved ticket)
-    └── NotAllowed             the person may not do that (authority matrix)
+    ├── NotAllowed             the person may not do that (authority matrix)
+    └── RateLimited            the person did that too often in the last minute (app.yaml ``limits``)
 
 Workflows raise them; ``handlers/errors.py`` answers them ephemerally (or as a modal field
 error) and logs anything else with an id. Nothing is changed when one is raised. An
@@ -15,10 +16,12 @@ import models).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from models.errors import is_database_unavailable
 
-__all__ = ["InvalidRequest", "InvalidState", "NotAllowed", "NotFound", "SupportbotError", "TicketNotFound",
-           "is_database_unavailable"]
+__all__ = ["InvalidRequest", "InvalidState", "NotAllowed", "NotFound", "RateLimited", "SupportbotError",
+           "TicketNotFound", "is_database_unavailable"]
 
 
 class SupportbotError(Exception):
@@ -43,6 +46,14 @@ class InvalidState(SupportbotError):
 
 class NotAllowed(SupportbotError):
     pass
+
+
+class RateLimited(SupportbotError):
+    """Over a per-person limit; ``retry_at``: when the next attempt is within it."""
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
 
 
 class TicketNotFound(NotFound):

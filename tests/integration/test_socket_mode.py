@@ -62,6 +62,7 @@ async def test_slash_command_envelope_is_acknowledged_and_opens_the_modal(socket
 async def test_modal_answers_travel_in_the_ack_and_a_submission_creates_the_ticket(socket_bot, socket, fake_slack):
     await socket.wait_connected()
     await socket.slash("/ticket", "", user_id=REPORTER)
+    await fake_slack.wait_for("views.open")
     view = fake_slack.latest_view()
     empty = view_state(view, {"Summary": None, "Category": "Login problems", "Priority": "P1"})
     ack = await socket.interactive(view_submission_payload(view, empty, user_id=REPORTER))

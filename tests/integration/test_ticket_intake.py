@@ -14,7 +14,7 @@ from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts, open_modal
 async def test_slash_ticket_opens_the_modal_prefilled(bot):
     view = await open_modal(bot, "Checkout page is blank")
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
-    assert labels == ["Summary", "Description", "Category", "Priority", "Customer"]
+    assert labels == ["Summary", "Description", "Category", "Priority", "Customer", "Private"]
     summary = next(b for b in view["blocks"] if b.get("label", {}).get("text") == "Summary")
     assert summary["element"]["initial_value"] == "Checkout page is blank"
     priority = next(b for b in view["blocks"] if b.get("label", {}).get("text") == "Priority")

@@ -10,6 +10,7 @@ from workflows.access.authority import (
     Operation,
     can,
     escalation_context,
+    may_see_ticket,
 )
 
 TIERS = (("tier1", "Frontline"), ("tier2", "Technical"), ("tier3", "Engineering"), ("tier4", "Executive"))
@@ -48,10 +49,48 @@ def test_admins_may_do_everything(operation):
     assert can(ADMIN, operation, context).allowed
 
 
-@pytest.mark.parametrize("operation", [Operation.OPEN_TICKET, Operation.DECLARE_INCIDENT])
-def test_anyone_opens_tickets_and_declares_incidents(operation):
-    decision = can(NOBODY, operation)
-    assert decision.allowed and decision.reason == ""
+def test_anyone_opens_tickets_and_declares_p2_incidents():
+    for decision in (can(NOBODY, Operation.OPEN_TICKET),
+                     can(NOBODY, Operation.DECLARE_INCIDENT, AuthorityContext(priority="P2"))):
+        assert decision.allowed and decision.reason == ""
+
+
+@pytest.mark.parametrize("priority", ["P0", "P1"])
+def test_a_p0_or_p1_needs_an_agent_on_call_a_commander_or_an_admin(priority):
+    context = AuthorityContext(tiers=TIERS, priority=priority)
+    decision = can(NOBODY, Operation.DECLARE_INCIDENT, context)
+    assert (decision.allowed, decision.reason) == (False, (
+        "Only agents, people on call, incident commanders or admins can declare a P0 or P1 incident "
+        "(it pages on-call). Anyone can declare a P2."))
+    for allowed in (FRONTLINE, ENGINEER, GENERIC_AGENT, ONCALL, COMMANDER_POOL, ADMIN, ANYONE):
+        assert can(allowed, Operation.DECLARE_INCIDENT, context).allowed
+
+
+def test_raising_an_incident_to_p0_or_p1_needs_the_same():
+    def raise_to(actor, priority):
+        return can(actor, Operation.CHANGE_SEVERITY, AuthorityContext(commander_id=actor.user_id, priority=priority))
+
+    refused = raise_to(NOBODY, "P0")
+    assert not refused.allowed and refused.reason.startswith(
+        "Only agents, people on call, incident commanders or admins can raise an incident to P0 or P1")
+    assert raise_to(NOBODY, None).allowed  # lowering (no rule) or the same severity: the commander decides
+    assert raise_to(COMMANDER_POOL, "P0").allowed and raise_to(ONCALL, "P1").allowed
+
+
+def test_who_sees_a_private_ticket():
+    def sees(actor, *, private=True, tier="tier1"):
+        return may_see_ticket(actor, private=private, reporter_id="U0REPORTER", assignee_id="U0ASSIGNEE", tier=tier)
+
+    assert sees(NOBODY, private=False)
+    for allowed in (ActorRoles("U0REPORTER"), ActorRoles("U0ASSIGNEE"), FRONTLINE, ENGINEER, GENERIC_AGENT, ONCALL,
+                    ADMIN):
+        assert sees(allowed), allowed
+    assert not sees(NOBODY) and not sees(COMMANDER_POOL)
+    # Without roles (open by default): the ticket's tier's members (any tier's for triage), on call, the people on it.
+    tier1, tier2 = (ActorRoles.unrestricted(u, agent_tiers=frozenset({t})) for u, t in (("U1", "tier1"), ("U2", "tier2")))
+    assert sees(tier1) and not sees(tier2) and sees(tier2, tier=None) and not sees(ANYONE, tier=None)
+    assert sees(ActorRoles.unrestricted("U3", oncall=True)) and sees(ActorRoles.unrestricted("U0REPORTER"))
+    assert not sees(ANYONE)
 
 
 @pytest.mark.parametrize(("operation", "reason"), AGENT_WORK)

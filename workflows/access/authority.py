@@ -10,7 +10,9 @@
 
 - No ``roles`` section (``actor.restricted`` is False): everyone may do everything.
 - Admins may do everything.
-- Anyone may open a ticket or declare an incident.
+- Anyone may open a ticket or declare a P2 incident. A P0 or P1 incident pages on-call
+  and opens a war room the whole workspace can see, so declaring one (or raising an
+  incident to P0/P1) needs an agent, someone on call or in the commander pool.
 - Agents (of any tier, of no particular tier, or on call) claim, resolve, escalate,
   wait on the customer / resume, and change a ticket's priority.
 - Escalating to the last tier (Executive) needs an agent of the tier before it
@@ -36,6 +38,12 @@
   reposted by anyone, and anyone may talk in the war room; the matrix forbids neither.
 
 The reason of a refusal reads "Only … can …" and is shown to the person as it is.
+
+Who may see a private ticket's details (``may_see_ticket``; a ticket that is not
+private is shown to everyone): its reporter, its assignee, admins and people on call;
+with roles, every agent; without roles (open by default), the ``members`` of the tier
+the ticket sits in (of any tier, for a ticket in triage). ``roles_of`` fills in tier
+membership and the on-call rotation for everyone, roles or not.
 """
 
 from __future__ import annotations
@@ -44,7 +52,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["ActorRoles", "AuthorityContext", "Decision", "Operation", "can", "escalation_context"]
+__all__ = ["SEVERE_INCIDENTS", "ActorRoles", "AuthorityContext", "Decision", "Operation", "can", "escalation_context",
+           "may_see_ticket"]
 
 
 class Operation(enum.StrEnum):
@@ -82,9 +91,11 @@ class ActorRoles:
     admin: bool = False
 
     @classmethod
-    def unrestricted(cls, user_id: str) -> ActorRoles:
-        """Anyone, when app.yaml declares no roles."""
-        return cls(user_id=user_id, restricted=False)
+    def unrestricted(cls, user_id: str, *, agent_tiers: frozenset[str] = frozenset(),
+                     oncall: bool = False) -> ActorRoles:
+        """Anyone, when app.yaml declares no roles (``agent_tiers``: the tiers listing the
+        user in ``members``; ``oncall``: in the rotation). ``can`` allows them everything."""
+        return cls(user_id=user_id, restricted=False, agent_tiers=agent_tiers, oncall=oncall)
 
     @property
     def is_agent(self) -> bool:
@@ -103,7 +114,8 @@ class AuthorityContext:
     escalation moves the ticket to; ``commander_id``: the incident's commander;
     ``new_commander``: the roles of the person command is handed to, and
     ``commander_pool`` whether a pool is declared at all; ``comms_id``: the incident's
-    communications lead; ``reporter_id``: the ticket's reporter.
+    communications lead; ``reporter_id``: the ticket's reporter; ``priority``: the
+    priority an incident is declared with or raised to.
     """
 
     tiers: tuple[tuple[str, str], ...] = ()
@@ -113,6 +125,7 @@ class AuthorityContext:
     commander_pool: bool = False
     comms_id: str | None = None
     reporter_id: str | None = None
+    priority: str | None = None
 
 
 NO_CONTEXT = AuthorityContext()
@@ -152,6 +165,18 @@ _PAGE_WORK = {
 }
 
 
+#: Incident priorities that page on-call: declaring one (or raising to one) needs an agent,
+#: someone on call or in the commander pool.
+SEVERE_INCIDENTS = frozenset({"P0", "P1"})
+
+
+def _severe_incident(actor: ActorRoles, context: AuthorityContext, what: str) -> Decision:
+    if context.priority not in SEVERE_INCIDENTS or actor.is_agent or actor.may_command:
+        return ALLOWED
+    return _refused(f"Only agents, people on call, incident commanders or admins can {what} "
+                    f"(it pages on-call). Anyone can declare a P2.")
+
+
 def escalation_context(tiers: Sequence[tuple[str, str]], to_tier: str | None) -> AuthorityContext:
     """The context of an escalation to ``to_tier`` among ``tiers`` ((id, name), in order)."""
     return AuthorityContext(tiers=tuple(tiers), to_tier=to_tier)
@@ -175,8 +200,10 @@ def can(actor: ActorRoles, operation: Operation, context: AuthorityContext = NO_
     """Whether ``actor`` may do ``operation`` in ``context``; the reason when not."""
     if not actor.restricted or actor.admin:
         return ALLOWED
-    if operation in (Operation.OPEN_TICKET, Operation.DECLARE_INCIDENT):
+    if operation == Operation.OPEN_TICKET:
         return ALLOWED
+    if operation == Operation.DECLARE_INCIDENT:
+        return _severe_incident(actor, context, "declare a P0 or P1 incident")
     if operation in _AGENT_WORK:
         if not actor.is_agent:
             return _refused(_AGENT_WORK[operation])
@@ -184,6 +211,8 @@ def can(actor: ActorRoles, operation: Operation, context: AuthorityContext = NO_
     if operation in _COMMANDER_ONLY:
         if context.commander_id is None or actor.user_id != context.commander_id:
             return _refused(_COMMANDER_ONLY[operation])
+        if operation == Operation.CHANGE_SEVERITY:
+            return _severe_incident(actor, context, "raise an incident to P0 or P1")
         target = context.new_commander
         if operation == Operation.HAND_OVER_COMMAND and context.commander_pool and target is not None \
                 and target.restricted and not (target.may_command or target.admin):
@@ -203,3 +232,13 @@ def can(actor: ActorRoles, operation: Operation, context: AuthorityContext = NO_
             return ALLOWED
         return _refused("Only the ticket's reporter, agents or admins can reopen a ticket.")
     return _refused("Only admins can do that.")  # an operation without a rule: refuse
+
+
+def may_see_ticket(actor: ActorRoles, *, private: bool, reporter_id: str, assignee_id: str | None,
+                   tier: str | None) -> bool:
+    """Whether ``actor`` may see the details (summary, description, customer) of a ticket."""
+    if not private or actor.user_id in (reporter_id, assignee_id) or actor.admin or actor.oncall:
+        return True
+    if actor.restricted:
+        return actor.is_agent
+    return tier in actor.agent_tiers if tier is not None else bool(actor.agent_tiers)

@@ -15,6 +15,9 @@ what, why), commits it — the transaction holds nothing else yet — and raises
 person privately. Nothing else changes. Roles are resolved before the transaction
 (a user group may need a Slack call; no lock is held across it).
 
+A declaration is checked by ``authorize_declaration`` before anything is created (a
+refusal is recorded on the timeline of the ticket it comes from, if any).
+
 A page's buttons are checked by ``authorize_page_action``: first the workspace (a click
 from another Slack team than the page's ticket or incident is refused, roles or not),
 then the matrix; the refusal is recorded on the timeline of the page's subject.
@@ -38,7 +41,7 @@ from workflows.errors import NotAllowed
 
 log = logging.getLogger(__name__)
 
-__all__ = ["authorize_incident_action", "authorize_page_action", "authorize_ticket_action"]
+__all__ = ["authorize_declaration", "authorize_incident_action", "authorize_page_action", "authorize_ticket_action"]
 
 
 def _tiers(config: AppConfig) -> tuple[tuple[str, str], ...]:
@@ -67,15 +70,18 @@ async def authorize_ticket_action(db: AsyncSession, *, deps: Deps, actor: ActorR
 
 
 async def authorize_incident_action(db: AsyncSession, *, deps: Deps, actor: ActorRoles, operation: Operation,
-                                    incident: Incident, new_commander: ActorRoles | None = None) -> None:
+                                    incident: Incident, new_commander: ActorRoles | None = None,
+                                    priority: str | None = None) -> None:
     """Return when ``actor`` may do ``operation`` on ``incident`` (locked by the caller);
-    otherwise record the refusal on the incident's timeline, commit, raise NotAllowed."""
+    otherwise record the refusal on the incident's timeline, commit, raise NotAllowed.
+    ``priority``: the severity a change of severity asks for (raising to P0/P1 has a rule)."""
     if not actor.restricted:
         return
     roles = deps.config.roles
+    raised_to = priority if priority is not None and priority < incident.priority else None  # "P0" < "P1" < "P2"
     context = AuthorityContext(
         tiers=_tiers(deps.config), commander_id=incident.commander_id, new_commander=new_commander,
-        commander_pool=bool(roles and roles.commanders), comms_id=incident.comms_id,
+        commander_pool=bool(roles and roles.commanders), comms_id=incident.comms_id, priority=raised_to,
     )
     decision = can(actor, operation, context)
     if decision.allowed:
@@ -85,6 +91,25 @@ async def authorize_incident_action(db: AsyncSession, *, deps: Deps, actor: Acto
                                       {"new_commander": new_commander.user_id if new_commander else None}))
     await db.commit()
     log.info("refused %s on incident %s for %s: %s", operation, incident.id, actor.user_id, decision.reason)
+    raise NotAllowed(decision.reason)
+
+
+async def authorize_declaration(*, deps: Deps, actor: ActorRoles, priority: str, ticket_id: int | None) -> None:
+    """Return when ``actor`` may declare an incident of ``priority``; otherwise record the
+    refusal on the timeline of the ticket it is declared from (if any) and raise NotAllowed.
+    Runs before anything is created (there is no incident to record it on)."""
+    if not actor.restricted:
+        return
+    decision = can(actor, Operation.DECLARE_INCIDENT, AuthorityContext(tiers=_tiers(deps.config), priority=priority))
+    if decision.allowed:
+        return
+    if ticket_id is not None:
+        async with deps.sessions.begin() as db:
+            if await db.get(Ticket, ticket_id) is not None:
+                db.add(TicketEvent(ticket_id=ticket_id, kind=TicketEventKind.REFUSED, actor_id=actor.user_id,
+                                   at=deps.clock(), detail=_detail(Operation.DECLARE_INCIDENT, decision,
+                                                                   {"priority": priority})))
+    log.info("refused to declare a %s incident for %s: %s", priority, actor.user_id, decision.reason)
     raise NotAllowed(decision.reason)
 
 

@@ -4,7 +4,9 @@ rotation, and the members of Slack user groups.
     actor = await roles_of(deps=deps, user_id="U0AGENT01")   # an ActorRoles
     can(actor, Operation.CLAIM_TICKET)
 
-Without a ``roles`` section everyone is unrestricted and Slack is not asked. Otherwise:
+Without a ``roles`` section everyone is unrestricted and Slack is not asked (the actor
+still carries the tiers listing them in ``members`` and whether they are in the on-call
+rotation: who may see a private ticket depends on it). Otherwise:
 ``roles.agents`` (per tier, or a plain list) and the ``members`` of each tier make
 agents; ``roles.commanders`` the incident commander pool; ``roles.oncall`` and the
 people of ``oncall.rotation`` are on call; ``roles.admins`` may do everything.
@@ -46,8 +48,11 @@ async def roles_of(*, deps: Deps, user_id: str) -> ActorRoles:
     """The roles ``user_id`` holds under ``deps.config`` (see the module docstring)."""
     config = deps.config
     roles = config.roles
+    rotation = config.oncall.rotation
+    in_rotation = user_id in (*rotation.primary, *rotation.secondary)
     if roles is None:
-        return ActorRoles.unrestricted(user_id)
+        return ActorRoles.unrestricted(
+            user_id, agent_tiers=frozenset(t.id for t in config.tiers if user_id in t.members), oncall=in_rotation)
     lookup = _Lookup(deps, user_id)
     if await lookup.listed(roles.admins):
         return ActorRoles(user_id=user_id, admin=True)
@@ -56,12 +61,11 @@ async def roles_of(*, deps: Deps, user_id: str) -> ActorRoles:
         tier.id for tier in config.tiers
         if user_id in tier.members or await lookup.listed(declared.get(tier.id, []))
     ])
-    rotation = config.oncall.rotation
     return ActorRoles(
         user_id=user_id,
         agent_tiers=tiers,
         agent=await lookup.listed(roles.agents_of_no_tier),
         commander=await lookup.listed(roles.commanders),
-        oncall=user_id in (*rotation.primary, *rotation.secondary) or await lookup.listed(roles.oncall),
+        oncall=in_rotation or await lookup.listed(roles.oncall),
         admin=False,
     )

@@ -38,15 +38,17 @@ class HomeSection:
     more_hint: str = ""
 
 
-def _section_blocks(section: HomeSection, now: datetime) -> list[dict[str, Any]]:
+def _section_blocks(section: HomeSection, now: datetime, hidden: frozenset[int]) -> list[dict[str, Any]]:
     return [{"type": "divider"}] + build_ticket_list_blocks(
         section.title, section.tickets.tickets, now=now, more=section.tickets.more, empty=section.empty,
-        more_hint=section.more_hint,
+        more_hint=section.more_hint, hidden=hidden,
     )
 
 
-def build_home_view(sections: Sequence[HomeSection], *, now: datetime) -> dict[str, Any]:
-    """The home view (``type: home``), at most ``HOME_BLOCKS_MAX`` blocks."""
+def build_home_view(sections: Sequence[HomeSection], *, now: datetime,
+                    hidden: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """The home view (``type: home``), at most ``HOME_BLOCKS_MAX`` blocks; tickets whose
+    id is in ``hidden`` are listed without their summary (private, not the user's)."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain("Support desk")},
         {"type": "section", "text": mrkdwn(NEW_TICKET_HINT)},
@@ -56,7 +58,7 @@ def build_home_view(sections: Sequence[HomeSection], *, now: datetime) -> dict[s
     room = HOME_BLOCKS_MAX - len(blocks) - 2  # the footer, and a note on left-out sections
     left_out = 0
     for section in sections:
-        rendered = _section_blocks(section, now)
+        rendered = _section_blocks(section, now, hidden)
         if left_out or len(rendered) > room:
             left_out += 1
             continue

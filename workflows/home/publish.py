@@ -4,7 +4,8 @@
 
 It shows the user's claimed tickets, the open tickets they reported, and queues: one
 per tier that lists the user in ``members`` (app.yaml), else the tiers of the tickets
-they hold, else all open tickets. Lists are capped (``HOME_SECTION_LIMIT``) with a count
+they hold, else all open tickets. A private ticket the user may not see
+(``workflows/access/privacy.py``) is listed without its summary. Lists are capped (``HOME_SECTION_LIMIT``) with a count
 of the rest. A Slack failure to publish is logged; nothing else depends on it.
 """
 
@@ -27,6 +28,8 @@ from workflows.home.messages import HomeSection, build_home_view
 from workflows.block_text import escape
 from workflows.tickets.messages.card import tier_label
 from workflows.deps import Deps
+from workflows.access.roles import roles_of
+from workflows.access.privacy import hidden_ticket_ids
 
 __all__ = ["HOME_SECTION_LIMIT", "HomeQueue", "home_queues", "publish_home"]
 
@@ -75,7 +78,9 @@ async def publish_home(*, deps: Deps, team_id: str, user_id: str) -> None:
         for queue in queues:
             tickets = await open_queue(db, team_id, tier_ids=queue.tier_ids, limit=HOME_SECTION_LIMIT)
             sections.append(HomeSection(queue.title, tickets, "No open tickets in this queue.", queue.hint))
-    view = build_home_view(sections, now=now)
+    actor = await roles_of(deps=deps, user_id=user_id)
+    hidden = frozenset().union(*(hidden_ticket_ids(actor, section.tickets.tickets) for section in sections))
+    view = build_home_view(sections, now=now, hidden=hidden)
     try:
         await deps.slack.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:

@@ -198,7 +198,7 @@ async def change_incident_severity(*, deps: Deps, channel_id: str, user_id: str,
     async with deps.sessions.begin() as db:
         incident = await incident_in_channel(db, channel_id, "severity")
         await authorize_incident_action(db, deps=deps, actor=actor, operation=Operation.CHANGE_SEVERITY,
-                                        incident=incident)
+                                        incident=incident, priority=priority)
         previous = incident.priority
         if previous == priority:
             raise InvalidRequest(f"Incident #{incident.id} is already {priority}.")

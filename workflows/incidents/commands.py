@@ -18,6 +18,7 @@ from workflows.incidents.messages.posts import HELP_TEXT
 from workflows.incidents.messages.form import IncidentForm, build_declare_incident_modal
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest
+from workflows.incidents.admission import declaration_form_errors
 from workflows.incidents.changes import (
     assign_incident_role, change_incident_severity, hand_over_command, post_incident_update, record_external_update,
 )
@@ -27,7 +28,7 @@ from workflows.incidents.declare import declare_incident, declare_incident_from_
 from workflows.slack_text import plain_text
 
 __all__ = ["IncidentSubcommand", "IncidentCommand", "parse_incident_command", "parse_user", "answer_incident_command",
-           "submit_declare_incident_form", "answer_declare_incident_button"]
+           "refuse_declare_incident_form", "submit_declare_incident_form", "answer_declare_incident_button"]
 
 
 class IncidentSubcommand(enum.StrEnum):
@@ -142,6 +143,12 @@ async def answer_incident_command(
     elif kind == IncidentSubcommand.POSTMORTEM:
         await repost_postmortem(**where)
     return None
+
+
+async def refuse_declare_incident_form(*, deps: Deps, team_id: str, user_id: str, form: IncidentForm) -> dict[str, str]:
+    """Before the declare form closes: field errors when the person may not declare it now
+    (P0/P1 with roles, the per-person limit), so nothing they typed is lost; else {}."""
+    return await declaration_form_errors(deps=deps, team_id=team_id, user_id=user_id, priority=form.priority)
 
 
 async def submit_declare_incident_form(*, deps: Deps, team_id: str, user_id: str, form: IncidentForm) -> None:

@@ -1,6 +1,8 @@
 """Declaring an incident: war room, pinned declaration, announcement, page.
 
-The war-room channel is created first (without it there is no incident; a Slack
+First the declarer must be allowed to declare it (``workflows/incidents/admission.py``:
+P0/P1 with roles, the per-person limit; refused, nothing is created). The war-room
+channel is created next (without it there is no incident; a Slack
 refusal answers the declarer and records nothing). One transaction then stores the
 incident, its ``declared`` timeline row, the first reminder due times and — for a
 paging priority — the page (``record_incident_page``), so the page is owed even if the
@@ -20,6 +22,8 @@ from models.incidents import Incident, IncidentEventKind, IncidentStatus
 from models.tickets import Ticket, TicketStatus
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotFound, SupportbotError
+from workflows.access.limits import enforce_declaration_limit
+from workflows.incidents.admission import admit_declaration
 from workflows.incidents.rules import DESCRIPTION_MAX, INCIDENT_PRIORITIES, TITLE_MAX, first_due
 from workflows.incidents.war_room import (
     create_war_room_channel, load_render_context, post_announcement, post_declaration, post_to_channel, set_up_war_room,
@@ -87,12 +91,15 @@ async def declare_incident(
             found = _existing(ticket, await open_incident_for_ticket(db, ticket_id))
         if found:
             return found
+    await admit_declaration(deps=deps, team_id=team_id, declarer_id=declarer_id, priority=priority,
+                            ticket_id=ticket_id)
     now = deps.clock()
     channel_id, channel_name = await create_war_room_channel(deps, title=title, now=now)
     paging = deps.config.priority(priority).page
     invitees: list[str | None] = [declarer_id, commander, who_is_on_call(deps.config, now).primary]
     record = None
     async with deps.sessions.begin() as db:
+        await enforce_declaration_limit(db, config=deps.config, team_id=team_id, user_id=declarer_id, now=now)
         ticket = await lock_ticket(db, ticket_id) if ticket_id is not None else None
         if ticket_id is not None and ticket is None:
             raise NotFound(f"Ticket {ticket_id} not found.")

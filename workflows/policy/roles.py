@@ -22,7 +22,12 @@ from pydantic import BeforeValidator, TypeAdapter, ValidationError, field_valida
 from workflows.policy.problems import problem_message, raise_problems
 from workflows.policy.values import Section, TierId, text_matching
 
-__all__ = ["Member", "Roles"]
+__all__ = ["OPEN_BY_DEFAULT", "Member", "Roles", "roles_line"]
+
+#: What `serve` logs and `doctor` says when app.yaml has no ``roles`` section.
+OPEN_BY_DEFAULT = ("open by default: app.yaml has no `roles` section, so everyone in the workspace may do "
+                   "everything (claim, resolve and escalate tickets, declare P0/P1 incidents, acknowledge pages); "
+                   "add `roles` to restrict them")
 
 Member = Annotated[str, BeforeValidator(text_matching(
     r"[UWS][A-Z0-9_]+", "is not a Slack user id (U0123ABCDE) or user group id (S0123ABCDE)"))]
@@ -75,3 +80,11 @@ class Roles(Section):
         named = [*self.agents_of_no_tier, *(m for ms in self.agents_by_tier.values() for m in ms),
                  *self.commanders, *self.oncall, *self.admins]
         return {m for m in named if m.startswith("S")}
+
+
+def roles_line(roles: Roles | None) -> str:
+    """One line on who may do what: ``OPEN_BY_DEFAULT``, or what the ``roles`` section restricts."""
+    if roles is None:
+        return OPEN_BY_DEFAULT
+    return ("roles declared: only agents claim, resolve and escalate tickets; P0/P1 incidents need an agent, "
+            "someone on call or in the commander pool; private tickets are shown to agents, admins and their reporter")

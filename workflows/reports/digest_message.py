@@ -18,7 +18,7 @@ from workflows.block_text import (
     mrkdwn,
     plain,
 )
-from workflows.tickets.messages.lists import pack_lines
+from workflows.tickets.messages.lists import PRIVATE_LINE, pack_lines
 from workflows.sla.targets import format_remaining
 
 __all__ = ["AGE_EDGES", "DailyDigest", "age_labels", "build_daily_digest_message", "daily_digest_text"]
@@ -63,10 +63,11 @@ def _overdue_clock(ticket: Ticket, now: datetime) -> str:
 
 
 def ticket_line(ticket: Ticket, now: datetime) -> str:
-    """``• #12 `P1` Cannot log in (Login problems) · first response overdue by 2h``."""
+    """``• #12 `P1` Cannot log in (Login problems) · first response overdue by 2h``; a
+    private ticket without its summary (the reports channel is not its audience)."""
     ref = f"*{link(ticket.permalink, f'#{ticket.number}')}*"
-    return (f"• {ref} `{escape(ticket.priority)}` {escape(cap(ticket.summary, SUMMARY_MAX))} "
-            f"({escape(ticket.category)}){_overdue_clock(ticket, now)}")
+    summary = PRIVATE_LINE if ticket.private else escape(cap(ticket.summary, SUMMARY_MAX))
+    return f"• {ref} `{escape(ticket.priority)}` {summary} ({escape(ticket.category)}){_overdue_clock(ticket, now)}"
 
 
 

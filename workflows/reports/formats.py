@@ -10,18 +10,18 @@ Durations are whole seconds, percentages have two decimals; ``target`` is the le
 ``reopen_rate``, the times) the number should be. An empty cell: no data. With a
 knowledge base, ``deflection_rate`` (questions answered without a ticket) and one
 ``kb_gap`` row per question most asked without a good answer (scope: the question,
-value: how often) close the list.
+value: how often) close the list. In CSV a text cell that starts like a formula (``=``,
+``+``, ``-``, ``@``, tab, carriage return) is prefixed with ``'`` (``workflows/reports/csv_export.py``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from workflows.policy.reports import ReportTargets
+from workflows.reports.csv_export import write_csv
 from workflows.reports.messages import format_percent, format_seconds
 from workflows.reports.metrics import Ratio, SupportStats
 
@@ -94,12 +94,9 @@ def _cells(row: StatRow) -> list[Any]:
 
 
 def format_csv(rows: list[StatRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in _cells(row)])
-    return out.getvalue()
+    """The rows as CSV; text cells a spreadsheet would run as a formula (a ``kb_gap``
+    is someone's question as they typed it) are neutralised (``workflows.reports.csv_export``)."""
+    return write_csv(COLUMNS, (_cells(row) for row in rows))
 
 
 def _shown(value: float | None, unit: str) -> str:

@@ -31,6 +31,8 @@ from workflows.tickets.messages.form import (
     source_note,
 )
 from workflows.deps import Deps
+from workflows.access.limits import check_ticket_limit
+from workflows.access.privacy import is_private_conversation
 from workflows.kb.answers import suggest_articles
 
 __all__ = ["show_new_ticket_modal"]
@@ -49,8 +51,16 @@ async def show_new_ticket_modal(
 ) -> None:
     """Open the new-ticket modal at once; with ``team_id`` and ``user_id`` (``/ticket text``)
     then add the knowledge-base articles that may answer ``summary`` above the form
-    (``workflows.kb.answers``; see the module docstring)."""
-    origin = ModalOrigin(channel_id=channel_id, source_channel_id=source_channel_id, source_ts=source_ts)
+    (``workflows.kb.answers``; see the module docstring).
+
+    With ``team_id`` and ``user_id`` a person over ``limits.tickets_per_minute`` gets
+    RateLimited instead of the form. A form for a message (``source_channel_id``) in a
+    private conversation says the ticket will be private (``workflows.access.privacy``)."""
+    if team_id and user_id:
+        await check_ticket_limit(deps=deps, team_id=team_id, user_id=user_id)
+    private = bool(source_channel_id) and await is_private_conversation(deps.slack, source_channel_id or "")
+    origin = ModalOrigin(channel_id=channel_id, source_channel_id=source_channel_id, source_ts=source_ts,
+                         private=private)
     note = source_note(source_channel_id, source_user_id) if source_channel_id else None
 
     def form(articles: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from workflows.block_text import escape, link
 from workflows.tickets.messages.form import ModalOrigin, TicketForm
 from workflows.policy.calendars import calendar_for
 from workflows.deps import Deps
+from workflows.access.limits import enforce_ticket_limit
 from workflows.outbox.enqueue import deliver_outbox, owe_card
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
@@ -33,6 +34,7 @@ class NewTicket:
     origin_channel_id: str | None = None
     source_channel_id: str | None = None
     source_ts: str | None = None
+    private: bool = False  # ticked on the form, or opened from a message in a private conversation
 
 
 async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None:
@@ -46,6 +48,7 @@ async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None
 async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now) -> Ticket:
     form = request.form
     assert form.category and form.priority, "validated before"
+    await enforce_ticket_limit(db, config=config, team_id=request.team_id, user_id=request.reporter_id, now=now)
     category = config.category(form.category)
     tier = config.initial_tier(category) if category else None
     due = due_times(now, config=config, priority=form.priority, category=form.category,
@@ -54,7 +57,7 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
         team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
         tier=tier.id if tier else None, status=TicketStatus.OPEN, reporter_id=request.reporter_id,
-        customer=form.customer, origin_channel_id=request.origin_channel_id,
+        customer=form.customer, private=request.private, origin_channel_id=request.origin_channel_id,
         channel_id=config.channel_for_category(form.category),
         created_at=now, updated_at=now,
         first_response_due_at=due.first_response, resolution_due_at=due.resolution,
@@ -70,7 +73,8 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
 async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
     """Create ticket #N and owe its card, in one transaction and without calling Slack:
     the modal submission is acknowledged only once this returns, so a crash after the
-    acknowledgement cannot lose the ticket (nor its card: the outbox sends it)."""
+    acknowledgement cannot lose the ticket (nor its card: the outbox sends it).
+    RateLimited (nothing stored) when the reporter is over ``limits.tickets_per_minute``."""
     async with deps.sessions.begin() as db:
         ticket = await _create_row(db, request, deps.config, deps.clock())
         await owe_card(db, ticket, now=ticket.created_at)
@@ -125,4 +129,5 @@ def new_ticket_request(*, team_id: str, reporter_id: str, form: TicketForm, priv
     return NewTicket(
         team_id=team_id, reporter_id=reporter_id, form=form, origin_channel_id=origin.channel_id,
         source_channel_id=origin.source_channel_id, source_ts=origin.source_ts,
+        private=form.private or origin.private,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,6 +36,8 @@ from workflows.tickets.messages.lists import (
 )
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, TicketNotFound
+from workflows.access.privacy import Viewer, hidden_ticket_ids, private_ticket_text, visible_to
+from workflows.access.roles import roles_of
 from workflows.reports.stats_command import answer_stats_command
 from workflows.tickets.commands import HELP_TEXT, TicketCommand, TicketSubcommand
 
@@ -97,16 +100,17 @@ async def answer_ticket_subcommand(
 ) -> dict[str, Any]:
     """The ephemeral reply (``text`` and ``blocks``) to a `/ticket` subcommand."""
     kind = command.kind
+    viewer = partial(roles_of, deps=deps, user_id=user_id)  # asked only where a private ticket is listed
     if kind == TicketSubcommand.HELP:
         return {"text": HELP_TEXT}
     if kind == TicketSubcommand.SHOW and command.number is not None:
         return await show_ticket_status(sessions=deps.sessions, config=deps.config, now=deps.clock(),
-                                        team_id=team_id, number=command.number)
+                                        team_id=team_id, number=command.number, viewer=viewer)
     if kind == TicketSubcommand.MINE:
         return await list_my_tickets(sessions=deps.sessions, now=deps.clock(), team_id=team_id, user_id=user_id)
     if kind == TicketSubcommand.QUEUE:
         return await list_queue(sessions=deps.sessions, config=deps.config, now=deps.clock(), team_id=team_id,
-                                channel_id=channel_id, argument=command.argument)
+                                channel_id=channel_id, argument=command.argument, viewer=viewer)
     if kind == TicketSubcommand.REOPEN and command.number is not None:
         return await reopen_ticket_from_command(deps=deps, team_id=team_id, user_id=user_id, number=command.number)
     if kind == TicketSubcommand.WAIT and command.number is not None:
@@ -123,12 +127,15 @@ async def answer_ticket_subcommand(
 
 
 async def show_ticket_status(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, now: datetime,
-                             team_id: str, number: int) -> dict[str, Any]:
-    """`/ticket #N`: the status card of ticket N (TicketNotFound when there is none)."""
+                             team_id: str, number: int, viewer: Viewer) -> dict[str, Any]:
+    """`/ticket #N`: the status card of ticket N (TicketNotFound when there is none; "Ticket
+    #N is private" when it is private and not for the asker, ``viewer``, to see)."""
     async with sessions() as db:
         ticket = await get_ticket_by_number(db, team_id, number)
     if ticket is None:
         raise TicketNotFound(number)
+    if ticket.private and not visible_to(await viewer(), ticket):
+        return {"text": private_ticket_text(ticket.number)}
     return {"text": ticket_status_text(ticket), "blocks": build_ticket_status_message(ticket, config, now)}
 
 
@@ -152,16 +159,19 @@ async def list_my_tickets(*, sessions: async_sessionmaker[AsyncSession], now: da
 
 
 async def list_queue(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, now: datetime, team_id: str,
-                     channel_id: str | None, argument: str) -> dict[str, Any]:
-    """`/ticket queue [tier]`: open tickets of a tier, nearest SLA deadline first."""
+                     channel_id: str | None, argument: str, viewer: Viewer) -> dict[str, Any]:
+    """`/ticket queue [tier]`: open tickets of a tier, nearest SLA deadline first (private
+    ones the asker, ``viewer``, may not see without their summary)."""
     scope = queue_scope(config, argument, channel_id)
     async with sessions() as db:
         queue: TicketList = await open_queue(db, team_id, tier_ids=scope.tier_ids, limit=QUEUE_LIMIT)
     if not queue.tickets:
         return {"text": f"{scope.title} — empty: no open tickets."}
+    private = [ticket for ticket in queue.tickets if ticket.private]
+    hidden = hidden_ticket_ids(await viewer(), private) if private else frozenset()
     blocks = build_ticket_list_blocks(
         f"{scope.title} — {queue.total} open, nearest SLA deadline first", queue.tickets, now=now, more=queue.more,
-        note=scope.note,
+        note=scope.note, hidden=hidden,
     )
     return {"text": f"{scope.title}: {queue.total} open ticket{'s' if queue.total != 1 else ''}.", "blocks": blocks}
 

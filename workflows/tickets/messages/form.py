@@ -18,13 +18,20 @@ DEFAULT_PRIORITY = "P2"
 PRIVATE_METADATA_MAX = 3000
 
 
+PRIVATE_VALUE = "private"
+PRIVATE_SOURCE_NOTE = (":lock: The message is in a private conversation, so this ticket will be private: only you, "
+                       "whoever works on it and the support desk will see its details.")
+
+
 @dataclass(frozen=True)
 class ModalOrigin:
-    """Where the modal was opened from, carried through Slack in private_metadata."""
+    """Where the modal was opened from, carried through Slack in private_metadata.
+    ``private``: the source message is in a private conversation (the ticket will be)."""
 
     channel_id: str | None = None
     source_channel_id: str | None = None
     source_ts: str | None = None
+    private: bool = False
 
     def dump(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if v}
@@ -38,7 +45,8 @@ class ModalOrigin:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        return cls(**{k: str(data[k]) for k in ("channel_id", "source_channel_id", "source_ts") if data.get(k)})
+        return cls(**{k: str(data[k]) for k in ("channel_id", "source_channel_id", "source_ts") if data.get(k)},
+                   private=data.get("private") is True)
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -53,7 +61,9 @@ def build_new_ticket_modal(
     config: AppConfig, *, summary: str = "", description: str = "", origin: ModalOrigin = ModalOrigin(),
     source_note: str | None = None, intro_blocks: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The modal /ticket opens; labels are exactly Summary, Description, Category, Priority, Customer.
+    """The modal /ticket opens; labels are exactly Summary, Description, Category, Priority, Customer
+    and Private (a checkbox; for a message in a private conversation a note that the
+    ticket will be private instead).
 
     ``intro_blocks`` go above the form (the knowledge-base articles that may answer it,
     ``workflows.kb.messages.build_kb_suggestion_blocks``)."""
@@ -86,6 +96,14 @@ def build_new_ticket_modal(
             "placeholder": plain("Name or email of the affected customer"),
         }, optional=True),
     ]
+    if origin.private:
+        blocks.append({"type": "context", "elements": [mrkdwn(PRIVATE_SOURCE_NOTE)]})
+    else:
+        blocks.append(_input(TicketBlock.PRIVATE, "Private", {
+            "type": "checkboxes", "action_id": str(TicketAction.PRIVATE), "options": [{
+                "text": plain("Private ticket"), "value": PRIVATE_VALUE,
+                "description": plain("Only you, whoever works on it and the support desk see its details", 75)}],
+        }, optional=True))
     return {
         "type": "modal",
         "callback_id": str(TicketView.NEW_TICKET),
@@ -104,6 +122,14 @@ class TicketForm:
     category: str | None
     priority: str | None
     customer: str | None
+    private: bool = False  # "Private ticket" ticked
+
+
+def _ticked(values: dict[str, Any], block: TicketBlock, action: TicketAction, value: str) -> bool:
+    state = values.get(str(block))
+    state = state.get(str(action)) if isinstance(state, dict) else None
+    selected = state.get("selected_options") if isinstance(state, dict) else None
+    return isinstance(selected, list) and any(isinstance(o, dict) and o.get("value") == value for o in selected)
 
 
 def _value(values: dict[str, Any], block: TicketBlock, action: TicketAction) -> Any:
@@ -130,6 +156,7 @@ def parse_ticket_form(state_values: dict[str, Any]) -> TicketForm:
         category=_text(_value(state_values, TicketBlock.CATEGORY, TicketAction.CATEGORY)),
         priority=_text(_value(state_values, TicketBlock.PRIORITY, TicketAction.PRIORITY)),
         customer=_text(_value(state_values, TicketBlock.CUSTOMER, TicketAction.CUSTOMER)),
+        private=_ticked(state_values, TicketBlock.PRIVATE, TicketAction.PRIVATE, PRIVATE_VALUE),
     )
 
 

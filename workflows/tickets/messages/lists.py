@@ -3,6 +3,7 @@
 One line per ticket, shared by `/ticket mine`, `/ticket queue` and the App Home::
 
     *<permalink|#12>* `P1` Cannot log in · Claimed by <@U1> · first response due in 45m
+    *#13* `P2` :lock: _private ticket_ · New · resolution due in 3h     (not the reader's to see)
 
 SLA status comes from the ticket's open clocks (``open_clocks``): the first response
 (until one is recorded), the next response (while one is owed) and the resolution
@@ -122,8 +123,15 @@ def ticket_ref(ticket: Ticket) -> str:
     return f"*{link(ticket.permalink, f'#{ticket.number}')}*"
 
 
-def ticket_line(ticket: Ticket, now: datetime) -> str:
-    """One mrkdwn line: reference, priority, summary (escaped), status, SLA status."""
+PRIVATE_LINE = ":lock: _private ticket_"
+
+
+def ticket_line(ticket: Ticket, now: datetime, *, hidden: bool = False) -> str:
+    """One mrkdwn line: reference, priority, summary (escaped), status, SLA status.
+    ``hidden`` (a private ticket the reader may not see): no summary and no link."""
+    if hidden:
+        return (f"*#{ticket.number}* `{escape(ticket.priority)}` {PRIVATE_LINE} · {status_text(ticket)} · "
+                f"{sla_status(ticket, now)}")
     summary = escape(cap(ticket.summary, LINE_SUMMARY_MAX))
     return f"{ticket_ref(ticket)} `{escape(ticket.priority)}` {summary} · {status_text(ticket)} · {sla_status(ticket, now)}"
 
@@ -145,16 +153,17 @@ def pack_lines(lines: Sequence[str], limit: int = SECTION_TEXT_MAX) -> list[dict
 
 def build_ticket_list_blocks(
     title: str, tickets: Sequence[Ticket], *, now: datetime, more: int = 0, empty: str = "Nothing here.",
-    more_hint: str = "", note: str = "",
+    more_hint: str = "", note: str = "", hidden: frozenset[int] = frozenset(),
 ) -> list[dict[str, Any]]:
     """A titled list of ticket lines, with "… and N more" when ``more`` tickets did not
     fit, or ``empty`` when there are none, and an optional closing ``note``. ``title``,
-    ``empty``, ``more_hint`` and ``note`` are mrkdwn we wrote (user text escaped)."""
+    ``empty``, ``more_hint`` and ``note`` are mrkdwn we wrote (user text escaped).
+    Tickets whose id is in ``hidden`` are listed without their summary (private)."""
     blocks: list[dict[str, Any]] = [{"type": "section", "text": mrkdwn(f"*{title}*")}]
     if not tickets:
         blocks.append(_context(empty))
     else:
-        blocks += pack_lines([ticket_line(ticket, now) for ticket in tickets])
+        blocks += pack_lines([ticket_line(ticket, now, hidden=ticket.id in hidden) for ticket in tickets])
         if more > 0:
             blocks.append(_context(f"… and {more} more{more_hint}"))
     if note:
