@@ -16,7 +16,7 @@ for minutes), the storm's tickets (P2/P3: no page, no escalation), then
 - a *storm*: S notifications (1,000) all due within the same second, after the trickle,
   on tickets spread round-robin over the storm channels. Each notice is a post in the
   ticket's thread and one in its tier channel (the same channel), where notices waiting
-  together are folded into digests (``workflows/sla/digest_message.py``).
+  together are folded into digests (``workflows/outbox/digests.py``).
 
 Lateness is when the notice arrives in the ticket's thread at the fake Slack minus its
 due time. Per-channel pacing is checked on what the fake received. The storm's time is
@@ -62,7 +62,7 @@ from workflows.policy.schema import AppConfig, load_config
 from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_candidate
-from workflows.sla.digest_message import digest_size
+from workflows.outbox.digests import digest_size
 from workflows.deps import Deps
 from workflows.sla.engine import fire_due_notifications
 

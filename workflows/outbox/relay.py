@@ -15,7 +15,7 @@ another relay. What Slack answers decides what happens next:
 Digests: when the head is a post marked for a digest (an SLA notice to a tier channel)
 and at least ``DIGEST_THRESHOLD`` posts of its group wait in the lane, the relay leases
 the next ones of them with the head, in the same transaction (``claim_digest_rows``),
-and sends one message listing them (``workflows/sla/digest_message.py``); whatever Slack
+and sends one message listing them (``workflows/outbox/digests.py``); whatever Slack
 answers applies to all of them (sent, postponed or failed together). Folded posts go out
 ahead of the lane's other rows behind the head (the threads' posts, card updates): only
 the channel's own list is reordered, never a thread.
@@ -52,13 +52,8 @@ from models.outbox import (
     postpone,
 )
 from models.ticket_queries import get_ticket, record_card, record_card_permalink
-from workflows.sla.digest_message import (
-    DIGEST_THRESHOLD,
-    MAX_NOTICES,
-    SLA_DIGEST,
-    build_sla_digest_text,
-    digest_size,
-)
+from workflows.outbox.digests import DIGEST_THRESHOLD, MAX_NOTICES, digest_size
+from workflows.sla.messages import SLA_DIGEST, build_sla_digest_text
 from workflows.tickets.messages.card import build_ticket_card, ticket_fallback_text
 from workflows.deps import Deps
 

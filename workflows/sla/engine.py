@@ -7,7 +7,7 @@ outbox) the notice for the ticket's thread and the tier channel (one message per
 that says everything) and the escalation request to the new tier. Once every due row
 is claimed, the outbox is sent and on-call is paged for paging priorities. The tier
 channel's notice is marked for a digest: in a storm the channel gets one message
-listing the notices waiting for it (``workflows/sla/digest_message.py``), each thread
+listing the notices waiting for it (``workflows/sla/messages.py``), each thread
 still its own notice.
 """
 
@@ -23,8 +23,7 @@ from models.sla_queries import claim, next_due_candidate, set_aside
 from models.ticket_queries import add_ticket_event
 from models.tickets import Ticket, TicketEventKind
 from workflows.escalation.messages import EscalationFacts
-from workflows.sla.digest_message import sla_digest_mark
-from workflows.sla.messages import SlaNotice, sla_notice_text
+from workflows.sla.messages import SlaNotice, sla_digest_mark, sla_notice_text
 from workflows.deps import Deps
 from workflows.errors import InvalidState
 from workflows.escalation.record import owe_escalation_messages, record_escalation
