@@ -24,7 +24,7 @@ from workflows.incidents.rules import DESCRIPTION_MAX, INCIDENT_PRIORITIES, TITL
 from workflows.incidents.war_room import (
     create_war_room_channel, load_render_context, post_announcement, post_declaration, post_to_channel, set_up_war_room,
 )
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.paging.pager import announce_page, record_incident_page
 
 log = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from workflows.incidents.messages.posts import (
 from workflows.deps import Deps
 from workflows.errors import InvalidState
 from workflows.incidents.rules import war_room_name
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.outbox.enqueue import owe_post
 
 log = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from models.ticket_queries import get_ticket
 from models.tickets import Ticket
 from workflows.deps import Deps
 from workflows.errors import NotFound
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.paging.delivery import deliver_page_or_log, sends_pages
 from workflows.paging.mirrors import post_page_mirrors, refresh_page_mirrors
 from workflows.paging.subjects import PageSubject, add_page_event, incident_subject, ticket_subject

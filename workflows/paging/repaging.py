@@ -27,7 +27,7 @@ from workflows.paging.messages import (
     repage_secondary_note,
 )
 from workflows.deps import Deps
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.paging.mirrors import (
     is_posted,
     load_page_view,
