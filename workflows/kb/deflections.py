@@ -23,10 +23,11 @@ from models.kb_queries import articles_by_slug, get_search, record_deflection
 from models.knowledge_base import KbArticle, KbSearch
 from workflows.kb.messages import (
     build_kb_answer_message,
+    build_kb_article_message,
+    build_kb_article_modal,
     build_kb_thanks_modal,
     kb_answer_text,
 )
-from workflows.kb.article_message import build_kb_article_message, build_kb_article_modal
 from workflows.block_text import cap, user
 from workflows.deps import Deps
 from workflows.errors import NotAllowed, NotFound
