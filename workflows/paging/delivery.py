@@ -32,6 +32,7 @@ from bot.pagerduty_gateway import PagerDutyError
 from bot.pagerduty_gateway import PagerDutyGateway as Gateway
 from models.pages import Page, PageStatus
 from workflows.deps import Deps
+from workflows.paging.mirrors import refresh_page_mirrors  # the mirror says when PagerDuty refused a page
 from workflows.paging.subjects import load_subject
 
 log = logging.getLogger(__name__)
@@ -157,8 +158,6 @@ async def _record_failure(deps: Deps, page_id: int, claimed: str, attempts: int,
     log.error("PagerDuty refused %s for page %s; not retrying: %s", claimed, page_id, message)
     await _finish(deps, page_id, claimed, {"pd_pending_action": None, "pd_next_attempt_at": None,
                                            "pd_last_error": message})
-    from workflows.paging.mirrors import refresh_page_mirrors  # the mirror says PagerDuty refused it
-
     await refresh_page_mirrors(deps=deps, page_id=page_id)
 
 

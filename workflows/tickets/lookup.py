@@ -34,6 +34,9 @@ from workflows.deps import Deps
 from workflows.errors import InvalidRequest, TicketNotFound
 from workflows.reports.stats_command import answer_stats_command
 from workflows.tickets.commands import HELP_TEXT, TicketCommand, TicketSubcommand
+from workflows.tickets.lifecycle import reopen_ticket_by_number
+from workflows.tickets.priority import change_ticket_priority
+from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
 __all__ = [
     "QueueScope",
@@ -162,18 +165,12 @@ async def list_queue(*, deps: Deps, team_id: str, channel_id: str | None, argume
 
 async def reopen_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
     """`/ticket reopen #N`: reopen ticket N (TicketNotFound, InvalidState pass through)."""
-    # Imported here: the lifecycle module is another workflow's, and this one must
-    # import without it.
-    from workflows.tickets.lifecycle import reopen_ticket_by_number
-
     ticket = await reopen_ticket_by_number(deps=deps, team_id=team_id, number=number, actor_id=user_id)
     return {"text": f"Reopened #{ticket.number}."}
 
 
 async def wait_on_customer_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
     """`/ticket wait #N`: pause the resolution clock until the reporter replies."""
-    from workflows.tickets.waiting import wait_on_customer
-
     change = await wait_on_customer(deps=deps, team_id=team_id, actor_id=user_id, number=number)
     return {"text": change.notice or (f"#{number} is waiting on the customer: its resolution clock is paused "
                                       "until the reporter replies in the thread.")}
@@ -181,8 +178,6 @@ async def wait_on_customer_from_command(*, deps: Deps, team_id: str, user_id: st
 
 async def resume_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
     """`/ticket resume #N`: stop waiting on the customer."""
-    from workflows.tickets.waiting import resume_ticket
-
     change = await resume_ticket(deps=deps, team_id=team_id, actor_id=user_id, number=number)
     return {"text": change.notice or f"Resumed #{number}: its resolution clock runs again."}
 
@@ -190,8 +185,6 @@ async def resume_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, 
 async def change_priority_from_command(*, deps: Deps, team_id: str, user_id: str, number: int,
                                        priority: str) -> dict[str, Any]:
     """`/ticket priority #N P1`: change the priority and re-arm the SLA timers."""
-    from workflows.tickets.priority import change_ticket_priority
-
     change = await change_ticket_priority(deps=deps, team_id=team_id, actor_id=user_id, number=number,
                                           priority=priority)
     return {"text": change.notice or f"#{number} is now {change.ticket.priority}; its SLA due times were computed again."}
