@@ -15,8 +15,9 @@ import logging
 from dataclasses import dataclass
 
 from models.deadlines import deadlines_changed
-from models.incident_queries import add_incident_event, get_incident, lock_ticket, open_incident_for_ticket
+from models.incident_queries import add_incident_event, get_incident, open_incident_for_ticket
 from models.incidents import Incident, IncidentEventKind, IncidentStatus
+from models.ticket_queries import get_ticket
 from models.tickets import Ticket, TicketStatus
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotFound, SupportbotError
@@ -93,7 +94,7 @@ async def declare_incident(
     invitees: list[str | None] = [declarer_id, commander, who_is_on_call(deps.config, now).primary]
     record = None
     async with deps.sessions.begin() as db:
-        ticket = await lock_ticket(db, ticket_id) if ticket_id is not None else None
+        ticket = await get_ticket(db, ticket_id, for_update=True) if ticket_id is not None else None
         if ticket_id is not None and ticket is None:
             raise NotFound(f"Ticket {ticket_id} not found.")
         found = _existing(ticket, await open_incident_for_ticket(db, ticket.id) if ticket else None)

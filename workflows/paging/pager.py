@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import insert_ignore
+from models.incident_queries import get_incident
 from models.incidents import Incident
 from models.pages import Page, PageStatus
 from models.ticket_queries import get_ticket
@@ -143,8 +144,7 @@ async def page_incident(*, deps: Deps, incident_id: int, reason: str) -> Page:
     """Page on-call about incident ``incident_id`` because of ``reason``."""
     now = deps.clock()
     async with deps.sessions.begin() as db:
-        incident = (await db.execute(select(Incident).where(Incident.id == incident_id).with_for_update())
-                    ).scalar_one_or_none()
+        incident = await get_incident(db, incident_id, lock=True)
         if incident is None:
             raise NotFound(f"Incident {incident_id} not found.")
         record = await record_incident_page(db, incident, deps=deps, now=now, reason=reason)

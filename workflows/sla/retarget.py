@@ -13,12 +13,11 @@ import logging
 from sqlalchemy import select
 
 from workflows.policy.schema import AppConfig
-from models.ticket_queries import ticket_events
+from models.ticket_queries import get_ticket, ticket_events
 from models.tickets import Ticket, TicketStatus
 from workflows.policy.calendars import calendar_for
 from workflows.deps import Deps
 from workflows.sla.schedule import schedule_ticket_sla
-from workflows.tickets.locks import lock_ticket_row
 from workflows.tickets.priority import retarget_due_times
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
         ))).scalars())
     for ticket_id in ids:
         async with deps.sessions.begin() as db:
-            ticket = await lock_ticket_row(db, ticket_id)
+            ticket = await get_ticket(db, ticket_id, for_update=True)
             if ticket is None or ticket.status != TicketStatus.OPEN:
                 continue
             due = retarget_due_times(ticket, ticket.priority, config=deps.config, calendar=calendar_for(deps.config),

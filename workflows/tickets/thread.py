@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows.policy.schema import AppConfig
-from models.ticket_queries import add_ticket_event, find_ticket_by_card
+from models.ticket_queries import add_ticket_event, find_ticket_by_card, get_ticket
 from models.tickets import Ticket, TicketEventKind, TicketStatus
 from workflows.block_text import user
 from workflows.policy.calendars import calendar_for
@@ -52,7 +52,6 @@ from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread
 from workflows.sla.pauses import Resumed, resume_resolution_clock
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
-from workflows.tickets.locks import relock_ticket
 from workflows.tickets.waiting import resume_note
 
 __all__ = [
@@ -142,7 +141,8 @@ async def record_thread_reply(
         ticket = await find_ticket_by_card(db, channel_id, thread_ts)
         if ticket is None:
             return None
-        await relock_ticket(db, ticket)
+        ticket = await get_ticket(db, ticket.id, for_update=True)
+        assert ticket is not None, "tickets are never deleted"
         add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
                          detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
         first = False
