@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import insert_ignore
 from models.incident_queries import get_incident
 from models.incidents import Incident
+from models.page_queries import OPEN, store_page
 from models.pages import Page, PageStatus
 from models.ticket_queries import get_ticket
 from models.tickets import Ticket
@@ -45,7 +44,6 @@ log = logging.getLogger(__name__)
 __all__ = ["PageRecord", "record_page", "record_ticket_page", "record_incident_page", "announce_page",
            "page_ticket", "page_incident", "pagerduty_summary"]
 
-OPEN = (PageStatus.TRIGGERED, PageStatus.ACKNOWLEDGED)
 SUMMARY_MAX = 1024
 
 
@@ -81,13 +79,9 @@ def _fresh(subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> d
 async def record_page(db: AsyncSession, subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> PageRecord:
     """Store (or re-trigger, or add a reason to) the page of ``subject``, in ``db``'s transaction."""
     fresh = _fresh(subject, deps=deps, now=now, reason=reason)
-    inserted = await insert_ignore(db, Page, {
+    page, inserted = await store_page(db, {
         "dedup_key": subject.dedup_key, "subject_kind": subject.kind, "subject_id": subject.id, **fresh,
     })
-    page = (await db.execute(
-        select(Page).where(Page.dedup_key == subject.dedup_key).with_for_update()
-        .execution_options(populate_existing=True)
-    )).scalar_one()
     triggered = inserted or page.status not in OPEN
     if triggered and not inserted:  # resolved earlier: the same row pages again
         for column, value in fresh.items():
