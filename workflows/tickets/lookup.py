@@ -8,7 +8,8 @@ resume and priority hand over to the workflows that change them.
 Unknown tickets raise ``TicketNotFound`` and unknown tiers ``InvalidRequest``; the app's
 error handler answers them. Nothing here changes state itself: `/ticket reopen #N` hands
 over to ``workflows.tickets.lifecycle``, `wait`/`resume` to ``workflows.tickets.waiting``
-and `priority` to ``workflows.tickets.priority``.
+and `priority` to ``workflows.tickets.priority``. `/ticket stats` is the reports' room
+(``workflows.reports.stats_command``); the listener sends it there.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from workflows.tickets.messages.lists import (
 )
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, TicketNotFound
-from workflows.reports.stats_command import answer_stats_command
 from workflows.tickets.commands import HELP_TEXT, TicketCommand, TicketSubcommand
 from workflows.tickets.lifecycle import reopen_ticket_by_number
 from workflows.tickets.priority import change_ticket_priority
@@ -95,7 +95,8 @@ def queue_scope(config: AppConfig, argument: str, channel_id: str | None) -> Que
 async def answer_ticket_subcommand(
     *, deps: Deps, team_id: str, user_id: str, channel_id: str | None, command: TicketCommand,
 ) -> dict[str, Any]:
-    """The ephemeral reply (``text`` and ``blocks``) to a `/ticket` subcommand."""
+    """The ephemeral reply (``text`` and ``blocks``) to a `/ticket` subcommand (not ``new``
+    nor ``stats``: the listener opens the form, and asks the reports for the stats)."""
     kind = command.kind
     if kind == TicketSubcommand.HELP:
         return {"text": HELP_TEXT}
@@ -114,8 +115,6 @@ async def answer_ticket_subcommand(
     if kind == TicketSubcommand.PRIORITY and command.number is not None:
         return await change_priority_from_command(deps=deps, team_id=team_id, user_id=user_id,
                                                   number=command.number, priority=command.argument)
-    if kind == TicketSubcommand.STATS:
-        return await answer_stats_command(deps=deps, team_id=team_id, text=command.argument)
     raise InvalidRequest("I did not understand that. See `/ticket help`.")
 
 
