@@ -52,10 +52,10 @@ from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread
 from workflows.sla.pauses import Resumed, resume_resolution_clock
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
+from workflows.slack_text import COUNTED_SUBTYPES
 from workflows.tickets.waiting import resume_note
 
 __all__ = [
-    "COUNTED_SUBTYPES",
     "REPLY_TEXT_MAX",
     "RecordedReply",
     "ThreadReply",
@@ -67,9 +67,6 @@ log = logging.getLogger(__name__)
 
 #: How much of a reply's text the timeline keeps.
 REPLY_TEXT_MAX = 500
-#: Message subtypes that are a person writing (None: a plain message). Everything else
-#: (message_changed, message_deleted, bot_message, channel_join, ...) is ignored.
-COUNTED_SUBTYPES: frozenset[str | None] = frozenset({None, "thread_broadcast", "file_share"})
 #: ``channel_type`` values of public and private channels (where ticket cards live).
 CHANNEL_TYPES = frozenset({"channel", "group"})
 
