@@ -60,6 +60,7 @@ from benchmarks.harness import (
 from workflows.ports import system_clock
 from workflows.policy.schema import AppConfig, load_config
 from bot.database import make_engine, make_session_factory
+from bot.runtime import register_outbox_renderers
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_candidate
 from workflows.outbox.digests import digest_size
@@ -271,6 +272,7 @@ async def engine_storm(ctx: Context, url: str, config: AppConfig, tickets: list[
     engine = make_engine(url)
     slack = AsyncWebClient(token=BOT_TOKEN, base_url=ctx.fake.api_url,
                            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
+    register_outbox_renderers()
     deps = Deps(sessions=make_session_factory(engine), slack=slack, config=config, clock=system_clock)
     started = time.perf_counter()
     fired = 0

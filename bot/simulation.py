@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.database import make_engine, make_session_factory, upgrade_database
+from bot.runtime import register_outbox_renderers
 from models.sla_queries import next_due_at
 from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
@@ -136,6 +137,7 @@ def _plain(text: str, timeline: Timeline) -> str:
 
 async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
     """The timeline of what the bot would post for ``scenario``, one line per effect."""
+    register_outbox_renderers()
     timeline = Timeline(config)
     slack = SimulatedSlack()
     with tempfile.TemporaryDirectory() as folder:

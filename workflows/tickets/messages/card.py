@@ -172,3 +172,8 @@ def build_ticket_card(ticket: Ticket, config: AppConfig, *, now: datetime | None
     blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(context))]})
     blocks.append({"type": "actions", "block_id": str(TicketBlock.TICKET_ACTIONS), "elements": card_buttons(ticket)})
     return blocks
+
+
+def render_ticket_card(ticket: Ticket, config: AppConfig, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """The card as the outbox relay sends it: its notification text and its blocks."""
+    return ticket_fallback_text(ticket), build_ticket_card(ticket, config, now=now)
