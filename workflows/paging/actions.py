@@ -5,7 +5,7 @@ Each change is one conditional UPDATE (``WHERE status = 'triggered'`` …) so a 
 click or a racing webhook changes a page once; the same statement owes PagerDuty the
 matching Events v2 action when it has already heard of the page (``pagerduty_sent``).
 When the trigger has not gone out yet, the action waits and is sent as its follow-up
-(see ``page_delivery``). Acks go both ways: Slack → PagerDuty, PagerDuty → Slack —
+(see ``delivery.py``). Acks go both ways: Slack → PagerDuty, PagerDuty → Slack —
 and a change that came from PagerDuty owes it nothing.
 """
 

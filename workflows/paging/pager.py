@@ -14,7 +14,7 @@ A ticket or incident has at most one open page, its row in ``pages`` keyed by
 (the SLA engine claims a breach and records its page in one); ``announce_page`` then
 posts the mirrors and sends what PagerDuty is owed. ``page_ticket`` and
 ``page_incident`` are both steps. If the process stops in between, the sweeps in
-``page_delivery`` and ``page_mirrors`` finish the job.
+``workflows/paging/delivery.py`` and ``mirrors.py`` finish the job.
 """
 
 from __future__ import annotations
