@@ -16,7 +16,7 @@ for minutes), the storm's tickets (P2/P3: no page, no escalation), then
 - a *storm*: S notifications (1,000) all due within the same second, after the trickle,
   on tickets spread round-robin over the storm channels. Each notice is a post in the
   ticket's thread and one in its tier channel (the same channel), where notices waiting
-  together are folded into digests (``workflows/sla/digest_message.py``).
+  together are folded into digests (``workflows/outbox/digests.py``).
 
 Lateness is when the notice arrives in the ticket's thread at the fake Slack minus its
 due time. Per-channel pacing is checked on what the fake received. The storm's time is
@@ -61,9 +61,10 @@ from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
+from bot.runtime import register_outbox_renderers
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_candidate
-from workflows.sla.digest_message import digest_size
+from workflows.outbox.digests import digest_size
 from workflows.deps import Deps
 from workflows.sla.engine import fire_due_notifications
 
@@ -272,6 +273,7 @@ async def engine_storm(ctx: Context, url: str, config: AppConfig, tickets: list[
     engine = make_engine(url)
     slack = AsyncWebClient(token=BOT_TOKEN, base_url=ctx.fake.api_url,
                            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
+    register_outbox_renderers()
     deps = Deps(sessions=make_session_factory(engine), slack=slack, config=config, clock=system_clock)
     started = time.perf_counter()
     fired = 0

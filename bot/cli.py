@@ -171,7 +171,7 @@ def _simulate(args: argparse.Namespace, path: str) -> int:
 def parse_scenario(config: AppConfig, args: argparse.Namespace) -> Any:
     from datetime import datetime
 
-    from workflows.sla.simulation import Scenario
+    from bot.simulation import Scenario
 
     if args.priority not in config.priorities:
         raise ValueError(f"--priority {args.priority!r} is not one of {', '.join(config.priorities)}")

@@ -29,6 +29,9 @@ from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
 from workflows.access.user_groups import UserGroupDirectory
+from workflows.outbox.renderers import Renderers, register_renderers
+from workflows.sla.messages import SLA_DIGEST, build_sla_digest_text
+from workflows.tickets.messages.card import render_ticket_card
 
 
 @dataclass
@@ -85,8 +88,16 @@ class Runtime:
                 await self.slack_session.close()
 
 
+def register_outbox_renderers() -> None:
+    """The outbox relay renders ticket cards and SLA digests with the domains' own
+    builders (``workflows/outbox/renderers.py``). Every process that sends the outbox
+    calls this first: ``build_runtime`` does."""
+    register_renderers(Renderers(ticket_card=render_ticket_card, digests={SLA_DIGEST: build_sla_digest_text}))
+
+
 def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Runtime:
     """Call inside the running loop (see the module docstring)."""
+    register_outbox_renderers()
     engine = make_engine(settings.database_url)
     telemetry = Telemetry()
     slack_session = open_slack_session()

@@ -1,25 +1,109 @@
 """`supportbot simulate`: what the bot would do to one ticket, from app.yaml alone.
 
-Wiring for workflows/sla/simulation.py: a throwaway SQLite database, a Slack stand-in
-that records instead of sending, and a plain-text timeline in the policy's timezone.
+One ticket goes through the live SLA engine on a virtual clock: ``run_scenario`` drives
+the very functions the bot runs (open_ticket, record_thread_reply,
+fire_due_notifications), stepping the clock from deadline to deadline, against a
+throwaway SQLite database and a Slack stand-in that records instead of sending; what it
+recorded becomes a plain-text timeline in the policy's timezone.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory, upgrade_database
+from bot.runtime import register_outbox_renderers
+from models.sla_queries import next_due_at
 from workflows.deps import Deps
-from workflows.sla.simulation import DueMoment, Scenario, VirtualClock, run_scenario
+from workflows.policy.explain import target_meaning
+from workflows.policy.schema import AppConfig
+from workflows.sla.engine import fire_due_notifications
+from workflows.sla.targets import sla_targets
+from workflows.tickets.intake import NewTicket, open_ticket
+from workflows.tickets.messages.form import TicketForm
+from workflows.tickets.thread import record_thread_reply
+
+SIM_TEAM = "T0SIMULATION"
+SIM_REPORTER = "U0REPORTER"
+SIM_AGENT = "U0AGENT"
+
+
+class VirtualClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass(frozen=True)
+class Scenario:
+    priority: str
+    category: str
+    created: datetime
+    responds_after: timedelta | None = None
+    horizon: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class DueMoment:
+    """A clock of the opened ticket: when it is due, and its target in words
+    ("first response", due_at, "24h = 24 working hours ≈ 2.4 working days")."""
+
+    clock: str
+    due_at: datetime
+    meaning: str
+
+
+async def run_scenario(*, deps: Deps, clock: VirtualClock, scenario: Scenario, on_step,
+                       on_due: Callable[[DueMoment], None] | None = None) -> None:
+    """Open the ticket, then wake at each deadline (and at the agent's reply) until none is left.
+
+    ``on_step(moment, label)`` is called before each step so the caller can attribute
+    what the stand-in Slack records to the moment it happened; ``on_due`` once per SLA
+    clock of the ticket just opened, with the due time it stores (what its card shows).
+    """
+    clock.now = scenario.created
+    on_step(clock.now, "ticket opened")
+    form = TicketForm(summary=f"Simulated {scenario.priority} ticket", description=None,
+                      category=scenario.category, priority=scenario.priority, customer=None)
+    ticket = await open_ticket(deps=deps, request=NewTicket(team_id=SIM_TEAM, reporter_id=SIM_REPORTER, form=form))
+    if on_due is not None:
+        config = deps.config
+        business_hours = config.priority(scenario.priority).business_hours
+        targets = sla_targets(config, scenario.priority, scenario.category)
+        for name, due_at, target in (("first response", ticket.first_response_due_at, targets[0]),
+                                     ("resolution", ticket.resolution_due_at, targets[1])):
+            if due_at is not None:
+                on_due(DueMoment(name, due_at, target_meaning(target, business_hours=business_hours,
+                                                              hours=config.business_hours)))
+    reply_at = scenario.created + scenario.responds_after if scenario.responds_after is not None else None
+    end = scenario.created + scenario.horizon
+    while True:
+        async with deps.sessions() as db:
+            due = await next_due_at(db)
+        if reply_at is not None and (due is None or reply_at <= due):
+            clock.now = reply_at
+            on_step(clock.now, "an agent replies in the ticket thread")
+            await record_thread_reply(deps=deps, team_id=SIM_TEAM, channel_id=ticket.channel_id or "",
+                                      thread_ts=ticket.message_ts or "", user_id=SIM_AGENT,
+                                      ts=f"{reply_at.timestamp():.6f}", text="(simulated reply)")
+            reply_at = None
+            continue
+        if due is None or due > end:
+            return
+        clock.now = max(clock.now, due)
+        on_step(clock.now, None)
+        await fire_due_notifications(deps=deps)
 
 
 class SimulatedSlack(AsyncWebClient):
@@ -77,6 +161,7 @@ def _plain(text: str, timeline: Timeline) -> str:
 
 async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
     """The timeline of what the bot would post for ``scenario``, one line per effect."""
+    register_outbox_renderers()
     timeline = Timeline(config)
     slack = SimulatedSlack()
     with tempfile.TemporaryDirectory() as folder:

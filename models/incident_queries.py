@@ -1,9 +1,7 @@
 """Incident look-ups, row locks, timeline writes and the reminder claim.
 
-Locks: ``lock=True`` on Postgres is ``SELECT … FOR UPDATE``. SQLite has no row locks
-and starts a transaction only at its first write, so there a no-op UPDATE of the row
-comes first: it takes the database's write lock, and what is read after it stays ours
-until commit (a concurrent command waits instead of overwriting what we read).
+Locks: ``lock=True`` holds the incident's row until commit (``models/locks.py``), so a
+concurrent command waits instead of overwriting what we read.
 
 Reminders: ``claim_due_reminder`` moves one incident's due time forward with a
 conditional UPDATE (``WHERE <due column> = :seen``) in the caller's transaction, the
@@ -22,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_name
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
-from models.tickets import Ticket
+from models.locks import lock_row
 
-__all__ = ["add_incident_event", "incident_events", "get_incident", "get_incident_by_channel", "lock_ticket",
+__all__ = ["add_incident_event", "incident_events", "get_incident", "get_incident_by_channel",
            "open_incident_for_ticket", "open_incident_channels", "claim_due_reminder", "next_incident_due_at",
            "reminder_column"]
 
@@ -36,28 +34,20 @@ def reminder_column(external: bool) -> Any:
     return _COLUMNS[external]
 
 
-async def _locked(db: AsyncSession, model: Any, where: ColumnElement[bool], lock: bool) -> Any:
-    if lock and dialect_name(db) == "sqlite":
-        await db.execute(update(model).where(where).values(team_id=model.team_id)
-                         .execution_options(synchronize_session=False))
-    stmt = select(model).where(where).execution_options(populate_existing=True)
-    if lock and dialect_name(db) == "postgresql":
-        stmt = stmt.with_for_update()
+async def _incident(db: AsyncSession, where: ColumnElement[bool], lock: bool) -> Incident | None:
+    if lock:
+        return await lock_row(db, Incident, where)
+    stmt = select(Incident).where(where).execution_options(populate_existing=True)
     return (await db.execute(stmt)).scalar_one_or_none()
 
 
 async def get_incident(db: AsyncSession, incident_id: int, *, lock: bool = False) -> Incident | None:
-    return await _locked(db, Incident, Incident.id == incident_id, lock)
+    return await _incident(db, Incident.id == incident_id, lock)
 
 
 async def get_incident_by_channel(db: AsyncSession, channel_id: str, *, lock: bool = False) -> Incident | None:
     """The incident whose war room is ``channel_id``."""
-    return await _locked(db, Incident, Incident.channel_id == channel_id, lock)
-
-
-async def lock_ticket(db: AsyncSession, ticket_id: int) -> Ticket | None:
-    """The ticket, locked until commit (one declaration per ticket at a time)."""
-    return await _locked(db, Ticket, Ticket.id == ticket_id, True)
+    return await _incident(db, Incident.channel_id == channel_id, lock)
 
 
 async def open_incident_for_ticket(db: AsyncSession, ticket_id: int) -> Incident | None:

@@ -1,36 +1,41 @@
-"""Ticket look-ups and timeline writes that several workflows share."""
+"""Ticket look-ups and timeline writes that several workflows share.
+
+``for_update=True`` holds the ticket's row until the transaction ends, on both
+databases (``models/locks.py``): every change to a ticket is decided under it, so two
+clicks (or two replicas, or a click and a thread reply) are serialised and the second
+sees the first one's result.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.locks import lock_row
 from models.tickets import Ticket, TicketEvent, TicketEventKind
 
 
-async def get_ticket(db: AsyncSession, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
-    stmt = select(Ticket).where(Ticket.id == ticket_id)
+async def _one(db: AsyncSession, where: ColumnElement[bool], for_update: bool) -> Ticket | None:
     if for_update:
-        stmt = stmt.with_for_update()
-    return (await db.execute(stmt)).scalar_one_or_none()
+        return await lock_row(db, Ticket, where)
+    return (await db.execute(select(Ticket).where(where))).scalar_one_or_none()
+
+
+async def get_ticket(db: AsyncSession, ticket_id: int, *, for_update: bool = False) -> Ticket | None:
+    """The ticket with id ``ticket_id`` (any workspace)."""
+    return await _one(db, Ticket.id == ticket_id, for_update)
 
 
 async def get_ticket_by_number(db: AsyncSession, team_id: str, number: int, *, for_update: bool = False) -> Ticket | None:
-    stmt = select(Ticket).where(Ticket.team_id == team_id, Ticket.number == number)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await db.execute(stmt)).scalar_one_or_none()
+    return await _one(db, (Ticket.team_id == team_id) & (Ticket.number == number), for_update)
 
 
 async def find_ticket_by_card(db: AsyncSession, channel_id: str, message_ts: str, *, for_update: bool = False) -> Ticket | None:
     """The ticket whose card is the message ``message_ts`` in ``channel_id`` (its thread root)."""
-    stmt = select(Ticket).where(Ticket.channel_id == channel_id, Ticket.message_ts == message_ts)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await db.execute(stmt)).scalar_one_or_none()
+    return await _one(db, (Ticket.channel_id == channel_id) & (Ticket.message_ts == message_ts), for_update)
 
 
 def add_ticket_event(

@@ -26,7 +26,11 @@ import re
 
 from workflows.block_text import cap
 
-__all__ = ["SUMMARY_MAX", "plain_text", "summary_from_message"]
+__all__ = ["COUNTED_SUBTYPES", "SUMMARY_MAX", "plain_text", "summary_from_message"]
+
+#: Message subtypes that are a person writing (None: a plain message). Everything else
+#: (message_changed, message_deleted, bot_message, channel_join, ...) is ignored.
+COUNTED_SUBTYPES: frozenset[str | None] = frozenset({None, "thread_broadcast", "file_share"})
 
 #: The ticket modal's Summary limit (``workflows.tickets.messages.form.SUMMARY_MAX``).
 SUMMARY_MAX = 150

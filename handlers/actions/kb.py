@@ -2,7 +2,8 @@
 above the /ticket form: Solved, Open a ticket, Show article, This solved it.
 
 Each listener acks, pulls the search id (and slug) out of the button's value and calls
-one workflow in ``workflows/kb/deflections.py``; replies go back privately through the
+one workflow in ``workflows/kb/deflections.py`` ("Open a ticket": the tickets' form,
+``workflows/tickets/form.py``); replies go back privately through the
 click's response_url, and a solved answer is replaced in place.
 """
 
@@ -21,10 +22,10 @@ from workflows.kb.deflections import (
     KbClick,
     mark_answer_solved,
     mark_form_solved,
-    open_ticket_from_answer,
     show_article,
     show_article_over_form,
 )
+from workflows.tickets.form import open_ticket_from_answer
 
 NOT_AN_ANSWER = "That button does not belong to a knowledge-base answer; ask again with `/kb`."
 

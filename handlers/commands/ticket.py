@@ -1,4 +1,4 @@
-"""`/ticket`: open the new-ticket modal, or answer a subcommand ephemerally."""
+"""`/ticket`: open the new-ticket modal, or answer a subcommand ephemerally (`stats` from the reports)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.tickets.form import show_new_ticket_modal
+from workflows.reports.stats_command import answer_stats_command
 from workflows.tickets.commands import TicketSubcommand, parse_ticket_command
+from workflows.tickets.form import show_new_ticket_modal
 from workflows.tickets.lookup import answer_ticket_subcommand
 
 
@@ -23,10 +24,13 @@ async def handle_ticket_command(ack: Any, body: dict[str, Any], command: dict[st
             team_id=team_of(command), user_id=command["user_id"],
         )
         return
-    reply = await answer_ticket_subcommand(
-        deps=deps, team_id=team_of(command), user_id=command["user_id"], channel_id=command.get("channel_id"),
-        command=parsed,
-    )
+    if parsed.kind == TicketSubcommand.STATS:
+        reply = await answer_stats_command(deps=deps, team_id=team_of(command), text=parsed.argument)
+    else:
+        reply = await answer_ticket_subcommand(
+            deps=deps, team_id=team_of(command), user_id=command["user_id"], channel_id=command.get("channel_id"),
+            command=parsed,
+        )
     await respond(response_type="ephemeral", replace_original=False, **reply)
 
 

@@ -18,7 +18,7 @@ from models.outbox import OutboxMessage, OutboxStatus
 from models.tickets import Ticket
 from tests.conftest import BOT_TOKEN, make_settings
 from workflows.outbox import relay as outbox_relay
-from workflows.sla.digest_message import DIGEST_THRESHOLD, digest_size
+from workflows.outbox.digests import DIGEST_THRESHOLD, digest_size
 from workflows.block_text import MESSAGE_TEXT_MAX
 from workflows.tickets.messages.form import TicketForm
 from workflows.deps import Deps

@@ -20,7 +20,7 @@ from tests.sla_steps import AGENT, TEAM_ID, ask, card_field, reload
 from tests.ticket_steps import create_ticket
 from workflows.policy.calendars import calendar_for
 from workflows.sla.schedule import schedule_ticket_sla
-from workflows.sla.simulation import Scenario
+from bot.simulation import Scenario
 from workflows.tickets.lifecycle import reopen_ticket_by_number, resolve_ticket
 from workflows.tickets.messages.resolve_form import ResolutionForm
 

@@ -10,10 +10,10 @@ from tests.fakes.slack_views import validate_message_blocks
 from tests.ticket_steps import mrkdwn_texts
 from workflows.incidents.messages.posts import (
     TOPIC_MAX, TicketRef, ago_text, build_announcement_message, build_declaration_message,
-    build_declare_incident_button, build_status_update_message, offers_incident, purpose_text, reminder_text,
-    topic_text,
+    build_status_update_message, purpose_text, reminder_text, topic_text,
 )
 from workflows.incidents.messages.postmortem import build_postmortem_message, timeline_lines
+from workflows.tickets.messages.card import build_declare_incident_button, offers_incident
 
 T0 = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 EVIL = "<!channel> <@U0X> & <https://evil.example|click>"

@@ -16,17 +16,15 @@ from models.tickets import Ticket
 from tests.fakes.slack_views import validate_message_blocks, validate_view
 from tests.unit.test_config import CONTRACT_EXAMPLE
 from workflows.kb.messages import (
-    build_kb_answer_message,
-    build_kb_suggestion_blocks,
-    build_kb_thanks_modal,
-    parse_article_value,
-    parse_search_value,
-)
-from workflows.kb.article_message import (
     article_text_chunks,
+    build_kb_answer_message,
     build_kb_article_message,
     build_kb_article_modal,
+    build_kb_suggestion_blocks,
+    build_kb_thanks_modal,
     markdown_to_mrkdwn,
+    parse_article_value,
+    parse_search_value,
 )
 from workflows.tickets.messages.resolve_form import build_resolve_modal, parse_resolve_form
 from workflows.kb.drafts import draft_filename, draft_markdown

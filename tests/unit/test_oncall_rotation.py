@@ -11,7 +11,7 @@ import yaml
 from workflows.policy.loader import parse_config
 from tests.conftest import REPO_ROOT
 from tests.fakes.pagerduty import oncall_entry
-from workflows.paging.oncall import Person, next_shift, pagerduty_answer, who_is_on_call
+from workflows.paging.shifts import Person, next_shift, pagerduty_answer, who_is_on_call
 
 
 def config_with(rotation: dict, timezone: str = "America/New_York"):

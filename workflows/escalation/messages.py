@@ -14,6 +14,7 @@ from workflows.block_text import escape, link, mrkdwn, plain, user
 from workflows.tickets.messages.card import priority_label, tier_label
 from workflows.button_values import parse_row_id
 from workflows.escalation.commands import IMPACT_MAX, REASON_MAX
+from workflows.tickets.commands import parse_number
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,6 @@ def _state_value(values: dict[str, Any], block: EscalationBlock, action: Escalat
 
 def parse_escalate_form(view: dict[str, Any]) -> tuple[EscalateForm, dict[str, str]]:
     """The submitted escalate modal and its field errors (keyed by block_id)."""
-    from workflows.tickets.commands import parse_number
-
     values = (view.get("state") or {}).get("values") or {}
     try:
         meta = json.loads(view.get("private_metadata") or "{}")

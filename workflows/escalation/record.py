@@ -30,6 +30,7 @@ from workflows.escalation.messages import (
 from workflows.tickets.messages.card import tier_label
 from workflows.deps import Deps
 from workflows.errors import InvalidState, TicketNotFound
+from workflows.incidents.declare import declare_incident_on_escalation
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
@@ -106,9 +107,5 @@ async def escalate_ticket(
                                         reason=reason, impact=impact)
         await owe_escalation_messages(db, config=deps.config, now=deps.clock(), facts=facts)
     await deliver_outbox(deps)
-    from workflows.incidents.declare import (
-        declare_incident_on_escalation,  # here: incidents -> paging -> handlers -> us
-    )
-
     await declare_incident_on_escalation(deps=deps, ticket=facts.ticket, actor_id=actor_id)  # P0 only
     return facts

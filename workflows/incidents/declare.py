@@ -17,8 +17,9 @@ import logging
 from dataclasses import dataclass
 
 from models.deadlines import deadlines_changed
-from models.incident_queries import add_incident_event, get_incident, lock_ticket, open_incident_for_ticket
+from models.incident_queries import add_incident_event, get_incident, open_incident_for_ticket
 from models.incidents import Incident, IncidentEventKind, IncidentStatus
+from models.ticket_queries import get_ticket
 from models.tickets import Ticket, TicketStatus
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotFound, SupportbotError
@@ -28,7 +29,7 @@ from workflows.incidents.rules import DESCRIPTION_MAX, INCIDENT_PRIORITIES, TITL
 from workflows.incidents.war_room import (
     create_war_room_channel, load_render_context, post_announcement, post_declaration, post_to_channel, set_up_war_room,
 )
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.paging.pager import announce_page, record_incident_page
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ async def declare_incident(
     record = None
     async with deps.sessions.begin() as db:
         await enforce_declaration_limit(db, config=deps.config, team_id=team_id, user_id=declarer_id, now=now)
-        ticket = await lock_ticket(db, ticket_id) if ticket_id is not None else None
+        ticket = await get_ticket(db, ticket_id, for_update=True) if ticket_id is not None else None
         if ticket_id is not None and ticket is None:
             raise NotFound(f"Ticket {ticket_id} not found.")
         found = _existing(ticket, await open_incident_for_ticket(db, ticket.id) if ticket else None)

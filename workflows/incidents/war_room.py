@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.incidents import Incident
-from models.pages import Page, PageSubjectKind
+from models.page_queries import page_of_subject
+from models.pages import PageSubjectKind
 from models.tickets import Ticket
 from workflows.incidents.messages.posts import (
     TicketRef,
@@ -33,7 +33,7 @@ from workflows.incidents.messages.posts import (
 from workflows.deps import Deps
 from workflows.errors import InvalidState
 from workflows.incidents.rules import war_room_name
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.outbox.enqueue import owe_post
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,7 @@ class RenderContext:
 
 async def load_render_context(db: AsyncSession, deps: Deps, incident: Incident) -> RenderContext:
     ticket = await db.get(Ticket, incident.ticket_id) if incident.ticket_id else None
-    page = (await db.execute(select(Page).where(
-        Page.subject_kind == PageSubjectKind.INCIDENT, Page.subject_id == incident.id))).scalars().first()
+    page = await page_of_subject(db, PageSubjectKind.INCIDENT, incident.id)
     oncall = page.oncall_user_id if page and page.oncall_user_id else \
         who_is_on_call(deps.config, incident.declared_at).primary
     return RenderContext(ticket=TicketRef(ticket.number, ticket.permalink) if ticket else None,

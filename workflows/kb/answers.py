@@ -36,8 +36,7 @@ from workflows.block_text import cap, escape, mrkdwn
 from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
 from workflows.kb.questions import Question, ask_knowledge_base
-from workflows.slack_text import plain_text
-from workflows.tickets.thread import COUNTED_SUBTYPES
+from workflows.slack_text import COUNTED_SUBTYPES, plain_text
 
 __all__ = [
     "ChannelQuestion", "answer_in_thread", "answer_kb_command", "help_question_of", "mention_question_of",

@@ -5,9 +5,9 @@ A deflection is a question answered without a ticket. It is recorded once per se
 (``kb_deflections.search_id`` is unique): a second click changes nothing and says so.
 Only the person who asked can mark their question solved. "This solved it" above the
 /ticket form also turns the form into a thank-you (views.update), so no ticket is
-opened. "Open a ticket" opens the /ticket form prefilled with the question (and, for a
-channel message, linked to it). "Show article" shows the whole article privately
-(a reply through the click's response_url) or, above the form, in a pushed modal.
+opened. "Show article" shows the whole article privately (a reply through the click's
+response_url) or, above the form, in a pushed modal. "Open a ticket" belongs to the
+tickets (``workflows.tickets.form.open_ticket_from_answer``).
 """
 
 from __future__ import annotations
@@ -23,19 +23,18 @@ from models.kb_queries import articles_by_slug, get_search, record_deflection
 from models.knowledge_base import KbArticle, KbSearch
 from workflows.kb.messages import (
     build_kb_answer_message,
+    build_kb_article_message,
+    build_kb_article_modal,
     build_kb_thanks_modal,
     kb_answer_text,
 )
-from workflows.kb.article_message import build_kb_article_message, build_kb_article_modal
 from workflows.block_text import cap, user
 from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
 from workflows.ports import Clock
 from workflows.errors import NotAllowed, NotFound
-from workflows.tickets.form import show_new_ticket_modal
-from workflows.slack_text import summary_from_message
 
-__all__ = ["KbClick", "mark_answer_solved", "mark_form_solved", "open_ticket_from_answer", "show_article",
+__all__ = ["KbClick", "mark_answer_solved", "mark_form_solved", "search_of_team", "show_article",
            "show_article_over_form"]
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,8 @@ def _base_url(config: AppConfig) -> str | None:
     return config.knowledge_base.base_url if config.knowledge_base else None
 
 
-async def _search(db: AsyncSession, team_id: str, search_id: int) -> KbSearch:
+async def search_of_team(db: AsyncSession, team_id: str, search_id: int) -> KbSearch:
+    """The search ``search_id`` (a question asked) of ``team_id``; NotFound when it is gone."""
     search = await get_search(db, search_id)
     if search is None or search.team_id != team_id:
         raise NotFound(GONE)
@@ -67,7 +67,7 @@ async def _deflect(sessions: async_sessionmaker[AsyncSession], clock: Clock, *, 
                    search_id: int, slug: str | None) -> tuple[bool, list[KbArticle], KbArticle | None]:
     """Record the deflection; (stored now?, the answer's articles, the one that solved it)."""
     async with sessions.begin() as db:
-        search = await _search(db, team_id, search_id)
+        search = await search_of_team(db, team_id, search_id)
         if search.user_id and search.user_id != user_id:
             raise NotAllowed(f"Only {user(search.user_id)}, who asked, can mark this as solved.")
         articles = await articles_by_slug(db, list(search.results or []))
@@ -99,20 +99,6 @@ async def mark_form_solved(*, deps: Deps, team_id: str, user_id: str, search_id:
         await deps.slack.views_update(view_id=view_id, view=build_kb_thanks_modal(solved))
     except SlackApiError as error:
         log.warning("could not close the ticket form %s: %s", view_id, error.response.get("error"))
-
-
-async def open_ticket_from_answer(*, deps: Deps, team_id: str, search_id: int, trigger_id: str) -> None:
-    """"Open a ticket": the /ticket form, prefilled with the question."""
-    async with deps.sessions() as db:
-        search = await _search(db, team_id, search_id)
-    from_message = bool(search.channel_id and search.message_ts)
-    await show_new_ticket_modal(
-        deps=deps, trigger_id=trigger_id, summary=summary_from_message(search.query),
-        description=search.query if len(search.query) > len(summary_from_message(search.query)) else "",
-        channel_id=search.channel_id, source_channel_id=search.channel_id if from_message else None,
-        source_ts=search.message_ts if from_message else None,
-        source_user_id=search.user_id if from_message else None,
-    )
 
 
 async def _article(sessions: async_sessionmaker[AsyncSession], slug: str) -> KbArticle:

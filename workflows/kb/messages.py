@@ -1,11 +1,20 @@
-"""Knowledge-base answers: the reply to a question (thread or ``/kb``), the articles above
-the /ticket form, and the thank-you that replaces the form. Pure builders.
+"""The knowledge base's messages (pure builders): answers to a question (thread or
+``/kb``), the articles above the /ticket form, the thank-you that replaces the form, and
+one whole article.
 
 An answer lists up to three articles (title, linked when ``base_url`` is set, and a
 one-line excerpt; without a link a "Show article" button shows the article in Slack),
 then "Solved" and "Open a ticket". When nothing matches well it says so and offers
 "Open a ticket" only. Once solved the buttons give way to a line naming who solved it.
 Button values carry the search id (``kb_searches.id``), and ``<id>:<slug>`` for an article.
+
+A whole article shows as an ephemeral message ("Show article" under an answer) or a
+pushed modal ("Show article" above the /ticket form). Its Markdown becomes Slack mrkdwn
+(:func:`markdown_to_mrkdwn`): headings and ``**bold**`` become bold, ``[text](https://…)``
+a link, list dashes bullets. The text is escaped first, so an article cannot mention
+``<!channel>``. A long article is cut into sections of at most 3,000 characters, and
+after :data:`MESSAGE_SECTIONS` sections (:data:`MODAL_SECTIONS` in a modal) the rest is
+left out with a note saying so.
 """
 
 from __future__ import annotations
@@ -14,18 +23,37 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from workflows.kb.ids import KbAction, KbBlock, KbView
 from models.knowledge_base import KbArticle
-from workflows.kb.article_message import article_line, article_url
-from workflows.block_text import MODAL_TITLE_MAX, cap, escape, mrkdwn, plain, user
+from workflows.block_text import (
+    HEADER_TEXT_MAX,
+    MODAL_TITLE_MAX,
+    SECTION_TEXT_MAX,
+    cap,
+    escape,
+    link,
+    mrkdwn,
+    plain,
+    user,
+)
+from workflows.kb.ids import KbAction, KbBlock, KbView
 
 __all__ = [
-    "article_value", "build_kb_answer_message", "build_kb_suggestion_blocks", "build_kb_thanks_modal",
-    "kb_answer_text", "parse_article_value", "parse_search_value",
+    "article_line", "article_text_chunks", "article_url", "article_value", "build_kb_answer_message",
+    "build_kb_article_message", "build_kb_article_modal", "build_kb_suggestion_blocks", "build_kb_thanks_modal",
+    "kb_answer_text", "markdown_to_mrkdwn", "parse_article_value", "parse_search_value",
 ]
 
 NO_MATCH = "I could not find an article that answers this."
 ASK_A_PERSON = "Someone from the support team can help: open a ticket and they will answer in its thread."
+MESSAGE_SECTIONS = 8
+MODAL_SECTIONS = 12
+CHUNK_MAX = SECTION_TEXT_MAX - 100
+
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s|]+)\)")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
 
 def article_value(search_id: int, slug: str) -> str:
@@ -120,5 +148,93 @@ def build_kb_thanks_modal(article: KbArticle | None) -> dict[str, Any]:
         "blocks": [
             {"type": "section", "text": mrkdwn(f":white_check_mark: Great, no ticket needed.{which}")},
             {"type": "context", "elements": [mrkdwn("If the problem comes back, type `/ticket` again.")]},
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- one article
+
+
+def article_url(base_url: str | None, slug: str) -> str | None:
+    """Where an article is published: ``base_url`` + slug, or None (Slack shows it)."""
+    return f"{base_url}{slug}" if base_url else None
+
+
+def markdown_to_mrkdwn(markdown: str) -> str:
+    """Markdown as Slack mrkdwn (escaped first; see the module docstring)."""
+    text = escape(markdown)
+    text = _IMAGE.sub(lambda m: f"<{m.group(2)}|{m.group(1) or 'image'}>"
+                      if m.group(2).startswith(("http://", "https://")) else m.group(1), text)
+    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
+    text = _BOLD.sub(r"*\2*", text)
+    text = _HEADING.sub(lambda m: f"*{m.group(1).strip('*')}*", text)
+    return _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+
+
+def article_text_chunks(markdown: str, limit: int = CHUNK_MAX) -> list[str]:
+    """The article as mrkdwn pieces of at most ``limit`` characters, cut between paragraphs."""
+    chunks: list[str] = []
+    current = ""
+    for paragraph in re.split(r"\n\s*\n", markdown_to_mrkdwn(markdown).strip()):
+        while len(paragraph) > limit:  # one huge paragraph: cut it hard
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(paragraph[:limit])
+            paragraph = paragraph[limit:]
+        joined = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(joined) > limit:
+            chunks.append(current)
+            current = paragraph
+        else:
+            current = joined
+    if current:
+        chunks.append(current)
+    return chunks or [" "]
+
+
+def article_line(article: KbArticle, base_url: str | None) -> str:
+    """``*Title*`` (a link when published) and the excerpt, for lists of articles."""
+    title = f"*{link(article_url(base_url, article.slug), cap(article.title, 150))}*"
+    excerpt = escape(cap(article.excerpt, 240)) if article.excerpt else ""
+    return f"{title}\n{excerpt}" if excerpt else title
+
+
+def _about(article: KbArticle, base_url: str | None) -> dict[str, Any]:
+    parts = [f"Category: {escape(article.category)}"] if article.category else []
+    url = article_url(base_url, article.slug)
+    parts.append(link(url, "Open in the help center") if url else f"Knowledge base: `{escape(article.path)}`")
+    return {"type": "context", "elements": [mrkdwn(" · ".join(parts))]}
+
+
+def _body_blocks(article: KbArticle, sections: int) -> list[dict[str, Any]]:
+    chunks = article_text_chunks(article.body)
+    blocks = [{"type": "section", "text": mrkdwn(chunk)} for chunk in chunks[:sections]]
+    if len(chunks) > sections:
+        blocks.append({"type": "context", "elements": [mrkdwn(
+            f"_The article goes on; the rest is in `{escape(article.path)}` in the knowledge base._")]})
+    return blocks
+
+
+def build_kb_article_message(article: KbArticle, base_url: str | None) -> list[dict[str, Any]]:
+    """The whole article, for an ephemeral message."""
+    return [
+        {"type": "header", "text": plain(cap(article.title, HEADER_TEXT_MAX), HEADER_TEXT_MAX)},
+        *_body_blocks(article, MESSAGE_SECTIONS),
+        _about(article, base_url),
+    ]
+
+
+def build_kb_article_modal(article: KbArticle, base_url: str | None) -> dict[str, Any]:
+    """The whole article, pushed over the /ticket form ("Back" returns to the form)."""
+    return {
+        "type": "modal",
+        "callback_id": str(KbView.KB_ARTICLE),
+        "title": plain("Knowledge base", MODAL_TITLE_MAX),
+        "close": plain("Back"),
+        "blocks": [
+            {"type": "header", "text": plain(cap(article.title, HEADER_TEXT_MAX), HEADER_TEXT_MAX)},
+            *_body_blocks(article, MODAL_SECTIONS),
+            _about(article, base_url),
         ],
     }

@@ -15,7 +15,8 @@ another relay. What Slack answers decides what happens next:
 Digests: when the head is a post marked for a digest (an SLA notice to a tier channel)
 and at least ``DIGEST_THRESHOLD`` posts of its group wait in the lane, the relay leases
 the next ones of them with the head, in the same transaction (``claim_digest_rows``),
-and sends one message listing them (``workflows/sla/digest_message.py``); whatever Slack
+and sends one message listing them (``workflows/outbox/digests.py``; the words are the
+domain's, ``workflows/outbox/renderers.py``); whatever Slack
 answers applies to all of them (sent, postponed or failed together). Folded posts go out
 ahead of the lane's other rows behind the head (the threads' posts, card updates): only
 the channel's own list is reordered, never a thread.
@@ -52,15 +53,9 @@ from models.outbox import (
     postpone,
 )
 from models.ticket_queries import get_ticket, record_card, record_card_permalink
-from workflows.sla.digest_message import (
-    DIGEST_THRESHOLD,
-    MAX_NOTICES,
-    SLA_DIGEST,
-    build_sla_digest_text,
-    digest_size,
-)
-from workflows.tickets.messages.card import build_ticket_card, ticket_fallback_text
 from workflows.deps import Deps
+from workflows.outbox.digests import DIGEST_THRESHOLD, MAX_NOTICES, digest_size
+from workflows.outbox.renderers import registered_renderers
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +73,6 @@ MAX_PER_LANE = 1000
 #: How many posts of the head's digest group the relay reads behind it (enough to size
 #: one digest and to see whether the rest would still make one).
 DIGEST_LOOKAHEAD = MAX_NOTICES + DIGEST_THRESHOLD
-_DIGEST_BUILDERS = {SLA_DIGEST: build_sla_digest_text}
 #: Payload keys for the relay, not for Slack.
 _NOT_SLACK_ARGS = frozenset({"in_thread", DIGEST})
 
@@ -168,7 +162,7 @@ async def _send_next(deps: Deps, slack: AsyncWebClient, lane: str) -> tuple[str,
 async def _fold_digest(db, head: OutboxMessage, now) -> list[OutboxMessage]:
     """The posts leased to go out with ``head`` in one digest; [] (the usual case): the
     head goes alone, exactly as it was owed."""
-    if digest_group(head) not in _DIGEST_BUILDERS:
+    if digest_group(head) not in registered_renderers().digests:
         return []
     waiting = await digest_candidates(db, head, now, limit=DIGEST_LOOKAHEAD)
     if len(waiting) + 1 < DIGEST_THRESHOLD:
@@ -178,7 +172,7 @@ async def _fold_digest(db, head: OutboxMessage, now) -> list[OutboxMessage]:
 
 
 def _digest_call(head: OutboxMessage, folded: list[OutboxMessage]) -> SlackCall:
-    build = _DIGEST_BUILDERS[str(digest_group(head))]
+    build = registered_renderers().digests[str(digest_group(head))]
     text = build([(str(r.payload.get("text") or ""), r.payload.get(DIGEST)) for r in (head, *folded)])
     return SlackCall("chat.postMessage", {"channel": head.payload["channel"], "text": text, "unfurl_links": False})
 
@@ -227,16 +221,16 @@ async def _prepare(db, deps: Deps, row: OutboxMessage) -> SlackCall | None:
     ticket = await get_ticket(db, row.ticket_id) if row.ticket_id is not None else None
     if ticket is None:
         return None
-    blocks = build_ticket_card(ticket, deps.config, now=deps.clock())
+    text, blocks = registered_renderers().ticket_card(ticket, deps.config, deps.clock())
     if row.kind == OutboxKind.TICKET_CARD:
         if ticket.message_ts:
             return None  # posted already
-        return SlackCall("chat.postMessage", {"channel": ticket.channel_id, "text": ticket_fallback_text(ticket),
+        return SlackCall("chat.postMessage", {"channel": ticket.channel_id, "text": text,
                                               "blocks": blocks, "unfurl_links": False})
     if not ticket.message_ts:
         return None  # the card, when it is posted, is rendered from the current state anyway
     return SlackCall("chat.update", {"channel": ticket.channel_id, "ts": ticket.message_ts,
-                                     "text": ticket_fallback_text(ticket), "blocks": blocks})
+                                     "text": text, "blocks": blocks})
 
 
 async def _record_permalink(deps: Deps, ticket_id: int, channel: str, ts: str) -> None:

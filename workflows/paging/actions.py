@@ -5,7 +5,7 @@ Each change is one conditional UPDATE (``WHERE status = 'triggered'`` …) so a 
 click or a racing webhook changes a page once; the same statement owes PagerDuty the
 matching Events v2 action when it has already heard of the page (``pagerduty_sent``).
 When the trigger has not gone out yet, the action waits and is sent as its follow-up
-(see ``page_delivery``). Acks go both ways: Slack → PagerDuty, PagerDuty → Slack —
+(see ``delivery.py``). Acks go both ways: Slack → PagerDuty, PagerDuty → Slack —
 and a change that came from PagerDuty owes it nothing.
 """
 
@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import case, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.deliveries import record_delivery
-from models.pages import Page, PageStatus, PageSubjectKind
+from models.page_queries import (
+    acknowledge_from_pagerduty,
+    acknowledge_in_slack,
+    get_page,
+    open_page_id,
+    resolve_from_pagerduty,
+    resolve_in_slack,
+)
+from models.pages import Page, PageSubjectKind
 from workflows.access.authority import Operation
 from workflows.paging.messages import already_answer
 from workflows.button_values import parse_row_id
@@ -35,8 +39,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["PageClick", "parse_page_id", "acknowledge_page", "resolve_page", "resolve_pages_for_ticket",
            "resolve_pages_for_incident", "record_pagerduty_event"]
-
-OPEN = (PageStatus.TRIGGERED, PageStatus.ACKNOWLEDGED)
 
 
 @dataclass(frozen=True)
@@ -55,28 +57,6 @@ def parse_page_id(value: object) -> int:
     return page_id
 
 
-def _owe(action: str, now: datetime) -> dict:
-    """Values owing PagerDuty ``action`` if it has heard of the page, else leaving the
-    pending trigger to carry it as its follow-up."""
-    heard = Page.pagerduty_sent.is_(True)
-    return {
-        "pd_pending_action": case((heard, action), else_=Page.pd_pending_action),
-        "pd_next_attempt_at": case((heard, literal(now, Page.__table__.c.pd_next_attempt_at.type)),
-                                   else_=Page.pd_next_attempt_at),
-        "pd_attempts": case((heard, 0), else_=Page.pd_attempts),
-    }
-
-
-async def _change(db: AsyncSession, where: list, values: dict) -> list[int]:
-    stmt = update(Page).where(*where).values(**values).returning(Page.id).execution_options(synchronize_session=False)
-    return list((await db.execute(stmt)).scalars())
-
-
-async def _page(db: AsyncSession, page_id: int) -> Page | None:
-    return (await db.execute(select(Page).where(Page.id == page_id).execution_options(populate_existing=True))
-            ).scalar_one_or_none()
-
-
 async def _after_change(deps: Deps, page_id: int, also: tuple[str | None, str | None] | None) -> None:
     if sends_pages(deps):
         await deliver_page_or_log(deps=deps, page_id=page_id)
@@ -85,7 +65,7 @@ async def _after_change(deps: Deps, page_id: int, also: tuple[str | None, str | 
 
 async def _unchanged(deps: Deps, page_id: int) -> PageClick:
     async with deps.sessions() as db:
-        page = await _page(db, page_id)
+        page = await get_page(db, page_id)
         loaded = await load_page_view(db, page, deps.config) if page else None
     if loaded is None:
         raise NotFound("This page no longer exists.")
@@ -106,12 +86,9 @@ async def acknowledge_page(*, deps: Deps, page_id: int, user_id: str, channel_id
     async with deps.sessions.begin() as db:
         await authorize_page_action(db, deps=deps, actor=actor, operation=Operation.ACKNOWLEDGE_PAGE,
                                     page_id=page_id, team_id=team_id)
-        changed = await _change(db, [Page.id == page_id, Page.status == PageStatus.TRIGGERED], {
-            "status": PageStatus.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": user_id,
-            "ack_due_at": None, **_owe("acknowledge", now),
-        })
+        changed = await acknowledge_in_slack(db, page_id, user_id=user_id, now=now)
         if changed:
-            page = await _page(db, page_id)
+            page = await get_page(db, page_id)
             assert page is not None
             await add_page_event(db, page, acknowledged=True, actor_id=user_id, at=now, detail={"via": "slack"})
     if not changed:
@@ -130,9 +107,7 @@ async def resolve_page(*, deps: Deps, page_id: int, user_id: str | None = None, 
         if actor is not None:
             await authorize_page_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_PAGE,
                                         page_id=page_id, team_id=team_id)
-        changed = await _change(db, [Page.id == page_id, Page.status.in_(OPEN)], {
-            "status": PageStatus.RESOLVED, "resolved_at": now, "ack_due_at": None, **_owe("resolve", now),
-        })
+        changed = await resolve_in_slack(db, page_id, now=now)
     if not changed:
         return await _unchanged(deps, page_id)
     log.info("page %s resolved by %s", page_id, user_id or "supportbot")
@@ -142,13 +117,12 @@ async def resolve_page(*, deps: Deps, page_id: int, user_id: str | None = None, 
 
 async def _resolve_subject(deps: Deps, kind: PageSubjectKind, subject_id: int) -> Page | None:
     async with deps.sessions() as db:
-        page_id = (await db.execute(select(Page.id).where(
-            Page.subject_kind == kind, Page.subject_id == subject_id, Page.status.in_(OPEN)))).scalar()
+        page_id = await open_page_id(db, kind, subject_id)
     if page_id is None:
         return None
     await resolve_page(deps=deps, page_id=page_id)
     async with deps.sessions() as db:
-        return await _page(db, page_id)
+        return await get_page(db, page_id)
 
 
 async def resolve_pages_for_ticket(*, deps: Deps, ticket_id: int) -> Page | None:
@@ -176,25 +150,18 @@ async def record_pagerduty_event(
             return None
         if not incident_key:
             return None
-        pending = Page.pd_pending_action
         if event_type == "incident.acknowledged":
-            changed = await _change(db, [Page.dedup_key == incident_key, Page.status == PageStatus.TRIGGERED], {
-                "status": PageStatus.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": None,
-                "ack_due_at": None, "pd_pending_action": case((pending == "acknowledge", None), else_=pending),
-            })
+            changed = await acknowledge_from_pagerduty(db, incident_key, now=now)
         elif event_type == "incident.resolved":
-            changed = await _change(db, [Page.dedup_key == incident_key, Page.status.in_(OPEN)], {
-                "status": PageStatus.RESOLVED, "resolved_at": now, "ack_due_at": None,
-                "pd_pending_action": case((pending.in_(["acknowledge", "resolve"]), None), else_=pending),
-            })
+            changed = await resolve_from_pagerduty(db, incident_key, now=now)
         else:
             return None
-        if not changed:
+        if changed is None:
             return None
-        page = await _page(db, changed[0])
+        page = await get_page(db, changed)
         assert page is not None
         if event_type == "incident.acknowledged":
             await add_page_event(db, page, acknowledged=True, actor_id=None, at=now,
                                  detail={"via": "pagerduty", "by": agent})
     log.info("PagerDuty %s for %s", event_type, incident_key)
-    return changed[0]
+    return changed

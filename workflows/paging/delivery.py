@@ -27,10 +27,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, literal, select, update
-
+from models.page_queries import claim_delivery, drop_delivery, due_deliveries, record_delivered, retry_delivery
 from models.pages import Page, PageStatus
 from workflows.deps import Deps
+from workflows.paging.mirrors import refresh_page_mirrors  # the mirror says when PagerDuty refused a page
 from workflows.paging.subjects import load_subject
 from workflows.ports import Pager, PagerDutyError
 
@@ -53,37 +53,6 @@ def backoff(attempts: int) -> timedelta:
 def sends_pages(deps: Deps) -> bool:
     """Pages go to PagerDuty (a routing key is set), rather than Slack only."""
     return deps.pagerduty is not None and deps.pagerduty.sends_events
-
-
-def _still(action: str):
-    return Page.pd_pending_action == action
-
-
-async def _claim(deps: Deps, page_id: int, now: datetime) -> tuple[str, int, PageStatus] | None:
-    async with deps.sessions.begin() as db:
-        row = (await db.execute(
-            update(Page).where(Page.id == page_id, Page.pd_pending_action.is_not(None),
-                               Page.pd_next_attempt_at <= now)
-            .values(pd_next_attempt_at=now + LEASE, pd_attempts=Page.pd_attempts + 1)
-            .returning(Page.pd_pending_action, Page.pd_attempts, Page.status)
-            .execution_options(synchronize_session=False)
-        )).first()
-    return (str(row[0]), int(row[1]), PageStatus(row[2])) if row else None
-
-
-async def _finish(deps: Deps, page_id: int, claimed: str, values: dict) -> None:
-    async with deps.sessions.begin() as db:
-        await db.execute(update(Page).where(Page.id == page_id, _still(claimed)).values(**values)
-                         .execution_options(synchronize_session=False))
-
-
-def _follow_up(claimed: str):
-    """The action owed after ``claimed`` succeeded, from the page's status at that moment."""
-    if claimed != "trigger":
-        return None
-    acked_in_slack = and_(Page.status == PageStatus.ACKNOWLEDGED, Page.acknowledged_by.is_not(None))
-    return case((acked_in_slack, "acknowledge"),
-                (Page.status == PageStatus.RESOLVED, "resolve"), else_=None)
 
 
 async def _send(deps: Deps, gateway: Pager, page_id: int, action: str, now: datetime) -> None:
@@ -110,14 +79,16 @@ async def deliver_page(*, deps: Deps, page_id: int) -> bool:
     if gateway is None or not gateway.sends_events:
         return False
     now = deps.clock()
-    claim = await _claim(deps, page_id, now)
+    async with deps.sessions.begin() as db:
+        claim = await claim_delivery(db, page_id, now=now, lease=LEASE)
     if claim is None:
         return False
     claimed, attempts, status = claim
     action = claimed
     if claimed == "trigger" and status == PageStatus.RESOLVED:
         if attempts <= 1:  # never tried: PagerDuty need not hear of it at all
-            await _finish(deps, page_id, claimed, {"pd_pending_action": None, "pd_next_attempt_at": None})
+            async with deps.sessions.begin() as db:
+                await drop_delivery(db, page_id, claimed)
             return False
         action = "resolve"  # an earlier attempt may have got through
     try:
@@ -125,12 +96,9 @@ async def deliver_page(*, deps: Deps, page_id: int) -> bool:
     except PagerDutyError as error:
         await _record_failure(deps, page_id, claimed, attempts, error, now)
         return False
-    follow_up = _follow_up(claimed) if action == claimed else None
-    due_now = literal(now, Page.__table__.c.pd_next_attempt_at.type)
-    await _finish(deps, page_id, claimed, {
-        "pagerduty_sent": True, "pd_pending_action": follow_up, "pd_attempts": 0, "pd_last_error": None,
-        "pd_next_attempt_at": case((follow_up.is_not(None), due_now), else_=None) if follow_up is not None else None,
-    })
+    async with deps.sessions.begin() as db:
+        # After a trigger, what happened in Slack meanwhile (acknowledge, resolve) is owed next.
+        await record_delivered(db, page_id, claimed, now=now, follow_up=action == claimed == "trigger")
     log.info("PagerDuty accepted %s for page %s", action, page_id)
     return True
 
@@ -152,13 +120,12 @@ async def _record_failure(deps: Deps, page_id: int, claimed: str, attempts: int,
         retry_at = now + backoff(attempts)
         log.warning("PagerDuty %s for page %s failed (attempt %s), retrying at %s: %s",
                     claimed, page_id, attempts, retry_at.isoformat(), message)
-        await _finish(deps, page_id, claimed, {"pd_next_attempt_at": retry_at, "pd_last_error": message})
+        async with deps.sessions.begin() as db:
+            await retry_delivery(db, page_id, claimed, at=retry_at, error=message)
         return
     log.error("PagerDuty refused %s for page %s; not retrying: %s", claimed, page_id, message)
-    await _finish(deps, page_id, claimed, {"pd_pending_action": None, "pd_next_attempt_at": None,
-                                           "pd_last_error": message})
-    from workflows.paging.mirrors import refresh_page_mirrors  # the mirror says PagerDuty refused it
-
+    async with deps.sessions.begin() as db:
+        await drop_delivery(db, page_id, claimed, error=message)
     await refresh_page_mirrors(deps=deps, page_id=page_id)
 
 
@@ -168,10 +135,7 @@ async def deliver_pending_pages(*, deps: Deps, limit: int = 100) -> int:
         return 0
     now = deps.clock()
     async with deps.sessions() as db:
-        due = list((await db.execute(
-            select(Page.id).where(Page.pd_pending_action.is_not(None), Page.pd_next_attempt_at <= now)
-            .order_by(Page.pd_next_attempt_at, Page.id).limit(limit)
-        )).scalars())
+        due = await due_deliveries(db, now=now, limit=limit)
     delivered = 0
     for page_id in due:
         try:

@@ -1,9 +1,14 @@
-"""The Slack mirror of a page: the on-call channel message and the DMs, re-rendered
-from the page's state after every change. Two buttons only, Acknowledge and Resolve
-(on-call people ask for fewer buttons, not more), until the page is resolved.
+"""Paging's messages: the Slack mirror of a page, and the /oncall answer.
 
-User text (the ticket summary, reasons written by people) is escaped; mentions, dates
-and the ``<!here>`` of the last re-page are ours.
+A page's mirror (the on-call channel message and the DMs) is re-rendered from the
+page's state after every change. Two buttons only, Acknowledge and Resolve (on-call
+people ask for fewer buttons, not more), until the page is resolved. User text (the
+ticket summary, reasons written by people) is escaped; mentions, dates and the
+``<!here>`` of the last re-page are ours.
+
+The /oncall answer says who is primary and secondary now, since and until when, and next:
+
+    Primary: <@U1> (since <date>, until <date>) · Secondary: <@U2> · Next: <@U3>, secondary <@U4>, from <date>
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from workflows.policy.durations import format_duration
 from workflows.paging.ids import PageAction, PageBlock
 from models.pages import PageStatus
 from workflows.block_text import cap, escape, link, mrkdwn, plain, slack_date, user
+from workflows.paging.shifts import OnCallAnswer, Person, Shift
 
 REASON_MAX = 500
 MAX_REASONS_SHOWN = 10
@@ -149,3 +155,51 @@ def already_answer(view: PageView) -> str:
         return f"{view.label}: already acknowledged by {user(view.acknowledged_by)}{when}."
     who = escape(view.acknowledged_in_pagerduty_by) or "someone"
     return f"{view.label}: already acknowledged in PagerDuty by {who}{when}."
+
+
+# --------------------------------------------------------------------------- /oncall
+
+
+def person_text(person: Person | None) -> str:
+    """A Slack mention for an app.yaml person, the (escaped) name for a PagerDuty one."""
+    if person is None:
+        return "nobody"
+    if person.user_id:
+        return f"<@{person.user_id}>"
+    return escape(person.name) or "someone"
+
+
+def _span(shift: Shift) -> str:
+    parts = []
+    if shift.since:
+        parts.append(f"since {slack_date(shift.since)}")
+    parts.append(f"until {slack_date(shift.until)}" if shift.until else "no end scheduled")
+    return ", ".join(parts)
+
+
+def oncall_text(answer: OnCallAnswer) -> str:
+    now = answer.now
+    text = (f"Primary: {person_text(now.primary)} ({_span(now)}) · "
+            f"Secondary: {person_text(now.secondary)}")
+    if answer.next is not None:
+        nxt = answer.next
+        text += f" · Next: {person_text(nxt.primary)}"
+        if nxt.secondary is not None:
+            text += f", secondary {person_text(nxt.secondary)}"
+        if nxt.since:
+            text += f", from {slack_date(nxt.since)}"
+    return text
+
+
+def build_oncall_message(answer: OnCallAnswer) -> dict[str, Any]:
+    """Keyword arguments for ``respond``: ``text`` and ``blocks``."""
+    source = "PagerDuty" if answer.source == "pagerduty" else "the rotation in app.yaml"
+    context = f"From {source}." + (f" {answer.note}" if answer.note else "")
+    text = oncall_text(answer)
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "section", "text": mrkdwn(f":pager: *On call*\n{text}")},
+            {"type": "context", "elements": [mrkdwn(escape(context))]},
+        ],
+    }

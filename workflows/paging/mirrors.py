@@ -14,11 +14,11 @@ import logging
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.schema import AppConfig
-from models.pages import Page, PageStatus
+from models.page_queries import claim_mirror_post, page_status, record_mirror_post, unmirrored_pages
+from models.pages import Page
 from workflows.paging.messages import PageView, Repaged, build_page_message, page_fallback_text
 from workflows.tickets.messages.card import priority_label
 from workflows.deps import Deps
@@ -96,13 +96,9 @@ async def post_page_mirrors(*, deps: Deps, page_id: int, seen: str | None = None
     """
     now = deps.clock()
     marker = _marker("posting:", now)
-    owed = Page.mirror_ts.is_(None) if seen is None else Page.mirror_ts == seen
     async with deps.sessions.begin() as db:
-        claimed = (await db.execute(
-            update(Page).where(Page.id == page_id, owed, Page.status != PageStatus.RESOLVED)
-            .values(mirror_ts=marker).returning(Page.id).execution_options(synchronize_session=False)
-        )).first()
-    if claimed is None:
+        claimed = await claim_mirror_post(db, page_id, marker=marker, seen=seen)
+    if not claimed:
         return False
     async with deps.sessions() as db:
         page = await db.get(Page, page_id)
@@ -118,12 +114,9 @@ async def post_page_mirrors(*, deps: Deps, page_id: int, seen: str | None = None
     if dm is None and page.oncall_user_id:
         dm = await post_or_log(deps, channel=page.oncall_user_id, text=page_fallback_text(view), blocks=blocks)
     async with deps.sessions.begin() as db:
-        await db.execute(update(Page).where(Page.id == page_id, Page.mirror_ts == marker).values(
-            mirror_channel_id=posted[0] if posted else channel,
-            mirror_ts=posted[1] if posted else _marker("failed:", now),
-            dm_channel_id=dm[0] if dm else None, dm_ts=dm[1] if dm else None,
-        ).execution_options(synchronize_session=False))
-        status = (await db.execute(select(Page.status).where(Page.id == page_id))).scalar_one()
+        await record_mirror_post(db, page_id, marker=marker, channel=posted[0] if posted else channel,
+                                 ts=posted[1] if posted else _marker("failed:", now), dm=dm)
+        status = await page_status(db, page_id)
     if status != view.status:  # acknowledged or resolved while we were posting
         await refresh_page_mirrors(deps=deps, page_id=page_id)
     return True
@@ -155,13 +148,7 @@ async def post_missing_mirrors(*, deps: Deps, limit: int = 50) -> int:
     now = deps.clock()
     stale = _marker("", now - STALE_CLAIM)
     async with deps.sessions() as db:
-        rows = (await db.execute(
-            select(Page.id, Page.mirror_ts).where(
-                Page.status != PageStatus.RESOLVED,
-                or_(Page.mirror_ts.is_(None) & (Page.triggered_at <= now - UNMIRRORED_AFTER),
-                    Page.mirror_ts.like("posting:%"), Page.mirror_ts.like("failed:%")),
-            ).order_by(Page.id).limit(limit)
-        )).all()
+        rows = await unmirrored_pages(db, stored_before=now - UNMIRRORED_AFTER, limit=limit)
     posted = 0
     for page_id, mirror_ts in rows:
         if mirror_ts is not None and mirror_ts.split(":", 1)[1] > stale:

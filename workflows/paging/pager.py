@@ -14,7 +14,7 @@ A ticket or incident has at most one open page, its row in ``pages`` keyed by
 (the SLA engine claims a breach and records its page in one); ``announce_page`` then
 posts the mirrors and sends what PagerDuty is owed. ``page_ticket`` and
 ``page_incident`` are both steps. If the process stops in between, the sweeps in
-``page_delivery`` and ``page_mirrors`` finish the job.
+``workflows/paging/delivery.py`` and ``mirrors.py`` finish the job.
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import insert_ignore
+from models.incident_queries import get_incident
 from models.incidents import Incident
+from models.page_queries import OPEN, store_page
 from models.pages import Page, PageStatus
 from models.ticket_queries import get_ticket
 from models.tickets import Ticket
 from workflows.deps import Deps
 from workflows.errors import NotFound
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.paging.delivery import deliver_page_or_log, sends_pages
 from workflows.paging.mirrors import post_page_mirrors, refresh_page_mirrors
 from workflows.paging.subjects import PageSubject, add_page_event, incident_subject, ticket_subject
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 __all__ = ["PageRecord", "record_page", "record_ticket_page", "record_incident_page", "announce_page",
            "page_ticket", "page_incident", "pagerduty_summary"]
 
-OPEN = (PageStatus.TRIGGERED, PageStatus.ACKNOWLEDGED)
 SUMMARY_MAX = 1024
 
 
@@ -80,13 +79,9 @@ def _fresh(subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> d
 async def record_page(db: AsyncSession, subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> PageRecord:
     """Store (or re-trigger, or add a reason to) the page of ``subject``, in ``db``'s transaction."""
     fresh = _fresh(subject, deps=deps, now=now, reason=reason)
-    inserted = await insert_ignore(db, Page, {
+    page, inserted = await store_page(db, {
         "dedup_key": subject.dedup_key, "subject_kind": subject.kind, "subject_id": subject.id, **fresh,
     })
-    page = (await db.execute(
-        select(Page).where(Page.dedup_key == subject.dedup_key).with_for_update()
-        .execution_options(populate_existing=True)
-    )).scalar_one()
     triggered = inserted or page.status not in OPEN
     if triggered and not inserted:  # resolved earlier: the same row pages again
         for column, value in fresh.items():
@@ -143,8 +138,7 @@ async def page_incident(*, deps: Deps, incident_id: int, reason: str) -> Page:
     """Page on-call about incident ``incident_id`` because of ``reason``."""
     now = deps.clock()
     async with deps.sessions.begin() as db:
-        incident = (await db.execute(select(Incident).where(Incident.id == incident_id).with_for_update())
-                    ).scalar_one_or_none()
+        incident = await get_incident(db, incident_id, lock=True)
         if incident is None:
             raise NotFound(f"Incident {incident_id} not found.")
         record = await record_incident_page(db, incident, deps=deps, now=now, reason=reason)

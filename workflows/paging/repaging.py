@@ -17,9 +17,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
-
-from models.pages import Page, PageStatus
+from models.page_queries import claim_repage_step, get_page, pages_past_ack_deadline, record_page_dm
+from models.pages import Page
 from workflows.paging.messages import (
     build_page_message,
     page_fallback_text,
@@ -27,7 +26,7 @@ from workflows.paging.messages import (
     repage_secondary_note,
 )
 from workflows.deps import Deps
-from workflows.paging.oncall import who_is_on_call
+from workflows.paging.shifts import who_is_on_call
 from workflows.paging.mirrors import (
     is_posted,
     load_page_view,
@@ -46,8 +45,7 @@ SECONDARY, EVERYONE = 1, 2
 async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -> tuple[int, str | None] | None:
     """Record the next step of page ``page_id``; (level, previous person) or None."""
     async with deps.sessions.begin() as db:
-        page = (await db.execute(select(Page).where(Page.id == page_id)
-                                 .execution_options(populate_existing=True))).scalar_one_or_none()
+        page = await get_page(db, page_id)
         if page is None:
             return None
         subject = await load_subject(db, deps.config, page.subject_kind, page.subject_id)
@@ -60,13 +58,9 @@ async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -
         level = min(level, EVERYONE)
         window = deps.config.oncall.ack_window_for(subject.priority)
         paged = secondary if level == SECONDARY else page.oncall_user_id
-        claimed = (await db.execute(
-            update(Page).where(Page.id == page_id, Page.status == PageStatus.TRIGGERED, Page.ack_due_at == seen)
-            .values(escalation_level=level, ack_due_at=now + window if level < EVERYONE else None,
-                    oncall_user_id=paged)
-            .returning(Page.id).execution_options(synchronize_session=False)
-        )).first()
-        if claimed is None:
+        claimed = await claim_repage_step(db, page_id, seen=seen, level=level, oncall_user_id=paged,
+                                          ack_due_at=now + window if level < EVERYONE else None)
+        if not claimed:
             return None
         previous = page.oncall_user_id
         await add_page_event(db, page, acknowledged=False, actor_id=None, at=now, detail={
@@ -98,18 +92,14 @@ async def _announce_step(deps: Deps, page_id: int, level: int, previous: str | N
                            blocks=build_page_message(view, note=note))
     if dm is not None:
         async with deps.sessions.begin() as db:
-            await db.execute(update(Page).where(Page.id == page_id).values(dm_channel_id=dm[0], dm_ts=dm[1])
-                             .execution_options(synchronize_session=False))
+            await record_page_dm(db, page_id, channel=dm[0], ts=dm[1])
 
 
 async def repage_unacknowledged(*, deps: Deps, limit: int = 50) -> int:
     """Sweep: take every page past its ack deadline one step further. Returns the steps taken."""
     now = deps.clock()
     async with deps.sessions() as db:
-        due = (await db.execute(
-            select(Page.id, Page.ack_due_at).where(Page.status == PageStatus.TRIGGERED, Page.ack_due_at <= now)
-            .order_by(Page.ack_due_at, Page.id).limit(limit)
-        )).all()
+        due = await pages_past_ack_deadline(db, now=now, limit=limit)
     steps = 0
     for page_id, seen in due:
         try:

@@ -39,14 +39,15 @@ from models.report_runs import (
     record_report_message,
     report_was_posted,
 )
-from workflows.reports.digest_message import (
+from workflows.reports.messages import (
     AGE_EDGES,
     LIST_MAX,
     DailyDigest,
     build_daily_digest_message,
+    build_stats_message,
     daily_digest_text,
+    stats_text,
 )
-from workflows.reports.messages import build_stats_message, stats_text
 from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
 from workflows.reports.metrics import compute_stats, report_targets, report_zone

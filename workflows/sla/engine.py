@@ -7,7 +7,7 @@ outbox) the notice for the ticket's thread and the tier channel (one message per
 that says everything) and the escalation request to the new tier. Once every due row
 is claimed, the outbox is sent and on-call is paged for paging priorities. The tier
 channel's notice is marked for a digest: in a storm the channel gets one message
-listing the notices waiting for it (``workflows/sla/digest_message.py``), each thread
+listing the notices waiting for it (``workflows/sla/messages.py``), each thread
 still its own notice.
 
 A notification whose transaction fails on a transient database error (a deadlock, a
@@ -29,18 +29,16 @@ from workflows.policy.schema import AppConfig
 from models.sla import SlaNotification
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import claim, next_due_candidate, set_aside
-from models.ticket_queries import add_ticket_event
+from models.ticket_queries import add_ticket_event, get_ticket
 from models.tickets import Ticket, TicketEventKind
 from workflows.escalation.messages import EscalationFacts
-from workflows.sla.digest_message import sla_digest_mark
-from workflows.sla.messages import SlaNotice, sla_notice_text
+from workflows.sla.messages import SlaNotice, sla_digest_mark, sla_notice_text
 from workflows.deps import Deps
 from workflows.errors import InvalidState
 from workflows.escalation.record import owe_escalation_messages, record_escalation
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
 from workflows.sla.plan import AUTO_ESCALATE_PRIORITIES, still_applies
-from workflows.tickets.locks import lock_ticket_row
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +77,7 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
         candidate = await next_due_candidate(db, now)
         if candidate is None:
             return False
-        ticket = await lock_ticket_row(db, candidate[1])
+        ticket = await get_ticket(db, candidate[1], for_update=True)
         row: SlaNotification | None = await claim(db, candidate[0], now)
         if row is None:  # claimed by another process, or re-planned away meanwhile
             return None

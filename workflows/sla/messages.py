@@ -1,7 +1,18 @@
-"""The words of SLA notices: warnings, breaches, the management notice."""
+"""The words of SLA notices: warnings, breaches, the management notice, and the digest
+that lists the notices waiting for a tier channel together (a storm).
+
+Each notice is owed to the tier channel on its own (``workflows/sla/engine.py``), marked
+``sla_digest_mark(kind)``. When enough of them wait in one channel as the relay takes
+the first (``workflows/outbox/digests.py`` says how many), the channel gets one message
+listing them, each line the notice's own text (already escaped, its ``#N`` linked to the
+ticket's card where the permalink was known), instead of a message per notice; each
+ticket's thread still gets its own notice. A single notice is sent exactly as it was owed.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,9 +21,12 @@ from workflows.policy.schema import AppConfig
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket
 from workflows.block_text import cap, escape, link, slack_date
+from workflows.outbox.digests import BULLET
 from workflows.sla.targets import format_remaining
 
 LATE_AFTER = timedelta(seconds=60)
+#: The digest group of the SLA notices owed to tier channels.
+SLA_DIGEST = "sla"
 
 _CLOCK = {
     Kind.FIRST_RESPONSE_WARNING: "first response", Kind.FIRST_RESPONSE_BREACH: "first response",
@@ -70,3 +84,39 @@ def sla_notice_text(notice: SlaNotice, config: AppConfig) -> str:
     if notice.paged:
         text += " On-call has been paged."
     return text + _late(notice)
+
+
+# --------------------------------------------------------------------------- digest
+
+
+def sla_digest_mark(kind: Kind) -> dict[str, str]:
+    """The payload mark (``models.outbox.DIGEST``) of a notice owed to a tier channel."""
+    return {"group": SLA_DIGEST, "kind": kind.value}
+
+
+def _kind_of(mark: object) -> str:
+    return str(mark.get("kind", "")) if isinstance(mark, dict) else ""
+
+
+def _counts(kinds: Sequence[str]) -> str:
+    tally = Counter("breached" if k.endswith("_breach") else "warning" if k.endswith("_warning")
+                    else "management" if k == Kind.MANAGEMENT_NOTICE.value else "other" for k in kinds)
+    parts = []
+    if tally["breached"]:
+        parts.append(f"{tally['breached']} breached")
+    if tally["warning"]:
+        parts.append(f"{tally['warning']} warning{'s' if tally['warning'] > 1 else ''}")
+    if tally["management"]:
+        parts.append(f"{tally['management']} management notice{'s' if tally['management'] > 1 else ''}")
+    if tally["other"]:
+        parts.append(f"{tally['other']} other")
+    return ", ".join(parts)
+
+
+def build_sla_digest_text(notices: Sequence[tuple[str, object]]) -> str:
+    """The digest of ``notices`` (each: the notice's text as owed, its digest mark): a
+    header naming how many and of which kinds, then one line per notice, in order."""
+    kinds = [_kind_of(mark) for _text, mark in notices]
+    threads = "" if Kind.MANAGEMENT_NOTICE.value in kinds else "; each ticket's thread has its own"
+    header = f":bell: *{len(notices)} SLA notices at once* ({_counts(kinds)}){threads}:"
+    return "\n".join([header, *(f"{BULLET}{text}" for text, _mark in notices)])

@@ -12,29 +12,77 @@ moves no due time. So a reload never moves a due time for a reason other than th
 a ticket opened before business-hours ``d`` and ``w`` meant working days keeps the due
 times it was given until its own target is edited (or its priority changed, or it is
 reopened), and then gets the current meaning.
+
+:func:`retarget_due_times` (pure) is that computation, for both: first response from the
+creation time; resolution from the creation time (or the last reopen), every pause on
+the timeline re-applied; a running next-response clock from the reporter's reply it
+counts from.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from models.ticket_queries import ticket_events
-from models.tickets import Ticket, TicketStatus
+from models.ticket_queries import get_ticket, ticket_events
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from workflows.deps import Deps
 from workflows.policy.calendars import calendar_for
 from workflows.policy.schema import AppConfig
+from workflows.policy.working_time import WorkingCalendar
 from workflows.sla.schedule import schedule_ticket_sla
-from workflows.sla.targets import add_target, clock_start, sla_targets
-from workflows.tickets.locks import lock_ticket_row
-from workflows.tickets.priority import retarget_due_times
+from workflows.sla.targets import add_target, clock_start, due_times, resume_due_at, sla_targets
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Retargeted", "changed_targets", "retarget_due_times", "retarget_open_tickets"]
+
 _CLOCK_FIELDS = ("first_response", "resolution", "warn_at", "business_hours", "next_response")
 FIRST_RESPONSE, RESOLUTION, NEXT_RESPONSE = "first_response", "resolution", "next_response"
+
+
+@dataclass(frozen=True)
+class Retargeted:
+    first_response: datetime
+    resolution: datetime
+    next_response: datetime | None
+
+
+def _instant(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def retarget_due_times(ticket: Ticket, priority: str, *, config: AppConfig, calendar: WorkingCalendar,
+                       history: Sequence[TicketEvent]) -> Retargeted:
+    """The ticket's due times had it always had ``priority`` (``history``: its timeline)."""
+    new, old = config.priority(priority), config.priorities.get(ticket.priority)
+    due = due_times(ticket.created_at, config=config, priority=priority, category=ticket.category, calendar=calendar)
+    reopens = [e.at for e in history if e.kind == TicketEventKind.REOPENED]
+    start = max([ticket.created_at, *reopens])
+    resolution = due.resolution
+    if reopens:  # a reopened ticket's resolution clock counts from the reopen
+        resolution = due_times(start, config=config, priority=priority, category=ticket.category,
+                               calendar=calendar).resolution
+    for event in history:
+        since = _instant((event.detail or {}).get("waiting_since"))
+        if event.kind == TicketEventKind.RESUMED and since is not None and since >= start:
+            resolution = resume_due_at(resolution, since, event.at, business_hours=new.business_hours,
+                                       calendar=calendar)
+    next_response = None
+    if ticket.next_response_due_at is not None and new.next_response is not None:
+        replied = ticket.next_response_due_at
+        if old is not None and old.next_response is not None:
+            replied = clock_start(replied, old.next_response, business_hours=old.business_hours, calendar=calendar)
+        next_response = add_target(replied, new.next_response, business_hours=new.business_hours,
+                                   calendar=calendar)
+    return Retargeted(first_response=due.first_response, resolution=resolution, next_response=next_response)
 
 
 def changed_targets(old: AppConfig, new: AppConfig) -> tuple[set[str], set[str]]:
@@ -102,7 +150,7 @@ async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
         ))).scalars())
     for ticket_id in ids:
         async with deps.sessions.begin() as db:
-            ticket = await lock_ticket_row(db, ticket_id)
+            ticket = await get_ticket(db, ticket_id, for_update=True)
             if ticket is None or ticket.status != TicketStatus.OPEN:
                 continue
             moved = changed_clocks(old, new, ticket.priority, ticket.category)

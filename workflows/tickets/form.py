@@ -12,6 +12,9 @@ first; a form that got no spare time stays as it opened (the skip is counted on
 The input blocks keep their block_id and action_id, so Slack keeps what the person has
 already typed. A form that was closed or submitted meanwhile (``not_found``) or changed
 (``hash_conflict``) simply gets no articles.
+
+"Open a ticket" under a knowledge-base answer opens the same form, prefilled with the
+question (and, for a channel message, linked to it).
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ from workflows.deps import Deps
 from workflows.access.limits import check_ticket_limit
 from workflows.access.privacy import is_private_conversation
 from workflows.kb.answers import suggest_articles
+from workflows.kb.deflections import search_of_team
+from workflows.slack_text import summary_from_message
 
-__all__ = ["show_new_ticket_modal"]
+__all__ = ["open_ticket_from_answer", "show_new_ticket_modal"]
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +88,20 @@ async def show_new_ticket_modal(
     elif not deps.spare_time.offer("kb_suggestions", add_articles, patience=SUGGESTION_PATIENCE):
         # counted on /metrics; a line per form would cost the flood more time
         log.debug("ticket form: too much work waits for spare time; the form stays as it opened")
+
+
+async def open_ticket_from_answer(*, deps: Deps, team_id: str, search_id: int, trigger_id: str) -> None:
+    """"Open a ticket" under a knowledge-base answer: the /ticket form, prefilled with the question."""
+    async with deps.sessions() as db:
+        search = await search_of_team(db, team_id, search_id)
+    from_message = bool(search.channel_id and search.message_ts)
+    await show_new_ticket_modal(
+        deps=deps, trigger_id=trigger_id, summary=summary_from_message(search.query),
+        description=search.query if len(search.query) > len(summary_from_message(search.query)) else "",
+        channel_id=search.channel_id, source_channel_id=search.channel_id if from_message else None,
+        source_ts=search.message_ts if from_message else None,
+        source_user_id=search.user_id if from_message else None,
+    )
 
 
 async def _add_articles(slack: AsyncWebClient, *, view_id: str | None, view_hash: str | None, view: dict[str, Any]) -> None:

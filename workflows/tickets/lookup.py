@@ -8,7 +8,8 @@ resume and priority hand over to the workflows that change them.
 Unknown tickets raise ``TicketNotFound`` and unknown tiers ``InvalidRequest``; the app's
 error handler answers them. Nothing here changes state itself: `/ticket reopen #N` hands
 over to ``workflows.tickets.lifecycle``, `wait`/`resume` to ``workflows.tickets.waiting``
-and `priority` to ``workflows.tickets.priority``.
+and `priority` to ``workflows.tickets.priority``. `/ticket stats` is the reports' room
+(``workflows.reports.stats_command``); the listener sends it there.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ from workflows.deps import Deps
 from workflows.errors import InvalidRequest, TicketNotFound
 from workflows.access.privacy import Viewer, hidden_ticket_ids, private_ticket_text, visible_to
 from workflows.access.roles import roles_of
-from workflows.reports.stats_command import answer_stats_command
 from workflows.tickets.commands import HELP_TEXT, TicketCommand, TicketSubcommand
+from workflows.tickets.lifecycle import reopen_ticket_by_number
+from workflows.tickets.priority import change_ticket_priority
+from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
 __all__ = [
     "QueueScope",
@@ -98,7 +101,8 @@ def queue_scope(config: AppConfig, argument: str, channel_id: str | None) -> Que
 async def answer_ticket_subcommand(
     *, deps: Deps, team_id: str, user_id: str, channel_id: str | None, command: TicketCommand,
 ) -> dict[str, Any]:
-    """The ephemeral reply (``text`` and ``blocks``) to a `/ticket` subcommand."""
+    """The ephemeral reply (``text`` and ``blocks``) to a `/ticket` subcommand (not ``new``
+    nor ``stats``: the listener opens the form, and asks the reports for the stats)."""
     kind = command.kind
     viewer = partial(roles_of, deps=deps, user_id=user_id)  # asked only where a private ticket is listed
     if kind == TicketSubcommand.HELP:
@@ -120,9 +124,6 @@ async def answer_ticket_subcommand(
     if kind == TicketSubcommand.PRIORITY and command.number is not None:
         return await change_priority_from_command(deps=deps, team_id=team_id, user_id=user_id,
                                                   number=command.number, priority=command.argument)
-    if kind == TicketSubcommand.STATS:
-        return await answer_stats_command(sessions=deps.sessions, config=deps.config, clock=deps.clock,
-                                          team_id=team_id, text=command.argument)
     raise InvalidRequest("I did not understand that. See `/ticket help`.")
 
 
@@ -178,18 +179,12 @@ async def list_queue(*, sessions: async_sessionmaker[AsyncSession], config: AppC
 
 async def reopen_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
     """`/ticket reopen #N`: reopen ticket N (TicketNotFound, InvalidState pass through)."""
-    # Imported here: the lifecycle module is another workflow's, and this one must
-    # import without it.
-    from workflows.tickets.lifecycle import reopen_ticket_by_number
-
     ticket = await reopen_ticket_by_number(deps=deps, team_id=team_id, number=number, actor_id=user_id)
     return {"text": f"Reopened #{ticket.number}."}
 
 
 async def wait_on_customer_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
     """`/ticket wait #N`: pause the resolution clock until the reporter replies."""
-    from workflows.tickets.waiting import wait_on_customer
-
     change = await wait_on_customer(deps=deps, team_id=team_id, actor_id=user_id, number=number)
     return {"text": change.notice or (f"#{number} is waiting on the customer: its resolution clock is paused "
                                       "until the reporter replies in the thread.")}
@@ -197,8 +192,6 @@ async def wait_on_customer_from_command(*, deps: Deps, team_id: str, user_id: st
 
 async def resume_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, number: int) -> dict[str, Any]:
     """`/ticket resume #N`: stop waiting on the customer."""
-    from workflows.tickets.waiting import resume_ticket
-
     change = await resume_ticket(deps=deps, team_id=team_id, actor_id=user_id, number=number)
     return {"text": change.notice or f"Resumed #{number}: its resolution clock runs again."}
 
@@ -206,8 +199,6 @@ async def resume_ticket_from_command(*, deps: Deps, team_id: str, user_id: str, 
 async def change_priority_from_command(*, deps: Deps, team_id: str, user_id: str, number: int,
                                        priority: str) -> dict[str, Any]:
     """`/ticket priority #N P1`: change the priority and re-arm the SLA timers."""
-    from workflows.tickets.priority import change_ticket_priority
-
     change = await change_ticket_priority(deps=deps, team_id=team_id, actor_id=user_id, number=number,
                                           priority=priority)
     return {"text": change.notice or f"#{number} is now {change.ticket.priority}; its SLA due times were computed again."}

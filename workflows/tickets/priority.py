@@ -3,9 +3,8 @@
     change = await change_ticket_priority(deps=deps, team_id="T1", actor_id="U1", number=42, priority="P1")
 
 The due times are computed again as if the ticket had had the new priority all along
-(:func:`retarget_due_times`, pure): first response from the creation time; resolution
-from the creation time (or the last reopen), every pause on the timeline re-applied;
-a running next-response clock from the reporter's reply it counts from. The SLA plan is
+(``workflows.sla.retarget.retarget_due_times``, pure, the same as a policy reload's).
+The SLA plan is
 then re-armed in the same transaction: the old priority's pending notifications go, and
 the new ones that already fell due are sent at once (``schedule_ticket_sla(rearm_at=…)``).
 An unknown priority is an ``InvalidRequest`` naming the known ones; a resolved ticket an
@@ -14,13 +13,9 @@ An unknown priority is an ``InvalidRequest`` naming the known ones; a resolved t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-
 from workflows.policy.schema import AppConfig
 from models.ticket_queries import add_ticket_event, ticket_events
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEventKind, TicketStatus
 from workflows.access.authority import Operation
 from workflows.block_text import cap, escape, slack_date, user
 from workflows.tickets.messages.card import priority_label
@@ -31,52 +26,11 @@ from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
 from workflows.sla.schedule import schedule_ticket_sla
-from workflows.sla.targets import add_target, clock_start, due_times, resume_due_at
+from workflows.sla.retarget import retarget_due_times
 from workflows.tickets.lifecycle import TicketChange
 from workflows.tickets.locks import lock_ticket
-from workflows.policy.working_time import WorkingCalendar
 
-__all__ = ["Retargeted", "change_ticket_priority", "retarget_due_times"]
-
-
-@dataclass(frozen=True)
-class Retargeted:
-    first_response: datetime
-    resolution: datetime
-    next_response: datetime | None
-
-
-def _instant(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def retarget_due_times(ticket: Ticket, priority: str, *, config: AppConfig, calendar: WorkingCalendar,
-                       history: Sequence[TicketEvent]) -> Retargeted:
-    """The ticket's due times had it always had ``priority`` (``history``: its timeline)."""
-    new, old = config.priority(priority), config.priorities.get(ticket.priority)
-    due = due_times(ticket.created_at, config=config, priority=priority, category=ticket.category, calendar=calendar)
-    reopens = [e.at for e in history if e.kind == TicketEventKind.REOPENED]
-    start = max([ticket.created_at, *reopens])
-    resolution = due.resolution
-    if reopens:  # a reopened ticket's resolution clock counts from the reopen
-        resolution = due_times(start, config=config, priority=priority, category=ticket.category,
-                               calendar=calendar).resolution
-    for event in history:
-        since = _instant((event.detail or {}).get("waiting_since"))
-        if event.kind == TicketEventKind.RESUMED and since is not None and since >= start:
-            resolution = resume_due_at(resolution, since, event.at, business_hours=new.business_hours,
-                                       calendar=calendar)
-    next_response = None
-    if ticket.next_response_due_at is not None and new.next_response is not None:
-        replied = ticket.next_response_due_at
-        if old is not None and old.next_response is not None:
-            replied = clock_start(replied, old.next_response, business_hours=old.business_hours, calendar=calendar)
-        next_response = add_target(replied, new.next_response, business_hours=new.business_hours,
-                                   calendar=calendar)
-    return Retargeted(first_response=due.first_response, resolution=resolution, next_response=next_response)
+__all__ = ["change_ticket_priority"]
 
 
 def _known(config: AppConfig) -> str:

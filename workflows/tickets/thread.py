@@ -49,7 +49,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows.policy.schema import AppConfig
 from models.deliveries import claim_processing
-from models.ticket_queries import add_ticket_event, find_ticket_by_card
+from models.ticket_queries import add_ticket_event, find_ticket_by_card, get_ticket
 from models.tickets import Ticket, TicketEventKind, TicketStatus
 from workflows.block_text import user
 from workflows.policy.calendars import calendar_for
@@ -59,11 +59,10 @@ from workflows.access.roles import roles_of
 from workflows.sla.pauses import Resumed, resume_resolution_clock
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
-from workflows.tickets.locks import relock_ticket
+from workflows.slack_text import COUNTED_SUBTYPES
 from workflows.tickets.waiting import resume_note
 
 __all__ = [
-    "COUNTED_SUBTYPES",
     "REPLY_TEXT_MAX",
     "RecordedReply",
     "ThreadReply",
@@ -76,9 +75,6 @@ log = logging.getLogger(__name__)
 
 #: How much of a reply's text the timeline keeps.
 REPLY_TEXT_MAX = 500
-#: Message subtypes that are a person writing (None: a plain message). Everything else
-#: (message_changed, message_deleted, bot_message, channel_join, ...) is ignored.
-COUNTED_SUBTYPES: frozenset[str | None] = frozenset({None, "thread_broadcast", "file_share"})
 #: ``channel_type`` values of public and private channels (where ticket cards live).
 CHANNEL_TYPES = frozenset({"channel", "group"})
 
@@ -160,7 +156,8 @@ async def record_thread_reply(
         ticket = await find_ticket_by_card(db, channel_id, thread_ts)
         if ticket is None:
             return None
-        await relock_ticket(db, ticket)
+        ticket = await get_ticket(db, ticket.id, for_update=True)
+        assert ticket is not None, "tickets are never deleted"
         add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
                          detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
         first = False

@@ -14,15 +14,11 @@ from typing import Any
 
 from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration
-from workflows.tickets.ids import TicketAction
 from models.incidents import Incident, IncidentStatus
-from models.tickets import Ticket, TicketStatus
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, link, mrkdwn, plain, slack_date, user
 from workflows.incidents.rules import external_cadence, update_cadence
 
 TOPIC_MAX = 250  # Slack's limit for a topic and for a purpose
-#: Ticket priorities whose open cards offer the "Declare incident" button.
-DECLARE_FROM_TICKET = ("P0", "P1")
 
 
 @dataclass(frozen=True)
@@ -65,17 +61,6 @@ def _room(incident: Incident) -> str:
 
 def _every(period: timedelta | None) -> str:
     return f"every {format_duration(period)}" if period else "no fixed cadence"
-
-
-def offers_incident(ticket: Ticket) -> bool:
-    """True when the ticket's card shows "Declare incident" (open P0/P1)."""
-    return ticket.priority in DECLARE_FROM_TICKET and ticket.status != TicketStatus.RESOLVED
-
-
-def build_declare_incident_button(ticket_id: int) -> dict[str, Any]:
-    """The card's "Declare incident" button (``handlers/actions/incident.py`` answers it)."""
-    return {"type": "button", "text": plain("Declare incident"), "action_id": str(TicketAction.DECLARE_INCIDENT),
-            "value": str(ticket_id), "style": "danger"}
 
 
 # --------------------------------------------------------------------------- war room

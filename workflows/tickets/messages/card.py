@@ -15,10 +15,6 @@ from typing import Any
 from workflows.policy.schema import AppConfig
 from workflows.tickets.ids import TicketAction, TicketBlock
 from models.tickets import Ticket, TicketStatus
-from workflows.incidents.messages.posts import (
-    build_declare_incident_button,
-    offers_incident,
-)
 from workflows.block_text import (
     HEADER_TEXT_MAX,
     cap,
@@ -38,6 +34,8 @@ STATE_ICONS = {
     ClockState.BREACHED: ":red_circle:", ClockState.PAUSED: ":double_vertical_bar:",
     ClockState.MET: ":white_check_mark:",
 }
+#: Ticket priorities whose open cards offer the "Declare incident" button.
+DECLARE_FROM_TICKET = ("P0", "P1")
 
 
 def priority_label(config: AppConfig, priority: str) -> str:
@@ -112,6 +110,17 @@ def _button(text: str, action: TicketAction, value: str, style: str | None = Non
     return button
 
 
+def offers_incident(ticket: Ticket) -> bool:
+    """True when the ticket's card shows "Declare incident" (open P0/P1)."""
+    return ticket.priority in DECLARE_FROM_TICKET and ticket.status != TicketStatus.RESOLVED
+
+
+def build_declare_incident_button(ticket_id: int) -> dict[str, Any]:
+    """The card's "Declare incident" button (``handlers/actions/incident.py`` answers it)."""
+    return {"type": "button", "text": plain("Declare incident"), "action_id": str(TicketAction.DECLARE_INCIDENT),
+            "value": str(ticket_id), "style": "danger"}
+
+
 def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
     value = str(ticket.id)
     if ticket.status == TicketStatus.RESOLVED:
@@ -163,3 +172,8 @@ def build_ticket_card(ticket: Ticket, config: AppConfig, *, now: datetime | None
     blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(context))]})
     blocks.append({"type": "actions", "block_id": str(TicketBlock.TICKET_ACTIONS), "elements": card_buttons(ticket)})
     return blocks
+
+
+def render_ticket_card(ticket: Ticket, config: AppConfig, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """The card as the outbox relay sends it: its notification text and its blocks."""
+    return ticket_fallback_text(ticket), build_ticket_card(ticket, config, now=now)
