@@ -11,6 +11,8 @@ the same truth and nothing drifts; the process-level metrics of ``bot.telemetry`
     supportbot_pages_acknowledged_total{subject}           of those, acknowledged
     supportbot_outbox_depth{queue}                         work owed: PagerDuty calls, due SLA notices, Slack messages
     supportbot_slack_api_errors_total{method, error}       (process)
+    supportbot_outbox_failed_total{reason}                 (process) Slack messages the outbox gave up on
+    supportbot_outbox_paused_total{scope, reason}          (process) lane or whole-relay pauses (not_in_channel, invalid_auth…)
     supportbot_http_request_duration_seconds{route, …}     (process)
 
 Wiring: ``app.router.add_get("/metrics", metrics)`` on the server's application (it

@@ -49,7 +49,8 @@ class Runtime:
     @property
     def deps(self) -> Deps:
         return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
-                    pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time)
+                    pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time,
+                    telemetry=self.telemetry)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (see DESIGN.md)."""

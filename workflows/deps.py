@@ -14,6 +14,7 @@ from bot.config import AppConfig
 if TYPE_CHECKING:
     from bot.pagerduty_gateway import PagerDutyGateway
     from bot.spare_time import SpareTime
+    from bot.telemetry import Telemetry
     from workflows.roles import UserGroupDirectory
 
 
@@ -26,3 +27,4 @@ class Deps:
     pagerduty: "PagerDutyGateway | None" = None
     user_groups: "UserGroupDirectory | None" = None  # cached user group members (roles)
     spare_time: "SpareTime | None" = None  # best-effort work waits for it; None: never waits
+    telemetry: "Telemetry | None" = None  # this process's counters on /metrics; None: not counted

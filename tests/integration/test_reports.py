@@ -19,6 +19,7 @@ from bot.report_timer import declare_report_jobs
 from models.report_runs import ReportKind, ReportRun
 from tests.conftest import REPO_ROOT
 from tests.ticket_steps import create_ticket, mrkdwn_texts
+from workflows.outbox import deliver_outbox
 from workflows.reports import run_due_reports
 
 REPORTS = "C0REPORTS1"
@@ -100,14 +101,21 @@ async def test_a_period_missed_while_down_is_posted_at_startup_only_the_latest(b
     assert len(posts(bot, "Daily support digest: Fri 04 Dec 2026")) == 1
 
 
-async def test_a_failed_post_gives_the_period_back_for_the_next_run(bot):
+async def test_a_report_slack_refuses_for_now_is_sent_later_once_and_not_claimed_again(bot):
     bot.clock.set(MONDAY_0930)
     bot.slack.fail_next("chat.postMessage", error="not_in_channel")     # the daily digest, tried first
-    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 1   # the weekly went out
-    assert [r.kind for r in await runs(bot) if r.period_end == MONDAY_0900] == [ReportKind.WEEKLY]
+    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 2   # both claimed and owed
+    assert posts(bot, "Daily support digest") == [] and posts(bot, "Weekly support report") == []
+    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930 + timedelta(minutes=1)) == 0
 
-    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930 + timedelta(minutes=1)) == 1
-    assert len(posts(bot, "Daily support digest: Mon 30 Nov 2026")) == 1
+    bot.clock.advance(timedelta(seconds=30))                              # the channel's lane tries again
+    await deliver_outbox(bot.runtime.deps)
+    [daily] = posts(bot, "Daily support digest: Mon 30 Nov 2026")
+    [weekly] = posts(bot, "Weekly support report")
+    for message in (daily, weekly):
+        assert len(charts(bot, message["ts"])) == 1
+    assert {(r.kind, r.message_ts) for r in await runs(bot)} == {(ReportKind.DAILY, daily["ts"]),
+                                                                 (ReportKind.WEEKLY, weekly["ts"])}
 
 
 async def test_a_chart_that_cannot_be_uploaded_leaves_the_report_posted(bot):
