@@ -44,15 +44,17 @@ async def relay_pause(db: AsyncSession) -> OutboxPause | None:
 async def pause_relay(db: AsyncSession, *, reason: str, now: datetime,
                       delay: Callable[[int], timedelta]) -> OutboxPause:
     """Pause (or pause again) the whole relay, in the caller's transaction: until ``now +
-    delay(attempts)``, ``attempts`` counting this refusal."""
+    delay(attempts)``, ``attempts`` counting this refusal. Refusals that arrive while it
+    is paused already (other lanes' calls of the same pass) change nothing."""
     await insert_ignore(db, OutboxPause, {"scope": RELAY, "reason": reason[:64], "since": now, "until": now,
                                           "attempts": 0})
     pause = (await db.execute(select(OutboxPause).where(OutboxPause.scope == RELAY).with_for_update()
                               .execution_options(populate_existing=True))).scalar_one()
-    pause.attempts += 1
-    pause.reason = reason[:64]
-    pause.until = max(pause.until, now + delay(pause.attempts))
-    await db.flush()
+    if pause.until <= now:  # a new refusal; those of a pass already paused do not lengthen it
+        pause.attempts += 1
+        pause.reason = reason[:64]
+        pause.until = now + delay(pause.attempts)
+        await db.flush()
     return pause
 
 
