@@ -105,6 +105,7 @@ async def test_a_pacer_wait_longer_than_the_lease_with_two_relays_posts_once(bot
     time.during_sleep = lambda: deliver_outbox(theirs)  # should this relay wait, the other one runs meanwhile
 
     await deliver_outbox(mine)
+    assert _posted(fake_slack, "msg paced") == 0, "posted by both relays: one waited past its lease"
     [row] = await outbox(bot)
     assert row.status == OutboxStatus.PENDING and row.lease_until is None and row.attempts == 0, \
         "given back untried, due when the slot comes"

@@ -12,9 +12,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import AppConfig, load_config
+from bot.database import make_engine
 from bot.report_timer import declare_report_jobs
 from models.report_runs import ReportKind, ReportRun
 from tests.conftest import REPO_ROOT
@@ -124,3 +126,34 @@ async def test_a_chart_that_cannot_be_uploaded_leaves_the_report_posted(bot):
     assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 2
     assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 0   # not posted twice
     assert [r.file_id for r in await runs(bot) if r.period_end == MONDAY_0900] == [None, None]
+
+
+async def test_no_write_transaction_is_held_while_slack_answers_the_post_and_the_upload(bot, database_url):
+    """Another process writes while Slack is answering the report's post and its chart
+    upload: the period's claim is committed already, and the write does not wait (on
+    SQLite a transaction left open would hold the database's one write lock)."""
+    bot.clock.set(MONDAY_0930)
+    other = make_engine(database_url)
+    writes: list[object] = []
+
+    async def write_meanwhile(_answer) -> None:
+        try:
+            async with other.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    await conn.exec_driver_sql("PRAGMA busy_timeout=300")
+                else:
+                    await conn.exec_driver_sql("SET LOCAL lock_timeout = '300ms'")
+                result = await conn.execute(update(ReportRun).values(channel_id=ReportRun.channel_id))
+                writes.append(result.rowcount)
+        except SQLAlchemyError as error:
+            writes.append(type(error.orig or error).__name__)
+
+    for method in ("chat.postMessage", "files.completeUploadExternal"):
+        for _ in range(2):  # the daily and the weekly
+            bot.slack.after_next(method, write_meanwhile)
+    try:
+        assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 2
+    finally:
+        await other.dispose()
+    assert len(writes) == 4 and all(isinstance(n, int) and n >= 1 for n in writes), writes
+    assert len(posts(bot, "Daily support digest")) == 1 and len(posts(bot, "Weekly support report")) == 1
