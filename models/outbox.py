@@ -52,7 +52,7 @@ from models.db_clock import db_now
 
 __all__ = [
     "DIGEST", "OutboxKind", "OutboxMessage", "OutboxStatus", "claim_digest_rows", "claim_head", "count_pending",
-    "delete_pending", "digest_candidates", "digest_group", "due_lanes", "enqueue", "expire_pending", "failed_since",
+    "delete_lane", "digest_candidates", "digest_group", "due_lanes", "enqueue", "expire_pending", "failed_since",
     "lane_rows",
     "mark_failed", "mark_sent", "postpone", "prune_sent", "release", "renew_lease", "ticket_card_status",
 ]
@@ -276,11 +276,11 @@ async def lane_rows(db: AsyncSession, lane: str) -> list[OutboxMessage]:
     return list((await db.execute(stmt.execution_options(populate_existing=True))).scalars())
 
 
-async def delete_pending(db: AsyncSession, lane: str) -> int:
-    """Drop what ``lane`` still owes (the change that owed it was withdrawn)."""
-    result = await db.execute(delete(OutboxMessage).where(
-        OutboxMessage.lane == lane, OutboxMessage.status == OutboxStatus.PENDING,
-    ).execution_options(synchronize_session=False))
+async def delete_lane(db: AsyncSession, lane: str) -> int:
+    """Forget every row of ``lane``, sent, failed or pending (the change that owed them
+    was withdrawn, and the lane's name may be used again: an incident's id, on SQLite)."""
+    result = await db.execute(delete(OutboxMessage).where(OutboxMessage.lane == lane)
+                              .execution_options(synchronize_session=False))
     return result.rowcount or 0
 
 

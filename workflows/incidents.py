@@ -31,7 +31,7 @@ from models.deadlines import deadlines_changed
 from models.incident_intents import hold_page, release_page, withdraw_incident
 from models.incident_queries import add_incident_event, get_incident, lock_ticket, open_incident_for_ticket
 from models.incidents import Incident, IncidentEventKind, IncidentStatus
-from models.outbox import OutboxMessage, OutboxStatus, delete_pending, lane_rows
+from models.outbox import OutboxMessage, OutboxStatus, delete_lane, lane_rows
 from models.outbox_pause import relay_pause
 from models.tickets import Ticket, TicketStatus
 from workflows.deps import Deps
@@ -192,7 +192,7 @@ def _refusal(name: str | None, error: str) -> str:
 
 async def _withdraw(deps: Deps, incident_id: int) -> None:
     async with deps.sessions.begin() as db:
-        await delete_pending(db, war_room_lane(incident_id))
+        await delete_lane(db, war_room_lane(incident_id))
         await withdraw_incident(db, incident_id)
         deadlines_changed(db)
     log.warning("incident #%s withdrawn: Slack refused its war room", incident_id)

@@ -199,6 +199,10 @@ class _Relay:
             return await self._after_error(row, ids, delivery, Verdict("final", None, error.reason))
         except NETWORK_ERRORS as error:
             return await self._after_error(row, ids, delivery, judge_network(error, row.attempts))
+        except Exception:  # a step's own bookkeeping failed (the database, a bug): its lease runs out, it is retried
+            log.exception("outbox message %s to %s could not be sent; it is tried again after its lease", row.id,
+                          row.lane)
+            return "idle", 0
         try:
             async with deps.sessions.begin() as db:
                 await mark_sent(db, ids, deps.clock(), _ts(answer))

@@ -139,11 +139,15 @@ async def test_a_refusal_at_declaration_still_declares_nothing_and_says_why(bot)
     text = await answer(bot, f"declare P0 {TITLE}")
     assert text == (f":warning: Slack would not create the war-room channel `{NAME}` (restricted_action), so "
                     "nothing was declared. Ask a Slack admin to let supportbot create channels.")
-    assert await _incidents(bot) == [] and all(r.status != OutboxStatus.PENDING for r in await outbox(bot))
+    assert await _incidents(bot) == [] and await outbox(bot) == []
     async with bot.runtime.sessions() as db:
         assert (await db.execute(select(Page))).first() is None
     assert [c.method for c in bot.slack.calls if c.method != "auth.test"] == ["conversations.create"], \
         "nothing set up, posted, announced or paged"
+
+    incident, confirmation = await declare(bot, f"P1 {TITLE}")  # declared again once Slack allows it
+    assert f"<#{incident.channel_id}>" in confirmation
+    assert_opened_once(bot, incident, IC, PRIMARY)
 
 
 async def _incidents(bot) -> list[Incident]:
