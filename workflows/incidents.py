@@ -143,36 +143,48 @@ async def declare_incident(
             record = await record_incident_page(db, incident, deps=deps, now=now, reason=PAGE_REASON)
             await hold_page(db, record.page_id, now + PAGE_HOLD)
         await owe_war_room(db, incident, invitees, now=now)
-    stored, create = await _first_attempt(deps, incident.id)
+    steps = asyncio.ensure_future(deliver_outbox(deps, lanes=[war_room_lane(incident.id)]))
+    stored, create = await _first_answer(deps, incident.id, steps)
     if stored.channel_id is None and create is not None and create.status == OutboxStatus.FAILED:
+        await _finish(steps)
         await _withdraw(deps, incident.id)
         raise InvalidState(_refusal(stored.channel_name, create.last_error or "refused"))
-    if record is not None:
+    if record is not None:  # on-call is paged as soon as the channel exists, or Slack failed for now
         async with deps.sessions.begin() as db:
             await release_page(db, record.page_id, deps.clock())
         await announce_page(deps=deps, record=record)
+    await _finish(steps)  # invites, declaration, pin, announcement: done when the declarer hears back
     return DeclaredIncident(incident.id, priority, stored.channel_id, paged=record is not None,
                             ticket_number=ticket.number if ticket else None,
                             waiting_for=None if stored.channel_id else await _waiting_for(deps, create))
 
 
-async def _first_attempt(deps: Deps, incident_id: int) -> tuple[Incident, OutboxMessage | None]:
-    """Send the incident's war-room steps now and return the incident and its ``create``
-    step once that step has had its first answer (another relay may be making it: wait
-    for it, at most one lease)."""
+async def _first_answer(deps: Deps, incident_id: int,
+                        steps: asyncio.Future[int]) -> tuple[Incident, OutboxMessage | None]:
+    """The incident and its ``create`` step, once that step has had its first answer from
+    Slack (or cannot have one now: the relay is paused). Another relay may be making the
+    attempt: wait for it, at most one lease."""
     lane = war_room_lane(incident_id)
-    await deliver_outbox(deps, lanes=[lane])
     loop = asyncio.get_running_loop()
     deadline = loop.time() + LEASE.total_seconds()
     while True:
-        async with deps.sessions() as db:
-            incident = await get_incident(db, incident_id)
+        async with deps.sessions() as db:  # the step first: once it reads done, the incident reads its channel
             create = next(iter(await lane_rows(db, lane)), None)
+            incident = await get_incident(db, incident_id)
         assert incident is not None
-        held = create is not None and create.status == OutboxStatus.PENDING and create.lease_until is not None
-        if incident.channel_id or not held or loop.time() > deadline:
+        answered = create is None or create.status != OutboxStatus.PENDING or \
+            (create.attempts > 0 and create.lease_until is None)
+        held = create is not None and create.lease_until is not None
+        if incident.channel_id or answered or (steps.done() and not held) or loop.time() > deadline:
             return incident, create
-        await asyncio.sleep(0.05)
+        await asyncio.wait({steps}, timeout=0.02)
+
+
+async def _finish(steps: asyncio.Future[int]) -> None:
+    try:
+        await steps
+    except Exception:  # the outbox's sweep sends what is left
+        log.exception("the war room's remaining steps were not sent now; the outbox sends them later")
 
 
 async def _waiting_for(deps: Deps, create: OutboxMessage | None) -> str:
