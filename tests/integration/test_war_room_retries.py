@@ -6,6 +6,8 @@ clear answer whatever Slack does."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -16,7 +18,7 @@ from models.outbox import OutboxStatus
 from models.pages import Page, PageStatus
 from tests.fakes.slack_requests import block_actions_payload
 from tests.incident_steps import IC, INCIDENTS, ONCALL, PRIMARY, answer, declare, events, load_incident, text_of
-from tests.outbox_steps import outbox
+from tests.outbox_steps import expire_leases, outbox
 from tests.ticket_steps import REPORTER, create_ticket
 from workflows.outbox.enqueue import deliver_outbox
 
@@ -148,6 +150,20 @@ async def test_a_refusal_at_declaration_still_declares_nothing_and_says_why(bot)
     incident, confirmation = await declare(bot, f"P1 {TITLE}")  # declared again once Slack allows it
     assert f"<#{incident.channel_id}>" in confirmation
     assert_opened_once(bot, incident, IC, PRIMARY)
+
+
+async def test_a_relay_not_given_the_war_room_steps_sends_none_and_marks_none_sent(bot, caplog):
+    bot.slack.fail_next("conversations.create", status=500)
+    incident, _ = await declare(bot, f"P2 {TITLE}")
+    bare = dataclasses.replace(bot.runtime.deps, outbox_steps={})  # the outbox alone knows no war room
+    bot.clock.advance(timedelta(seconds=5))
+    with caplog.at_level(logging.ERROR, logger="workflows.outbox.relay"):
+        assert await deliver_outbox(bare) == 0
+    assert "no outbox step for 'war_room' rows" in caplog.text
+    assert all(r.status == OutboxStatus.PENDING for r in await outbox(bot)), "nothing marked sent unsent"
+    assert war_rooms(bot) == []
+    await expire_leases(bot.runtime.sessions)  # as if that relay had died: the runtime's relay sends the steps
+    assert_opened_once(bot, await open_war_room(bot), IC, PRIMARY)
 
 
 async def _incidents(bot) -> list[Incident]:
