@@ -50,7 +50,7 @@ import copy
 import logging
 from collections.abc import Collection
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -90,6 +90,7 @@ from workflows.outbox.errors import (
     judge_network,
     pause_backoff,
 )
+from workflows.ports import PostingBudget, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +105,6 @@ MAX_PER_LANE = 1000
 #: one digest and to see whether the rest would still make one).
 DIGEST_LOOKAHEAD = MAX_NOTICES + DIGEST_THRESHOLD
 _DIGEST_BUILDERS = {SLA_DIGEST: build_sla_digest_text}
-
-
-class PostingBudget(Protocol):
-    """A channel's posting slots (``bot/channel_pacer.py``, ``bot/shared_pacer.py``)."""
-
-    async def wait_within(self, channel: str, limit: float) -> float: ...
 
 
 async def deliver_outbox(deps: Deps, *, lanes: Collection[str] | None = None) -> int:
@@ -292,7 +287,7 @@ def _log_gave_up(row: OutboxMessage, reason: str, text: str, *, also: str = "") 
               row.id, also, row.kind.value, row.lane, row.created_at.isoformat(), row.attempts, reason, text[:300])
 
 
-def _count_failed(telemetry: Any, reason: str, count: int) -> None:
+def _count_failed(telemetry: Telemetry | None, reason: str, count: int) -> None:
     if telemetry is not None:
         for _ in range(count):
             telemetry.count_outbox_failed(reason)
