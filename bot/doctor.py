@@ -12,7 +12,8 @@ The checks, in order; those that need an earlier one to pass are left out when i
   channel named in app.yaml exists, is not archived and has the bot as a member
   (``conversations.info``); every person named in app.yaml exists and is active
   (``users.info``: the on-call rotation and the tier members).
-- Database (`bot.doctor_database`): reachable, and at the latest migration.
+- Database (`bot.doctor_database`): reachable, and at the latest migration; then the
+  Slack outbox (`bot.doctor_outbox`): the messages it gave up on in the last day.
 - PagerDuty (`bot.doctor_pagerduty`): the routing key's shape, the REST token
   (``GET /abilities``, which pages nobody), the webhook secret when pages go to PagerDuty.
 - Who may do what: one line, "open by default" without a ``roles`` section.
@@ -32,6 +33,7 @@ from workflows.policy.roles import roles_line
 from workflows.policy.schema import AppConfig
 from bot.doctor_checks import CheckResult, failed, passed
 from bot.doctor_database import check_database
+from bot.doctor_outbox import check_outbox
 from bot.doctor_pagerduty import check_pagerduty
 from bot.manifest import BOT_SCOPES
 from bot.settings import APP_TOKEN_PREFIX, Settings
@@ -47,7 +49,10 @@ async def run_checks(settings: Settings, config: AppConfig | None, *, join: bool
     results = await check_slack(slack, settings, config, join=join)
     if config is not None:
         results.append(passed(roles_line(config.roles)))  # who may do what: open by default, or roles
-    results += await check_database(settings.database_url)
+    database = await check_database(settings.database_url)
+    results += database
+    if all(r.ok for r in database):
+        results += await check_outbox(settings.database_url)
     results += await check_pagerduty(settings, config)
     return results
 

@@ -12,6 +12,8 @@ the same truth and nothing drifts; the process-level metrics of ``bot.telemetry`
     supportbot_outbox_depth{queue}                         work owed: PagerDuty calls, due SLA notices, Slack messages
     supportbot_slack_api_errors_total{method, error}       (process)
     supportbot_sla_notices_set_aside_total{kind}           (process) SLA notices that failed for good
+    supportbot_outbox_failed_total{reason}                 (process) Slack messages the outbox gave up on
+    supportbot_outbox_paused_total{scope, reason}          (process) lane or whole-relay pauses (not_in_channel, invalid_auth…)
     supportbot_http_request_duration_seconds{route, …}     (process)
 
 Wiring: ``metrics_handler(sessions=…, clock=…, telemetry=…, token=…)`` for any aiohttp

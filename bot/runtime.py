@@ -28,10 +28,17 @@ from bot.slack_gateway import make_slack_client, open_slack_session
 from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
+from workflows.incidents.war_room_steps import OUTBOX_STEPS as WAR_ROOM_STEPS
+from workflows.reports.delivery import OUTBOX_STEPS as REPORT_STEPS
 from workflows.access.user_groups import UserGroupDirectory
 from workflows.outbox.renderers import Renderers, register_renderers
 from workflows.sla.messages import SLA_DIGEST, build_sla_digest_text
 from workflows.tickets.messages.card import render_ticket_card
+
+
+#: What prepares the outbox rows that rooms other than the outbox own: the outbox relay
+#: sends them without importing those rooms (``Deps.outbox_steps``).
+OUTBOX_STEPS = {**WAR_ROOM_STEPS, **REPORT_STEPS}
 
 
 @dataclass
@@ -55,7 +62,7 @@ class Runtime:
     def deps(self) -> Deps:
         return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
                     pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time,
-                    spawn=self.spawn)
+                    spawn=self.spawn, telemetry=self.telemetry, outbox_steps=OUTBOX_STEPS)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (the event loop keeps

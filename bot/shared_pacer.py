@@ -10,6 +10,10 @@ The reservation is a short transaction of its own, before the post: it never hol
 lock while waiting or while Slack answers. When the database cannot be reached the
 post is paced by this process's own budget instead (and a warning logged): the post
 still goes, as it did before.
+
+``wait`` waits as long as the slot takes (a direct post); ``wait_within`` reserves
+only a slot that comes within a bound, and otherwise says how long it would have been
+(the outbox relay, which must not wait longer than it holds its lease).
 """
 
 from __future__ import annotations
@@ -44,15 +48,25 @@ class SharedChannelPacer:
 
     async def wait(self, channel: str) -> None:
         """Return when one more message may be posted to ``channel`` by any replica."""
+        await self.wait_within(channel, None)
+
+    async def wait_within(self, channel: str, limit: float | None) -> float:
+        """Reserve ``channel``'s next slot and wait for it, if it comes within ``limit``
+        seconds (None: however long); return the seconds until the slot. A value above
+        ``limit`` means nothing was reserved and nothing waited: come back about then."""
         now = self._now()
+        latest = None if limit is None else now + limit + self._burst * self._interval
         try:
             async with self._engine.begin() as conn:
-                tat = await reserve_post_slot(conn, channel, now=now, interval=self._interval)
+                tat, reserved = await reserve_post_slot(conn, channel, now=now, interval=self._interval,
+                                                        latest=latest)
         except (SQLAlchemyError, OSError) as error:
             log.warning("channel %s: no shared posting budget (%s); pacing this replica's posts alone",
                         channel, f"{type(error).__name__}: {error}"[:200])
-            await self._fallback.wait(channel)
-            return
-        delay = tat - self._burst * self._interval - self._now()  # the slot, less the round trip
+            return await self._fallback.wait_within(channel, float("inf") if limit is None else limit)
+        delay = max(0.0, tat - self._burst * self._interval - self._now())  # the slot, less the round trip
+        if not reserved:
+            return max(delay, limit or 0.0) + 0.001  # above the limit: nothing was reserved
         if delay > 0:
             await self._sleep(delay)
+        return delay

@@ -41,22 +41,29 @@ class Pacer(Protocol):
     async def wait(self, channel: str) -> None:
         """Return when one more message may be posted to ``channel``."""
 
+    async def wait_within(self, channel: str, limit: float) -> float:
+        """Reserve the slot and wait for it if it comes within ``limit`` seconds; the
+        seconds until the slot (above ``limit``: nothing reserved, nothing waited)."""
+
 
 class CountingWebClient(AsyncWebClient):
     """An AsyncWebClient that paces posts per channel and reports each failed call (after
-    its retries) to ``on_error``."""
+    its retries) to ``on_error``.
+
+    ``pacer`` is public: the outbox relay reserves each post's slot itself, before it
+    posts through a copy of this client whose ``pacer`` is None (``workflows/outbox/relay.py``)."""
 
     def __init__(self, *args: Any, on_error: Callable[[str, str | None], None] | None = None,
                  pacer: Pacer | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._on_error = on_error
-        self._pacer = pacer
+        self.pacer = pacer
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
-        if self._pacer is not None and api_method in PACED_METHODS:
+        if self.pacer is not None and api_method in PACED_METHODS:
             channel = (kwargs.get("json") or kwargs.get("data") or kwargs.get("params") or {}).get("channel")
             if channel:
-                await self._pacer.wait(str(channel))
+                await self.pacer.wait(str(channel))
         try:
             return await super().api_call(api_method, **kwargs)
         except SlackApiError as error:

@@ -43,6 +43,13 @@ class Telemetry:
             "supportbot_sla_notices_set_aside", "SLA warnings, breaches and management notices that failed for "
             "good and were set aside (never sent), by kind (workflows/sla/engine.py).", ["kind"],
             registry=self.registry)
+        self.outbox_failed = Counter(
+            "supportbot_outbox_failed", "Slack messages the outbox gave up on (a final error, or still refused "
+            "after the retry window), by Slack's last answer.", ["reason"], registry=self.registry)
+        self.outbox_paused = Counter(
+            "supportbot_outbox_paused", "Times the outbox paused a channel's lane (the bot is not in the channel, "
+            "or it is gone) or the whole relay (Slack refused the token), by scope and reason.",
+            ["scope", "reason"], registry=self.registry)
         self.request_latency = Histogram(
             "supportbot_http_request_duration_seconds", "Time to answer an HTTP request, by route and status.",
             ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
@@ -58,6 +65,14 @@ class Telemetry:
     def count_sla_set_aside(self, kind: str) -> None:
         """One SLA notification set aside: its warning, breach or page never went out."""
         self.sla_notices_set_aside.labels(kind=kind).inc()
+
+    def count_outbox_failed(self, reason: str) -> None:
+        """One outbox message given up on (``reason``: Slack's last error)."""
+        self.outbox_failed.labels(reason=reason or "unknown").inc()
+
+    def count_outbox_paused(self, scope: str, reason: str) -> None:
+        """The outbox paused ``scope`` (``lane`` or ``relay``) because Slack answered ``reason``."""
+        self.outbox_paused.labels(scope=scope, reason=reason or "unknown").inc()
 
     def observe_request(self, *, route: str, method: str, status: int, seconds: float) -> None:
         self.request_latency.labels(route=route, method=method, status=str(status)).observe(seconds)

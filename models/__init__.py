@@ -10,6 +10,7 @@ from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
 from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
@@ -36,6 +37,7 @@ __all__ = [
     "KbSource",
     "OutboxKind",
     "OutboxMessage",
+    "OutboxPause",
     "OutboxStatus",
     "Page",
     "PageStatus",

@@ -9,12 +9,15 @@ every replica, which a monotonic clock does not):
     tat' = max(tat, now) + interval        (reserve the next slot, atomically)
     the post may go at  tat' - burst * interval
 
+A caller that must not wait past a bound (the outbox relay, which holds a lease)
+reserves only a slot whose ``tat'`` is within it, in the same statement (``latest``).
+
 which is a token bucket of ``burst`` posts refilled one per ``interval``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Double, String, func
+from sqlalchemy import Double, String, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,14 +35,22 @@ class SlackChannelPace(Base):
     tat: Mapped[float] = mapped_column(Double)
 
 
-async def reserve_post_slot(conn: AsyncConnection, channel: str, *, now: float, interval: float) -> float:
-    """Reserve the next slot of ``channel`` in one atomic upsert; return the new ``tat``."""
+async def reserve_post_slot(conn: AsyncConnection, channel: str, *, now: float, interval: float,
+                            latest: float | None = None) -> tuple[float, bool]:
+    """Reserve the next slot of ``channel`` in one atomic upsert: (the new ``tat``, True).
+    With ``latest``, only if the new ``tat`` would not pass it; otherwise nothing is
+    reserved and the answer is (the ``tat`` it would have had, False)."""
     table = SlackChannelPace.__table__
-    latest = func.greatest if conn.dialect.name == "postgresql" else func.max
+    latest_of = func.greatest if conn.dialect.name == "postgresql" else func.max
+    next_tat = latest_of(table.c.tat, now) + interval
     stmt = (
         conflict_insert(conn.dialect.name, table).values(channel=channel, tat=now + interval)
-        .on_conflict_do_update(index_elements=[table.c.channel],
-                               set_={"tat": latest(table.c.tat, now) + interval})
+        .on_conflict_do_update(index_elements=[table.c.channel], set_={"tat": next_tat},
+                               where=None if latest is None else next_tat <= latest)
         .returning(table.c.tat)
     )
-    return float((await conn.execute(stmt)).scalar_one())
+    reserved = (await conn.execute(stmt)).scalar_one_or_none()
+    if reserved is not None:
+        return float(reserved), True
+    current = (await conn.execute(select(table.c.tat).where(table.c.channel == channel))).scalar_one()
+    return max(float(current), now) + interval, False

@@ -7,6 +7,11 @@ oldest pending row of a lane may be sent, and only once its ``lease_until`` has 
 so two relays (two replicas, or a request and the periodic sweep) never send the same
 row at once nor two rows of one channel out of order.
 
+Two clocks: ``not_before`` (when a row may be tried again) is a deadline of the
+domain, compared with the injected clock like every other; ``lease_until`` is about
+which process holds a row, so it is taken and compared on the database's clock
+(``models/db_clock.py``), the one clock all replicas share.
+
 Rows are never edited in place except by these functions; a sent row keeps what Slack
 answered (``result_ts``) until housekeeping prunes it.
 
@@ -43,11 +48,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.base import Base, str_enum
+from models.db_clock import db_now
 
 __all__ = [
     "DIGEST", "OutboxKind", "OutboxMessage", "OutboxStatus", "claim_digest_rows", "claim_head", "count_pending",
-    "digest_candidates", "digest_group", "due_lanes", "enqueue", "mark_failed", "mark_sent", "postpone",
-    "prune_sent", "ticket_card_status",
+    "delete_lane", "digest_candidates", "digest_group", "due_lanes", "enqueue", "expire_pending", "failed_since",
+    "lane_rows",
+    "mark_failed", "mark_sent", "postpone", "prune_sent", "release", "renew_lease", "ticket_card_status",
 ]
 
 #: Payload key of a post that may be folded into a digest: ``{"group": "sla", ...}``
@@ -61,12 +68,15 @@ class OutboxKind(enum.StrEnum):
     POST = "post"                  # chat.postMessage of ``payload`` (thread resolved at send time)
     TICKET_CARD = "ticket_card"    # post the ticket's card, rendered at send time; record its ts
     CARD_UPDATE = "card_update"    # chat.update of the ticket's card, rendered at send time
+    WAR_ROOM = "war_room"          # one step of opening an incident's war room (workflows/incidents/war_room_steps.py)
+    REPORT = "report"              # a scheduled report's message; its ts goes on its run (workflows/reports/delivery.py)
+    REPORT_CHART = "report_chart"  # the report's chart, uploaded into the report's thread
 
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"   # Slack refused it for good (channel_not_found, invalid_blocks…)
+    FAILED = "failed"   # Slack refused it for good (invalid_blocks…), or kept refusing past the retry window
 
 
 _PENDING_WHERE = text("status = 'pending'")
@@ -97,6 +107,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     result_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
+    failed_at: Mapped[datetime | None]
 
 
 async def enqueue(db: AsyncSession, *, lane: str, kind: OutboxKind, payload: dict[str, Any], now: datetime,
@@ -110,14 +121,15 @@ async def enqueue(db: AsyncSession, *, lane: str, kind: OutboxKind, payload: dic
         if ticket_id is not None:
             same.append(OutboxMessage.ticket_id == ticket_id)
         await db.execute(delete(OutboxMessage).where(
-            *same, OutboxMessage.status == OutboxStatus.PENDING, _free(now),
+            *same, OutboxMessage.status == OutboxStatus.PENDING, _free(),
         ).execution_options(synchronize_session=False))
     db.add(OutboxMessage(lane=lane, kind=kind, payload=payload, ticket_id=ticket_id, coalesce_key=coalesce_key,
                          status=OutboxStatus.PENDING, attempts=0, created_at=now, not_before=now))
 
 
-def _free(now: datetime) -> ColumnElement[bool]:
-    return (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now)
+def _free() -> ColumnElement[bool]:
+    """No relay holds the row: never leased, or the lease ran out (the database's clock)."""
+    return (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < db_now())
 
 
 def _head_of(lane: Any) -> Any:
@@ -126,38 +138,55 @@ def _head_of(lane: Any) -> Any:
             .scalar_subquery())
 
 
-async def due_lanes(db: AsyncSession, now: datetime, *, limit: int = 200) -> list[str]:
-    """The lanes whose oldest pending row may be sent now."""
+async def due_lanes(db: AsyncSession, now: datetime, *, limit: int = 200,
+                    among: Collection[str] | None = None) -> list[str]:
+    """The lanes whose oldest pending row may be sent now (``among``: only these lanes)."""
     stmt = (select(OutboxMessage.lane)
             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id == _head_of(OutboxMessage.lane),
-                   OutboxMessage.not_before <= now, _free(now))
+                   OutboxMessage.not_before <= now, _free())
             .order_by(OutboxMessage.id).limit(limit))
+    if among is not None:
+        stmt = stmt.where(OutboxMessage.lane.in_(list(among)))
     return list((await db.execute(stmt)).scalars())
 
 
-def _claim_head_statement() -> Any:
-    """The UPDATE of ``claim_head``, built once (the relay runs it for every row it sends;
-    building it each time cost more than running it): bound ``head_lane``, ``now``, ``new_lease_until``."""
+def _claim_head_statement(lease: timedelta) -> Any:
+    """The UPDATE of ``claim_head``, built once per lease length (the relay runs it for
+    every row it sends; building it each time cost more than running it): bound
+    ``head_lane`` and ``now``."""
     now = bindparam("now", type_=OutboxMessage.__table__.c.not_before.type)
     return (update(OutboxMessage)
             .where(OutboxMessage.id == _head_of(bindparam("head_lane", type_=String())),
-                   OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now,
-                   OutboxMessage.lease_until.is_(None) | (OutboxMessage.lease_until < now))
-            .values(lease_until=bindparam("new_lease_until", type_=OutboxMessage.__table__.c.lease_until.type),
-                    attempts=OutboxMessage.attempts + 1)
+                   OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now, _free())
+            .values(lease_until=db_now(lease), attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True))
 
 
-_CLAIM_HEAD = _claim_head_statement()
+_CLAIM_HEAD: dict[timedelta, Any] = {}
 
 
 async def claim_head(db: AsyncSession, lane: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
-    """Take the lane's oldest pending row for one send attempt (a lease), if it is due and
-    no relay holds it; None otherwise. One conditional UPDATE: only one relay gets it,
-    and a lane's later rows wait until the oldest is sent."""
-    params = {"head_lane": lane, "now": now, "new_lease_until": now + lease}
-    return (await db.execute(_CLAIM_HEAD, params)).scalar_one_or_none()
+    """Take the lane's oldest pending row for one send attempt (a lease of ``lease`` on the
+    database's clock), if it is due at ``now`` and no relay holds it; None otherwise. One
+    conditional UPDATE: only one relay gets it, and a lane's later rows wait until the
+    oldest is sent."""
+    statement = _CLAIM_HEAD.get(lease)
+    if statement is None:
+        statement = _CLAIM_HEAD[lease] = _claim_head_statement(lease)
+    return (await db.execute(statement, {"head_lane": lane, "now": now})).scalar_one_or_none()
+
+
+async def renew_lease(db: AsyncSession, message_ids: Collection[int], held: datetime, lease: timedelta) -> bool:
+    """Extend the lease of rows this relay holds to ``lease`` from now on the database's
+    clock; False when any of them is no longer held by it. ``held`` is the ``lease_until``
+    its claim got: a fencing token, since any other relay's claim replaces it (one
+    conditional UPDATE, so a claim and a renewal never both succeed)."""
+    ids = list(message_ids)
+    result = await db.execute(update(OutboxMessage).where(
+        OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.lease_until == held,
+    ).values(lease_until=db_now(lease)).execution_options(synchronize_session=False))
+    return (result.rowcount or 0) == len(ids)
 
 
 def digest_group(row: OutboxMessage) -> str | None:
@@ -179,13 +208,12 @@ async def digest_candidates(db: AsyncSession, head: OutboxMessage, now: datetime
             .where(OutboxMessage.lane == head.lane, OutboxMessage.status == OutboxStatus.PENDING,
                    OutboxMessage.id > head.id, OutboxMessage.kind == OutboxKind.POST,
                    OutboxMessage.payload[(DIGEST, "group")].as_string() == group,
-                   OutboxMessage.not_before <= now, _free(now))
+                   OutboxMessage.not_before <= now, _free())
             .order_by(OutboxMessage.id).limit(limit))
     return list((await db.execute(stmt)).scalars())
 
 
-async def claim_digest_rows(db: AsyncSession, head: OutboxMessage, ids: Collection[int],
-                            now: datetime) -> list[OutboxMessage]:
+async def claim_digest_rows(db: AsyncSession, head: OutboxMessage, ids: Collection[int]) -> list[OutboxMessage]:
     """Lease rows ``ids`` of the head's lane with the head (same ``lease_until``), in the
     transaction that leased the head; only rows still pending and free are taken (one
     conditional UPDATE), so no other relay sends them, and they expire with the head."""
@@ -193,7 +221,7 @@ async def claim_digest_rows(db: AsyncSession, head: OutboxMessage, ids: Collecti
         return []
     stmt = (update(OutboxMessage)
             .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.lane == head.lane,
-                   OutboxMessage.status == OutboxStatus.PENDING, _free(now))
+                   OutboxMessage.status == OutboxStatus.PENDING, _free())
             .values(lease_until=head.lease_until, attempts=OutboxMessage.attempts + 1)
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False, populate_existing=True))
@@ -210,9 +238,9 @@ async def mark_sent(db: AsyncSession, message_ids: int | Collection[int], now: d
     ).execution_options(synchronize_session=False))
 
 
-async def mark_failed(db: AsyncSession, message_ids: int | Collection[int], error: str) -> None:
+async def mark_failed(db: AsyncSession, message_ids: int | Collection[int], error: str, now: datetime) -> None:
     await db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(_ids(message_ids))).values(
-        status=OutboxStatus.FAILED, lease_until=None, last_error=error[:1000],
+        status=OutboxStatus.FAILED, lease_until=None, last_error=error[:1000], failed_at=now,
     ).execution_options(synchronize_session=False))
 
 
@@ -221,6 +249,48 @@ async def postpone(db: AsyncSession, message_ids: int | Collection[int], until: 
     await db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(_ids(message_ids))).values(
         not_before=until, lease_until=None, last_error=error[:1000],
     ).execution_options(synchronize_session=False))
+
+
+async def expire_pending(db: AsyncSession, *, before: datetime, reason: str, now: datetime) -> list[OutboxMessage]:
+    """Give up on every pending row owed before ``before`` that no relay holds (the relay
+    is paused and they will not be tried in time): marked failed with ``reason``; returned."""
+    stmt = (update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.created_at < before, _free())
+            .values(status=OutboxStatus.FAILED, lease_until=None, last_error=reason[:1000], failed_at=now)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False, populate_existing=True))
+    return list((await db.execute(stmt)).scalars())
+
+
+async def release(db: AsyncSession, message_ids: int | Collection[int], until: datetime) -> None:
+    """Give rows back untried: free, due again at ``until``, the claim's attempt not counted
+    (the relay took them but did not call Slack, e.g. the channel's posting slot is too far off)."""
+    await db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(_ids(message_ids))).values(
+        not_before=until, lease_until=None, attempts=OutboxMessage.attempts - 1,
+    ).execution_options(synchronize_session=False))
+
+
+async def lane_rows(db: AsyncSession, lane: str) -> list[OutboxMessage]:
+    """Every row of ``lane`` still kept (pending, sent or failed), oldest first."""
+    stmt = select(OutboxMessage).where(OutboxMessage.lane == lane).order_by(OutboxMessage.id)
+    return list((await db.execute(stmt.execution_options(populate_existing=True))).scalars())
+
+
+async def delete_lane(db: AsyncSession, lane: str) -> int:
+    """Forget every row of ``lane``, sent, failed or pending (the change that owed them
+    was withdrawn, and the lane's name may be used again: an incident's id, on SQLite)."""
+    result = await db.execute(delete(OutboxMessage).where(OutboxMessage.lane == lane)
+                              .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+async def failed_since(db: AsyncSession, since: datetime, *, limit: int = 20) -> tuple[int, list[OutboxMessage]]:
+    """How many messages were given up on since ``since``, and the latest ``limit`` of them."""
+    recent = (OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.failed_at >= since)
+    count = (await db.execute(select(func.count()).select_from(OutboxMessage).where(*recent))).scalar_one()
+    rows = (await db.execute(select(OutboxMessage).where(*recent)
+                             .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc()).limit(limit))).scalars()
+    return int(count), list(rows)
 
 
 async def ticket_card_status(db: AsyncSession, ticket_id: int) -> OutboxStatus | None:

@@ -1,11 +1,12 @@
 """Scheduled reports that were posted: one row per report and period, claimed once.
 
 The unique key ``(kind, period_start)`` is the claim. :func:`claim_report_run` inserts
-the row with insert-or-ignore in the transaction that posts the report and records its
-message; only one of two replicas (or a restarted process racing a stale one) gets
+the row with insert-or-ignore in the transaction that owes the report to the Slack
+outbox; only one of two replicas (or a restarted process racing a stale one) gets
 True: on Postgres the second insert waits for the first transaction and then finds the
-row; on SQLite the second writer waits for the first to commit. When posting fails the
-transaction rolls back, the claim with it, and the next sweep tries again.
+row; on SQLite the second writer waits for the first to commit. The transaction holds
+no Slack call: the outbox posts the report after the commit and records its message
+(:func:`record_report_message`) and chart (:func:`record_report_chart`) on the row.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, insert_ignore, str_enum
 
-__all__ = ["ReportKind", "ReportRun", "claim_report_run", "record_report_message", "report_was_posted"]
+__all__ = ["ReportKind", "ReportRun", "claim_report_run", "get_report_run", "record_report_chart",
+           "record_report_message", "report_was_posted"]
 
 
 class ReportKind(enum.StrEnum):
@@ -63,12 +65,28 @@ async def claim_report_run(db: AsyncSession, *, kind: ReportKind, period_start: 
     })
 
 
+async def get_report_run(db: AsyncSession, kind: ReportKind, period_start: datetime) -> ReportRun | None:
+    stmt = select(ReportRun).where(ReportRun.kind == kind, ReportRun.period_start == period_start)
+    return (await db.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+
+
 async def record_report_message(db: AsyncSession, *, kind: ReportKind, period_start: datetime,
-                                message_ts: str | None, file_id: str | None) -> None:
-    """Remember where the claimed report was posted (its message and chart file)."""
+                                message_ts: str | None) -> None:
+    """Remember where the claimed report was posted."""
     await db.execute(
         update(ReportRun)
         .where(ReportRun.kind == kind, ReportRun.period_start == period_start)
-        .values(message_ts=message_ts, file_id=file_id)
+        .values(message_ts=message_ts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def record_report_chart(db: AsyncSession, *, kind: ReportKind, period_start: datetime,
+                              file_id: str | None) -> None:
+    """Remember the chart uploaded into the report's thread."""
+    await db.execute(
+        update(ReportRun)
+        .where(ReportRun.kind == kind, ReportRun.period_start == period_start)
+        .values(file_id=file_id)
         .execution_options(synchronize_session=False)
     )

@@ -13,6 +13,11 @@
 
 - ``SpareTime``: best-effort work that waits until no Slack request is being answered,
   ``bot.spare_time``.
+- ``PostingBudget``: each channel's posting slots, within Slack's rate (the pacer of
+  ``bot.channel_pacer``, shared by the replicas in ``bot.shared_pacer``); the outbox
+  relay reserves a post's slot itself (``workflows/outbox/relay.py``).
+- ``Telemetry``: the process's counters on ``/metrics`` that workflows add to (the
+  outbox's given-up messages and pauses), ``bot.telemetry``.
 
 Slack is reached through slack_sdk's ``AsyncWebClient`` (a library type, not bot's);
 tests point it at the fake Slack server over HTTP.
@@ -24,7 +29,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-__all__ = ["Clock", "Pager", "PagerDutyError", "PagerDutyRejected", "PagerDutyRetryable", "SpareTime"]
+__all__ = ["Clock", "Pager", "PagerDutyError", "PagerDutyRejected", "PagerDutyRetryable", "PostingBudget", "SpareTime",
+           "Telemetry"]
 
 
 class Clock(Protocol):
@@ -91,4 +97,22 @@ class SpareTime(Protocol):
     def offer(self, work: str, job: Callable[[], Awaitable[None]], *, patience: float) -> bool:
         """Run ``job`` when no Slack request is being answered, started within ``patience``
         seconds or not at all; False when it was refused at once (too much waits)."""
+        ...
+
+
+class PostingBudget(Protocol):
+    async def wait_within(self, channel: str, limit: float) -> float:
+        """Reserve ``channel``'s next posting slot and wait for it, if it comes within
+        ``limit`` seconds; the seconds until the slot (above ``limit``: nothing was
+        reserved and nothing waited)."""
+        ...
+
+
+class Telemetry(Protocol):
+    def count_outbox_failed(self, reason: str) -> None:
+        """One outbox message given up on (``reason``: Slack's last error)."""
+        ...
+
+    def count_outbox_paused(self, scope: str, reason: str) -> None:
+        """The outbox paused ``scope`` (``lane`` or ``relay``) because Slack answered ``reason``."""
         ...

@@ -25,7 +25,8 @@ async def handle_ticket_command(ack: Any, body: dict[str, Any], command: dict[st
         )
         return
     if parsed.kind == TicketSubcommand.STATS:
-        reply = await answer_stats_command(deps=deps, team_id=team_of(command), text=parsed.argument)
+        reply = await answer_stats_command(sessions=deps.sessions, config=deps.config, clock=deps.clock,
+                                           team_id=team_of(command), text=parsed.argument)
     else:
         reply = await answer_ticket_subcommand(
             deps=deps, team_id=team_of(command), user_id=command["user_id"], channel_id=command.get("channel_id"),

@@ -93,6 +93,7 @@ class _Failure:
     status: int
     retry_after: int | None
     error: str | None
+    applied: bool = False
 
 
 class FakeSlack(SlackWebApi):
@@ -180,15 +181,19 @@ class FakeSlack(SlackWebApi):
         retry_after: int | None = 1,
         error: str | None = None,
         times: int = 1,
+        applied: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail, without any effect.
 
         With ``error``: HTTP 200 ``{"ok": false, "error": error}``. Otherwise HTTP
         ``status``: 429 answers ``ratelimited`` with a ``Retry-After`` header, 5xx
         ``internal_error``/``service_unavailable``. Failures queue up per method.
+        ``applied``: the call does take effect (a channel is created, a message
+        posted), only its answer is the failure, as when Slack's answer is lost on the
+        way back (a 502 or 504 from a proxy after Slack did the work).
         """
         for _ in range(times):
-            self._failures[method].append(_Failure(status, retry_after, error))
+            self._failures[method].append(_Failure(status, retry_after, error, applied))
 
     def after_next(self, method: str, action: Callable[[dict[str, Any]], object]) -> None:
         """Run ``action(response_body)`` once, right after the next successful call of
@@ -269,6 +274,11 @@ class FakeSlack(SlackWebApi):
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         if self._failures.get(method):
             failure = self._failures[method].pop(0)
+            if failure.applied and not parse_error:
+                try:
+                    handler(args)
+                except ApiError:
+                    pass  # it failed anyway: the answer is the injected failure all the same
             if failure.error:
                 return 200, {"ok": False, "error": failure.error}, {}
             if failure.status == 429:

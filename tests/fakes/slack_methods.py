@@ -69,6 +69,7 @@ class SlackWebApi(SlackWorkspace):
             "conversations.info": self.conversations_info,
             "conversations.open": self.conversations_open,
             "conversations.members": self.conversations_members,
+            "conversations.list": self.conversations_list,
             "pins.add": self.pins_add,
             "users.info": self.users_info,
             "usergroups.users.list": self.usergroups_users_list,
@@ -380,6 +381,28 @@ class SlackWebApi(SlackWorkspace):
     def conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.resolve_channel(args.get("channel"), member=False)
         return {"members": list(self.members[channel]), "response_metadata": {"next_cursor": ""}}
+
+    def conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Public channels (and private ones the bot is in, with ``private_channel`` in
+        ``types``), in pages of ``limit`` (default 100, at most 1000) with a cursor."""
+        types = str(args.get("types") or "public_channel").split(",")
+        try:
+            limit = min(1000, max(1, int(args.get("limit") or 100)))
+            start = int(args.get("cursor") or 0)
+        except ValueError:
+            raise ApiError("invalid_cursor") from None
+        found = []
+        for cid, ch in self.channels.items():
+            if ch["is_im"] or ch["is_mpim"] or (_flag(args.get("exclude_archived")) and ch["is_archived"]):
+                continue
+            if ch["is_private"] and ("private_channel" not in types or self.bot_user_id not in self.members[cid]):
+                continue
+            if not ch["is_private"] and "public_channel" not in types:
+                continue
+            found.append(self.channel_info(cid))
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        return {"channels": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     # -- pins, reactions, users ------------------------------------------------------
 

@@ -95,8 +95,10 @@ class SlackWorkspace:
         is_private: bool = False,
         is_im: bool = False,
         is_mpim: bool = False,
+        creator: str | None = None,
     ) -> dict[str, Any]:
-        """Declare a channel; returns its conversations.info object."""
+        """Declare a channel; returns its conversations.info object. ``creator``: who
+        made it (default the bot, as for every channel the bot creates)."""
         self._forgotten.discard(channel_id)
         self.channels[channel_id] = {
             "id": channel_id,
@@ -106,7 +108,7 @@ class SlackWorkspace:
             "is_mpim": is_mpim,
             "is_archived": False,
             "created": int(time.time()),
-            "creator": self.bot_user_id,
+            "creator": creator or self.bot_user_id,
             "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
         }

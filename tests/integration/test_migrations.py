@@ -53,6 +53,7 @@ EXPECTED_TABLES = {
     "ticket_events",
     "slack_outbox",
     "slack_channel_pace",
+    "slack_outbox_pauses",
     "sla_notifications",
     "incidents",
     "incident_events",

@@ -10,6 +10,7 @@ so that what happens later is stamped later, as with a real clock."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -145,11 +146,15 @@ async def test_an_incident_declaration_is_seen_by_the_next_request(bot):
     created = len(bot.slack.calls_to("conversations.create"))
     name = f"read{next(_names)}"
     order = bot.runtime.request_order
-    async with held_writes(bot.runtime.engine):
+    async with contextlib.AsyncExitStack() as held:
+        # The incident is stored first and the outbox has Slack create its war room; writes are
+        # held from Slack's answer on, before the channel is recorded on the incident. Its
+        # commander asks for the draft in the new channel at once.
+        bot.slack.after_next("conversations.create",
+                             lambda _: held.enter_async_context(held_writes(bot.runtime.engine)))
         reply = await bot.sender.slash("/incident", "declare P2 Search is slow", user_id=IC, channel_id=GENERAL,
                                        response_url=bot.slack.response_url(f"write{next(_names)}"))
         assert reply.status == 200
-        # The war room exists before the incident is stored; its commander asks for the draft there at once.
         [call] = (await bot.slack.wait_for("conversations.create", count=created + 1))[created:]
         war_room = call.response["channel"]["id"]
         await bot.sender.slash("/incident", "postmortem", user_id=IC, channel_id=war_room,

@@ -12,14 +12,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from workflows.policy.loader import load_config
 from workflows.policy.schema import AppConfig
+from bot.database import make_engine
 from bot.report_timer import declare_report_jobs
 from models.report_runs import ReportKind, ReportRun
 from tests.conftest import REPO_ROOT
 from tests.ticket_steps import create_ticket, mrkdwn_texts
+from workflows.outbox.enqueue import deliver_outbox
 from workflows.reports.scheduled import run_due_reports
 
 REPORTS = "C0REPORTS1"
@@ -101,14 +104,21 @@ async def test_a_period_missed_while_down_is_posted_at_startup_only_the_latest(b
     assert len(posts(bot, "Daily support digest: Fri 04 Dec 2026")) == 1
 
 
-async def test_a_failed_post_gives_the_period_back_for_the_next_run(bot):
+async def test_a_report_slack_refuses_for_now_is_sent_later_once_and_not_claimed_again(bot):
     bot.clock.set(MONDAY_0930)
     bot.slack.fail_next("chat.postMessage", error="not_in_channel")     # the daily digest, tried first
-    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 1   # the weekly went out
-    assert [r.kind for r in await runs(bot) if r.period_end == MONDAY_0900] == [ReportKind.WEEKLY]
+    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 2   # both claimed and owed
+    assert posts(bot, "Daily support digest") == [] and posts(bot, "Weekly support report") == []
+    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930 + timedelta(minutes=1)) == 0
 
-    assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930 + timedelta(minutes=1)) == 1
-    assert len(posts(bot, "Daily support digest: Mon 30 Nov 2026")) == 1
+    bot.clock.advance(timedelta(seconds=30))                              # the channel's lane tries again
+    await deliver_outbox(bot.runtime.deps)
+    [daily] = posts(bot, "Daily support digest: Mon 30 Nov 2026")
+    [weekly] = posts(bot, "Weekly support report")
+    for message in (daily, weekly):
+        assert len(charts(bot, message["ts"])) == 1
+    assert {(r.kind, r.message_ts) for r in await runs(bot)} == {(ReportKind.DAILY, daily["ts"]),
+                                                                 (ReportKind.WEEKLY, weekly["ts"])}
 
 
 async def test_a_chart_that_cannot_be_uploaded_leaves_the_report_posted(bot):
@@ -117,3 +127,34 @@ async def test_a_chart_that_cannot_be_uploaded_leaves_the_report_posted(bot):
     assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 2
     assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 0   # not posted twice
     assert [r.file_id for r in await runs(bot) if r.period_end == MONDAY_0900] == [None, None]
+
+
+async def test_no_write_transaction_is_held_while_slack_answers_the_post_and_the_upload(bot, database_url):
+    """Another process writes while Slack is answering the report's post and its chart
+    upload: the period's claim is committed already, and the write does not wait (on
+    SQLite a transaction left open would hold the database's one write lock)."""
+    bot.clock.set(MONDAY_0930)
+    other = make_engine(database_url)
+    writes: list[object] = []
+
+    async def write_meanwhile(_answer) -> None:
+        try:
+            async with other.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    await conn.exec_driver_sql("PRAGMA busy_timeout=300")
+                else:
+                    await conn.exec_driver_sql("SET LOCAL lock_timeout = '300ms'")
+                result = await conn.execute(update(ReportRun).values(channel_id=ReportRun.channel_id))
+                writes.append(result.rowcount)
+        except SQLAlchemyError as error:
+            writes.append(type(error.orig or error).__name__)
+
+    for method in ("chat.postMessage", "files.completeUploadExternal"):
+        for _ in range(2):  # the daily and the weekly
+            bot.slack.after_next(method, write_meanwhile)
+    try:
+        assert await run_due_reports(deps=bot.runtime.deps, now=MONDAY_0930) == 2
+    finally:
+        await other.dispose()
+    assert len(writes) == 4 and all(isinstance(n, int) and n >= 1 for n in writes), writes
+    assert len(posts(bot, "Daily support digest")) == 1 and len(posts(bot, "Weekly support report")) == 1

@@ -104,7 +104,7 @@ async def test_without_the_database_a_replica_paces_its_own_posts_and_still_post
 async def test_replicas_on_postgres_share_the_budget_and_sqlite_keeps_its_own(database_url, fake_slack, config, clock):
     runtime = build_runtime(settings=make_settings(database_url, fake_slack.api_url), config=config, clock=clock)
     try:
-        kind = type(runtime.slack._pacer)  # the client every workflow and the outbox relay post through
+        kind = type(runtime.slack.pacer)  # the client every workflow and the outbox relay post through
     finally:
         await runtime.close()
     assert kind is (SharedChannelPacer if test_database_kind() == "postgres" else ChannelPacer)

@@ -13,10 +13,13 @@ message's thread:
 
 Exactly once per period: ``run_due_reports`` looks at the latest ended period of each
 report (``workflows.reports.schedule``); a period not yet in ``report_runs`` is built
-(read-only), then claimed with insert-or-ignore in the transaction that posts it and
-records its message, so of two replicas or a restarted process only one posts. A
-failed post rolls the claim back and the next run tries again; a period missed while
-the bot was down is posted late by the first run after startup (only the latest one).
+(read-only), then claimed with insert-or-ignore in a short transaction that owes the
+message and its chart to the Slack outbox (``workflows/reports/delivery.py``), so of two
+replicas or a restarted process only one posts. The claim commits before anything is
+sent: no write transaction (SQLite's one write lock) is held across the Slack post and
+the chart upload, and a Slack outage or a channel the bot is not in delays the report
+(the outbox retries) instead of losing it. A period missed while the bot was down is
+posted late by the first run after startup (only the latest one).
 """
 
 from __future__ import annotations
@@ -27,18 +30,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.digest_queries import new_tickets, open_by_age, overdue_tickets
 from models.metrics_queries import daily_series
-from models.report_runs import (
-    ReportKind,
-    claim_report_run,
-    record_report_message,
-    report_was_posted,
-)
+from models.report_runs import ReportKind, claim_report_run, report_was_posted
 from workflows.reports.messages import (
     AGE_EDGES,
     LIST_MAX,
@@ -51,7 +47,9 @@ from workflows.reports.messages import (
 from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
 from workflows.reports.metrics import compute_stats, report_targets, report_zone
+from workflows.outbox.enqueue import deliver_outbox
 from workflows.reports.chart import ChartData, chart_days, render_chart
+from workflows.reports.delivery import owe_report
 from workflows.reports.schedule import Period, due_periods
 
 log = logging.getLogger(__name__)
@@ -90,7 +88,8 @@ async def run_due_reports(*, deps: Deps, now: datetime) -> int:
 
 
 async def post_report(*, deps: Deps, period: Period, now: datetime) -> int:
-    """Post the report of ``period`` unless it was posted: 1 if this call posted it, else 0."""
+    """Claim the report of ``period`` and send it, unless it was claimed already: 1 if
+    this call claimed it (it is posted now, or later by the outbox), else 0."""
     reports = deps.config.reports
     assert reports is not None, "reports are not configured"
     async with deps.sessions() as db:
@@ -101,28 +100,12 @@ async def post_report(*, deps: Deps, period: Period, now: datetime) -> int:
         if not await claim_report_run(db, kind=period.kind, period_start=period.start, period_end=period.end,
                                       channel_id=reports.channel, now=now):
             return 0
-        message = await deps.slack.chat_postMessage(channel=reports.channel, text=content.text,
-                                                    blocks=content.blocks, unfurl_links=False)
-        file_id = await _upload_chart(deps.slack, reports.channel, message["ts"], content)
-        await record_report_message(db, kind=period.kind, period_start=period.start,
-                                    message_ts=message["ts"], file_id=file_id)
-    log.info("posted the %s report for %s to %s", period.kind, period.start, reports.channel)
+        await owe_report(db, kind=period.kind, period_start=period.start, channel=reports.channel,
+                         text=content.text, blocks=content.blocks, chart_png=content.chart_png,
+                         chart_name=content.chart_name, chart_title=content.chart_title, now=deps.clock())
+    await deliver_outbox(deps, lanes=[reports.channel])
+    log.info("claimed the %s report for %s for %s", period.kind, period.start, reports.channel)
     return 1
-
-
-async def _upload_chart(slack: AsyncWebClient, channel: str, thread_ts: str,
-                        content: ReportContent) -> str | None:
-    """Upload the chart into the report's thread; a failure leaves the report without it."""
-    try:
-        upload = await slack.files_upload_v2(
-            channel=channel, thread_ts=thread_ts, file=content.chart_png, filename=content.chart_name,
-            title=content.chart_title, alt_txt=content.chart_title,
-        )
-    except SlackApiError as error:
-        log.error("report chart not uploaded to %s: %s", channel, error.response.get("error"))
-        return None
-    files = upload.get("files") or [upload.get("file") or {}]
-    return files[0].get("id")
 
 
 async def compose_report(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, period: Period,
