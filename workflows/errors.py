@@ -10,7 +10,7 @@
 Workflows raise them; ``handlers/errors.py`` answers them ephemerally (or as a modal field
 error) and logs anything else with an id. Nothing is changed when one is raised. An
 unreachable database is not a domain error but gets an answer of its own: handlers
-recognise it with ``is_database_unavailable`` (``models.errors``; handlers do not
+recognise it with ``is_database_unavailable`` (``models.db_errors``; handlers do not
 import models).
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models.errors import is_database_unavailable
+from models.db_errors import is_database_unavailable
 
 __all__ = ["InvalidRequest", "InvalidState", "NotAllowed", "NotFound", "RateLimited", "SupportbotError",
            "TicketNotFound", "is_database_unavailable"]
