@@ -1,7 +1,7 @@
 """Each person's requests take effect in the order Slack sent them.
 
 Bolt answers Slack at ``ack()`` and runs the rest of a listener in a task of its own
-(DESIGN.md), so the change a request makes commits a little after Slack, and the
+(docs/architecture.md), so the change a request makes commits a little after Slack, and the
 person, saw it accepted: the Resolve form closes, and the ticket is resolved some
 milliseconds later. A request arriving in between read the database as it was before:
 ``/ticket stats`` typed right after the Resolve form closed answered "0 resolved". On
