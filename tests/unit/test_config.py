@@ -329,6 +329,11 @@ def test_bad_holidays(data):
     ]
     data["holidays"] = {"country": "US", "subdivision": "ZZ"}
     assert problems(data) == ["holidays.subdivision: 'ZZ' is not a subdivision of US"]
+    for odd in ("Mon", "int", ""):
+        data["holidays"] = {"country": odd}
+        assert problems(data) == [
+            f"holidays.country: {odd!r} is not a country code known to the holidays library "
+            "(like US, GB, DE)"]
 
 
 def test_wrong_shapes(data):
