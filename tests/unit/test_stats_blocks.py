@@ -10,6 +10,7 @@ import yaml
 from workflows.policy.loader import load_config, parse_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.reports import ReportTargets
+from workflows.policy.durations import Target
 from workflows.policy.loader import _Loader as config_loader
 from models.metrics_queries import Percentiles, Volume
 from tests.conftest import REPO_ROOT
@@ -127,3 +128,12 @@ def test_the_reports_section():
         "reports.daily: '9am' is not a time of day (use HH:MM)",
         "reports.targets.reopen_rate: 120 is not a percentage between 0 and 100 (e.g. 95)",
     ]
+
+
+def test_a_working_days_target_reads_as_written():
+    # A business-hours P3 with "1w" means five working days, not 168 hours.
+    p3 = PriorityStats("P3", "Low", 1, Percentiles(1, 3600, 3600), NONE, Ratio(1, 1), Ratio(0, 0),
+                       Target(days=1), Target(weeks=1), business_hours=True)
+    text = shown(build_stats_message(stats(priorities=[p3]), ReportTargets(), title="T", zone=CONFIG.zone))
+    assert "first response 1h / 1h (target 1d of working time)" in text
+    assert "(target 1w of working time)" in text and "168h" not in text

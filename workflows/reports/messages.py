@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from models.digest_queries import TicketsPage
 from models.tickets import Ticket
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, link, mrkdwn, plain
-from workflows.policy.durations import format_duration
+from workflows.policy.durations import Target, format_duration
 from workflows.policy.reports import ReportTargets
 from workflows.reports.metrics import PriorityStats, Ratio, SupportStats
 from workflows.sla.targets import format_remaining
@@ -79,12 +79,13 @@ def _change(now: float | None, before: float | None, unit: str = "", fmt: Callab
     return f" ({arrow} {shown}{unit})"
 
 
-def _times(label: str, seconds_median: int | None, p90: int | None, target: timedelta, working: bool) -> str:
+def _times(label: str, seconds_median: int | None, p90: int | None, target: timedelta | Target,
+           working: bool) -> str:
     """Median / p90 against the target. A business-hours target counts working time only,
     so a wall-clock time is not marked against it (attainment says whether it was met)."""
     if working:
         return (f"{label} {format_seconds(seconds_median)} / {format_seconds(p90)} "
-                f"(target {target.total_seconds() / 3600:g}h of working time)")
+                f"(target {format_duration(target)} of working time)")
     ok = None if seconds_median is None else seconds_median <= target.total_seconds()
     return (f"{label} {format_seconds(seconds_median)} / {format_seconds(p90)} "
             f"(target {format_duration(target)}){_mark(ok)}")
