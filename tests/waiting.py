@@ -15,9 +15,11 @@ T = TypeVar("T")
 POLL_EVERY = 0.01
 
 
-async def until(check: Callable[[], T | Awaitable[T]], timeout: float = 5.0, *, what: str | None = None) -> T:
+async def until(check: Callable[[], T | Awaitable[T]], timeout: float = 5.0, *,
+                what: str | Callable[[], str] | None = None) -> T:
     """Poll ``check`` (a function, or a coroutine function) until it returns something
-    truthy, and return that; AssertionError naming ``what`` after ``timeout`` seconds."""
+    truthy, and return that; after ``timeout`` seconds an AssertionError says ``what`` did
+    not happen (a callable ``what`` is asked then, to show the state at that moment)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -27,7 +29,8 @@ async def until(check: Callable[[], T | Awaitable[T]], timeout: float = 5.0, *, 
         if result:
             return result  # type: ignore[return-value]
         if loop.time() >= deadline:
-            raise AssertionError(f"{what or _describe(check)} did not happen within {timeout}s")
+            said = what() if callable(what) else what
+            raise AssertionError(f"{said or _describe(check)} did not happen within {timeout}s")
         await asyncio.sleep(POLL_EVERY)
 
 

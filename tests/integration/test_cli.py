@@ -113,6 +113,25 @@ def test_db_upgrade_creates_the_schema(tmp_path):
     assert {"tickets", "ticket_events", "incidents", "pages", "slack_deliveries", "alembic_version"} <= tables
 
 
+async def _printed(proc: asyncio.subprocess.Process, text: str, timeout: float = 10.0) -> bytes:
+    """What ``proc`` printed up to the first line containing ``text``; fails if it does
+    not come within ``timeout`` seconds."""
+    lines: list[bytes] = []
+
+    async def read() -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            lines.append(line)
+            if text.encode() in line:
+                return
+        raise AssertionError(f"the process ended without printing {text!r}:\n{b''.join(lines).decode()}")
+    try:
+        await asyncio.wait_for(read(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"{text!r} not printed within {timeout}s:\n{b''.join(lines).decode()}") from None
+    return b"".join(lines)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -150,11 +169,12 @@ async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fak
         assert status == 200 and body["database"] == "up", "serve never became healthy"
         policy.write_text("timezone: Mars/Base\n")
         proc.send_signal(signal.SIGHUP)
-        await asyncio.sleep(0.5)
+        before = await _printed(proc, "app.yaml reload refused")  # the reload has been handled
         async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as resp:
             assert resp.status == 200
         proc.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+        rest, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+        output = before + rest
     finally:
         if proc.returncode is None:
             proc.kill()
