@@ -14,6 +14,7 @@ import aiohttp
 import yaml
 
 from tests.conftest import REPO_ROOT
+from tests.waiting import healthz
 
 CLI = [sys.executable, "-m", "bot.cli"]
 
@@ -156,17 +157,8 @@ async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fak
         env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        status = None
-        async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        status = resp.status
-                        body = await resp.json()
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-        assert status == 200 and body["database"] == "up", "serve never became healthy"
+        body = await healthz(f"http://127.0.0.1:{port}", process=proc)
+        assert body["database"] == "up"
         policy.write_text("timezone: Mars/Base\n")
         proc.send_signal(signal.SIGHUP)
         before = await _printed(proc, "app.yaml reload refused")  # the reload has been handled
@@ -211,14 +203,8 @@ async def test_serve_with_a_metrics_port_and_token_serves_metrics_there_only(tmp
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
+        await healthz(f"http://127.0.0.1:{port}", process=proc)
         async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            assert resp.status == 200, "serve never became healthy"
             bearer = {"Authorization": "Bearer t0ken"}
             async with http.get(f"http://127.0.0.1:{port}/metrics", headers=bearer) as resp:
                 assert resp.status == 404

@@ -11,12 +11,10 @@ import asyncio
 import os
 import signal
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import pytest
 import yaml
 
@@ -26,7 +24,7 @@ from tests.fakes.slack import FakeSlack, view_state
 from tests.fakes.slack_requests import SlackSender, view_submission_payload
 from tests.integration.test_cli import _free_port
 from tests.ticket_steps import REPORTER
-from tests.waiting import until
+from tests.waiting import healthz, until
 
 pytestmark = pytest.mark.skipif(
     test_database_kind() != "postgres",
@@ -71,22 +69,6 @@ async def _start(name: str, env: dict[str, str], policy: Path, tmp_path: Path) -
     return Replica(name, port, proc, log)
 
 
-async def _healthy(replica: Replica, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            try:
-                async with http.get(f"{replica.url}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            if replica.proc.returncode is not None:
-                break
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"replica {replica.name} never became healthy:\n{replica.output()}")
-
-
 @pytest.fixture
 async def replicas(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[list[Replica]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PAGERDUTY_", "SUPPORTBOT_"))}
@@ -95,7 +77,8 @@ async def replicas(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> 
     policy = _policy(tmp_path)
     started = list(await asyncio.gather(*(_start(name, env, policy, tmp_path) for name in ("a", "b"))))
     try:
-        await asyncio.gather(*(_healthy(r) for r in started))  # both migrated the same database at once
+        # both migrated the same database at once
+        await asyncio.gather(*(healthz(r.url, 20, process=r.proc, output=r.output) for r in started))
         yield started
     finally:
         for replica in started:
