@@ -76,13 +76,14 @@ class Runtime:
         task.add_done_callback(self.tasks.discard)
         return task
 
-    async def drain(self, timeout: float = 10.0) -> None:
+    async def drain(self, timeout: float = 10.0) -> set[asyncio.Task[Any]]:
         """Wait, up to ``timeout`` seconds, until no background work is left, including
-        the work that finishing work starts."""
+        the work that finishing work starts. Returns what still runs (empty when drained)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while self.tasks - {asyncio.current_task()} and (left := deadline - loop.time()) > 0:
             await asyncio.wait(self.tasks - {asyncio.current_task()}, timeout=left)
+        return self.tasks - {asyncio.current_task()}
 
     async def close(self) -> None:
         try:

@@ -3,14 +3,13 @@ waiting for what the bot does in reply."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Callable
 
 from sqlalchemy import select
 
 from models.incidents import Incident, IncidentEvent
 from tests.ticket_steps import mrkdwn_texts
+from tests.waiting import drain, until
 
 IC = "U0COMMANDER"  # declares and commands
 HELPER = "U0HELPER"
@@ -28,18 +27,10 @@ def text_of(message: dict) -> str:
     return " ".join([message.get("text") or "", *mrkdwn_texts(message.get("blocks", []))])
 
 
-async def eventually(check: Callable[[], object], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+# One waiting helper for every test (tests/waiting.py); the old names stay for the tests that
+# import them from here. ``settle`` used to wait for a pause in Slack calls; it drains now.
+eventually = until
+settle = drain
 
 
 async def load_incident(bot, incident_id: int | None = None) -> Incident:
@@ -87,20 +78,12 @@ async def declare(bot, text: str = "P1 Checkout failing for EU customers", *, us
 async def run_in_war_room(bot, incident: Incident, text: str, *, user: str = IC, then: str,
                           count: int | None = None) -> None:
     """Type `/incident text` in the war room; wait for its timeline row ``then`` and for the
-    Slack calls that follow it to settle."""
+    work that follows it (its Slack calls) to finish."""
     before = sum(1 for k in await kinds(bot, incident.id) if k == then)
     await slash(bot, text, user=user, channel=incident.channel_id)
-    await eventually(lambda: _has(bot, incident.id, then, count or before + 1))
-    await settle(bot)
+    await until(lambda: _has(bot, incident.id, then, count or before + 1), what=f"the {then!r} timeline row")
+    await drain(bot)
 
 
 async def _has(bot, incident_id: int, kind: str, count: int) -> bool:
     return sum(1 for k in await kinds(bot, incident_id) if k == kind) >= count
-
-
-async def settle(bot, quiet: float = 0.15) -> None:
-    """Wait until the fake Slack has had no call for ``quiet`` seconds."""
-    seen = -1
-    while seen != len(bot.slack.calls):
-        seen = len(bot.slack.calls)
-        await asyncio.sleep(quiet)

@@ -6,7 +6,6 @@ articles copied into a temporary folder and a help channel, and the clicks peopl
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.conftest import REPO_ROOT, SIGNING_SECRET, RunningBot, make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_requests import SlackSender, block_actions_payload
+from tests.waiting import drain, until
 
 HELP_CHANNEL = "C0HELPDESK"
 ASKER = "U0ASKER"
@@ -143,13 +143,11 @@ async def ask(bot, text: str, *, channel: str = HELP_CHANNEL, user: str = ASKER,
 async def answer_to(bot, event: dict, timeout: float = 5.0) -> dict:
     """The bot's (latest) reply in the thread of ``event``, once there is one."""
     thread_ts = event.get("thread_ts") or event["ts"]
-    for _ in range(int(timeout / 0.02)):
-        replies = [m for m in bot.slack.thread(event["channel"], thread_ts) if m.get("bot_id")]
-        if replies:
-            await bot.runtime.drain()
-            return replies[-1]
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no answer in the thread of {thread_ts}; calls: {[str(c) for c in bot.slack.calls]}")
+    replies = await until(
+        lambda: [m for m in bot.slack.thread(event["channel"], thread_ts) if m.get("bot_id")], timeout,
+        what=lambda: f"an answer in the thread of {thread_ts} (calls: {[str(c) for c in bot.slack.calls]})")
+    await drain(bot)
+    return replies[-1]
 
 
 # -- clicking ---------------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from models.ticket_queries import get_ticket
 from tests.ticket_steps import REPORTER
+from tests.waiting import until
 from workflows.tickets.messages.resolve_form import ResolutionForm
 from workflows.escalation.record import escalate_ticket
 from workflows.sla.engine import fire_due_notifications
@@ -37,11 +37,10 @@ class Desk:
         event = self.bot.slack.add_message(ticket.channel_id, "Looking into it", user=AGENT,
                                            thread_ts=ticket.message_ts)
         assert (await self.bot.sender.event(event)).status == 200
-        for _ in range(250):
-            if (await self.reload(ticket)).first_response_at is not None:
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no first response recorded on #{ticket.number}")
+
+        async def recorded() -> bool:
+            return (await self.reload(ticket)).first_response_at is not None
+        await until(recorded, what=f"the first response on #{ticket.number}")
 
     async def resolve(self, ticket) -> None:
         await resolve_ticket(deps=self.deps, team_id=ticket.team_id, ticket_id=ticket.id, actor_id=AGENT,

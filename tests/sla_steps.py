@@ -3,14 +3,13 @@ card, `/ticket` answers, firing due notifications, and reading the card back."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
 
 from models.ticket_queries import get_ticket, ticket_events
 from models.tickets import Ticket, TicketEvent
 from tests.fakes.slack_requests import block_actions_payload
 from tests.ticket_steps import mrkdwn_texts
+from tests.waiting import drain, until
 from workflows.sla.engine import fire_due_notifications
 from workflows.tickets.ids import TicketAction
 
@@ -19,19 +18,9 @@ TEAM_ID = "T0TEST"
 _names = itertools.count(1)
 
 
-async def until(check: Callable[[], Awaitable[bool]], *, timeout: float = 5.0, what: str = "condition") -> None:
-    """Poll ``check`` until it holds (bounded): Bolt runs listeners as its own tasks."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        if loop.time() >= deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        await asyncio.sleep(0.02)
-
-
-async def settle(bot, timeout: float = 5.0) -> None:
-    """Wait until every listener Bolt started has finished (and what they started)."""
-    await bot.runtime.drain(timeout)
+# One waiting helper for every test (tests/waiting.py): ``until`` is imported from here by
+# some tests, and ``settle`` is the old name of ``drain``.
+settle = drain
 
 
 async def reload(bot, ticket_id: int) -> Ticket:
@@ -56,7 +45,7 @@ async def reply(bot, ticket: Ticket, text: str, *, user: str) -> None:
     async def recorded() -> bool:
         return len(await timeline(bot, ticket, "replied")) > before
     await until(recorded, what="the reply's timeline row")
-    await settle(bot)
+    await drain(bot)
 
 
 async def fire(bot) -> int:
@@ -92,7 +81,7 @@ async def click(bot, ticket: Ticket, action: TicketAction, user_id: str = AGENT)
                                     message=card(bot, ticket), response_url=bot.slack.response_url(name))
     answer = await bot.sender.interactive(payload)
     assert answer.status == 200, answer.text
-    await settle(bot)
+    await drain(bot)
     if bot.slack.responses[name]:
         return bot.slack.responses[name][-1]
     await bot.slack.wait_for("chat.update", count=updates + 1)
@@ -107,7 +96,7 @@ async def ask(bot, text: str, *, user_id: str = AGENT) -> dict:
     assert answer.status == 200
     [response] = await bot.slack.wait_for_response(name)
     assert response["response_type"] == "ephemeral"
-    await settle(bot)
+    await drain(bot)
     return response
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from models.kb_search import query_terms
@@ -11,6 +9,7 @@ from models.knowledge_base import KbSearch, KbSource
 from models.tickets import Ticket
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import view_submission_payload
+from tests.waiting import until
 
 REPORTER = "U0REPORTER"
 
@@ -51,21 +50,16 @@ async def modal_searches(bot) -> list[KbSearch]:
 
 async def wait_for_modal_search(bot, count: int = 1, timeout: float = 5.0) -> list[KbSearch]:
     """Wait until the /ticket form recorded ``count`` searches (they run after views.open)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while len(found := await modal_searches(bot)) < count:
-        if asyncio.get_running_loop().time() >= deadline:
-            raise AssertionError(f"expected {count} search(es) by the ticket form, got {len(found)}")
-        await asyncio.sleep(0.01)
-    return found
+    async def enough() -> list[KbSearch]:
+        found = await modal_searches(bot)
+        return found if len(found) >= count else []
+    return await until(enough, timeout, what=f"{count} search(es) by the ticket form")
 
 
 async def wait_for_view_update(bot, view_id: str, timeout: float = 5.0):
     """The first views.update of ``view_id`` (answered ok or not)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (updates := [c for c in bot.slack.calls_to("views.update") if c.args.get("view_id") == view_id]):
-        if asyncio.get_running_loop().time() >= deadline:
-            raise AssertionError(f"no views.update of {view_id}; calls: {[str(c) for c in bot.slack.calls]}")
-        await asyncio.sleep(0.01)
+    updates = await until(lambda: [c for c in bot.slack.calls_to("views.update") if c.args.get("view_id") == view_id],
+                          timeout, what=lambda: f"a views.update of {view_id} (calls: {[str(c) for c in bot.slack.calls]})")
     return updates[0]
 
 

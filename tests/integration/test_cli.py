@@ -14,6 +14,7 @@ import aiohttp
 import yaml
 
 from tests.conftest import REPO_ROOT
+from tests.waiting import healthz
 
 CLI = [sys.executable, "-m", "bot.cli"]
 
@@ -113,6 +114,25 @@ def test_db_upgrade_creates_the_schema(tmp_path):
     assert {"tickets", "ticket_events", "incidents", "pages", "slack_deliveries", "alembic_version"} <= tables
 
 
+async def _printed(proc: asyncio.subprocess.Process, text: str, timeout: float = 10.0) -> bytes:
+    """What ``proc`` printed up to the first line containing ``text``; fails if it does
+    not come within ``timeout`` seconds."""
+    lines: list[bytes] = []
+
+    async def read() -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            lines.append(line)
+            if text.encode() in line:
+                return
+        raise AssertionError(f"the process ended without printing {text!r}:\n{b''.join(lines).decode()}")
+    try:
+        await asyncio.wait_for(read(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"{text!r} not printed within {timeout}s:\n{b''.join(lines).decode()}") from None
+    return b"".join(lines)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,24 +157,16 @@ async def test_serve_migrates_listens_and_stops_cleanly_on_sigterm(tmp_path, fak
         env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        status = None
-        async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        status = resp.status
-                        body = await resp.json()
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-        assert status == 200 and body["database"] == "up", "serve never became healthy"
+        body = await healthz(f"http://127.0.0.1:{port}", process=proc)
+        assert body["database"] == "up"
         policy.write_text("timezone: Mars/Base\n")
         proc.send_signal(signal.SIGHUP)
-        await asyncio.sleep(0.5)
+        before = await _printed(proc, "app.yaml reload refused")  # the reload has been handled
         async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as resp:
             assert resp.status == 200
         proc.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+        rest, _ = await asyncio.wait_for(proc.communicate(), timeout=20)
+        output = before + rest
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -191,14 +203,8 @@ async def test_serve_with_a_metrics_port_and_token_serves_metrics_there_only(tmp
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     try:
+        await healthz(f"http://127.0.0.1:{port}", process=proc)
         async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            assert resp.status == 200, "serve never became healthy"
             bearer = {"Authorization": "Bearer t0ken"}
             async with http.get(f"http://127.0.0.1:{port}/metrics", headers=bearer) as resp:
                 assert resp.status == 404

@@ -36,6 +36,7 @@ from tests.hostile_payloads import FORGED_TEAM, RESPONSE_URL, click, hostile_req
 from tests.hostile_webhooks import pagerduty_webhooks
 from tests.paging_fixtures import WEBHOOK_SECRET, start_bot
 from tests.ticket_steps import create_ticket
+from tests.waiting import drain
 
 COUNTED = (Ticket, TicketEvent, Incident, IncidentEvent, Page)
 #: Slack errors that mean the bot built something Slack rejects (not a forged trigger_id).
@@ -97,17 +98,12 @@ async def counts(bot) -> tuple[int, ...]:
         return tuple([(await db.execute(select(func.count()).select_from(m))).scalar_one() for m in COUNTED])
 
 
-async def settled(bot, timeout: float = 5.0) -> None:
-    """Wait until Bolt's listeners and the runtime's background work are done."""
-    await bot.runtime.drain(timeout)
-
-
 @pytest.fixture
 async def desk(bot):
     """The running bot with ticket #1 (id 1) open, and a recorder of its warnings and errors."""
     ticket = await create_ticket(bot, "Cannot log in", priority="P2")
     assert (ticket.id, ticket.number) == (1, 1)
-    await settled(bot)
+    await drain(bot)
     recorder = Recorder()
     logging.getLogger().addHandler(recorder)
     try:
@@ -140,7 +136,7 @@ async def test_hostile_slack_requests_change_nothing_and_never_fail_inside(desk,
     assert reply.status < 500, (reply.status, reply.text)
     # A listener that loses its ack leaves Bolt waiting 3 s, the time Slack gives us.
     assert reply.elapsed < 2.9, f"answered after {reply.elapsed:.1f}s (Slack gives up after 3s)"
-    await settled(bot)
+    await drain(bot)
     assert await counts(bot) == before
     assert internal_errors(recorder.records) == []
     assert rejected_by_slack(bot, calls) == []
@@ -153,7 +149,7 @@ async def webhook_desk(database_url, fake_slack, clock, config):
     async with start_bot(database_url, fake_slack, clock, config, pagerduty_webhook_secret=WEBHOOK_SECRET) as bot:
         ticket = await create_ticket(bot, "Cannot log in", priority="P2")
         assert (ticket.id, ticket.number) == (1, 1)
-        await settled(bot)
+        await drain(bot)
         recorder = Recorder()
         logging.getLogger().addHandler(recorder)
         try:
@@ -176,6 +172,6 @@ async def test_hostile_pagerduty_webhooks_get_the_answer_they_deserve_and_change
             status = resp.status
     event(f"answered {status}")
     assert status == webhook_verdict(body, headers, signed=signed)
-    await settled(bot)
+    await drain(bot)
     assert await counts(bot) == before
     assert internal_errors(recorder.records) == []

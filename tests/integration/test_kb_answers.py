@@ -3,8 +3,6 @@ ticket and Show article buttons under an answer."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from workflows.tickets.ids import TicketView
@@ -29,6 +27,7 @@ from tests.kb_steps import (  # noqa: F401  (fixtures)
 )
 from tests.sla_steps import settle
 from tests.ticket_steps import create_ticket, mrkdwn_texts, submit
+from tests.waiting import until
 
 GENERAL = "C0GENERAL"
 
@@ -103,11 +102,7 @@ async def test_a_mention_in_a_ticket_thread_lists_articles_and_the_reply_stays_o
             stmt = select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id)
             return TicketEventKind.REPLIED in list((await db.execute(stmt)).scalars())
 
-    for _ in range(100):
-        if await replied():
-            break
-        await asyncio.sleep(0.05)
-    assert await replied()
+    await until(replied, what="the reply on the ticket's timeline")
 
 
 async def test_user_text_and_article_links(database_url, fake_slack, clock, config, kb_folder):

@@ -3,7 +3,6 @@ knowledge base's drafts/ folder and says where in the ticket's thread."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import yaml
@@ -12,6 +11,7 @@ from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import block_actions_payload, view_submission_payload
 from tests.kb_steps import kb_bot, kb_folder, searches  # noqa: F401  (fixtures)
 from tests.ticket_steps import create_ticket, mrkdwn_texts
+from tests.waiting import until
 from workflows.kb.files import parse_article
 from workflows.kb.index import reindex_knowledge_base
 
@@ -39,12 +39,9 @@ def thread_texts(bot, ticket) -> list[str]:
 
 async def thread_note(bot, ticket, words: str) -> str:
     """The thread message containing ``words`` (the draft is written after the summary)."""
-    for _ in range(200):
-        found = [t for t in thread_texts(bot, ticket) if words in t]
-        if found:
-            return found[0]
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"no message with {words!r} in the thread: {thread_texts(bot, ticket)}")
+    found = await until(lambda: [t for t in thread_texts(bot, ticket) if words in t],
+                        what=lambda: f"a message with {words!r} in the thread {thread_texts(bot, ticket)}")
+    return found[0]
 
 
 async def test_ticking_add_to_knowledge_base_writes_a_draft_and_says_where(kb_bot, kb_folder):

@@ -9,9 +9,6 @@ import json
 import os
 import signal
 import sys
-import time
-
-import aiohttp
 
 from tests.conftest import REPO_ROOT
 from tests.fakes.pagerduty import FakePagerDuty
@@ -19,25 +16,12 @@ from tests.fakes.slack import FakeSlack, view_state
 from tests.fakes.slack_requests import SlackSender, view_submission_payload
 from tests.integration.test_cli import _free_port
 from tests.ticket_steps import REPORTER
+from tests.waiting import healthz, until
 
 BOT_TOKEN = "xoxb-7777-8888-LogTestBotToken"
 SIGNING_SECRET = "log-test-signing-secret-0123456789"
 ROUTING_KEY = "R0LOGTESTROUTINGKEY0000000000000"
 SECRETS = (BOT_TOKEN, SIGNING_SECRET, ROUTING_KEY)
-
-
-async def _healthy(port: int, proc: asyncio.subprocess.Process, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline and proc.returncode is None:
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("serve never became healthy")
 
 
 async def _run_scenario(slack: FakeSlack, pagerduty: FakePagerDuty, sender: SlackSender) -> None:
@@ -61,9 +45,7 @@ async def _run_scenario(slack: FakeSlack, pagerduty: FakePagerDuty, sender: Slac
     for step in ("to tier2", "to tier3"):
         assert (await sender.slash("/escalate", f"#1 {step}", user_id="U0AGENT01")).status == 200
         await slack.wait_for("chat.postMessage", count=3 if step == "to tier2" else 5)
-    deadline = time.monotonic() + 10
-    while not pagerduty.event_calls() and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
+    await until(pagerduty.event_calls, 10, what="the page's first attempt at PagerDuty")
     assert pagerduty.event_calls()[0].status == 503
     # A signed request that is not a Slack payload.
     body = b'{"type": "event_callback", "event": null}'
@@ -83,7 +65,7 @@ async def test_serve_logs_json_lines_without_secrets(tmp_path, database_url):
                 "--config", str(REPO_ROOT / "app.yaml"), env=env, cwd=tmp_path, stdout=out,
                 stderr=asyncio.subprocess.STDOUT)
         try:
-            await _healthy(port, proc)
+            await healthz(f"http://127.0.0.1:{port}", process=proc, output=log_path.read_text)
             async with SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET) as sender:
                 await _run_scenario(slack, pagerduty, sender)
         finally:

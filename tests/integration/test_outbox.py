@@ -15,6 +15,7 @@ from models.tickets import Ticket
 from tests.conftest import make_settings
 from tests.sla_steps import reload, until
 from tests.ticket_steps import REPORTER, create_ticket, open_modal, submit
+from tests.waiting import drain
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post
 
 
@@ -153,7 +154,9 @@ async def test_crash_between_commit_and_send_sends_once_after_restart(bot, datab
             async with restarted.runtime.sessions() as db:
                 return (await db.execute(select(Ticket.message_ts))).scalar_one() is not None
         await until(card_recorded, timeout=10, what="the card sent after the restart")
-        await asyncio.sleep(1.5)  # a further relay pass must not send it again
+        # A further relay pass (the periodic sweep's, run here instead of waited for) sends nothing again.
+        assert await deliver_outbox(restarted.runtime.deps) == 0
+        await drain(restarted)
     finally:
         await restarted.stop()
     assert len(fake_slack.calls_to("chat.postMessage")) == posts_before + 1

@@ -17,6 +17,7 @@ from tests.fakes.slack_requests import block_actions_payload
 from tests.paging_fixtures import *  # noqa: F403 - pagerduty, paged_bot, start_bot
 from tests.paging_fixtures import pagerduty_settings, start_bot
 from tests.ticket_steps import create_ticket, mrkdwn_texts
+from tests.waiting import drain, until
 from workflows.deps import Deps
 from workflows.paging.actions import resolve_pages_for_incident, resolve_pages_for_ticket
 from workflows.paging.delivery import deliver_pending_pages
@@ -111,15 +112,9 @@ async def test_acknowledge_in_slack_acknowledges_in_pagerduty_once(paged_bot, pa
     [ack] = await pagerduty.wait_for(1, "acknowledge")
     assert ack["dedup_key"] == page.dedup_key and ack["routing_key"] == pagerduty.routing_key
 
-    async def acknowledged(channel, ts):
-        for _ in range(200):
-            if "Acknowledged* by <@U0AGENT01>" in text_of(paged_bot.slack.message(channel, ts)):
-                return True
-            await asyncio.sleep(0.01)
-        return False
-
-    assert await acknowledged(ONCALL, page.mirror_ts)
-    assert await acknowledged(page.dm_channel_id, page.dm_ts)
+    for channel, ts in ((ONCALL, page.mirror_ts), (page.dm_channel_id, page.dm_ts)):
+        await until(lambda: "Acknowledged* by <@U0AGENT01>" in text_of(paged_bot.slack.message(channel, ts)),
+                    what=f"'Acknowledged by' on the page's message {channel}/{ts}")
     stored = await load_page(paged_bot, page.id)
     assert stored.status == PageStatus.ACKNOWLEDGED and stored.acknowledged_by == AGENT
 
@@ -137,11 +132,8 @@ async def test_resolve_button_resolves_in_pagerduty_and_removes_the_buttons(page
     await click(paged_bot, PageAction.PAGE_RESOLVE, page)
     [resolve] = await pagerduty.wait_for(1, "resolve")
     assert resolve["dedup_key"] == page.dedup_key
-    for _ in range(200):
-        if not buttons(paged_bot.slack.message(ONCALL, page.mirror_ts)):
-            break
-        await asyncio.sleep(0.01)
-    assert buttons(paged_bot.slack.message(ONCALL, page.mirror_ts)) == []
+    await until(lambda: buttons(paged_bot.slack.message(ONCALL, page.mirror_ts)) == [],
+                what="the mirror without its buttons")
     assert "Resolved" in text_of(paged_bot.slack.message(ONCALL, page.mirror_ts))
 
 
@@ -213,10 +205,10 @@ async def test_acknowledged_before_the_trigger_got_through_sends_both_in_order(p
     pagerduty.fail_next(status=502, times=1)
     page = await page_ticket(deps=deps, ticket_id=ticket.id, reason="SLA breach")
     await click(paged_bot, PageAction.PAGE_ACKNOWLEDGE, page)
-    for _ in range(200):
-        if (await load_page(paged_bot, page.id)).status == PageStatus.ACKNOWLEDGED:
-            break
-        await asyncio.sleep(0.01)
+    async def acknowledged() -> bool:
+        return (await load_page(paged_bot, page.id)).status == PageStatus.ACKNOWLEDGED
+    await until(acknowledged, what="the page acknowledged")
+    await drain(paged_bot)
     assert pagerduty.accepted() == []  # nothing to acknowledge before PagerDuty has the page
     clock.advance(timedelta(minutes=10))
     assert await deliver_pending_pages(deps=deps) == 2

@@ -12,6 +12,7 @@ from bot.deadline_timer import run_deadline_timers
 from models.sla import SlaNotification
 from models.tickets import Ticket, TicketEvent
 from tests.ticket_steps import create_ticket
+from tests.waiting import drain, until
 from workflows.deps import Deps
 from workflows.sla.engine import fire_due_notifications
 
@@ -76,10 +77,10 @@ async def test_first_response_before_the_warning_cancels_warning_and_breach(bot,
     clock.advance(timedelta(minutes=10))
     await bot.sender.event({"type": "message", "channel": ticket.channel_id, "user": AGENT, "text": "on it",
                             "ts": "1800000000.000200", "thread_ts": ticket.message_ts})
-    for _ in range(100):
-        if (await reload(bot, ticket.id)).first_response_at:
-            break
-        await asyncio.sleep(0.02)
+    async def first_response() -> bool:
+        return (await reload(bot, ticket.id)).first_response_at is not None
+    await until(first_response, what="the first response recorded")
+    await drain(bot)
     clock.advance(timedelta(hours=1))
     await fire(bot)
     assert not thread_notices(bot, ticket, "first response")

@@ -23,6 +23,7 @@ from tests.fakes.slack_requests import new_trigger_id, view_submission_payload
 from tests.fakes.slack_socket import FakeSocketMode
 from tests.integration.test_cli import CLI, _free_port, _run
 from tests.ticket_steps import REPORTER
+from tests.waiting import healthz
 
 
 @pytest.fixture
@@ -137,17 +138,6 @@ async def test_serve_socket_mode_with_a_refused_token_exits_2(tmp_path, fake_sla
     assert "Traceback" not in stderr.decode()
 
 
-async def _healthz(port: int) -> int | None:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    return resp.status
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-    return None
-
-
 async def test_serve_socket_mode_process_connects_and_closes_the_socket_on_sigterm(
         tmp_path, fake_slack, socket, database_url):
     port = _free_port()
@@ -158,7 +148,7 @@ async def test_serve_socket_mode_process_connects_and_closes_the_socket_on_sigte
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
         await socket.wait_connected(timeout=20)
-        assert await _healthz(port) == 200
+        await healthz(f"http://127.0.0.1:{port}", process=proc)
         ack = await socket.slash("/ticket", "from a process", user_id=REPORTER)
         assert ack["envelope_id"] in socket.acks
         await fake_slack.wait_for("views.open")

@@ -17,6 +17,7 @@ from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import block_actions_payload, view_submission_payload
 from tests.sla_steps import settle
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
+from tests.waiting import until
 from workflows.errors import InvalidState, TicketNotFound
 from workflows.tickets.lifecycle import reopen_ticket_by_number
 
@@ -25,14 +26,6 @@ OTHER = "U0OTHER"
 
 
 # -- steps ------------------------------------------------------------------------
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 def card_of(bot, ticket: Ticket) -> dict:

@@ -9,18 +9,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from models.sla import SlaNotification
-from models.ticket_queries import get_ticket, ticket_events
+from models.ticket_queries import get_ticket
 from models.tickets import Ticket, TicketEvent
-from tests.sla_steps import reload, settle, until
+from tests.sla_steps import reload, timeline
 from tests.ticket_steps import REPORTER, create_ticket
+from tests.waiting import drain, until
 
 AGENT = "U0AGENT"
 OTHER_AGENT = "U0AGENT2"
-
-
-async def events_of(bot, ticket_id: int, kind: str | None = None) -> list[TicketEvent]:
-    async with bot.runtime.sessions() as db:
-        return [e for e in await ticket_events(db, ticket_id) if kind is None or e.kind == kind]
 
 
 async def reply_in_thread(bot, ticket: Ticket, text: str, *, user: str, **kw) -> dict:
@@ -33,10 +29,10 @@ async def reply_in_thread(bot, ticket: Ticket, text: str, *, user: str, **kw) ->
 
 async def wait_for_replies(bot, ticket: Ticket, count: int) -> list[TicketEvent]:
     async def enough() -> bool:
-        return len(await events_of(bot, ticket.id, "replied")) >= count
+        return len(await timeline(bot, ticket, "replied")) >= count
     await until(enough, what=f"{count} replied row(s) on ticket #{ticket.number}")
-    await settle(bot)
-    return await events_of(bot, ticket.id, "replied")
+    await drain(bot)
+    return await timeline(bot, ticket, "replied")
 
 
 async def test_first_agent_reply_records_first_response_and_refreshes_the_card(bot, clock):
@@ -50,7 +46,7 @@ async def test_first_agent_reply_records_first_response_and_refreshes_the_card(b
     assert replied.detail == {"ts": event["ts"], "text": "Looking into it <@U0REPORTER>"}
     stored = await reload(bot, ticket.id)
     assert stored.first_response_at == clock() and stored.first_response_by == AGENT
-    [first] = await events_of(bot, ticket.id, "first_response")
+    [first] = await timeline(bot, ticket, "first_response")
     assert first.actor_id == AGENT and first.at == clock()
     assert first.detail["ts"] == event["ts"] and first.detail["seconds_open"] == 12 * 60
 
@@ -106,7 +102,7 @@ async def test_reporters_reply_is_recorded_but_is_not_the_first_response(bot):
     assert replied.actor_id == REPORTER
     stored = await reload(bot, ticket.id)
     assert stored.first_response_at is None and stored.first_response_by is None
-    assert await events_of(bot, ticket.id, "first_response") == []
+    assert await timeline(bot, ticket, "first_response") == []
     assert len(bot.slack.calls_to("chat.update")) == updates_before
 
     await reply_in_thread(bot, ticket, "on it", user=AGENT)
@@ -125,8 +121,8 @@ async def test_bot_messages_are_ignored(bot):
                    "ts": "1700000100.000300", **thread}
     for event in (own, other_bot, app_as_user):
         assert (await bot.sender.event(event)).status == 200
-    await settle(bot)
-    assert await events_of(bot, ticket.id, "replied") == []
+    await drain(bot)
+    assert await timeline(bot, ticket, "replied") == []
     assert (await reload(bot, ticket.id)).first_response_at is None
 
 
@@ -142,8 +138,8 @@ async def test_edits_deletions_and_other_subtypes_are_ignored(bot):
               "thread_ts": ticket.message_ts}
     for event in (edited, deleted, joined):
         assert (await bot.sender.event(event)).status == 200
-    await settle(bot)
-    assert [e.kind for e in await events_of(bot, ticket.id)] == ["created"]
+    await drain(bot)
+    assert [e.kind for e in await timeline(bot, ticket)] == ["created"]
 
 
 async def test_thread_broadcast_and_file_share_replies_count(bot):
@@ -180,7 +176,7 @@ async def test_a_second_agent_reply_does_not_move_the_first_response(bot, clock)
     assert {e.actor_id for e in replies} == {AGENT, OTHER_AGENT}
     stored = await reload(bot, ticket.id)
     assert (stored.first_response_at, stored.first_response_by) == (answered_at, AGENT)
-    assert len(await events_of(bot, ticket.id, "first_response")) == 1
+    assert len(await timeline(bot, ticket, "first_response")) == 1
     assert len(bot.slack.calls_to("chat.update")) == updates
 
 
@@ -193,7 +189,7 @@ async def test_messages_outside_ticket_threads_write_nothing(bot):
     # The card's ts in another channel is not the card.
     await bot.sender.event(bot.slack.add_message("C0GENERAL", "same ts, other channel", user=AGENT,
                                                  thread_ts=ticket.message_ts))
-    await settle(bot)
+    await drain(bot)
     async with bot.runtime.sessions() as db:
         kinds = (await db.execute(select(TicketEvent.kind))).scalars().all()
     assert kinds == ["created"]
@@ -209,9 +205,9 @@ async def test_redelivered_event_is_recorded_once(bot):
                                    headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     assert first.status == again.status == 200
     assert again.headers.get("x-slack-no-retry") == "1"
-    await settle(bot)
-    assert len(await events_of(bot, ticket.id, "replied")) == 1
-    assert len(await events_of(bot, ticket.id, "first_response")) == 1
+    await drain(bot)
+    assert len(await timeline(bot, ticket, "replied")) == 1
+    assert len(await timeline(bot, ticket, "first_response")) == 1
 
 
 async def test_two_agents_replying_at_once_record_exactly_one_first_response(bot):
@@ -222,7 +218,7 @@ async def test_two_agents_replying_at_once_record_exactly_one_first_response(bot
     assert all(r.status == 200 for r in replies)
     await wait_for_replies(bot, ticket, 3)
     stored = await reload(bot, ticket.id)
-    [first] = await events_of(bot, ticket.id, "first_response")
+    [first] = await timeline(bot, ticket, "first_response")
     assert stored.first_response_by in (AGENT, OTHER_AGENT, "U0AGENT3")
     assert first.actor_id == stored.first_response_by
     card = bot.slack.message(ticket.channel_id, ticket.message_ts)

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from workflows.policy.loader import parse_config
 from workflows.policy.problems import ConfigError
-from tests.conftest import REPO_ROOT
+from tests.policies import example_policy_data
 
 
 def with_limits(limits: object) -> dict:
-    data = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
+    data = example_policy_data()
     data["limits"] = limits
     return data
 
 
 def test_without_the_section_ten_tickets_and_three_incidents_a_minute():
-    data = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
+    data = example_policy_data()
     data.pop("limits", None)
     limits = parse_config(data).limits
     assert (limits.tickets_per_minute, limits.incidents_per_minute) == (10, 3)

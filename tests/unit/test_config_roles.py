@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from workflows.policy.loader import parse_config
 from workflows.policy.problems import ConfigError
-from tests.conftest import REPO_ROOT
+from tests.policies import example_policy_data
 
 
 def with_roles(roles):
-    data = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
+    data = example_policy_data()
     data["roles"] = roles
     return parse_config(data)
 

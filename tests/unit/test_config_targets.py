@@ -6,9 +6,9 @@ import yaml
 
 from workflows.policy.explain import calendar_summary, target_meaning, target_notes
 from workflows.policy.durations import parse_target
-from workflows.policy.loader import load_config, parse_config
+from workflows.policy.loader import parse_config
 from workflows.policy.problems import ConfigError
-from tests.conftest import REPO_ROOT
+from tests.policies import example_policy
 from tests.unit.test_config import CONTRACT_EXAMPLE
 
 
@@ -24,7 +24,7 @@ def problems(data: dict) -> list[str]:
 
 
 def test_the_example_policy_says_what_its_business_hours_targets_mean():
-    config = load_config(REPO_ROOT / "app.yaml")
+    config = example_policy()
     assert target_notes(config) == [
         "priorities.P2.resolution: 24h = 24 working hours ≈ 2.4 working days",
         "priorities.P3.first_response: 24h = 24 working hours ≈ 2.4 working days",

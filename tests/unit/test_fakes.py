@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -25,6 +24,7 @@ from tests.fakes.slack_requests import (
     slash_command_body,
     view_submission_payload,
 )
+from tests.waiting import until
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-secret"
@@ -278,10 +278,7 @@ async def test_signed_requests_reach_bolt_listeners(fake: FakeSlack) -> None:
         forged = await sender.raw(slash_command_body("/ticket", "x"), {
             "Content-Type": "application/x-www-form-urlencoded", **sign(b"other", SECRET)})
         assert forged.status == 401
-        for _ in range(200):  # the event listener runs after Bolt answered
-            if len(seen) == 3:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: len(seen) == 3, what="the event listener (it runs after Bolt answered)")
         assert seen == ["VPN down", "7", "looking"]
     finally:
         await sender.close()

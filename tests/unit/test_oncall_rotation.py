@@ -6,16 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import yaml
 
 from workflows.policy.loader import parse_config
-from tests.conftest import REPO_ROOT
+from tests.policies import example_policy_data
 from tests.fakes.pagerduty import oncall_entry
 from workflows.paging.shifts import Person, next_shift, pagerduty_answer, who_is_on_call
 
 
 def config_with(rotation: dict, timezone: str = "America/New_York"):
-    data = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
+    data = example_policy_data()
     data["timezone"] = timezone
     data["oncall"]["rotation"] = rotation
     return parse_config(data)

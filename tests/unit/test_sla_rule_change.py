@@ -4,20 +4,17 @@ stored due times and warnings; a reload moves only the clocks whose own policy c
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import yaml
 
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket, TicketStatus
 from workflows.policy.calendars import calendar_for
-from workflows.policy.loader import load_config, parse_config
+from workflows.policy.loader import parse_config
 from workflows.sla.plan import plan_notifications
 from workflows.sla.retarget import changed_clocks
 from workflows.sla.targets import warn_at
+from tests.policies import example_policy, example_policy_data
 
-APP_YAML = Path(__file__).resolve().parents[2] / "app.yaml"
-CONFIG = load_config(APP_YAML)
+CONFIG = example_policy()
 CAL = calendar_for(CONFIG)
 CREATED = datetime(2026, 12, 8, 15, 0, tzinfo=UTC)  # Tue 10:00 New York
 OLD_RULE_DUE = datetime(2027, 1, 4, 23, 0, tzinfo=UTC)  # 1w as 168 working hours: Mon 2027-01-04 18:00
@@ -61,7 +58,7 @@ def test_a_paused_ticket_reads_its_start_back_from_its_due_time():
 
 
 def _changed(**edits) -> set[str]:
-    data = yaml.safe_load(APP_YAML.read_text())
+    data = example_policy_data()
     for path, value in edits.items():
         *keys, last = path.split("__")
         node = data

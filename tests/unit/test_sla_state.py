@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from workflows.policy.loader import load_config
 from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket, TicketStatus
 from workflows.tickets.messages.card import build_ticket_card
@@ -16,8 +14,9 @@ from workflows.policy.calendars import calendar_for
 from workflows.sla.plan import PlannedNotification, plan_notifications, still_applies
 from workflows.sla.schedule import _rearmed
 from workflows.sla.state import ClockState, clock_standings
+from tests.policies import example_policy
 
-CONFIG = load_config(Path(__file__).resolve().parents[2] / "app.yaml")
+CONFIG = example_policy()
 CAL = calendar_for(CONFIG)
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wed 10:00 New York
 H = timedelta(hours=1)

@@ -1,10 +1,14 @@
-"""Best-effort work runs when no Slack request is being answered."""
+"""Best-effort work runs when no Slack request is being answered.
+
+Spare time works on the wall clock (a job's patience is in seconds), so the pauses left
+here are what is tested: work held over a real stretch of time, patience running out."""
 
 from __future__ import annotations
 
 import asyncio
 
 from bot.spare_time import SpareTime
+from tests.waiting import until
 
 
 def recorder(done: list[str], name: str, pause: float = 0.0):
@@ -27,8 +31,9 @@ async def test_work_waits_for_the_requests_in_flight_to_end_and_runs_oldest_firs
     with spare.request(), spare.request():
         spare.offer("w", recorder(done, "a"), patience=5.0)
         spare.offer("w", recorder(done, "b"), patience=5.0)
-        await asyncio.sleep(0.05)
-        assert done == [] and spare.in_flight == 2 and spare.waiting == 1  # one taken by the worker
+        await until(lambda: spare.waiting == 1, 1.0, what="the worker taking the first job")
+        await asyncio.sleep(0.05)  # wall clock: it stays held while the requests are answered
+        assert done == [] and spare.in_flight == 2 and spare.waiting == 1
     await asyncio.wait_for(spare.idle(), 1.0)
     assert done == ["a", "b"] and spare.in_flight == 0
     await spare.close()
@@ -39,7 +44,7 @@ async def test_work_not_started_within_its_patience_is_skipped_and_counted():
     spare, done = SpareTime(on_skip=skipped.append), []
     with spare.request():
         spare.offer("kb_suggestions", recorder(done, "a"), patience=0.05)
-        await asyncio.sleep(0.2)
+        await until(lambda: spare.skipped, 1.0, what="the skip after 0.05 s of patience")
     await asyncio.wait_for(spare.idle(), 1.0)
     assert done == [] and spare.skipped == 1 and skipped == ["kb_suggestions"]
     await spare.close()
@@ -49,7 +54,7 @@ async def test_work_offered_while_too_much_waits_is_skipped_at_once():
     spare, done = SpareTime(workers=1, capacity=2), []
     with spare.request():
         assert spare.offer("w", recorder(done, "0"), patience=5.0)
-        await asyncio.sleep(0.01)  # the worker holds it, waiting for quiet
+        await until(lambda: spare.waiting == 0, 1.0, what="the worker holding it, waiting for quiet")
         assert [spare.offer("w", recorder(done, str(i)), patience=5.0) for i in (1, 2, 3)] == [True, True, False]
         assert spare.skipped == 1 and spare.waiting == 2
     await asyncio.wait_for(spare.idle(), 1.0)
@@ -98,7 +103,7 @@ async def test_closing_lets_the_running_job_finish_and_drops_what_waits():
     spare, done = SpareTime(workers=1), []
     spare.offer("w", recorder(done, "running", pause=0.1), patience=5.0)
     spare.offer("w", recorder(done, "waiting"), patience=5.0)
-    await asyncio.sleep(0.02)  # the first has started
+    await until(lambda: spare.waiting == 1, 1.0, what="the first job started")
     await spare.close()
     assert done == ["running"] and spare.waiting == 0
 
@@ -106,6 +111,6 @@ async def test_closing_lets_the_running_job_finish_and_drops_what_waits():
 async def test_closing_stops_a_job_that_outlasts_the_grace():
     spare, done = SpareTime(), []
     spare.offer("w", recorder(done, "slow", pause=5.0), patience=5.0)
-    await asyncio.sleep(0.02)
+    await until(lambda: spare.waiting == 0, 1.0, what="the slow job started")
     await asyncio.wait_for(spare.close(grace=0.05), 1.0)
     assert done == []

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import yaml
 
-from workflows.policy.loader import load_config, parse_config
+from workflows.policy.loader import parse_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.reports import ReportTargets
 from workflows.policy.durations import Target
-from workflows.policy.loader import _Loader as config_loader
 from models.metrics_queries import Percentiles, Volume
-from tests.conftest import REPO_ROOT
+from tests.policies import example_policy, example_policy_data
 from tests.fakes.slack_views import validate_message_blocks
 from tests.ticket_steps import mrkdwn_texts
 from workflows.reports.messages import (
@@ -27,7 +25,7 @@ from workflows.reports.metrics import PriorityStats, Ratio, SupportStats, upper_
 from workflows.reports.formats import format_csv, stat_rows
 from workflows.reports.stats_command import DEFAULT_PERIOD, parse_stats_query
 
-CONFIG = load_config(REPO_ROOT / "app.yaml")
+CONFIG = example_policy()
 SINCE = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 UNTIL = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 NONE = Percentiles(0, None, None)
@@ -115,7 +113,7 @@ def test_tier_three_and_above_are_the_tiers_after_tier2():
 
 def test_the_reports_section():
     assert CONFIG.reports is None
-    base = yaml.load((REPO_ROOT / "app.yaml").read_text(encoding="utf-8"), Loader=config_loader)
+    base = example_policy_data()
     base["reports"] = {"channel": "C0REPORTS1", "weekly": "off", "targets": {"resolution_attainment": {"P3": 50}}}
     reports = parse_config(base).reports
     assert reports.daily.hour == 9 and reports.weekly is None

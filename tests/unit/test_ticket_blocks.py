@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from workflows.policy.loader import load_config
 from models.tickets import Ticket, TicketStatus
 from workflows.block_text import escape, slack_date
 from workflows.tickets.messages.card import build_ticket_card, ticket_fallback_text
 from workflows.tickets.messages.form import (
     ModalOrigin, TicketForm, build_new_ticket_modal, parse_ticket_form, validate_ticket_form,
 )
+from tests.policies import example_policy
 
-CONFIG = load_config(Path(__file__).resolve().parents[2] / "app.yaml")
+CONFIG = example_policy()
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory, upgrade_database
 from models.ticket_lists import (
     TicketList,
@@ -36,8 +34,9 @@ from workflows.tickets.messages.lists import (
 )
 from workflows.errors import InvalidRequest
 from workflows.tickets.lookup import queue_scope
+from tests.policies import example_policy
 
-CONFIG = load_config(Path(__file__).resolve().parents[2] / "app.yaml")
+CONFIG = example_policy()
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 PERMALINK = "https://fake.slack.com/archives/C0TIER1FL/p1700000000000100"
 
