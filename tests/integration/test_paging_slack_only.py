@@ -3,6 +3,7 @@ the ack window, then everyone in the tier's channel — once each, until someone
 
 from __future__ import annotations
 
+import dataclasses
 import asyncio
 from datetime import timedelta
 
@@ -13,7 +14,6 @@ from workflows.paging.ids import PageAction
 from models.pages import Page, PageStatus
 from tests.fakes.slack_requests import block_actions_payload
 from tests.ticket_steps import create_ticket, mrkdwn_texts
-from workflows.deps import Deps
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.mirrors import post_missing_mirrors
 from workflows.paging.pager import page_ticket, record_ticket_page
@@ -100,8 +100,7 @@ async def test_two_sweeps_at_once_re_page_once(bot, clock, database_url):
     clock.advance(timedelta(minutes=15))
     other_engine = make_engine(database_url)
     try:
-        other = Deps(sessions=make_session_factory(other_engine), slack=deps.slack, config=deps.config,
-                     clock=deps.clock)
+        other = dataclasses.replace(deps, sessions=make_session_factory(other_engine))
         results = await asyncio.gather(*(repage_unacknowledged(deps=d) for d in (deps, other, deps, other)))
     finally:
         await other_engine.dispose()

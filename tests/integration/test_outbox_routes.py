@@ -1,0 +1,50 @@
+"""Messages that must not be lost reach Slack through the outbox, whatever their room:
+owed while Slack answers 5xx, each is delivered exactly once after Slack recovers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models.outbox import OutboxStatus
+from tests.fakes.slack import view_state
+from tests.fakes.slack_requests import view_submission_payload
+from tests.outbox_steps import outbox
+from tests.ticket_steps import create_ticket
+from workflows.outbox.enqueue import deliver_outbox
+
+AGENT = "U0AGENT"
+
+
+async def slack_recovers(bot, *, step: timedelta = timedelta(seconds=10), rounds: int = 40) -> None:
+    """Let the relay retry (as its sweep does) until nothing is owed any more."""
+    for _ in range(rounds):
+        await bot.runtime.drain()
+        if all(r.status != OutboxStatus.PENDING for r in await outbox(bot)):
+            return
+        bot.clock.advance(step)
+        await deliver_outbox(bot.runtime.deps)
+    raise AssertionError(f"still owed: {[(r.lane, r.payload, r.last_error) for r in await outbox(bot)]}")
+
+
+def outcomes(bot, method: str, **args: str) -> list[bool]:
+    """Whether each call of ``method`` with these arguments succeeded, oldest first."""
+    return [c.ok for c in bot.slack.calls_to(method) if all(c.args.get(k) == v for k, v in args.items())]
+
+
+async def test_an_escalation_dm_owed_while_slack_fails_is_sent_once_after(bot):
+    ticket = await create_ticket(bot)
+    await bot.sender.slash("/escalate", "", user_id=AGENT)
+    await bot.slack.wait_for("views.open", count=2)
+    view = bot.slack.latest_view()
+    bot.slack.fail_next("chat.postMessage", status=500, times=8)  # every post of the escalation fails at first
+    state = view_state(view, {"Ticket number": f"#{ticket.number}", "Reason": "needs engineering"})
+    reply = await bot.sender.interactive(view_submission_payload(view, state, user_id=AGENT))
+    assert reply.status == 200 and not reply.body
+    await bot.runtime.drain()
+    assert outcomes(bot, "chat.postMessage", channel=AGENT)[:1] == [False], "the DM met Slack's 5xx"
+
+    await slack_recovers(bot)
+    [dm] = bot.slack.messages(bot.slack.dm_channel(AGENT))
+    assert dm["text"].startswith(f"Escalated #{ticket.number} to ")
+    assert outcomes(bot, "chat.postMessage", channel=AGENT)[-1] is True
+    assert outcomes(bot, "chat.postMessage", channel=AGENT).count(True) == 1
