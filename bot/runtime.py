@@ -31,6 +31,7 @@ from bot.telemetry import Telemetry
 from workflows.deps import Deps
 from workflows.incidents.war_room_steps import OUTBOX_STEPS as WAR_ROOM_STEPS
 from workflows.reports.delivery import OUTBOX_STEPS as REPORT_STEPS
+from workflows.paging.mirrors import OUTBOX_STEPS as PAGE_STEPS
 from workflows.access.user_groups import UserGroupDirectory
 from workflows.outbox.renderers import Renderers
 from workflows.sla.messages import SLA_DIGEST, build_sla_digest_text
@@ -39,7 +40,7 @@ from workflows.tickets.messages.card import render_ticket_card
 
 #: What prepares the outbox rows that rooms other than the outbox own: the outbox relay
 #: sends them without importing those rooms (``Deps.outbox_steps``).
-OUTBOX_STEPS = MappingProxyType({**WAR_ROOM_STEPS, **REPORT_STEPS})
+OUTBOX_STEPS = MappingProxyType({**WAR_ROOM_STEPS, **REPORT_STEPS, **PAGE_STEPS})
 #: How the relay renders ticket cards and SLA digests as it sends them, with the rooms'
 #: own builders (``Deps.outbox_renderers``).
 OUTBOX_RENDERERS = Renderers(ticket_card=render_ticket_card, digests={SLA_DIGEST: build_sla_digest_text})

@@ -6,11 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models.outbox import OutboxStatus
+from models.page_queries import get_page
+from models.pages import Page
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import view_submission_payload
 from tests.outbox_steps import outbox
+from tests.incident_steps import ONCALL, PRIMARY, text_of
 from tests.ticket_steps import create_ticket
 from workflows.outbox.enqueue import deliver_outbox
+from workflows.paging.actions import acknowledge_page
+from workflows.paging.pager import page_ticket
 
 AGENT = "U0AGENT"
 
@@ -24,6 +29,13 @@ async def slack_recovers(bot, *, step: timedelta = timedelta(seconds=10), rounds
         bot.clock.advance(step)
         await deliver_outbox(bot.runtime.deps)
     raise AssertionError(f"still owed: {[(r.lane, r.payload, r.last_error) for r in await outbox(bot)]}")
+
+
+async def reload_page(bot, page_id: int) -> Page:
+    async with bot.runtime.sessions() as db:
+        page = await get_page(db, page_id)
+    assert page is not None
+    return page
 
 
 def outcomes(bot, method: str, **args: str) -> list[bool]:
@@ -48,3 +60,33 @@ async def test_an_escalation_dm_owed_while_slack_fails_is_sent_once_after(bot):
     assert dm["text"].startswith(f"Escalated #{ticket.number} to ")
     assert outcomes(bot, "chat.postMessage", channel=AGENT)[-1] is True
     assert outcomes(bot, "chat.postMessage", channel=AGENT).count(True) == 1
+
+
+async def test_a_page_mirror_and_dm_owed_while_slack_fails_are_sent_once_after(bot):
+    ticket = await create_ticket(bot, priority="P1")
+    bot.slack.fail_next("chat.postMessage", status=503, times=4)
+    page = await page_ticket(deps=bot.runtime.deps, ticket_id=ticket.id, reason="SLA breach: first response overdue")
+    assert page.mirror_ts is None and page.dm_ts is None, "nothing posted yet, nothing lost"
+    assert outcomes(bot, "chat.postMessage", channel=ONCALL) == [False]
+    assert outcomes(bot, "chat.postMessage", channel=PRIMARY) == [False]
+
+    await slack_recovers(bot)
+    page = await reload_page(bot, page.id)
+    [mirror] = [m for m in bot.slack.messages(ONCALL) if f"#{ticket.number}" in m["text"]]
+    assert mirror["ts"] == page.mirror_ts and f"<@{PRIMARY}>" in mirror["text"]
+    assert [m["ts"] for m in bot.slack.messages(bot.slack.dm_channel(PRIMARY))] == [page.dm_ts]
+    assert outcomes(bot, "chat.postMessage", channel=ONCALL).count(True) == 1
+    assert outcomes(bot, "chat.postMessage", channel=PRIMARY).count(True) == 1
+
+
+async def test_an_acknowledgement_during_an_outage_reaches_every_mirror_once_slack_is_back(bot):
+    ticket = await create_ticket(bot, priority="P1")
+    page = await page_ticket(deps=bot.runtime.deps, ticket_id=ticket.id, reason="SLA breach: first response overdue")
+    bot.slack.fail_next("chat.update", status=500, times=3)
+    await acknowledge_page(deps=bot.runtime.deps, page_id=page.id, user_id=PRIMARY)
+    assert outcomes(bot, "chat.update", ts=page.mirror_ts) == [False]
+
+    await slack_recovers(bot)
+    for channel, ts in ((ONCALL, page.mirror_ts), (page.dm_channel_id, page.dm_ts)):
+        assert f"*Acknowledged* by <@{PRIMARY}>" in text_of(bot.slack.message(channel, ts)), channel
+    assert outcomes(bot, "chat.update", ts=page.mirror_ts)[-1] is True
