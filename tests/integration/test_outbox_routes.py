@@ -11,7 +11,7 @@ from models.pages import Page
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import view_submission_payload
 from tests.outbox_steps import outbox
-from tests.incident_steps import ONCALL, PRIMARY, text_of
+from tests.incident_steps import HELPER, INCIDENTS, ONCALL, PRIMARY, declare, eventually, slash, text_of
 from tests.ticket_steps import create_ticket
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.paging.actions import acknowledge_page
@@ -90,3 +90,26 @@ async def test_an_acknowledgement_during_an_outage_reaches_every_mirror_once_sla
     for channel, ts in ((ONCALL, page.mirror_ts), (page.dm_channel_id, page.dm_ts)):
         assert f"*Acknowledged* by <@{PRIMARY}>" in text_of(bot.slack.message(channel, ts)), channel
     assert outcomes(bot, "chat.update", ts=page.mirror_ts)[-1] is True
+
+
+async def test_a_war_room_change_owed_while_slack_fails_reaches_the_war_room_once_after(bot):
+    incident, _ = await declare(bot)
+    bot.slack.fail_next("chat.postMessage", status=500, times=2)
+    bot.slack.fail_next("conversations.invite", status=502)
+    bot.slack.fail_next("conversations.setTopic", status=503)
+    bot.slack.fail_next("chat.update", status=500, times=2)
+    await slash(bot, f"commander <@{HELPER}|helper>", channel=incident.channel_id)
+    await eventually(lambda: len(bot.slack.calls_to("conversations.invite")) == 2)  # the declaration's, then this
+    await bot.runtime.drain()
+    assert HELPER not in bot.slack.members[incident.channel_id], "Slack was down: nothing done yet, nothing lost"
+
+    await slack_recovers(bot)
+    assert HELPER in bot.slack.members[incident.channel_id]
+    assert outcomes(bot, "conversations.invite", channel=incident.channel_id)[-2:] == [False, True]
+    assert outcomes(bot, "conversations.setTopic", channel=incident.channel_id)[-2:] == [False, True]
+    assert outcomes(bot, "chat.update", ts=incident.declaration_ts)[-1] is True
+    assert bot.slack.channels[incident.channel_id]["topic"]["value"] == f"P1 · High | Open | Commander: <@{HELPER}>"
+    handed = [m for m in bot.slack.messages(incident.channel_id) if "handed command" in text_of(m)]
+    assert len(handed) == 1, "the war-room post went out once"
+    assert f"*Commander:* <@{HELPER}>" in text_of(bot.slack.message(incident.channel_id, incident.declaration_ts))
+    assert f"<@{HELPER}>" in text_of(bot.slack.message(INCIDENTS, incident.announcement_ts))
