@@ -25,7 +25,7 @@ from benchmarks.timers import _due_rows
 from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory
-from bot.runtime import register_outbox_renderers
+from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
 from models.sla import SlaNotificationKind as Kind
 from workflows.deps import Deps
 from workflows.sla.engine import fire_due_notifications
@@ -82,9 +82,9 @@ async def _engine_profile(ctx: Context, count: int) -> str:
         engine = make_engine(url)
         from slack_sdk.web.async_client import AsyncWebClient
 
-        register_outbox_renderers()
         deps = Deps(sessions=make_session_factory(engine), config=config, clock=system_clock,
-                    slack=AsyncWebClient(token=BOT_TOKEN, base_url=ctx.fake.api_url))
+                    slack=AsyncWebClient(token=BOT_TOKEN, base_url=ctx.fake.api_url),
+                    outbox_steps=OUTBOX_STEPS, outbox_renderers=OUTBOX_RENDERERS)
         profiler = Profiler(interval=0.001, async_mode="enabled")
         started = time.perf_counter()
         try:

@@ -61,7 +61,7 @@ from bot.clock import system_clock
 from workflows.policy.loader import load_config
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
-from bot.runtime import register_outbox_renderers
+from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_candidate
 from workflows.outbox.digests import digest_size
@@ -273,8 +273,8 @@ async def engine_storm(ctx: Context, url: str, config: AppConfig, tickets: list[
     engine = make_engine(url)
     slack = AsyncWebClient(token=BOT_TOKEN, base_url=ctx.fake.api_url,
                            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
-    register_outbox_renderers()
-    deps = Deps(sessions=make_session_factory(engine), slack=slack, config=config, clock=system_clock)
+    deps = Deps(sessions=make_session_factory(engine), slack=slack, config=config, clock=system_clock,
+                outbox_steps=OUTBOX_STEPS, outbox_renderers=OUTBOX_RENDERERS)
     started = time.perf_counter()
     fired = 0
     try:

@@ -16,11 +16,10 @@ from models.deadlines import HOOK_KEY
 from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
-from workflows.paging.mirrors import post_missing_mirrors
 from workflows.paging.repaging import repage_unacknowledged
 
 #: Pages owed to PagerDuty are sent (and retried) by this sweep; Slack-only pages are
-#: re-paged, and unmirrored pages mirrored, by the other.
+#: re-paged by the other (their Slack messages are the outbox's).
 PAGE_SWEEP_EVERY = timedelta(seconds=5)
 #: Messages owed to Slack are sent at once by the workflow that owed them; this sweep
 #: sends what a crash, a restart or a Slack outage left behind (Retry-After is in seconds).
@@ -44,7 +43,6 @@ def declare_jobs(runtime: Runtime) -> None:
         await deliver_pending_pages(deps=runtime.deps)
 
     async def repage() -> None:
-        await post_missing_mirrors(deps=runtime.deps)
         await repage_unacknowledged(deps=runtime.deps)
 
     async def relay() -> None:

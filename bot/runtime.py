@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import aiohttp
@@ -30,15 +31,19 @@ from bot.telemetry import Telemetry
 from workflows.deps import Deps
 from workflows.incidents.war_room_steps import OUTBOX_STEPS as WAR_ROOM_STEPS
 from workflows.reports.delivery import OUTBOX_STEPS as REPORT_STEPS
+from workflows.paging.mirrors import OUTBOX_STEPS as PAGE_STEPS
 from workflows.access.user_groups import UserGroupDirectory
-from workflows.outbox.renderers import Renderers, register_renderers
+from workflows.outbox.renderers import Renderers
 from workflows.sla.messages import SLA_DIGEST, build_sla_digest_text
 from workflows.tickets.messages.card import render_ticket_card
 
 
 #: What prepares the outbox rows that rooms other than the outbox own: the outbox relay
 #: sends them without importing those rooms (``Deps.outbox_steps``).
-OUTBOX_STEPS = {**WAR_ROOM_STEPS, **REPORT_STEPS}
+OUTBOX_STEPS = MappingProxyType({**WAR_ROOM_STEPS, **REPORT_STEPS, **PAGE_STEPS})
+#: How the relay renders ticket cards and SLA digests as it sends them, with the rooms'
+#: own builders (``Deps.outbox_renderers``).
+OUTBOX_RENDERERS = Renderers(ticket_card=render_ticket_card, digests={SLA_DIGEST: build_sla_digest_text})
 
 
 @dataclass
@@ -62,7 +67,8 @@ class Runtime:
     def deps(self) -> Deps:
         return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
                     pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time,
-                    spawn=self.spawn, telemetry=self.telemetry, outbox_steps=OUTBOX_STEPS)
+                    spawn=self.spawn, telemetry=self.telemetry, outbox_steps=OUTBOX_STEPS,
+                    outbox_renderers=OUTBOX_RENDERERS)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run background work, keeping a reference until it finishes (the event loop keeps
@@ -96,16 +102,8 @@ class Runtime:
                 await self.slack_session.close()
 
 
-def register_outbox_renderers() -> None:
-    """The outbox relay renders ticket cards and SLA digests with the domains' own
-    builders (``workflows/outbox/renderers.py``). Every process that sends the outbox
-    calls this first: ``build_runtime`` does."""
-    register_renderers(Renderers(ticket_card=render_ticket_card, digests={SLA_DIGEST: build_sla_digest_text}))
-
-
 def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Runtime:
     """Call inside the running loop (see the module docstring)."""
-    register_outbox_renderers()
     engine = make_engine(settings.database_url)
     telemetry = Telemetry()
     slack_session = open_slack_session()

@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.database import make_engine, make_session_factory, upgrade_database
-from bot.runtime import register_outbox_renderers
+from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
 from models.sla_queries import next_due_at
 from workflows.deps import Deps
 from workflows.policy.explain import target_meaning
@@ -161,7 +161,6 @@ def _plain(text: str, timeline: Timeline) -> str:
 
 async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
     """The timeline of what the bot would post for ``scenario``, one line per effect."""
-    register_outbox_renderers()
     timeline = Timeline(config)
     slack = SimulatedSlack()
     with tempfile.TemporaryDirectory() as folder:
@@ -169,7 +168,8 @@ async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
         try:
             await upgrade_database(engine)
             clock = VirtualClock(scenario.created)
-            deps = Deps(sessions=make_session_factory(engine), slack=slack, config=config, clock=clock)
+            deps = Deps(sessions=make_session_factory(engine), slack=slack, config=config, clock=clock,
+                        outbox_steps=OUTBOX_STEPS, outbox_renderers=OUTBOX_RENDERERS)
             seen = 0
 
             def flush(moment: datetime) -> None:

@@ -71,6 +71,7 @@ class OutboxKind(enum.StrEnum):
     WAR_ROOM = "war_room"          # one step of opening an incident's war room (workflows/incidents/war_room_steps.py)
     REPORT = "report"              # a scheduled report's message; its ts goes on its run (workflows/reports/delivery.py)
     REPORT_CHART = "report_chart"  # the report's chart, uploaded into the report's thread
+    PAGE = "page"                  # a page's mirror, DM, thread note or re-render (workflows/paging/mirrors.py)
 
 
 class OutboxStatus(enum.StrEnum):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import insert_ignore
@@ -20,10 +20,10 @@ from models.locks import lock_row
 from models.pages import Page, PageStatus, PageSubjectKind
 
 __all__ = [
-    "OPEN", "acknowledge_from_pagerduty", "acknowledge_in_slack", "claim_delivery", "claim_mirror_post",
+    "OPEN", "acknowledge_from_pagerduty", "acknowledge_in_slack", "claim_delivery",
     "claim_repage_step", "drop_delivery", "due_deliveries", "get_page", "open_page_id", "page_of_subject",
-    "page_status", "pages_past_ack_deadline", "record_delivered", "record_mirror_post", "record_page_dm",
-    "resolve_from_pagerduty", "resolve_in_slack", "retry_delivery", "store_page", "unmirrored_pages",
+    "page_status", "pages_past_ack_deadline", "record_delivered", "record_mirror", "record_page_dm",
+    "resolve_from_pagerduty", "resolve_in_slack", "retry_delivery", "store_page",
 ]
 
 #: A page that still wants someone: not resolved.
@@ -195,33 +195,10 @@ async def due_deliveries(db: AsyncSession, *, now: datetime, limit: int) -> list
 # --------------------------------------------------------------------------- Slack mirrors
 
 
-async def claim_mirror_post(db: AsyncSession, page_id: int, *, marker: str, seen: str | None) -> bool:
-    """Take the posting of an open page's mirrors: its ``mirror_ts`` goes from ``seen``
-    (None: never claimed) to ``marker``. True when this call took it."""
-    owed = Page.mirror_ts.is_(None) if seen is None else Page.mirror_ts == seen
-    return bool(await _change(db, [Page.id == page_id, owed, Page.status != PageStatus.RESOLVED],
-                              {"mirror_ts": marker}))
-
-
-async def record_mirror_post(db: AsyncSession, page_id: int, *, marker: str, channel: str, ts: str,
-                             dm: tuple[str, str] | None) -> None:
-    """Where the mirrors went (``ts`` may be a ``failed:`` marker), if ``marker`` still holds the claim."""
-    await db.execute(update(Page).where(Page.id == page_id, Page.mirror_ts == marker).values(
-        mirror_channel_id=channel, mirror_ts=ts, dm_channel_id=dm[0] if dm else None, dm_ts=dm[1] if dm else None,
-    ).execution_options(synchronize_session=False))
-
-
-async def unmirrored_pages(db: AsyncSession, *, stored_before: datetime, limit: int) -> list[tuple[int, str | None]]:
-    """Open pages stored before ``stored_before`` and never mirrored, and those whose
-    post is claimed or failed: (id, ``mirror_ts``)."""
-    rows = (await db.execute(
-        select(Page.id, Page.mirror_ts).where(
-            Page.status != PageStatus.RESOLVED,
-            or_(Page.mirror_ts.is_(None) & (Page.triggered_at <= stored_before),
-                Page.mirror_ts.like("posting:%"), Page.mirror_ts.like("failed:%")),
-        ).order_by(Page.id).limit(limit)
-    )).all()
-    return [(int(page_id), mirror_ts) for page_id, mirror_ts in rows]
+async def record_mirror(db: AsyncSession, page_id: int, *, channel: str, ts: str) -> None:
+    """Where the page's on-call channel message went."""
+    await db.execute(update(Page).where(Page.id == page_id).values(mirror_channel_id=channel, mirror_ts=ts)
+                     .execution_options(synchronize_session=False))
 
 
 async def record_page_dm(db: AsyncSession, page_id: int, *, channel: str, ts: str) -> None:

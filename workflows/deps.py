@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.outbox import OutboxKind, OutboxMessage
 from workflows.access.user_groups import UserGroupDirectory
+from workflows.outbox.renderers import Renderers
 from workflows.policy.schema import AppConfig
 from workflows.ports import Clock, Pager, SpareTime, Telemetry
 
@@ -38,3 +39,6 @@ class Deps:
     #: so the outbox does not import them): the composition root passes every room's
     #: ``OUTBOX_STEPS`` (``bot/runtime.py``). A row of a kind missing here is not sent.
     outbox_steps: Mapping[OutboxKind, OutboxStep] = field(default_factory=dict)
+    #: How the relay renders ticket cards and digests as it sends them (the builders are
+    #: the rooms'; ``bot/runtime.py`` passes them). None: cards wait, digests are not folded.
+    outbox_renderers: Renderers | None = None

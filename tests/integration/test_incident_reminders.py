@@ -4,12 +4,12 @@ resolution, exactly once across two sweepers on one database."""
 
 from __future__ import annotations
 
+import dataclasses
 import asyncio
 from datetime import timedelta
 
 from bot.database import make_engine, make_session_factory
 from tests.incident_steps import COMMS, IC, declare, events, load_incident, run_in_war_room, settle, text_of
-from workflows.deps import Deps
 from workflows.incidents.reminders import fire_due_incident_reminders, next_incident_due_at
 
 
@@ -120,8 +120,7 @@ async def test_two_sweepers_on_one_database_send_each_reminder_once(bot, databas
     await settle(bot)
     second_engine = make_engine(database_url)
     try:
-        other = Deps(sessions=make_session_factory(second_engine), slack=bot.runtime.slack,
-                     config=bot.runtime.config, clock=clock)
+        other = dataclasses.replace(bot.runtime.deps, sessions=make_session_factory(second_engine))
         clock.advance(timedelta(minutes=30))  # per incident: one status and one customer reminder due
         counts = await asyncio.gather(*[fire_due_incident_reminders(deps=d)
                                         for d in (bot.runtime.deps, other) * 3])

@@ -3,6 +3,7 @@ durable delivery (retries, crash between store and send, two senders at once).""
 
 from __future__ import annotations
 
+import dataclasses
 import asyncio
 from datetime import timedelta
 
@@ -18,7 +19,6 @@ from tests.paging_fixtures import *  # noqa: F403 - pagerduty, paged_bot, start_
 from tests.paging_fixtures import pagerduty_settings, start_bot
 from tests.ticket_steps import create_ticket, mrkdwn_texts
 from tests.waiting import drain, until
-from workflows.deps import Deps
 from workflows.paging.actions import resolve_pages_for_incident, resolve_pages_for_ticket
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.pager import page_incident, page_ticket, record_ticket_page
@@ -251,8 +251,7 @@ async def test_two_senders_on_one_database_send_each_page_once(paged_bot, pagerd
     pagerduty.delay = 0.05  # each send takes a while: the sweeps overlap
     other_engine = make_engine(database_url)  # a second replica: its own engine and pool
     try:
-        other = Deps(sessions=make_session_factory(other_engine), slack=deps.slack, config=deps.config,
-                     clock=deps.clock, pagerduty=deps.pagerduty)
+        other = dataclasses.replace(deps, sessions=make_session_factory(other_engine))
         results = await asyncio.gather(*(deliver_pending_pages(deps=d) for d in (deps, other, deps, other)))
     finally:
         await other_engine.dispose()

@@ -3,6 +3,7 @@ the ack window, then everyone in the tier's channel — once each, until someone
 
 from __future__ import annotations
 
+import dataclasses
 import asyncio
 from datetime import timedelta
 
@@ -13,9 +14,8 @@ from workflows.paging.ids import PageAction
 from models.pages import Page, PageStatus
 from tests.fakes.slack_requests import block_actions_payload
 from tests.ticket_steps import create_ticket, mrkdwn_texts
-from workflows.deps import Deps
 from workflows.paging.delivery import deliver_pending_pages
-from workflows.paging.mirrors import post_missing_mirrors
+from workflows.outbox.enqueue import deliver_outbox
 from workflows.paging.pager import page_ticket, record_ticket_page
 from workflows.paging.repaging import repage_unacknowledged
 
@@ -100,8 +100,7 @@ async def test_two_sweeps_at_once_re_page_once(bot, clock, database_url):
     clock.advance(timedelta(minutes=15))
     other_engine = make_engine(database_url)
     try:
-        other = Deps(sessions=make_session_factory(other_engine), slack=deps.slack, config=deps.config,
-                     clock=deps.clock)
+        other = dataclasses.replace(deps, sessions=make_session_factory(other_engine))
         results = await asyncio.gather(*(repage_unacknowledged(deps=d) for d in (deps, other, deps, other)))
     finally:
         await other_engine.dispose()
@@ -110,16 +109,14 @@ async def test_two_sweeps_at_once_re_page_once(bot, clock, database_url):
     assert len([m for m in bot.slack.thread(ONCALL, page.mirror_ts) if m["ts"] != page.mirror_ts]) == 1
 
 
-async def test_a_page_stored_without_its_mirror_is_mirrored_by_the_sweep(bot, clock):
+async def test_a_page_stored_without_its_mirror_is_mirrored_by_the_outbox_sweep(bot, clock):
     ticket = await create_ticket(bot, priority="P1")
     deps = bot.runtime.deps
     async with deps.sessions.begin() as db:  # the process stops before posting the mirror
         row = await db.get(type(ticket), ticket.id)
         record = await record_ticket_page(db, row, deps=deps, now=deps.clock(), reason="SLA breach")
-    assert await post_missing_mirrors(deps=deps) == 0  # give the paging process its chance first
-    clock.advance(timedelta(minutes=1))
-    assert await post_missing_mirrors(deps=deps) == 1
-    assert await post_missing_mirrors(deps=deps) == 0
+    assert await deliver_outbox(deps) == 2  # the outbox sweep: the on-call channel message and the DM
+    assert await deliver_outbox(deps) == 0
     page = await reload(bot, record.page_id)
     assert f"<@{PRIMARY}>" in bot.slack.message(ONCALL, page.mirror_ts)["text"]
     assert bot.slack.message(page.dm_channel_id, page.dm_ts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import asyncio
 from datetime import timedelta
 
@@ -13,7 +14,6 @@ from models.sla import SlaNotification
 from models.tickets import Ticket, TicketEvent
 from tests.ticket_steps import create_ticket
 from tests.waiting import drain, until
-from workflows.deps import Deps
 from workflows.sla.engine import fire_due_notifications
 
 AGENT = "U0AGENT"
@@ -127,8 +127,7 @@ async def test_two_engines_on_one_database_send_each_notification_once(bot, data
     ticket = await create_ticket(bot, priority="P1")
     second_engine = make_engine(database_url)
     try:
-        other = Deps(sessions=make_session_factory(second_engine), slack=bot.runtime.slack,
-                     config=bot.runtime.config, clock=clock)
+        other = dataclasses.replace(bot.runtime.deps, sessions=make_session_factory(second_engine))
         clock.advance(timedelta(hours=9))
         counts = await asyncio.gather(fire_due_notifications(deps=bot.runtime.deps), fire_due_notifications(deps=other),
                                       fire_due_notifications(deps=bot.runtime.deps), fire_due_notifications(deps=other))

@@ -10,6 +10,7 @@ from workflows.block_text import escape
 from workflows.deps import Deps
 from workflows.escalation.record import escalate_ticket
 from workflows.escalation.commands import parse_escalate_command
+from workflows.outbox.enqueue import send_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
 from workflows.tickets.locks import TicketGone
@@ -22,7 +23,7 @@ def _done(number: int, tier: Tier) -> str:
 async def answer_escalate_command(*, deps: Deps, team_id: str, user_id: str, text: str, trigger_id: str) -> str | None:
     """Escalate from `/escalate #N reason`, or open the modal for a bare `/escalate`."""
     command = parse_escalate_command(text)
-    if command is None:
+    if command is None:  # direct: the trigger_id expires 3 s after the click
         await deps.slack.views_open(trigger_id=trigger_id, view=build_escalate_modal())
         return None
     facts = await escalate_ticket(deps=deps, team_id=team_id, actor_id=user_id, number=command.number,
@@ -42,10 +43,11 @@ async def open_escalate_modal(*, deps: Deps, trigger_id: str, ticket_id: int, nu
             to_tier = deps.config.next_tier(ticket.category, ticket.tier)
             await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.ESCALATE_TICKET,
                                           ticket=ticket, to_tier=to_tier.id if to_tier else None)
+    # direct: the trigger_id expires 3 s after the click
     await deps.slack.views_open(trigger_id=trigger_id, view=build_escalate_modal(ticket_id=ticket_id, number=number))
 
 
 async def submit_escalate_form(*, deps: Deps, team_id: str, user_id: str, form: EscalateForm) -> None:
     facts = await escalate_ticket(deps=deps, team_id=team_id, actor_id=user_id, ticket_id=form.ticket_id,
                                   number=form.number, reason=form.reason, impact=form.impact)
-    await deps.slack.chat_postMessage(channel=user_id, text=_done(facts.ticket.number, facts.to_tier))
+    await send_post(deps, channel=user_id, text=_done(facts.ticket.number, facts.to_tier))  # a DM, owed

@@ -81,7 +81,7 @@ async def publish_home(*, deps: Deps, team_id: str, user_id: str) -> None:
     actor = await roles_of(deps=deps, user_id=user_id)
     hidden = frozenset().union(*(hidden_ticket_ids(actor, section.tickets.tickets) for section in sections))
     view = build_home_view(sections, now=now, hidden=hidden)
-    try:
+    try:  # direct: the tab is rendered from state again on every open, so a lost publish is redone then
         await deps.slack.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:
         log.warning("could not publish the home tab of %s: %s", user_id, error.response.get("error"))

@@ -4,7 +4,8 @@ the commander, the comms lead, the severity.
 Each change is one transaction on the locked incident row (new state, cadence re-armed,
 a timeline row, a page when the severity rises to a paging priority); after commit
 the war room (and, for updates and severity, the incidents channel) hears about it and
-the pinned declaration and the announcement are re-rendered from state.
+the pinned declaration and the announcement are re-rendered from state, all through
+the outbox.
 """
 
 from __future__ import annotations
@@ -36,15 +37,8 @@ from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
 from workflows.errors import InvalidRequest, InvalidState, NotFound
 from workflows.incidents.rules import INCIDENT_PRIORITIES, TEXT_MAX, first_due, is_raise
-from workflows.incidents.war_room import (
-    invite,
-    load_render_context,
-    owe_in_both,
-    owe_in_war_room,
-    owe_to_incidents_channel,
-    refresh_incident_messages,
-    set_topic,
-)
+from workflows.incidents.war_room import owe_in_both, owe_in_war_room, owe_to_incidents_channel
+from workflows.incidents.war_room_steps import owe_war_room_invite, owe_war_room_update, war_room_lane
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.paging.pager import announce_page, record_incident_page
 from workflows.access.guard import authorize_incident_action
@@ -76,14 +70,13 @@ async def incident_in_channel(db: AsyncSession, channel_id: str, command: str, *
 
 
 async def refresh_after_change(deps: Deps, incident_id: int, *, topic: bool = False) -> Incident:
-    """Reload the incident; re-render declaration and announcement (and the topic)."""
-    async with deps.sessions() as db:
+    """Owe the re-render of the declaration and the announcement (and the topic), then
+    send it; what Slack refuses for now the outbox retries."""
+    async with deps.sessions.begin() as db:
         incident = await get_incident(db, incident_id)
         assert incident is not None
-        context = await load_render_context(db, deps, incident)
-    if topic:
-        await set_topic(deps, incident)
-    await refresh_incident_messages(deps, incident, context)
+        await owe_war_room_update(db, incident_id, now=deps.clock(), topic=topic)
+    await deliver_outbox(deps, lanes=[war_room_lane(incident_id)])
     return incident
 
 
@@ -154,7 +147,7 @@ async def hand_over_command(*, deps: Deps, channel_id: str, user_id: str, comman
                            detail={"from": previous, "to": commander_id})
         text = commander_changed_text(incident, previous=previous, by=user_id)
         await owe_in_both(db, deps, incident, text, now=now, broadcast=False)
-    await invite(deps, channel_id, [commander_id])
+        await owe_war_room_invite(db, incident.id, [commander_id], now=now)
     await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
 
@@ -176,7 +169,7 @@ async def assign_incident_role(*, deps: Deps, channel_id: str, user_id: str, rol
         add_incident_event(db, incident, IncidentEventKind.ROLE_ASSIGNED, actor_id=user_id, at=now,
                            detail={"role": role, "user": assignee_id, "previous": previous})
         await owe_in_war_room(db, incident, comms_assigned_text(incident, by=user_id), now=now)
-    await invite(deps, channel_id, [assignee_id])
+        await owe_war_room_invite(db, incident.id, [assignee_id], now=now)
     await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
 

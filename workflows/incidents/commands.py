@@ -25,6 +25,7 @@ from workflows.incidents.changes import (
 from workflows.incidents.resolution import repost_postmortem, resolve_incident
 from workflows.incidents.rules import parse_priority
 from workflows.incidents.declare import declare_incident, declare_incident_from_ticket, declared_text
+from workflows.outbox.enqueue import send_post
 from workflows.slack_text import plain_text
 
 __all__ = ["IncidentSubcommand", "IncidentCommand", "parse_incident_command", "parse_user", "answer_incident_command",
@@ -118,7 +119,7 @@ async def answer_incident_command(
     if kind == IncidentSubcommand.HELP:
         return HELP_TEXT
     if kind == IncidentSubcommand.DECLARE:
-        if command.priority is None or not command.text:
+        if command.priority is None or not command.text:  # direct: the trigger_id expires in 3 s
             await deps.slack.views_open(trigger_id=trigger_id, view=build_declare_incident_modal(
                 deps.config, declarer_id=user_id, title=command.text, priority=command.priority, channel_id=channel_id))
             return None
@@ -156,7 +157,7 @@ async def submit_declare_incident_form(*, deps: Deps, team_id: str, user_id: str
     declared = await declare_incident(deps=deps, team_id=team_id, declarer_id=user_id, title=form.title,
                                       priority=form.priority, description=form.description,
                                       commander_id=form.commander_id)
-    await deps.slack.chat_postMessage(channel=user_id, text=declared_text(declared))
+    await send_post(deps, channel=user_id, text=declared_text(declared))  # a DM, owed
 
 
 async def answer_declare_incident_button(*, deps: Deps, ticket_id: int, user_id: str, team_id: str | None = None) -> str:

@@ -27,10 +27,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from models.deadlines import deadlines_changed
-from models.incident_intents import hold_page, release_page, withdraw_incident
+from models.incident_intents import drop_held_page_messages, hold_page, release_page, withdraw_incident
 from models.incident_queries import add_incident_event, get_incident, open_incident_for_ticket
 from models.incidents import Incident, IncidentEventKind, IncidentStatus
 from models.outbox import OutboxMessage, OutboxStatus, delete_lane, lane_rows
@@ -149,17 +149,17 @@ async def declare_incident(
             invitees += [ticket.reporter_id, ticket.assignee_id]
         if paging:
             record = await record_incident_page(db, incident, deps=deps, now=now, reason=PAGE_REASON)
-            await hold_page(db, record.page_id, now + PAGE_HOLD)
+            await hold_page(db, record.page_id, now + PAGE_HOLD, lanes=record.lanes, owed_at=now)
         await owe_war_room(db, incident, invitees, now=now)
     steps = asyncio.ensure_future(deliver_outbox(deps, lanes=[war_room_lane(incident.id)]))
     stored, create = await _first_answer(deps, incident.id, steps)
     if stored.channel_id is None and create is not None and create.status == OutboxStatus.FAILED:
         await _finish(steps)
-        await _withdraw(deps, incident.id)
+        await _withdraw(deps, incident.id, record and (record.lanes, now + PAGE_HOLD))
         raise InvalidState(_refusal(stored.channel_name, create.last_error or "refused"))
     if record is not None:  # on-call is paged as soon as the channel exists, or Slack failed for now
         async with deps.sessions.begin() as db:
-            await release_page(db, record.page_id, deps.clock())
+            await release_page(db, record.page_id, deps.clock(), lanes=record.lanes, held_until=now + PAGE_HOLD)
         await announce_page(deps=deps, record=record)
     await _finish(steps)  # invites, declaration, pin, announcement: done when the declarer hears back
     return DeclaredIncident(incident.id, priority, stored.channel_id, paged=record is not None,
@@ -210,9 +210,12 @@ def _refusal(name: str | None, error: str) -> str:
             "Ask a Slack admin to let supportbot create channels.")
 
 
-async def _withdraw(deps: Deps, incident_id: int) -> None:
+async def _withdraw(deps: Deps, incident_id: int, held: tuple[tuple[str, ...], datetime] | None) -> None:
+    """Undo the declaration; ``held``: its page's outbox lanes and how long its messages are held."""
     async with deps.sessions.begin() as db:
         await delete_lane(db, war_room_lane(incident_id))
+        if held is not None:
+            await drop_held_page_messages(db, lanes=held[0], held_until=held[1])
         await withdraw_incident(db, incident_id)
         deadlines_changed(db)
     log.warning("incident #%s withdrawn: Slack refused its war room", incident_id)

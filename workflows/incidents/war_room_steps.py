@@ -23,6 +23,11 @@ created it and no incident has it.
 The steps after the channel skip themselves when there is none (Slack refused to
 create it for good). When that refusal comes on a retry, after the declarer was
 answered, the declarer is told by DM.
+
+Later changes owe more steps in the same lane (so they follow the opening ones):
+invites (a new commander, a comms lead) and the re-render of the topic, the pinned
+declaration and the announcement (``owe_war_room_update``), each rendered from the
+incident as it is when it goes out.
 """
 
 from __future__ import annotations
@@ -55,14 +60,15 @@ from workflows.outbox.errors import Undeliverable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ALL_NAMES_TAKEN", "CREATE", "MAX_NAME_ATTEMPTS", "OUTBOX_STEPS", "owe_war_room", "prepare_war_room_step",
-           "war_room_lane"]
+__all__ = ["ALL_NAMES_TAKEN", "CREATE", "MAX_NAME_ATTEMPTS", "OUTBOX_STEPS", "owe_war_room", "owe_war_room_invite",
+           "owe_war_room_update", "prepare_war_room_step", "war_room_lane"]
 
 MAX_NAME_ATTEMPTS = 50
 ALL_NAMES_TAKEN = "all_names_taken"
 CREATE, TOPIC, PURPOSE, INVITE, DECLARATION, PIN, ANNOUNCEMENT = (
     "create", "topic", "purpose", "invite", "declaration", "pin", "announcement")
 STEPS = (CREATE, TOPIC, PURPOSE, INVITE, DECLARATION, PIN, ANNOUNCEMENT)
+UPDATE = "update"  # after a change: chat.update of the pinned declaration and the announcement
 _IGNORED_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
 
 
@@ -79,6 +85,25 @@ async def owe_war_room(db: AsyncSession, incident: Incident, invitees: list[str 
         if step == INVITE:
             payload["users"] = [u for u in dict.fromkeys(invitees) if u]
         await enqueue(db, lane=war_room_lane(incident.id), kind=OutboxKind.WAR_ROOM, now=now, payload=payload)
+
+
+async def owe_war_room_update(db: AsyncSession, incident_id: int, *, now: Any, topic: bool = False) -> None:
+    """Owe the re-render of the pinned declaration and the announcement (and, with
+    ``topic``, of the channel's topic); one owed earlier and not yet sent is replaced."""
+    lane = war_room_lane(incident_id)
+    if topic:
+        await enqueue(db, lane=lane, kind=OutboxKind.WAR_ROOM, now=now, coalesce_key=f"incident:{incident_id}:topic",
+                      payload={"incident_id": incident_id, "step": TOPIC})
+    await enqueue(db, lane=lane, kind=OutboxKind.WAR_ROOM, now=now, coalesce_key=f"incident:{incident_id}:update",
+                  payload={"incident_id": incident_id, "step": UPDATE})
+
+
+async def owe_war_room_invite(db: AsyncSession, incident_id: int, users: list[str | None], *, now: Any) -> None:
+    """Owe an invitation of ``users`` (duplicates and None skipped) to the war room."""
+    wanted = [u for u in dict.fromkeys(users) if u]
+    if wanted:
+        await enqueue(db, lane=war_room_lane(incident_id), kind=OutboxKind.WAR_ROOM, now=now,
+                      payload={"incident_id": incident_id, "step": INVITE, "users": wanted})
 
 
 async def prepare_war_room_step(db: AsyncSession, deps: Deps, row: OutboxMessage) -> Delivery | None:
@@ -119,6 +144,17 @@ async def prepare_war_room_step(db: AsyncSession, deps: Deps, row: OutboxMessage
             "channel": where, "text": announcement_text(incident),
             "blocks": build_announcement_message(incident, deps.config, ticket=context.ticket),
             "unfurl_links": False}), record=_recorder(incident.id, "announcement_ts", channel=where))
+    if step == UPDATE:
+        updates = []
+        if incident.declaration_ts:
+            updates.append({"channel": channel, "ts": incident.declaration_ts, "text": declaration_text(incident),
+                            "blocks": build_declaration_message(incident, deps.config, oncall_id=context.oncall_id,
+                                                                paged=context.paged, ticket=context.ticket)})
+        if incident.announcement_channel_id and incident.announcement_ts:
+            updates.append({"channel": incident.announcement_channel_id, "ts": incident.announcement_ts,
+                            "text": announcement_text(incident),
+                            "blocks": build_announcement_message(incident, deps.config, ticket=context.ticket)})
+        return _updates(updates) if updates else None
     raise Undeliverable(f"unknown_step_{step}")
 
 
@@ -136,6 +172,16 @@ def _call(method: str, *, ignore: frozenset[str] | set[str] = frozenset(), **arg
                 return {}
             raise
     return Delivery(send=send, text=f"{method} {args}")
+
+
+def _updates(updates: list[dict[str, Any]]) -> Delivery:
+    """chat.update of each message; a retry after a failure updates them all again (harmless)."""
+    async def send(slack: AsyncWebClient) -> Answer:
+        answer: Answer = {}
+        for args in updates:
+            answer = await slack.chat_update(**args)
+        return answer
+    return Delivery(send=send, text=" / ".join(str(u["text"]) for u in updates))
 
 
 def _invite(channel: str, users: list[str]) -> Delivery | None:

@@ -20,8 +20,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.kb_search import query_terms
@@ -36,6 +34,7 @@ from workflows.block_text import cap, escape, mrkdwn
 from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
 from workflows.kb.questions import Question, ask_knowledge_base
+from workflows.outbox.enqueue import send_post
 from workflows.slack_text import COUNTED_SUBTYPES, plain_text
 
 __all__ = [
@@ -157,19 +156,15 @@ def mention_question_of(event: dict[str, Any], *, bot_user_id: str | None) -> Ch
                            _question_text(event, bot_user_id))
 
 
-async def _post(slack: AsyncWebClient, asked: ChannelQuestion, text: str,
-                blocks: list[dict[str, Any]] | None = None) -> None:
-    try:
-        await slack.chat_postMessage(channel=asked.channel_id, thread_ts=asked.thread_ts, text=text,
-                                          blocks=blocks, unfurl_links=False)
-    except SlackApiError as error:  # not in the channel, archived...: nothing we can fix here
-        log.warning("knowledge-base answer not posted in %s: %s", asked.channel_id, error.response.get("error"))
+async def _post(deps: Deps, asked: ChannelQuestion, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    """The answer in the question's thread, owed: a 5xx or a 429 delays it, never loses it."""
+    await send_post(deps, channel=asked.channel_id, thread_ts=asked.thread_ts, text=text, blocks=blocks)
 
 
 async def answer_in_thread(*, deps: Deps, team_id: str, asked: ChannelQuestion) -> None:
     """Reply in the question's thread with the matching articles (see the module docstring)."""
     if not query_terms(asked.text):
-        await _post(deps.slack, asked, MENTION_HINT)
+        await _post(deps, asked, MENTION_HINT)
         return
     in_ticket = False
     if asked.thread_ts != asked.ts:
@@ -182,4 +177,4 @@ async def answer_in_thread(*, deps: Deps, team_id: str, asked: ChannelQuestion) 
         return
     blocks = build_kb_answer_message(answer.articles, search_id=answer.search_id, base_url=_base_url(deps.config),
                                      buttons=not in_ticket)
-    await _post(deps.slack, asked, kb_answer_text(answer.articles), blocks)
+    await _post(deps, asked, kb_answer_text(answer.articles), blocks)

@@ -95,7 +95,7 @@ async def mark_form_solved(*, deps: Deps, team_id: str, user_id: str, search_id:
     _, _, solved = await _deflect(deps.sessions, deps.clock, team_id=team_id, user_id=user_id, search_id=search_id, slug=slug)
     if not view_id:
         return
-    try:
+    try:  # direct: the form is open in front of the person now; later it is closed and the update moot
         await deps.slack.views_update(view_id=view_id, view=build_kb_thanks_modal(solved))
     except SlackApiError as error:
         log.warning("could not close the ticket form %s: %s", view_id, error.response.get("error"))
@@ -118,4 +118,5 @@ async def show_article(*, deps: Deps, slug: str) -> dict[str, Any]:
 async def show_article_over_form(*, deps: Deps, slug: str, trigger_id: str) -> None:
     """The whole article in a modal pushed over the /ticket form."""
     article = await _article(deps.sessions, slug)
+    # direct: the trigger_id expires 3 s after the click
     await deps.slack.views_push(trigger_id=trigger_id, view=build_kb_article_modal(article, _base_url(deps.config)))

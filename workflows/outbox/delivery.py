@@ -22,7 +22,6 @@ from models.ticket_queries import get_ticket, record_card, record_card_permalink
 from workflows.deps import Deps
 from workflows.outbox.calls import Answer, Delivery, SlackCall, call_delivery
 from workflows.outbox.errors import NETWORK_ERRORS
-from workflows.outbox.renderers import registered_renderers
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,9 @@ async def prepare_delivery(db: AsyncSession, deps: Deps, row: OutboxMessage) -> 
     ticket = await get_ticket(db, row.ticket_id) if row.ticket_id is not None else None
     if ticket is None:
         return None
-    text, blocks = registered_renderers().ticket_card(ticket, deps.config, deps.clock())
+    if deps.outbox_renderers is None:  # a wiring fault: the relay leaves it to its lease, and logs this
+        raise LookupError("no card renderer in Deps.outbox_renderers")
+    text, blocks = deps.outbox_renderers.ticket_card(ticket, deps.config, deps.clock())
     if row.kind == OutboxKind.TICKET_CARD:
         if ticket.message_ts:
             return None  # posted already

@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.outbox import DIGEST, OutboxKind, enqueue
 from models.tickets import Ticket
+from workflows.deps import Deps
 from workflows.outbox.relay import deliver_outbox
 
-__all__ = ["deliver_outbox", "owe_card", "owe_card_update", "owe_post", "owe_thread_post"]
+__all__ = ["deliver_outbox", "owe_card", "owe_card_update", "owe_post", "owe_thread_post", "send_post"]
 
 
 def _message(text: str, blocks: list | None, extra: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +43,16 @@ async def owe_post(db: AsyncSession, *, channel: str, text: str, now: datetime, 
     if digest is not None:
         payload[DIGEST] = digest
     await enqueue(db, lane=channel, kind=OutboxKind.POST, now=now, payload=payload)
+
+
+async def send_post(deps: Deps, *, channel: str, text: str, blocks: list | None = None, **extra: Any) -> None:
+    """A post owed on its own, after the change that owes it committed (a DM to the person
+    who acted, an answer in a thread): owed in a transaction of its own, then sent at once
+    when Slack answers; else the relay retries it like any other (``channel``: a user id
+    for a DM)."""
+    async with deps.sessions.begin() as db:
+        await owe_post(db, channel=channel, text=text, blocks=blocks, now=deps.clock(), **extra)
+    await deliver_outbox(deps, lanes=[channel])
 
 
 async def owe_thread_post(db: AsyncSession, ticket: Ticket, *, text: str, now: datetime,

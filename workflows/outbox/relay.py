@@ -34,7 +34,7 @@ Digests: when the head is a post marked for a digest (an SLA notice to a tier ch
 and at least ``DIGEST_THRESHOLD`` posts of its group wait in the lane, the relay leases
 the next ones of them with the head, in the same transaction (``claim_digest_rows``),
 and sends one message listing them (``workflows/outbox/digests.py``; the words are the
-domain's, ``workflows/outbox/renderers.py``); whatever Slack
+domain's, passed in ``Deps.outbox_renderers``); whatever Slack
 answers applies to all of them (sent, postponed or failed together). Folded posts go out
 ahead of the lane's other rows behind the head (the threads' posts, card updates): only
 the channel's own list is reordered, never a thread.
@@ -85,7 +85,7 @@ from workflows.outbox.errors import (
     judge_network,
     pause_backoff,
 )
-from workflows.outbox.renderers import registered_renderers
+from workflows.outbox.renderers import DigestBuilder
 from workflows.ports import PostingBudget, Telemetry
 
 log = logging.getLogger(__name__)
@@ -168,8 +168,10 @@ class _Relay:
                 row = await claim_head(db, lane, now, LEASE)
                 if row is None:
                     return "idle", 0
-                folded = await _fold_digest(db, row, now)
-                delivery = _digest_delivery(row, folded) if folded else await prepare_delivery(db, deps, row)
+                build = _digest_builder(deps, row)
+                folded = await _fold_digest(db, row, now) if build is not None else []
+                delivery = _digest_delivery(build, row, folded) if build and folded else \
+                    await prepare_delivery(db, deps, row)
         except Exception:
             log.exception("the next outbox message of %s could not be prepared; it is retried after its lease", lane)
             return "idle", 0
@@ -293,11 +295,17 @@ def _ts(answer: Any) -> str | None:
     return str(ts) if ts else None
 
 
+def _digest_builder(deps: Deps, head: OutboxMessage) -> DigestBuilder | None:
+    """The builder of ``head``'s digest group, if it has one (None: it goes as owed)."""
+    group = digest_group(head)
+    if group is None or deps.outbox_renderers is None:
+        return None
+    return deps.outbox_renderers.digests.get(str(group))
+
+
 async def _fold_digest(db, head: OutboxMessage, now) -> list[OutboxMessage]:
     """The posts leased to go out with ``head`` in one digest; [] (the usual case): the
     head goes alone, exactly as it was owed."""
-    if digest_group(head) not in registered_renderers().digests:
-        return []
     waiting = await digest_candidates(db, head, now, limit=DIGEST_LOOKAHEAD)
     if len(waiting) + 1 < DIGEST_THRESHOLD:
         return []
@@ -305,8 +313,7 @@ async def _fold_digest(db, head: OutboxMessage, now) -> list[OutboxMessage]:
     return await claim_digest_rows(db, head, [r.id for r in waiting[:size - 1]])
 
 
-def _digest_delivery(head: OutboxMessage, folded: list[OutboxMessage]) -> Delivery:
-    build = registered_renderers().digests[str(digest_group(head))]
+def _digest_delivery(build: DigestBuilder, head: OutboxMessage, folded: list[OutboxMessage]) -> Delivery:
     text = build([(str(r.payload.get("text") or ""), r.payload.get(DIGEST)) for r in (head, *folded)])
     return call_delivery(SlackCall("chat.postMessage", {"channel": head.payload["channel"], "text": text,
                                                         "unfurl_links": False}))

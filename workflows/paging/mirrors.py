@@ -1,39 +1,43 @@
-"""The Slack side of a page: post its mirrors once, re-render them after each change.
+"""The Slack side of a page: its mirrors, owed through the outbox and rendered as they go.
 
 A page's mirrors are a message in the on-call channel and a DM to the person paged.
-Posting is claimed in the database (``mirror_ts`` goes from NULL to a ``posting:``
-marker in one conditional UPDATE), so two callers never post the same page twice;
-``post_missing_mirrors`` (a sweep) posts the mirrors of pages that were stored but
-never mirrored — the process stopped between the two — and retries failed posts.
-Slack failures are logged; they never undo the page.
+They are owed in the transaction that stores (or re-triggers) the page
+(``owe_page_mirrors``), and every later change owes a re-render (``owe_page_refresh``),
+so they go out once, retried like any message when Slack answers 5xx or 429
+(``workflows/outbox/relay.py``). The channel message, its thread notes and the
+re-renders share the page's own lane (in the order owed); a DM goes in its person's
+lane, so a channel the bot cannot post to never holds up the DM. Each is rendered from
+the page as it is when it is sent; where it went is recorded on the page in the
+transaction that marks the row sent, which owes one more re-render if the page changed
+meanwhile.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workflows.policy.schema import AppConfig
-from models.page_queries import claim_mirror_post, page_status, record_mirror_post, unmirrored_pages
-from models.pages import Page
+from models.outbox import OutboxKind, OutboxMessage, enqueue
+from models.page_queries import get_page, page_status, record_mirror, record_page_dm
+from models.pages import Page, PageStatus
+from workflows.deps import Deps, OutboxStep
+from workflows.outbox.calls import Answer, Delivery, SlackCall, call_delivery
+from workflows.outbox.enqueue import deliver_outbox
 from workflows.paging.messages import PageView, Repaged, build_page_message, page_fallback_text
-from workflows.tickets.messages.card import priority_label
-from workflows.deps import Deps
 from workflows.paging.subjects import PageSubject, load_subject, page_history
+from workflows.policy.schema import AppConfig
+from workflows.tickets.messages.card import priority_label
 
-log = logging.getLogger(__name__)
+__all__ = ["OUTBOX_STEPS", "is_posted", "load_page_view", "owe_page_dm", "owe_page_mirrors", "owe_page_refresh",
+           "owe_page_thread_note", "page_lane", "refresh_page_mirrors", "send_page_messages"]
 
-__all__ = ["is_posted", "load_page_view", "post_page_mirrors", "refresh_page_mirrors", "post_missing_mirrors",
-           "post_or_log", "update_or_log"]
-
-#: A page stored this long ago without a mirror is mirrored by the sweep.
-UNMIRRORED_AFTER = timedelta(seconds=30)
-#: A post claimed (or failed) this long ago is tried again.
-STALE_CLAIM = timedelta(minutes=5)
+#: What a ``mirror_ts`` held before the outbox (a post claimed or failed): not a message.
 _MARKERS = ("posting:", "failed:")
+MIRROR, DM, REFRESH, THREAD_NOTE = "mirror", "dm", "refresh", "thread_note"
 
 
 def is_posted(ts: str | None) -> bool:
@@ -41,8 +45,9 @@ def is_posted(ts: str | None) -> bool:
     return bool(ts) and not str(ts).startswith(_MARKERS)
 
 
-def _marker(kind: str, now: datetime) -> str:
-    return f"{kind}{int(now.timestamp()):012d}"
+def page_lane(page_id: int) -> str:
+    """The outbox lane of a page's Slack messages: they go out in the order owed."""
+    return f"page-{page_id}"
 
 
 def _pagerduty_state(page: Page) -> str | None:
@@ -69,92 +74,127 @@ async def load_page_view(db: AsyncSession, page: Page, config: AppConfig) -> tup
     return view, subject
 
 
-async def post_or_log(deps: Deps, *, channel: str, text: str, blocks: list | None = None,
-                      thread_ts: str | None = None) -> tuple[str, str] | None:
-    """chat.postMessage; the (channel, ts) posted, or None (logged) when Slack refused."""
-    try:
-        posted = await deps.slack.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
-                                                   unfurl_links=False)
-    except SlackApiError as error:
-        log.error("page message not posted to %s: %s", channel, error.response.get("error"))
-        return None
-    return str(posted["channel"]), str(posted["ts"])
+# --------------------------------------------------------------------------- owing
 
 
-async def update_or_log(deps: Deps, *, channel: str, ts: str, text: str, blocks: list) -> None:
-    try:
-        await deps.slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-    except SlackApiError as error:
-        log.error("page message %s/%s not updated: %s", channel, ts, error.response.get("error"))
+async def _owe(db: AsyncSession, page_id: int, step: str, now: datetime, *, lane: str | None = None,
+               coalesce_key: str | None = None, **payload: Any) -> None:
+    await enqueue(db, lane=lane or page_lane(page_id), kind=OutboxKind.PAGE, now=now, coalesce_key=coalesce_key,
+                  payload={"page_id": page_id, "step": step, **payload})
 
 
-async def post_page_mirrors(*, deps: Deps, page_id: int, seen: str | None = None) -> bool:
-    """Post the on-call channel message and the DM of a page, once. True if this call did.
+async def owe_page_mirrors(db: AsyncSession, page_id: int, *, paged: str | None, now: datetime) -> tuple[str, ...]:
+    """Owe a (re-)triggered page's on-call channel message and its DM to ``paged`` (the
+    person paged); the outbox lanes they were owed in (for ``send_page_messages``)."""
+    await _owe(db, page_id, MIRROR, now)
+    if not paged:
+        return (page_lane(page_id),)
+    await _owe(db, page_id, DM, now, lane=paged, user=paged, first=True)
+    return page_lane(page_id), paged
 
-    ``seen`` re-claims a stale ``posting:``/``failed:`` marker (the sweep); the DM is not
-    sent again when it went out the first time.
-    """
-    now = deps.clock()
-    marker = _marker("posting:", now)
+
+async def owe_page_refresh(db: AsyncSession, page_id: int, *, now: datetime,
+                           also: tuple[str | None, str | None] | None = None) -> None:
+    """Owe a re-render of every posted mirror of the page, plus ``also`` (the message a
+    button was clicked in, e.g. a re-page in a tier channel). A re-render owed before this
+    one and not yet sent is replaced: both would show the page as it is when sent."""
+    extra = [str(v) for v in also] if also and all(also) else None
+    key = f"page:{page_id}" + (f":{extra[0]}:{extra[1]}" if extra else "")
+    await _owe(db, page_id, REFRESH, now, coalesce_key=key[:64], **({"also": extra} if extra else {}))
+
+
+async def owe_page_dm(db: AsyncSession, page_id: int, *, user_id: str, note: str, now: datetime) -> None:
+    """Owe a DM of the page to ``user_id`` (a re-page), which then mirrors the page."""
+    await _owe(db, page_id, DM, now, lane=user_id, user=user_id, note=note)
+
+
+async def owe_page_thread_note(db: AsyncSession, page_id: int, *, text: str, now: datetime) -> None:
+    """Owe a reply in the thread of the page's on-call channel message (if it was posted)."""
+    await _owe(db, page_id, THREAD_NOTE, now, text=text)
+
+
+async def send_page_messages(deps: Deps, page_id: int, *lanes: str) -> None:
+    """After the change that owed them commits: send the page's owed messages now (and
+    those of ``lanes``: the DMs' people); what Slack refuses for now the relay retries."""
+    await deliver_outbox(deps, lanes=[page_lane(page_id), *lanes])
+
+
+async def refresh_page_mirrors(*, deps: Deps, page_id: int,
+                               also: tuple[str | None, str | None] | None = None) -> None:
+    """After a change that committed without owing it: owe the re-render, then send it."""
     async with deps.sessions.begin() as db:
-        claimed = await claim_mirror_post(db, page_id, marker=marker, seen=seen)
-    if not claimed:
-        return False
-    async with deps.sessions() as db:
-        page = await db.get(Page, page_id)
-        loaded = await load_page_view(db, page, deps.config) if page else None
-    if page is None or loaded is None:
-        return False
-    view, _ = loaded
-    blocks = build_page_message(view)
-    channel = page.mirror_channel_id or deps.config.channels.oncall
-    posted = await post_or_log(deps, channel=channel, blocks=blocks,
-                               text=page_fallback_text(view, mention=page.oncall_user_id))
-    dm = (page.dm_channel_id, page.dm_ts) if is_posted(page.dm_ts) else None
-    if dm is None and page.oncall_user_id:
-        dm = await post_or_log(deps, channel=page.oncall_user_id, text=page_fallback_text(view), blocks=blocks)
-    async with deps.sessions.begin() as db:
-        await record_mirror_post(db, page_id, marker=marker, channel=posted[0] if posted else channel,
-                                 ts=posted[1] if posted else _marker("failed:", now), dm=dm)
-        status = await page_status(db, page_id)
-    if status != view.status:  # acknowledged or resolved while we were posting
-        await refresh_page_mirrors(deps=deps, page_id=page_id)
-    return True
+        await owe_page_refresh(db, page_id, now=deps.clock(), also=also)
+    await send_page_messages(deps, page_id)
 
 
-async def refresh_page_mirrors(
-    *, deps: Deps, page_id: int, also: tuple[str | None, str | None] | None = None,
-) -> PageView | None:
-    """Re-render every known message of the page (chat.update), plus ``also`` (the
-    message a button was clicked in, e.g. a re-page in a tier channel)."""
-    async with deps.sessions() as db:
-        page = await db.get(Page, page_id)
-        loaded = await load_page_view(db, page, deps.config) if page else None
+# --------------------------------------------------------------------------- sending
+
+
+async def prepare_page_step(db: AsyncSession, deps: Deps, row: OutboxMessage) -> Delivery | None:
+    """The delivery of one of a page's messages, rendered from the page as it is now
+    (None: nothing left to send)."""
+    page_id, step = int(row.payload["page_id"]), row.payload.get("step")
+    page = await get_page(db, page_id)
+    loaded = await load_page_view(db, page, deps.config) if page is not None else None
     if page is None or loaded is None:
         return None
     view, _ = loaded
-    blocks, text = build_page_message(view), page_fallback_text(view)
-    seen: set[tuple[str, str]] = set()
-    targets = ((page.mirror_channel_id, page.mirror_ts), (page.dm_channel_id, page.dm_ts), also or (None, None))
-    for channel, ts in targets:
-        if channel and ts and is_posted(ts) and (channel, ts) not in seen:
-            seen.add((channel, ts))
-            await update_or_log(deps, channel=channel, ts=ts, text=text, blocks=blocks)
-    return view
+    if step == MIRROR:
+        if is_posted(page.mirror_ts) or page.status == PageStatus.RESOLVED:
+            return None  # posted already (an earlier trigger's row), or nobody needs it any more
+        return call_delivery(SlackCall("chat.postMessage", {
+            "channel": page.mirror_channel_id or deps.config.channels.oncall, "unfurl_links": False,
+            "text": page_fallback_text(view, mention=page.oncall_user_id), "blocks": build_page_message(view)}),
+            record=_recorder(deps, view, mirror=True))
+    if step == DM:
+        if row.payload.get("first") and (is_posted(page.dm_ts) or page.status == PageStatus.RESOLVED):
+            return None  # posted already (an earlier trigger's row), or nobody needs it any more
+        return call_delivery(SlackCall("chat.postMessage", {
+            "channel": str(row.payload["user"]), "unfurl_links": False, "text": page_fallback_text(view),
+            "blocks": build_page_message(view, note=row.payload.get("note"))}),
+            record=_recorder(deps, view, mirror=False))
+    if step == THREAD_NOTE:
+        if not (page.mirror_channel_id and is_posted(page.mirror_ts)):
+            return None
+        return call_delivery(SlackCall("chat.postMessage", {
+            "channel": page.mirror_channel_id, "thread_ts": page.mirror_ts, "text": str(row.payload["text"]),
+            "unfurl_links": False}))
+    if step == REFRESH:
+        also = row.payload.get("also")
+        targets = [(page.mirror_channel_id, page.mirror_ts), (page.dm_channel_id, page.dm_ts),
+                   tuple(also) if also else (None, None)]
+        messages = list(dict.fromkeys((str(c), str(t)) for c, t in targets if c and t and is_posted(t)))
+        if not messages:
+            return None
+        return _updates(messages, text=page_fallback_text(view), blocks=build_page_message(view))
+    raise LookupError(f"unknown page step {step!r}")
 
 
-async def post_missing_mirrors(*, deps: Deps, limit: int = 50) -> int:
-    """Sweep: mirror open pages never mirrored, and retry stale or failed posts."""
-    now = deps.clock()
-    stale = _marker("", now - STALE_CLAIM)
-    async with deps.sessions() as db:
-        rows = await unmirrored_pages(db, stored_before=now - UNMIRRORED_AFTER, limit=limit)
-    posted = 0
-    for page_id, mirror_ts in rows:
-        if mirror_ts is not None and mirror_ts.split(":", 1)[1] > stale:
-            continue
-        try:
-            posted += await post_page_mirrors(deps=deps, page_id=page_id, seen=mirror_ts)
-        except Exception:
-            log.exception("mirror of page %s failed; the next sweep retries", page_id)
-    return posted
+#: The outbox kind this room owns, for ``Deps.outbox_steps`` (``bot/runtime.py``).
+OUTBOX_STEPS: Mapping[OutboxKind, OutboxStep] = {OutboxKind.PAGE: prepare_page_step}
+
+
+def _recorder(deps: Deps, view: PageView, *, mirror: bool):
+    """Where the message went; a re-render owed too when the page changed since it was
+    rendered (acknowledged or resolved while it was being sent)."""
+    page_id = view.page_id
+
+    async def record(db: AsyncSession, answer: Answer) -> None:
+        channel, ts = str(answer["channel"]), str(answer["ts"])
+        if mirror:
+            await record_mirror(db, page_id, channel=channel, ts=ts)
+        else:
+            await record_page_dm(db, page_id, channel=channel, ts=ts)
+        if await page_status(db, page_id) != view.status:
+            await owe_page_refresh(db, page_id, now=deps.clock())
+    return record
+
+
+def _updates(messages: list[tuple[str, str]], *, text: str, blocks: list[dict[str, Any]]) -> Delivery:
+    """chat.update of each message; a retry after a failure updates them all again (harmless)."""
+    async def send(slack: AsyncWebClient) -> Answer:
+        answer: Answer = {}
+        for channel, ts in messages:
+            answer = await slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        return answer
+    return Delivery(send=send, text=text)

@@ -11,10 +11,10 @@ A ticket or incident has at most one open page, its row in ``pages`` keyed by
 - a resolved page is triggered again on the same row.
 
 ``record_ticket_page``/``record_incident_page`` do this inside the caller's transaction
-(the SLA engine claims a breach and records its page in one); ``announce_page`` then
-posts the mirrors and sends what PagerDuty is owed. ``page_ticket`` and
-``page_incident`` are both steps. If the process stops in between, the sweeps in
-``workflows/paging/delivery.py`` and ``mirrors.py`` finish the job.
+(the SLA engine claims a breach and records its page in one), owing its Slack mirrors
+(or their re-render) in the outbox; ``announce_page`` then sends them and what PagerDuty
+is owed. ``page_ticket`` and ``page_incident`` are both steps. If the process stops in
+between, the outbox relay and the sweep in ``workflows/paging/delivery.py`` finish the job.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from workflows.deps import Deps
 from workflows.errors import NotFound
 from workflows.paging.shifts import who_is_on_call
 from workflows.paging.delivery import deliver_page_or_log, sends_pages
-from workflows.paging.mirrors import post_page_mirrors, refresh_page_mirrors
+from workflows.paging.mirrors import owe_page_mirrors, owe_page_refresh, page_lane, send_page_messages
 from workflows.paging.subjects import PageSubject, add_page_event, incident_subject, ticket_subject
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,12 @@ SUMMARY_MAX = 1024
 
 @dataclass(frozen=True)
 class PageRecord:
-    """What ``record_page`` did: ``triggered`` (new or again) or ``repeated`` (still open)."""
+    """What ``record_page`` did: ``triggered`` (new or again) or ``repeated`` (still open);
+    ``lanes``: the outbox lanes its Slack messages were owed in."""
 
     page_id: int
     triggered: bool
+    lanes: tuple[str, ...] = ()
 
 
 def pagerduty_summary(subject: PageSubject, reason: str) -> str:
@@ -91,8 +93,13 @@ async def record_page(db: AsyncSession, subject: PageSubject, *, deps: Deps, now
     await add_page_event(db, page, acknowledged=False, actor_id=None, at=now, detail={
         "reason": reason, "repeat": not triggered, "user": page.oncall_user_id if triggered else None,
     })
+    if triggered:
+        lanes = await owe_page_mirrors(db, page.id, paged=page.oncall_user_id, now=now)
+    else:
+        await owe_page_refresh(db, page.id, now=now)
+        lanes = (page_lane(page.id),)
     log.info("%s %s: %s", "paging" if triggered else "already paged,", subject.dedup_key, reason)
-    return PageRecord(page_id=page.id, triggered=triggered)
+    return PageRecord(page_id=page.id, triggered=triggered, lanes=lanes)
 
 
 async def record_ticket_page(db: AsyncSession, ticket: Ticket, *, deps: Deps, now: datetime, reason: str) -> PageRecord:
@@ -106,13 +113,10 @@ async def record_incident_page(db: AsyncSession, incident: Incident, *, deps: De
 
 
 async def announce_page(*, deps: Deps, record: PageRecord) -> None:
-    """After commit: post the mirrors (or re-render them) and send what PagerDuty is owed."""
-    if record.triggered:
-        await post_page_mirrors(deps=deps, page_id=record.page_id)
-        if sends_pages(deps):
-            await deliver_page_or_log(deps=deps, page_id=record.page_id)
-    else:
-        await refresh_page_mirrors(deps=deps, page_id=record.page_id)
+    """After commit: send the mirrors (or their re-render) and what PagerDuty is owed."""
+    await send_page_messages(deps, record.page_id, *record.lanes)
+    if record.triggered and sends_pages(deps):
+        await deliver_page_or_log(deps=deps, page_id=record.page_id)
 
 
 async def _load_page(deps: Deps, page_id: int) -> Page:

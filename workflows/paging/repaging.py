@@ -9,7 +9,8 @@ the on-call channel, due for an acknowledgement at ``ack_due_at`` (app.yaml
 
 Each step is claimed with ``UPDATE … WHERE id = :id AND status = 'triggered' AND
 ack_due_at = :seen`` in the transaction that records it, so two replicas (or a
-restart) re-page once. An acknowledgement clears ``ack_due_at`` and stops the climb.
+restart) re-page once; the messages it implies are owed in the outbox in the same
+transaction. An acknowledgement clears ``ack_due_at`` and stops the climb.
 """
 
 from __future__ import annotations
@@ -17,21 +18,20 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from models.page_queries import claim_repage_step, get_page, pages_past_ack_deadline, record_page_dm
-from models.pages import Page
-from workflows.paging.messages import (
-    build_page_message,
-    page_fallback_text,
-    repage_channel_note,
-    repage_secondary_note,
-)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.page_queries import claim_repage_step, get_page, pages_past_ack_deadline
+from workflows.paging.messages import build_page_message, repage_channel_note, repage_secondary_note
 from workflows.deps import Deps
+from workflows.outbox.enqueue import owe_post
 from workflows.paging.shifts import who_is_on_call
 from workflows.paging.mirrors import (
     is_posted,
     load_page_view,
-    post_or_log,
-    refresh_page_mirrors,
+    owe_page_dm,
+    owe_page_refresh,
+    owe_page_thread_note,
+    send_page_messages,
 )
 from workflows.paging.subjects import add_page_event, load_subject
 
@@ -42,8 +42,9 @@ __all__ = ["repage_unacknowledged"]
 SECONDARY, EVERYONE = 1, 2
 
 
-async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -> tuple[int, str | None] | None:
-    """Record the next step of page ``page_id``; (level, previous person) or None."""
+async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -> tuple[int, tuple[str, ...]] | None:
+    """Record the next step of page ``page_id`` and owe its messages, in one transaction;
+    (level, the outbox lanes owed in) or None."""
     async with deps.sessions.begin() as db:
         page = await get_page(db, page_id)
         if page is None:
@@ -67,32 +68,34 @@ async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -
             "repage_level": level, "user": secondary if level == SECONDARY else None,
             "channel": subject.tier_channel if level == EVERYONE else None,
         })
-    return level, previous
+        lanes = await _owe_step(db, deps, page_id, level, previous, now)
+    return level, lanes
 
 
-async def _announce_step(deps: Deps, page_id: int, level: int, previous: str | None) -> None:
-    await refresh_page_mirrors(deps=deps, page_id=page_id)  # the mirror and the old DM say who is paged now
-    async with deps.sessions() as db:
-        page = await db.get(Page, page_id)
-        loaded = await load_page_view(db, page, deps.config) if page else None
+async def _owe_step(db: AsyncSession, deps: Deps, page_id: int, level: int, previous: str | None,
+                    now: datetime) -> tuple[str, ...]:
+    """Owe what a re-page says: the mirror and the old DM re-rendered (who is paged now),
+    then the tier channel's call for help, or the secondary's DM and a note in the mirror's thread."""
+    page = await get_page(db, page_id)
+    loaded = await load_page_view(db, page, deps.config) if page else None
     if page is None or loaded is None:
-        return
+        return ()
+    # The DM sent so far is re-rendered too, even once a newer one mirrors the page.
+    await owe_page_refresh(db, page_id, now=now, also=(page.dm_channel_id, page.dm_ts) if is_posted(page.dm_ts)
+                           else None)
     view, subject = loaded
     window = deps.config.oncall.ack_window_for(subject.priority)
     if level == EVERYONE:
         note = repage_channel_note(view, window=window)
-        await post_or_log(deps, channel=subject.tier_channel, text=note, blocks=build_page_message(view, note=note))
-        return
+        await owe_post(db, channel=subject.tier_channel, text=note, blocks=build_page_message(view, note=note),
+                       now=now)
+        return (subject.tier_channel,)
     secondary = page.oncall_user_id
     assert secondary is not None
     note = repage_secondary_note(view, secondary=secondary, primary=previous, window=window)
-    if page.mirror_channel_id and is_posted(page.mirror_ts):
-        await post_or_log(deps, channel=page.mirror_channel_id, thread_ts=page.mirror_ts, text=note)
-    dm = await post_or_log(deps, channel=secondary, text=page_fallback_text(view),
-                           blocks=build_page_message(view, note=note))
-    if dm is not None:
-        async with deps.sessions.begin() as db:
-            await record_page_dm(db, page_id, channel=dm[0], ts=dm[1])
+    await owe_page_thread_note(db, page_id, text=note, now=now)
+    await owe_page_dm(db, page_id, user_id=secondary, note=note, now=now)
+    return (secondary,)
 
 
 async def repage_unacknowledged(*, deps: Deps, limit: int = 50) -> int:
@@ -108,7 +111,7 @@ async def repage_unacknowledged(*, deps: Deps, limit: int = 50) -> int:
                 continue
             steps += 1
             log.info("page %s not acknowledged in time: re-paged (level %s)", page_id, step[0])
-            await _announce_step(deps, page_id, *step)
+            await send_page_messages(deps, page_id, *step[1])
         except Exception:
             log.exception("re-paging page %s failed; the next sweep retries", page_id)
     return steps

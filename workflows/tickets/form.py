@@ -72,7 +72,7 @@ async def show_new_ticket_modal(
         return build_new_ticket_modal(deps.config, summary=summary, description=description, origin=origin,
                                       source_note=note, intro_blocks=articles)
 
-    opened = await deps.slack.views_open(trigger_id=trigger_id, view=form())
+    opened = await deps.slack.views_open(trigger_id=trigger_id, view=form())  # direct: trigger_id expires in 3 s
     if not (team_id and user_id and summary.strip()):
         return
     view = opened.get("view") or {}
@@ -109,7 +109,7 @@ async def _add_articles(slack: AsyncWebClient, *, view_id: str | None, view_hash
     if not view_id:
         log.warning("views.open answered without a view id; the ticket form gets no articles")
         return
-    try:
+    try:  # direct: the form is open in front of the person now; once closed the update is moot
         await slack.views_update(view_id=view_id, hash=view_hash, view=view)
     except SlackApiError as error:
         reason = error.response.get("error")

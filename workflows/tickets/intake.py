@@ -115,7 +115,7 @@ async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket, *,
                 f"to <#{ticket.channel_id}>. The support team has been told in the logs; please mention #{ticket.number} to them.")
     await tell_user(slack, user_id=request.reporter_id, channel_id=request.origin_channel_id, text=text)
     if request.source_channel_id and request.source_ts and ticket.permalink:
-        try:
+        try:  # direct: a courtesy note where the bot may not be a member (a shortcut works anywhere)
             await slack.chat_postMessage(
                 channel=request.source_channel_id, thread_ts=request.source_ts,
                 text=f"Ticket *#{ticket.number}* was opened from this message: {link(ticket.permalink, summary)}",

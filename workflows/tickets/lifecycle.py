@@ -119,6 +119,7 @@ async def show_resolve_modal(*, deps: Deps, team_id: str, ticket_id: int, trigge
                                           ticket=ticket)
     if ticket.status == TicketStatus.RESOLVED:
         raise InvalidState(f"#{ticket.number} is already resolved.")
+    # direct: the trigger_id expires 3 s after the click
     await deps.slack.views_open(trigger_id=trigger_id, view=build_resolve_modal(
         ticket, knowledge_base=deps.config.knowledge_base is not None))
 
@@ -258,7 +259,7 @@ async def rate_ticket(*, deps: Deps, team_id: str, ticket_id: int, rating: int, 
 async def _update_message(slack: AsyncWebClient, channel_id: str | None, ts: str | None, *, text: str, blocks: list) -> None:
     if not (channel_id and ts):
         return
-    try:
+    try:  # direct: the answer to the click itself; if lost, a second click is answered from the stored rating
         await slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
     except SlackApiError as error:
         log.warning("could not update message %s/%s: %s", channel_id, ts, error.response.get("error"))

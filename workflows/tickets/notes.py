@@ -1,5 +1,7 @@
 """Notes to people about their tickets (ephemeral, else a DM): sent at once, after the
-change has committed. Cards and thread posts go through the outbox (``workflows/outbox/enqueue.py``).
+change has committed, since they answer what the person just did and only that person is
+waiting for them (a lost one is a shown error, not a lost record). Cards and thread
+posts go through the outbox (``workflows/outbox/enqueue.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ log = logging.getLogger(__name__)
 
 async def tell_user(slack: AsyncWebClient, *, user_id: str, text: str, channel_id: str | None = None,
                     blocks: list | None = None) -> None:
-    """An ephemeral note in ``channel_id`` when we can post there, else a DM."""
+    """An ephemeral note in ``channel_id`` when we can post there, else a DM (direct: see
+    the module docstring)."""
     if channel_id:
         try:
             await slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
