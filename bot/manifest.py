@@ -40,7 +40,7 @@ SLASH_COMMANDS = [
     ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
     ("/incident", "Declare and run an incident",
      "declare [P0|P1|P2] title | update text | commander @user | severity P0 | resolve [summary] | help"),
-    ("/oncall", "Who is on call now and next", ""),
+    ("/oncall", "Who is on call now and next", "[override @user [from YYYY-MM-DD HH:MM] until YYYY-MM-DD HH:MM | swap @user | help]"),
     ("/kb", "Search the knowledge base", "what you are looking for"),
 ]
 

@@ -9,6 +9,7 @@ from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
+from models.oncall import OncallEvent, OncallEventKind, OncallOverride, OverrideKind
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
@@ -35,10 +36,14 @@ __all__ = [
     "KbDeflection",
     "KbSearch",
     "KbSource",
+    "OncallEvent",
+    "OncallEventKind",
+    "OncallOverride",
     "OutboxKind",
     "OutboxMessage",
     "OutboxPause",
     "OutboxStatus",
+    "OverrideKind",
     "Page",
     "PageStatus",
     "PageSubjectKind",

@@ -58,6 +58,8 @@ EXPECTED_TABLES = {
     "incidents",
     "incident_events",
     "pages",
+    "oncall_overrides",  # 0017 (#21)
+    "oncall_events",
     "slack_deliveries",
     "report_runs",
     "kb_articles",

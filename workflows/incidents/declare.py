@@ -44,7 +44,7 @@ from workflows.incidents.admission import admit_declaration
 from workflows.incidents.rules import DESCRIPTION_MAX, INCIDENT_PRIORITIES, TITLE_MAX, first_due
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.outbox.relay import LEASE
-from workflows.paging.shifts import who_is_on_call
+from workflows.paging.roster import on_duty
 from workflows.paging.pager import announce_page, record_incident_page
 from workflows.incidents.war_room_steps import ALL_NAMES_TAKEN, owe_war_room, war_room_lane
 
@@ -121,10 +121,11 @@ async def declare_incident(
                             ticket_id=ticket_id)
     now = deps.clock()
     paging = deps.config.priority(priority).page
-    invitees: list[str | None] = [declarer_id, commander, who_is_on_call(deps.config, now).primary]
+    invitees: list[str | None] = [declarer_id, commander]
     record = None
     async with deps.sessions.begin() as db:
         await enforce_declaration_limit(db, config=deps.config, team_id=team_id, user_id=declarer_id, now=now)
+        invitees.append((await on_duty(db, deps.config, now)).primary)
         ticket = await get_ticket(db, ticket_id, for_update=True) if ticket_id is not None else None
         if ticket_id is not None and ticket is None:
             raise NotFound(f"Ticket {ticket_id} not found.")

@@ -26,7 +26,7 @@ from workflows.paging.messages import (
     repage_secondary_note,
 )
 from workflows.deps import Deps
-from workflows.paging.shifts import who_is_on_call
+from workflows.paging.roster import on_duty
 from workflows.paging.mirrors import (
     is_posted,
     load_page_view,
@@ -51,7 +51,7 @@ async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -
         subject = await load_subject(db, deps.config, page.subject_kind, page.subject_id)
         if subject is None:
             return None
-        secondary = who_is_on_call(deps.config, now).secondary
+        secondary = (await on_duty(db, deps.config, now)).secondary
         level = page.escalation_level + 1
         if level == SECONDARY and (not secondary or secondary == page.oncall_user_id):
             level = EVERYONE

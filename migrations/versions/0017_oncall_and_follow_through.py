@@ -1,0 +1,54 @@
+"""On-call operations (#21): overrides and swaps, and the on-call timeline.
+
+- ``oncall_overrides``: someone is primary for a span instead of the scheduled person
+  (``/oncall override``, ``/oncall swap``); the newest row covering a moment wins.
+- ``oncall_events``: the on-call timeline.
+
+Revision ID: 0017
+Revises: 0014
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0017"
+down_revision: str | Sequence[str] | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "oncall_overrides",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("replaces_user_id", sa.String(length=64), nullable=True),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_overrides")),
+    )
+    op.create_index("ix_oncall_overrides_ends_at_starts_at", "oncall_overrides", ["ends_at", "starts_at"])
+    op.create_table(
+        "oncall_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("actor_id", sa.String(length=64), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_events")),
+    )
+    op.create_index("ix_oncall_events_at", "oncall_events", ["at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_oncall_events_at", table_name="oncall_events")
+    op.drop_table("oncall_events")
+    op.drop_index("ix_oncall_overrides_ends_at_starts_at", table_name="oncall_overrides")
+    op.drop_table("oncall_overrides")

@@ -1,0 +1,67 @@
+"""Who is on call, as people changed it in Slack: overrides and swaps, and the on-call timeline.
+
+``oncall_overrides``: one row per span during which someone is primary instead of the
+rotation's (or PagerDuty's) person. ``/oncall override`` stores one row, ``/oncall swap``
+two (each side takes the other's next turn). Where spans overlap, the newest row wins.
+Rows are never edited: the timeline says who set what.
+
+``oncall_events``: the on-call timeline (overrides, swaps, refusals).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, str_enum
+
+__all__ = ["OncallEvent", "OncallEventKind", "OncallOverride", "OverrideKind"]
+
+
+class OverrideKind(enum.StrEnum):
+    OVERRIDE = "override"  # /oncall override @user [from …] until …
+    SWAP = "swap"          # one side of /oncall swap @user
+
+
+class OncallEventKind(enum.StrEnum):
+    OVERRIDE_SET = "override_set"
+    SWAPPED = "swapped"
+    REFUSED = "refused"
+
+
+class OncallOverride(Base):
+    """``user_id`` is primary from ``starts_at`` until ``ends_at`` (instead of ``replaces_user_id``)."""
+
+    __tablename__ = "oncall_overrides"
+    __table_args__ = (Index("ix_oncall_overrides_ends_at_starts_at", "ends_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OverrideKind] = mapped_column(str_enum(OverrideKind))
+    user_id: Mapped[str] = mapped_column(String(64))
+    replaces_user_id: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    def __repr__(self) -> str:
+        return f"<OncallOverride {self.user_id} {self.starts_at}..{self.ends_at}>"
+
+
+class OncallEvent(Base):
+    """One row of the on-call timeline."""
+
+    __tablename__ = "oncall_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OncallEventKind] = mapped_column(str_enum(OncallEventKind))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(index=True)
+    detail: Mapped[dict[str, Any] | None]
+
+    def __repr__(self) -> str:
+        return f"<OncallEvent {self.kind} at={self.at}>"
