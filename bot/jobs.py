@@ -17,6 +17,7 @@ from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.mirrors import post_missing_mirrors
+from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
 
 #: Pages owed to PagerDuty are sent (and retried) by this sweep; Slack-only pages are
@@ -59,6 +60,12 @@ def declare_jobs(runtime: Runtime) -> None:
     runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)
     runtime.scheduler.wake_at("deadlines-at-startup", datetime.now(UTC), deadlines)
     declare_report_jobs(runtime)
+
+    async def oncall_roster() -> None:  # PagerDuty's on-call, kept for paging (workflows/paging/roster.py)
+        await refresh_pagerduty_roster(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="oncall-roster", every=REFRESH_EVERY, func=oncall_roster))
+    runtime.scheduler.wake_at("oncall-roster-at-startup", datetime.now(UTC), oncall_roster)
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
 

@@ -30,6 +30,7 @@ BOT_SCOPES = [
     "pins:write",  # pin incident declarations
     "reactions:write",
     "users:read",  # resolve on-call user ids
+    "users:read.email",  # PagerDuty's on-call people, found in Slack by their email
     "usergroups:read",  # members of user groups named in app.yaml roles
 ]
 

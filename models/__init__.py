@@ -9,7 +9,7 @@ from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
-from models.oncall import OncallEvent, OncallEventKind, OncallOverride, OverrideKind
+from models.oncall import OncallEvent, OncallEventKind, OncallOverride, OncallSnapshot, OverrideKind
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
@@ -39,6 +39,7 @@ __all__ = [
     "OncallEvent",
     "OncallEventKind",
     "OncallOverride",
+    "OncallSnapshot",
     "OutboxKind",
     "OutboxMessage",
     "OutboxPause",

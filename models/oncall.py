@@ -6,6 +6,11 @@ two (each side takes the other's next turn). Where spans overlap, the newest row
 Rows are never edited: the timeline says who set what.
 
 ``oncall_events``: the on-call timeline (overrides, swaps, refusals).
+
+``oncall_snapshots``: what PagerDuty last said about who is on call (one row per source,
+``pagerduty``), with its people found in Slack by email, refreshed every few minutes
+(``workflows/paging/pagerduty_roster.py``). Pages are decided inside database
+transactions, from this row, never by a call to PagerDuty while a row is locked.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
 
-__all__ = ["OncallEvent", "OncallEventKind", "OncallOverride", "OverrideKind"]
+__all__ = ["OncallEvent", "OncallEventKind", "OncallOverride", "OncallSnapshot", "OverrideKind"]
 
 
 class OverrideKind(enum.StrEnum):
@@ -65,3 +70,20 @@ class OncallEvent(Base):
 
     def __repr__(self) -> str:
         return f"<OncallEvent {self.kind} at={self.at}>"
+
+
+class OncallSnapshot(Base):
+    """The last answer of an on-call source: ``entries`` (``{"entries": [{level, user,
+    name, start, end}]}``, ``user`` a Slack id or None) as of ``fetched_at``; ``failed_at``
+    later than ``fetched_at``: the source did not answer since."""
+
+    __tablename__ = "oncall_snapshots"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fetched_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    entries: Mapped[dict[str, Any] | None]
+
+    def __repr__(self) -> str:
+        return f"<OncallSnapshot {self.source} fetched={self.fetched_at} failed={self.failed_at}>"

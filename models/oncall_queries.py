@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.oncall import OncallEvent, OncallEventKind, OncallOverride
+from models.base import conflict_insert, dialect_name
+from models.oncall import OncallEvent, OncallEventKind, OncallOverride, OncallSnapshot
 
-__all__ = ["add_oncall_event", "override_at", "overrides_after"]
+__all__ = ["add_oncall_event", "override_at", "overrides_after", "store_snapshot"]
 
 
 async def override_at(db: AsyncSession, at: datetime) -> OncallOverride | None:
@@ -30,3 +31,9 @@ async def overrides_after(db: AsyncSession, now: datetime, *, limit: int = 10) -
 def add_oncall_event(db: AsyncSession, kind: OncallEventKind, *, actor_id: str | None, at: datetime,
                      detail: dict[str, Any] | None = None) -> None:
     db.add(OncallEvent(kind=kind, actor_id=actor_id, at=at, detail=detail))
+
+
+async def store_snapshot(db: AsyncSession, source: str, values: dict[str, Any]) -> None:
+    """Insert or update the snapshot of ``source`` (two writers at once: the last one wins)."""
+    stmt = conflict_insert(dialect_name(db), OncallSnapshot).values(source=source, **values)
+    await db.execute(stmt.on_conflict_do_update(index_elements=[OncallSnapshot.source], set_=values))

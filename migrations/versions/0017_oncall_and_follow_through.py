@@ -3,6 +3,8 @@
 - ``oncall_overrides``: someone is primary for a span instead of the scheduled person
   (``/oncall override``, ``/oncall swap``); the newest row covering a moment wins.
 - ``oncall_events``: the on-call timeline.
+- ``oncall_snapshots``: PagerDuty's last answer about who is on call (one row per source).
+- ``pages.oncall_source``: who said the paged person is on call (the mirror shows it).
 
 Revision ID: 0017
 Revises: 0014
@@ -45,9 +47,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_events")),
     )
     op.create_index("ix_oncall_events_at", "oncall_events", ["at"])
+    op.create_table(
+        "oncall_snapshots",
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("entries", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_oncall_snapshots")),
+    )
+    with op.batch_alter_table("pages") as batch:
+        batch.add_column(sa.Column("oncall_source", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("pages") as batch:
+        batch.drop_column("oncall_source")
+    op.drop_table("oncall_snapshots")
     op.drop_index("ix_oncall_events_at", table_name="oncall_events")
     op.drop_table("oncall_events")
     op.drop_index("ix_oncall_overrides_ends_at_starts_at", table_name="oncall_overrides")

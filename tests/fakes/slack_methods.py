@@ -72,6 +72,7 @@ class SlackWebApi(SlackWorkspace):
             "conversations.list": self.conversations_list,
             "pins.add": self.pins_add,
             "users.info": self.users_info,
+            "users.lookupByEmail": self.users_lookup_by_email,
             "usergroups.users.list": self.usergroups_users_list,
             "reactions.add": self.reactions_add,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
@@ -442,6 +443,18 @@ class SlackWebApi(SlackWorkspace):
         if user in self.__dict__.get("unknown_users", ()):
             raise ApiError("user_not_found")
         return {"user": self.user_info(user)}
+
+    def users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The user with this email (``add_user(..., email=...)``); needs ``users:read.email``."""
+        if "users:read.email" not in getattr(self, "scopes", ["users:read.email"]):
+            raise ApiError("missing_scope", needed="users:read.email")
+        email = args.get("email")
+        if not isinstance(email, str) or not email:
+            raise ApiError("invalid_arguments", ["missing required field: email"])
+        for user_id, info in self.users.items():
+            if (info.get("profile", {}).get("email") or info.get("email") or "").lower() == email.lower():
+                return {"user": self.user_info(user_id)}
+        raise ApiError("users_not_found")
 
     # -- user groups -----------------------------------------------------------------
 

@@ -60,6 +60,7 @@ EXPECTED_TABLES = {
     "pages",
     "oncall_overrides",  # 0017 (#21)
     "oncall_events",
+    "oncall_snapshots",
     "slack_deliveries",
     "report_runs",
     "kb_articles",

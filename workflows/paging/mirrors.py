@@ -22,6 +22,7 @@ from models.pages import Page
 from workflows.paging.messages import PageView, Repaged, build_page_message, page_fallback_text
 from workflows.tickets.messages.card import priority_label
 from workflows.deps import Deps
+from workflows.paging.roster import source_text
 from workflows.paging.subjects import PageSubject, load_subject, page_history
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ async def load_page_view(db: AsyncSession, page: Page, config: AppConfig) -> tup
         repaged=tuple(Repaged(r.user_id, r.channel_id, r.at) for r in history.repages),
         acknowledged_by=page.acknowledged_by, acknowledged_in_pagerduty_by=history.acknowledged_in_pagerduty_by,
         acknowledged_at=page.acknowledged_at, resolved_at=page.resolved_at, pagerduty=_pagerduty_state(page),
+        oncall_source=source_text(page.oncall_source),
     )
     return view, subject
 
