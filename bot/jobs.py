@@ -17,6 +17,7 @@ from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.mirrors import post_missing_mirrors
+from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
 
@@ -26,6 +27,8 @@ PAGE_SWEEP_EVERY = timedelta(seconds=5)
 #: Messages owed to Slack are sent at once by the workflow that owed them; this sweep
 #: sends what a crash, a restart or a Slack outage left behind (Retry-After is in seconds).
 OUTBOX_SWEEP_EVERY = timedelta(seconds=1)
+#: Who is on call is compared with the last hand-over this often: a turn is announced within it.
+HANDOVER_EVERY = timedelta(minutes=1)
 
 
 def declare_jobs(runtime: Runtime) -> None:
@@ -66,6 +69,11 @@ def declare_jobs(runtime: Runtime) -> None:
 
     runtime.scheduler.add_periodic(PeriodicJob(id="oncall-roster", every=REFRESH_EVERY, func=oncall_roster))
     runtime.scheduler.wake_at("oncall-roster-at-startup", datetime.now(UTC), oncall_roster)
+
+    async def oncall_handover() -> None:  # one hand-over per turn (workflows/paging/handover.py)
+        await hand_over_if_turned(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="oncall-handover", every=HANDOVER_EVERY, func=oncall_handover))
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
 

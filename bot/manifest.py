@@ -32,6 +32,7 @@ BOT_SCOPES = [
     "users:read",  # resolve on-call user ids
     "users:read.email",  # PagerDuty's on-call people, found in Slack by their email
     "usergroups:read",  # members of user groups named in app.yaml roles
+    "usergroups:write",  # oncall.usergroup: its members follow the on-call turns
 ]
 
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups"]

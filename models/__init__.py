@@ -9,7 +9,7 @@ from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
-from models.oncall import OncallEvent, OncallEventKind, OncallOverride, OncallSnapshot, OverrideKind
+from models.oncall import OncallEvent, OncallEventKind, OncallHandover, OncallOverride, OncallSnapshot, OverrideKind
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
@@ -38,6 +38,7 @@ __all__ = [
     "KbSource",
     "OncallEvent",
     "OncallEventKind",
+    "OncallHandover",
     "OncallOverride",
     "OncallSnapshot",
     "OutboxKind",

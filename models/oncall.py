@@ -5,7 +5,11 @@ rotation's (or PagerDuty's) person. ``/oncall override`` stores one row, ``/onca
 two (each side takes the other's next turn). Where spans overlap, the newest row wins.
 Rows are never edited: the timeline says who set what.
 
-``oncall_events``: the on-call timeline (overrides, swaps, refusals).
+``oncall_events``: the on-call timeline (overrides, swaps, refusals, hand-overs).
+
+``oncall_handovers``: one row per turn (who handed over to whom), each claimed once by
+its unique ``previous_id`` (the hand-over it follows; 0 for the first, which only
+records who was on call when the bot started watching).
 
 ``oncall_snapshots``: what PagerDuty last said about who is on call (one row per source,
 ``pagerduty``), with its people found in Slack by email, refreshed every few minutes
@@ -19,12 +23,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
 
-__all__ = ["OncallEvent", "OncallEventKind", "OncallOverride", "OncallSnapshot", "OverrideKind"]
+__all__ = ["OncallEvent", "OncallEventKind", "OncallHandover", "OncallOverride", "OncallSnapshot", "OverrideKind"]
 
 
 class OverrideKind(enum.StrEnum):
@@ -36,6 +40,7 @@ class OncallEventKind(enum.StrEnum):
     OVERRIDE_SET = "override_set"
     SWAPPED = "swapped"
     REFUSED = "refused"
+    HANDED_OVER = "handed_over"
 
 
 class OncallOverride(Base):
@@ -87,3 +92,25 @@ class OncallSnapshot(Base):
 
     def __repr__(self) -> str:
         return f"<OncallSnapshot {self.source} fetched={self.fetched_at} failed={self.failed_at}>"
+
+
+class OncallHandover(Base):
+    """A turn: ``from_*`` hand over to ``to_*`` at ``at`` (``announced`` False: the first
+    row, nobody handed over). ``usergroup_synced_at``: when ``oncall.usergroup`` was set
+    to ``to_*`` (NULL: still owed)."""
+
+    __tablename__ = "oncall_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    previous_id: Mapped[int] = mapped_column(unique=True)
+    at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(32))
+    from_primary: Mapped[str | None] = mapped_column(String(64))
+    from_secondary: Mapped[str | None] = mapped_column(String(64))
+    to_primary: Mapped[str | None] = mapped_column(String(64))
+    to_secondary: Mapped[str | None] = mapped_column(String(64))
+    announced: Mapped[bool] = mapped_column(default=False, server_default=false())
+    usergroup_synced_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<OncallHandover {self.id} {self.from_primary}->{self.to_primary} at={self.at}>"

@@ -5,6 +5,7 @@
 - ``oncall_events``: the on-call timeline.
 - ``oncall_snapshots``: PagerDuty's last answer about who is on call (one row per source).
 - ``pages.oncall_source``: who said the paged person is on call (the mirror shows it).
+- ``oncall_handovers``: one row per turn, claimed once by its unique ``previous_id``.
 
 Revision ID: 0017
 Revises: 0014
@@ -56,6 +57,21 @@ def upgrade() -> None:
         sa.Column("entries", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("source", name=op.f("pk_oncall_snapshots")),
     )
+    op.create_table(
+        "oncall_handovers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("previous_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("from_primary", sa.String(length=64), nullable=True),
+        sa.Column("from_secondary", sa.String(length=64), nullable=True),
+        sa.Column("to_primary", sa.String(length=64), nullable=True),
+        sa.Column("to_secondary", sa.String(length=64), nullable=True),
+        sa.Column("announced", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("usergroup_synced_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_handovers")),
+        sa.UniqueConstraint("previous_id", name=op.f("uq_oncall_handovers_previous_id")),
+    )
     with op.batch_alter_table("pages") as batch:
         batch.add_column(sa.Column("oncall_source", sa.String(length=32), nullable=True))
 
@@ -64,6 +80,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pages") as batch:
         batch.drop_column("oncall_source")
     op.drop_table("oncall_snapshots")
+    op.drop_table("oncall_handovers")
     op.drop_index("ix_oncall_events_at", table_name="oncall_events")
     op.drop_table("oncall_events")
     op.drop_index("ix_oncall_overrides_ends_at_starts_at", table_name="oncall_overrides")

@@ -74,6 +74,7 @@ class SlackWebApi(SlackWorkspace):
             "users.info": self.users_info,
             "users.lookupByEmail": self.users_lookup_by_email,
             "usergroups.users.list": self.usergroups_users_list,
+            "usergroups.users.update": self.usergroups_users_update,
             "reactions.add": self.reactions_add,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
@@ -473,6 +474,25 @@ class SlackWebApi(SlackWorkspace):
         if group not in groups:
             raise ApiError("no_such_subteam")
         return {"users": list(groups[group])}
+
+    def usergroups_users_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Replace a user group's members; needs ``usergroups:write``. Unknown group:
+        ``no_such_subteam``; no or malformed users: ``no_users_provided`` / ``invalid_users``."""
+        if "usergroups:write" not in getattr(self, "scopes", ["usergroups:write"]):
+            raise ApiError("missing_scope", needed="usergroups:write")
+        group = args.get("usergroup")
+        groups = self.__dict__.setdefault("user_groups", {})
+        if not isinstance(group, str) or not group:
+            raise ApiError("invalid_arguments", ["missing required field: usergroup"])
+        if group not in groups:
+            raise ApiError("no_such_subteam")
+        users = _user_list(args.get("users"))
+        if not users:
+            raise ApiError("no_users_provided")
+        if any(not USER_ID.match(u) for u in users):
+            raise ApiError("invalid_users")
+        groups[group] = list(dict.fromkeys(users))
+        return {"usergroup": {"id": group, "users": list(groups[group]), "user_count": len(groups[group])}}
 
     # -- files (the two-step external upload) -----------------------------------------
 

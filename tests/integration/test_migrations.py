@@ -61,6 +61,7 @@ EXPECTED_TABLES = {
     "oncall_overrides",  # 0017 (#21)
     "oncall_events",
     "oncall_snapshots",
+    "oncall_handovers",
     "slack_deliveries",
     "report_runs",
     "kb_articles",
