@@ -17,6 +17,7 @@ from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.mirrors import post_missing_mirrors
+from workflows.incidents.executives import notify_executives
 from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
@@ -29,6 +30,8 @@ PAGE_SWEEP_EVERY = timedelta(seconds=5)
 OUTBOX_SWEEP_EVERY = timedelta(seconds=1)
 #: Who is on call is compared with the last hand-over this often: a turn is announced within it.
 HANDOVER_EVERY = timedelta(minutes=1)
+#: The executives' notices fall due at most this late.
+EXECUTIVES_EVERY = timedelta(seconds=30)
 
 
 def declare_jobs(runtime: Runtime) -> None:
@@ -74,6 +77,11 @@ def declare_jobs(runtime: Runtime) -> None:
         await hand_over_if_turned(deps=runtime.deps)
 
     runtime.scheduler.add_periodic(PeriodicJob(id="oncall-handover", every=HANDOVER_EVERY, func=oncall_handover))
+
+    async def executives() -> None:  # incidents.executives (workflows/incidents/executives.py)
+        await notify_executives(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="incident-executives", every=EXECUTIVES_EVERY, func=executives))
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
 

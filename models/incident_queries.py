@@ -24,7 +24,7 @@ from models.locks import lock_row
 
 __all__ = ["add_incident_event", "incident_events", "get_incident", "get_incident_by_channel",
            "open_incident_for_ticket", "open_incident_channels", "claim_due_reminder", "next_incident_due_at",
-           "reminder_column"]
+           "reminder_column", "incidents_owing_executives", "claim_incident_notice"]
 
 #: The two cadences: internal status updates, and customer-facing (external) updates.
 _COLUMNS = {False: Incident.next_update_due_at, True: Incident.next_external_update_due_at}
@@ -121,3 +121,28 @@ async def next_incident_due_at(db: AsyncSession) -> datetime | None:
     times = [(await db.execute(stmt)).scalar_one_or_none() for stmt in (internal, external)]
     present = [t for t in times if t is not None]
     return min(present) if present else None
+
+
+async def incidents_owing_executives(db: AsyncSession, *, priorities: list[str], declared_before: datetime,
+                                     limit: int) -> tuple[list[int], list[int]]:
+    """Incidents owed the executives' notice (open, of ``priorities``, declared before
+    ``declared_before``, not told yet) and those owed its resolution notice."""
+    opened = select(Incident.id).where(
+        Incident.status == IncidentStatus.OPEN, Incident.priority.in_(priorities),
+        Incident.declared_at <= declared_before, Incident.executives_notified_at.is_(None)).order_by(Incident.id)
+    resolved = select(Incident.id).where(
+        Incident.status == IncidentStatus.RESOLVED, Incident.executives_notified_at.is_not(None),
+        Incident.executives_resolution_notified_at.is_(None)).order_by(Incident.id)
+    return (list((await db.execute(opened.limit(limit))).scalars()),
+            list((await db.execute(resolved.limit(limit))).scalars()))
+
+
+async def claim_incident_notice(db: AsyncSession, incident_id: int, column: str, *, now: datetime) -> Incident | None:
+    """Set ``column`` (a notice's ``…_at``) to ``now`` if it is still NULL; the incident when
+    this caller claimed it (once across replicas), else None."""
+    target = getattr(Incident, column)
+    claimed = (await db.execute(update(Incident).where(Incident.id == incident_id, target.is_(None))
+                                .values({column: now}).returning(Incident.id))).first()
+    if claimed is None:
+        return None
+    return await get_incident(db, incident_id)

@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
@@ -87,6 +87,12 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str | None] = mapped_column(Text)
     postmortem_due_at: Mapped[datetime | None]
+    # A private war room (`/incident declare --private`, ``incidents.private_categories``):
+    # announced without title or details, nothing cross-posted to the incidents channel.
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # ``incidents.executives``: the notices sent (claimed once: ``WHERE … IS NULL``).
+    executives_notified_at: Mapped[datetime | None]
+    executives_resolution_notified_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Incident {self.id} {self.priority} {self.status} {self.title!r}>"

@@ -6,6 +6,9 @@
 - ``oncall_snapshots``: PagerDuty's last answer about who is on call (one row per source).
 - ``pages.oncall_source``: who said the paged person is on call (the mirror shows it).
 - ``oncall_handovers``: one row per turn, claimed once by its unique ``previous_id``.
+- ``incidents.private``: a private war room, announced without details.
+- ``incidents.executives_notified_at``, ``executives_resolution_notified_at``: the
+  executives' notices, each claimed once.
 
 Revision ID: 0017
 Revises: 0014
@@ -74,9 +77,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pages") as batch:
         batch.add_column(sa.Column("oncall_source", sa.String(length=32), nullable=True))
+    with op.batch_alter_table("incidents") as batch:
+        batch.add_column(sa.Column("private", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column("executives_notified_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("executives_resolution_notified_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("incidents") as batch:
+        batch.drop_column("executives_resolution_notified_at")
+        batch.drop_column("executives_notified_at")
+        batch.drop_column("private")
     with op.batch_alter_table("pages") as batch:
         batch.drop_column("oncall_source")
     op.drop_table("oncall_snapshots")

@@ -56,6 +56,7 @@ class IncidentCommand:
     text: str = ""  # plain text, as the person wrote it
     user_id: str | None = None
     role: str | None = None
+    private: bool = False  # `/incident declare --private …`
 
 
 def parse_user(token: str) -> str | None:
@@ -84,11 +85,16 @@ def parse_incident_command(text: str) -> IncidentCommand:
         raise InvalidRequest(f"`/incident {plain_text(head)[:30]}` is not a command I know; "
                              "`/incident help` lists them.") from None
     if kind == IncidentSubcommand.DECLARE:
+        words = rest.split(" ")
+        private = any(w.lower() == "--private" for w in words[:2])
+        if private:
+            rest = " ".join(w for i, w in enumerate(words) if not (i < 2 and w.lower() == "--private")).strip()
         first, _, title = rest.partition(" ")
         priority = parse_priority(first)
         if priority is None and re.fullmatch(r"[Pp]\d", first):
             raise InvalidRequest("An incident is P0, P1 or P2 (a P3 is a ticket: `/ticket`).")
-        return IncidentCommand(kind, priority=priority, text=plain_text(title if priority else rest).strip())
+        return IncidentCommand(kind, priority=priority, text=plain_text(title if priority else rest).strip(),
+                               private=private)
     if kind == IncidentSubcommand.COMMANDER:
         return IncidentCommand(kind, user_id=_person(rest, "/incident commander @someone"))
     if kind == IncidentSubcommand.ROLE:
@@ -123,7 +129,7 @@ async def answer_incident_command(
                 deps.config, declarer_id=user_id, title=command.text, priority=command.priority, channel_id=channel_id))
             return None
         declared = await declare_incident(deps=deps, team_id=team_id, declarer_id=user_id, title=command.text,
-                                          priority=command.priority)
+                                          priority=command.priority, private=command.private)
         return declared_text(declared)
     if kind == IncidentSubcommand.UPDATE:
         await post_incident_update(**where, text=command.text)

@@ -50,7 +50,7 @@ async def _open_items(db: AsyncSession, deps: Deps) -> dict[str, list[HandoverIt
         pages.append(HandoverItem(label=subject.label, priority=subject.priority,
                                   summary=None if private else subject.summary, url=subject.permalink,
                                   channel_id=subject.war_room, state=state))
-    incidents = [HandoverItem(label=f"Incident #{i.id}", priority=i.priority, summary=i.title,
+    incidents = [HandoverItem(label=f"Incident #{i.id}", priority=i.priority, summary=None if i.private else i.title,
                               channel_id=i.channel_id) for i in work.incidents]
     tickets = [HandoverItem(label=f"Ticket #{t.number}", priority=t.priority,
                             summary=None if t.private else t.summary, url=t.permalink) for t in work.tickets]

@@ -17,6 +17,7 @@ from workflows.policy.durations import format_duration
 from models.incidents import Incident, IncidentStatus
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, link, mrkdwn, plain, slack_date, user
 from workflows.incidents.rules import external_cadence, update_cadence
+from workflows.incidents.messages.private import build_private_announcement, private_announcement_text
 
 TOPIC_MAX = 250  # Slack's limit for a topic and for a purpose
 
@@ -144,7 +145,10 @@ def declaration_text(incident: Incident) -> str:
 def build_announcement_message(
     incident: Incident, config: AppConfig, *, ticket: TicketRef | None = None,
 ) -> list[dict[str, Any]]:
-    """The incident's message in the incidents channel, kept current (status, commander)."""
+    """The incident's message in the incidents channel, kept current (status, commander);
+    for a private incident, only that there is one and who commands it."""
+    if incident.private:
+        return build_private_announcement(incident)
     resolved = incident.status == IncidentStatus.RESOLVED
     icon = "✅" if resolved else "🚨"
     state = f"{icon} Resolved" if resolved else f"{icon} Open"
@@ -174,6 +178,8 @@ def build_announcement_message(
 
 
 def announcement_text(incident: Incident) -> str:
+    if incident.private:
+        return private_announcement_text(incident)
     verb = "resolved" if incident.status == IncidentStatus.RESOLVED else "declared"
     return cap(f"Incident #{incident.id} {verb} – {incident.priority}: {escape(incident.title)} "
                f"in {_room(incident)}", 3000)
