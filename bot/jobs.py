@@ -17,6 +17,7 @@ from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.mirrors import post_missing_mirrors
+from workflows.incidents.actions import remind_action_items
 from workflows.incidents.executives import notify_executives
 from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
@@ -32,6 +33,8 @@ OUTBOX_SWEEP_EVERY = timedelta(seconds=1)
 HANDOVER_EVERY = timedelta(minutes=1)
 #: The executives' notices fall due at most this late.
 EXECUTIVES_EVERY = timedelta(seconds=30)
+#: Action-item and post-mortem reminders are daily; this sweep finds the ones due.
+FOLLOW_THROUGH_EVERY = timedelta(minutes=5)
 
 
 def declare_jobs(runtime: Runtime) -> None:
@@ -82,6 +85,12 @@ def declare_jobs(runtime: Runtime) -> None:
         await notify_executives(deps=runtime.deps)
 
     runtime.scheduler.add_periodic(PeriodicJob(id="incident-executives", every=EXECUTIVES_EVERY, func=executives))
+
+    async def follow_through() -> None:  # action items' reminders (workflows/incidents/actions.py)
+        await remind_action_items(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="incident-follow-through", every=FOLLOW_THROUGH_EVERY,
+                                               func=follow_through))
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
 

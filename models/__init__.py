@@ -7,6 +7,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic's
 from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
+from models.incident_actions import IncidentAction
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
 from models.oncall import OncallEvent, OncallEventKind, OncallHandover, OncallOverride, OncallSnapshot, OverrideKind
@@ -28,6 +29,7 @@ from models.user_limits import LimitedAction, UserActionLock
 __all__ = [
     "Base",
     "Incident",
+    "IncidentAction",
     "IncidentEvent",
     "IncidentEventKind",
     "IncidentStatus",

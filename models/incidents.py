@@ -43,6 +43,8 @@ class IncidentEventKind(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     POSTMORTEM_POSTED = "postmortem_posted"
+    ACTION_ADDED = "action_added"        # /incident action @owner YYYY-MM-DD text
+    ACTION_DONE = "action_done"          # /incident action done N
     REFUSED = "refused"
 
 

@@ -7,6 +7,7 @@
 - ``pages.oncall_source``: who said the paged person is on call (the mirror shows it).
 - ``oncall_handovers``: one row per turn, claimed once by its unique ``previous_id``.
 - ``incidents.private``: a private war room, announced without details.
+- ``incident_actions``: action items (owner, due day, done), numbered per incident.
 - ``incidents.executives_notified_at``, ``executives_resolution_notified_at``: the
   executives' notices, each claimed once.
 
@@ -77,6 +78,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pages") as batch:
         batch.add_column(sa.Column("oncall_source", sa.String(length=32), nullable=True))
+    op.create_table(
+        "incident_actions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.String(length=64), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_by", sa.String(length=64), nullable=True),
+        sa.Column("reminded_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], name=op.f("fk_incident_actions_incident_id_incidents"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_actions")),
+        sa.UniqueConstraint("incident_id", "number", name=op.f("uq_incident_actions_incident_id_number")),
+    )
+    op.create_index("ix_incident_actions_done_at_due_on", "incident_actions", ["done_at", "due_on"])
     with op.batch_alter_table("incidents") as batch:
         batch.add_column(sa.Column("private", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("executives_notified_at", sa.DateTime(timezone=True), nullable=True))
@@ -88,6 +108,8 @@ def downgrade() -> None:
         batch.drop_column("executives_resolution_notified_at")
         batch.drop_column("executives_notified_at")
         batch.drop_column("private")
+    op.drop_index("ix_incident_actions_done_at_due_on", table_name="incident_actions")
+    op.drop_table("incident_actions")
     with op.batch_alter_table("pages") as batch:
         batch.drop_column("oncall_source")
     op.drop_table("oncall_snapshots")

@@ -62,6 +62,7 @@ EXPECTED_TABLES = {
     "oncall_events",
     "oncall_snapshots",
     "oncall_handovers",
+    "incident_actions",
     "slack_deliveries",
     "report_runs",
     "kb_articles",

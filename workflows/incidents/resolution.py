@@ -10,6 +10,7 @@ for the commander. `/incident postmortem` posts the draft again.
 
 from __future__ import annotations
 
+from models.incident_action_queries import action_items
 from models.incident_queries import add_incident_event, get_incident, incident_events
 from models.incidents import IncidentEventKind, IncidentStatus
 from workflows.access.authority import Operation
@@ -68,8 +69,10 @@ async def post_postmortem(*, deps: Deps, incident_id: int, actor_id: str | None)
         events = await incident_events(db, incident_id)
         context = await load_render_context(db, deps, incident)
         now = deps.clock()
+        actions = await action_items(db, incident_id)
         await owe_in_war_room(db, incident, postmortem_text(incident), now=now,
-                              blocks=build_postmortem_message(incident, deps.config, events, ticket=context.ticket))
+                              blocks=build_postmortem_message(incident, deps.config, events, ticket=context.ticket,
+                                                              actions=actions))
         add_incident_event(db, incident, IncidentEventKind.POSTMORTEM_POSTED, actor_id=actor_id, at=now)
     await deliver_outbox(deps)
 

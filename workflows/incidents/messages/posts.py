@@ -265,6 +265,7 @@ def resolution_text(incident: Incident) -> str:
 HELP_TEXT = "\n".join([
     "*/incident* — run an incident from its war room",
     "`/incident declare P0|P1|P2 title…` declare: war room, pinned declaration, announcement, page (P0/P1)",
+    "`/incident declare --private P1 title…` the same with a private war room, announced without details",
     "`/incident declare` the same with a form (title, priority, description, commander)",
     "In the war room:",
     "`/incident update what changed…` post a status update (restarts the update reminders)",
@@ -274,4 +275,6 @@ HELP_TEXT = "\n".join([
     "`/incident severity P0|P1|P2` change the priority",
     "`/incident resolve [summary]` resolve: stops the reminders, resolves the page, posts the post-mortem draft",
     "`/incident postmortem` post the post-mortem draft again",
+    "`/incident action @owner YYYY-MM-DD what to do` add an action item (the owner is reminded when it is due)",
+    "`/incident actions` list the action items · `/incident action done N` mark one done",
 ])
