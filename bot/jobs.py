@@ -19,6 +19,7 @@ from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.mirrors import post_missing_mirrors
 from workflows.incidents.actions import remind_action_items
 from workflows.incidents.executives import notify_executives
+from workflows.incidents.postmortem_follow_up import remind_postmortems
 from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
@@ -88,6 +89,7 @@ def declare_jobs(runtime: Runtime) -> None:
 
     async def follow_through() -> None:  # action items' reminders (workflows/incidents/actions.py)
         await remind_action_items(deps=runtime.deps)
+        await remind_postmortems(deps=runtime.deps)
 
     runtime.scheduler.add_periodic(PeriodicJob(id="incident-follow-through", every=FOLLOW_THROUGH_EVERY,
                                                func=follow_through))

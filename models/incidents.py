@@ -45,6 +45,9 @@ class IncidentEventKind(enum.StrEnum):
     POSTMORTEM_POSTED = "postmortem_posted"
     ACTION_ADDED = "action_added"        # /incident action @owner YYYY-MM-DD text
     ACTION_DONE = "action_done"          # /incident action done N
+    POSTMORTEM_OWNER_SET = "postmortem_owner_set"
+    POSTMORTEM_DONE = "postmortem_done"
+    POSTMORTEM_REMINDED = "postmortem_reminded"
     REFUSED = "refused"
 
 
@@ -95,6 +98,12 @@ class Incident(Base):
     # ``incidents.executives``: the notices sent (claimed once: ``WHERE … IS NULL``).
     executives_notified_at: Mapped[datetime | None]
     executives_resolution_notified_at: Mapped[datetime | None]
+    # The post-mortem: its owner (the commander unless named), when it was marked done and
+    # where it is, and the last reminder (daily from ``postmortem_due_at`` until done).
+    postmortem_owner_id: Mapped[str | None] = mapped_column(String(64))
+    postmortem_done_at: Mapped[datetime | None]
+    postmortem_url: Mapped[str | None] = mapped_column(Text)
+    postmortem_reminded_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Incident {self.id} {self.priority} {self.status} {self.title!r}>"

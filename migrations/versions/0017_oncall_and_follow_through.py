@@ -8,6 +8,8 @@
 - ``oncall_handovers``: one row per turn, claimed once by its unique ``previous_id``.
 - ``incidents.private``: a private war room, announced without details.
 - ``incident_actions``: action items (owner, due day, done), numbered per incident.
+- ``incidents.postmortem_owner_id``, ``postmortem_done_at``, ``postmortem_url``,
+  ``postmortem_reminded_at``: the post-mortem's owner, completion and reminders.
 - ``incidents.executives_notified_at``, ``executives_resolution_notified_at``: the
   executives' notices, each claimed once.
 
@@ -101,10 +103,18 @@ def upgrade() -> None:
         batch.add_column(sa.Column("private", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("executives_notified_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("executives_resolution_notified_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("postmortem_owner_id", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("postmortem_done_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("postmortem_url", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("postmortem_reminded_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("incidents") as batch:
+        batch.drop_column("postmortem_reminded_at")
+        batch.drop_column("postmortem_url")
+        batch.drop_column("postmortem_done_at")
+        batch.drop_column("postmortem_owner_id")
         batch.drop_column("executives_resolution_notified_at")
         batch.drop_column("executives_notified_at")
         batch.drop_column("private")

@@ -37,3 +37,11 @@ def test_the_example_app_yaml_documents_them():
     text = (REPO_ROOT / "app.yaml").read_text()
     assert "usergroup:" in text and "handoff_channel:" in text
     load_config(REPO_ROOT / "app.yaml")
+
+
+def test_postmortem_due_defaults_to_48h_and_is_checked(data):
+    from datetime import timedelta
+    assert parse_config(data).incidents.postmortem_due == timedelta(hours=48)
+    data["incidents"]["postmortem_due"] = "soon"
+    [problem] = problems(data)
+    assert problem.startswith("incidents.postmortem_due: 'soon' is not a duration")

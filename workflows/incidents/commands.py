@@ -21,6 +21,7 @@ from workflows.deps import Deps
 from workflows.errors import InvalidRequest
 from workflows.incidents.actions import add_action_item, complete_action_item, list_action_items
 from workflows.incidents.admission import declaration_form_errors
+from workflows.incidents.postmortem_follow_up import mark_postmortem_done, parse_postmortem_url, set_postmortem_owner
 from workflows.incidents.changes import (
     assign_incident_role, change_incident_severity, hand_over_command, post_incident_update, record_external_update,
 )
@@ -119,6 +120,14 @@ def parse_incident_command(text: str) -> IncidentCommand:
         return IncidentCommand(kind, priority=priority)
     if kind == IncidentSubcommand.ACTION:
         return _action(rest)
+    if kind == IncidentSubcommand.POSTMORTEM and rest:
+        what, _, arg = rest.partition(" ")
+        if what.lower() == "owner":
+            return IncidentCommand(kind, role="owner", user_id=_person(arg, "/incident postmortem owner @someone"))
+        if what.lower() == "done":
+            return IncidentCommand(kind, role="done", text=parse_postmortem_url(arg))
+        raise InvalidRequest("`/incident postmortem` posts the draft again; `/incident postmortem owner @someone` "
+                             "names its owner; `/incident postmortem done URL` marks it done.")
     return IncidentCommand(kind, text=plain_text(rest, keep_urls=True).strip())
 
 
@@ -178,6 +187,11 @@ async def answer_incident_command(
         await change_incident_severity(**where, priority=command.priority)
     elif kind == IncidentSubcommand.RESOLVE:
         await resolve_incident(**where, summary=command.text or None)
+    elif kind == IncidentSubcommand.POSTMORTEM and command.role == "owner":
+        assert command.user_id is not None
+        await set_postmortem_owner(**where, owner_id=command.user_id)
+    elif kind == IncidentSubcommand.POSTMORTEM and command.role == "done":
+        await mark_postmortem_done(**where, url=command.text)
     elif kind == IncidentSubcommand.POSTMORTEM:
         await repost_postmortem(**where)
     elif kind == IncidentSubcommand.ACTIONS:

@@ -22,7 +22,7 @@ from workflows.incidents.messages.postmortem import (
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState
 from workflows.incidents.changes import incident_in_channel, refresh_after_change
-from workflows.incidents.rules import POSTMORTEM_WITHIN, TEXT_MAX
+from workflows.incidents.rules import TEXT_MAX
 from workflows.incidents.war_room import (
     load_render_context,
     owe_in_both,
@@ -49,7 +49,7 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
         incident.status = IncidentStatus.RESOLVED
         incident.resolved_at, incident.resolved_by, incident.summary = now, user_id, summary
         incident.next_update_due_at = incident.next_external_update_due_at = None
-        incident.postmortem_due_at = now + POSTMORTEM_WITHIN
+        incident.postmortem_due_at = now + deps.config.incidents.postmortem_due
         add_incident_event(db, incident, IncidentEventKind.RESOLVED, actor_id=user_id, at=now, detail={
             "summary": summary, "duration_seconds": int((now - incident.declared_at).total_seconds()),
         })

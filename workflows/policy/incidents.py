@@ -36,7 +36,8 @@ class Incidents(Section):
     A priority missing from ``update_cadence`` gets no reminders; ``external_cadence``
     (customer-facing updates) is off for priorities not listed. Incidents declared from
     tickets of ``private_categories`` get a private war room (as `/incident declare
-    --private` does), announced without title or details.
+    --private` does), announced without title or details. The post-mortem owner is
+    reminded ``postmortem_due`` after the resolution, then daily until it is done.
     """
 
     channel_prefix: ChannelPrefix = "inc-"
@@ -44,3 +45,4 @@ class Incidents(Section):
     external_cadence: Cadence = {}
     private_categories: list[str] = []
     executives: Executives | None = None
+    postmortem_due: Duration = timedelta(hours=48)

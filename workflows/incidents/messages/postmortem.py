@@ -65,6 +65,10 @@ def _line(event: IncidentEvent) -> str | None:
         return f"Action item {d.get('number')} for {user(d.get('owner'))}, due {d.get('due')}: {_quote(d.get('text'))}"
     if kind == IncidentEventKind.ACTION_DONE:
         return f"Action item {d.get('number')} done ({who})"
+    if kind == IncidentEventKind.POSTMORTEM_OWNER_SET:
+        return f"Post-mortem owner: {user(d.get('owner'))} (named by {who})"
+    if kind == IncidentEventKind.POSTMORTEM_DONE:
+        return f"Post-mortem done ({who}): {escape(str(d.get('url') or ''))}"
     if kind == IncidentEventKind.RESOLVED:
         summary = f": {_quote(d.get('summary'))}" if d.get("summary") else ""
         return f"Resolved by {who}{summary}"
@@ -129,7 +133,8 @@ def build_postmortem_message(
         tail.append({"type": "section", "text": mrkdwn("*Action items*\n" + "\n".join(action_lines(actions)))})
     due = f" by {slack_date(incident.postmortem_due_at)}" if incident.postmortem_due_at else ""
     tail.append({"type": "context", "elements": [mrkdwn(
-        f"{user(incident.commander_id)}, please complete this post-mortem{due}. "
+        f"{user(incident.postmortem_owner_id or incident.commander_id)}, please complete this post-mortem{due} "
+        "and say so with `/incident postmortem done URL`. "
         f"{reminders} update reminder{'s' if reminders != 1 else ''} went out during the incident. "
         "`/incident postmortem` posts this draft again.")]})
     room = MESSAGE_BLOCKS_MAX - len(head) - len(tail) - 1

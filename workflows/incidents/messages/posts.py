@@ -275,6 +275,7 @@ HELP_TEXT = "\n".join([
     "`/incident severity P0|P1|P2` change the priority",
     "`/incident resolve [summary]` resolve: stops the reminders, resolves the page, posts the post-mortem draft",
     "`/incident postmortem` post the post-mortem draft again",
+    "`/incident postmortem owner @someone` name its owner · `/incident postmortem done URL` mark it done",
     "`/incident action @owner YYYY-MM-DD what to do` add an action item (the owner is reminded when it is due)",
     "`/incident actions` list the action items · `/incident action done N` mark one done",
 ])
