@@ -28,6 +28,7 @@ BOT_SCOPES = [
     "groups:read",
     "im:write",  # DM reporters (confirmation, satisfaction survey)
     "pins:write",  # pin incident declarations
+    "reactions:read",  # a pin_emoji reaction in a war room adds the message to the incident's timeline
     "reactions:write",
     "users:read",  # resolve on-call user ids
     "users:read.email",  # PagerDuty's on-call people, found in Slack by their email
@@ -35,7 +36,7 @@ BOT_SCOPES = [
     "usergroups:write",  # oncall.usergroup: its members follow the on-call turns
 ]
 
-BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups"]
+BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups", "reaction_added"]
 
 SLASH_COMMANDS = [
     ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | stats [30d] | help"),

@@ -48,6 +48,7 @@ class IncidentEventKind(enum.StrEnum):
     POSTMORTEM_OWNER_SET = "postmortem_owner_set"
     POSTMORTEM_DONE = "postmortem_done"
     POSTMORTEM_REMINDED = "postmortem_reminded"
+    PINNED = "pinned"                    # a pin_emoji reaction on a war-room message
     REFUSED = "refused"
 
 

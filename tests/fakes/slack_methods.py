@@ -70,6 +70,8 @@ class SlackWebApi(SlackWorkspace):
             "conversations.open": self.conversations_open,
             "conversations.members": self.conversations_members,
             "conversations.list": self.conversations_list,
+            "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
             "pins.add": self.pins_add,
             "users.info": self.users_info,
             "users.lookupByEmail": self.users_lookup_by_email,
@@ -405,6 +407,37 @@ class SlackWebApi(SlackWorkspace):
         page = found[start:start + limit]
         more = start + limit < len(found)
         return {"channels": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
+    def _stored(self, channel: str) -> list[dict[str, Any]]:
+        return sorted((copy.deepcopy(m) for (ch, _), m in self._messages.items() if ch == channel),
+                      key=lambda m: float(m["ts"]))
+
+    @staticmethod
+    def _window(messages: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+        """``oldest``/``latest`` (exclusive unless ``inclusive``) and ``limit``, as Slack reads them."""
+        inclusive = _flag(args.get("inclusive"))
+        oldest, latest = args.get("oldest"), args.get("latest")
+        kept = [m for m in messages
+                if (oldest is None or (float(m["ts"]) >= float(oldest) if inclusive else float(m["ts"]) > float(oldest)))
+                and (latest is None or (float(m["ts"]) <= float(latest) if inclusive else float(m["ts"]) < float(latest)))]
+        return kept[: int(args.get("limit") or 100)]
+
+    def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel the bot is in, newest first (thread replies are
+        not in a channel's history)."""
+        channel = self.resolve_channel(args.get("channel"))
+        top = [m for m in self._stored(channel) if m.get("thread_ts") in (None, m["ts"])]
+        found = self._window(list(reversed(top)), args)
+        return {"messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread (parent first) given the parent's ts or any reply's."""
+        channel = self.resolve_channel(args.get("channel"))
+        message = self.find_message(channel, args.get("ts"))
+        parent = message.get("thread_ts") or message["ts"]
+        thread = [m for m in self._stored(channel) if m["ts"] == parent or m.get("thread_ts") == parent]
+        return {"messages": self._window(thread, args), "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
 
     # -- pins, reactions, users ------------------------------------------------------
 

@@ -45,3 +45,9 @@ def test_postmortem_due_defaults_to_48h_and_is_checked(data):
     data["incidents"]["postmortem_due"] = "soon"
     [problem] = problems(data)
     assert problem.startswith("incidents.postmortem_due: 'soon' is not a duration")
+
+
+def test_pin_emoji_defaults_to_pushpin_and_is_checked(data):
+    assert parse_config(data).incidents.pin_emoji == "pushpin"
+    data["incidents"]["pin_emoji"] = ":pushpin:"
+    assert problems(data) == ["incidents.pin_emoji: ':pushpin:' is not an emoji name (like pushpin, without colons)"]

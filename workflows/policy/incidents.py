@@ -15,6 +15,8 @@ __all__ = ["ChannelPrefix", "Executives", "Incidents", "NotifyTarget"]
 ChannelPrefix = Annotated[str, BeforeValidator(text_matching(
     r"[a-z0-9_-]{1,20}",
     "is not a channel prefix (lowercase letters, digits, - and _, at most 20 characters)"))]
+EmojiName = Annotated[str, BeforeValidator(text_matching(
+    r"[a-z0-9_+'-]{1,100}", "is not an emoji name (like pushpin, without colons)"))]
 NotifyTarget = Annotated[str, BeforeValidator(text_matching(
     r"[UWSCG][A-Z0-9_]+",
     "is not a Slack user (U…), user group (S…) or channel (C…) id"))]
@@ -37,7 +39,8 @@ class Incidents(Section):
     (customer-facing updates) is off for priorities not listed. Incidents declared from
     tickets of ``private_categories`` get a private war room (as `/incident declare
     --private` does), announced without title or details. The post-mortem owner is
-    reminded ``postmortem_due`` after the resolution, then daily until it is done.
+    reminded ``postmortem_due`` after the resolution, then daily until it is done. A
+    ``pin_emoji`` reaction on a message in a war room adds it to the incident's timeline.
     """
 
     channel_prefix: ChannelPrefix = "inc-"
@@ -46,3 +49,4 @@ class Incidents(Section):
     private_categories: list[str] = []
     executives: Executives | None = None
     postmortem_due: Duration = timedelta(hours=48)
+    pin_emoji: EmojiName = "pushpin"

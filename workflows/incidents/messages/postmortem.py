@@ -65,6 +65,9 @@ def _line(event: IncidentEvent) -> str | None:
         return f"Action item {d.get('number')} for {user(d.get('owner'))}, due {d.get('due')}: {_quote(d.get('text'))}"
     if kind == IncidentEventKind.ACTION_DONE:
         return f"Action item {d.get('number')} done ({who})"
+    if kind == IncidentEventKind.PINNED:
+        said = f"{user(d.get('author'))}: " if d.get("author") else ""
+        return f"Pinned by {who} — {said}“{_quote(d.get('text'))}”"
     if kind == IncidentEventKind.POSTMORTEM_OWNER_SET:
         return f"Post-mortem owner: {user(d.get('owner'))} (named by {who})"
     if kind == IncidentEventKind.POSTMORTEM_DONE:
