@@ -16,6 +16,11 @@ from models.deadlines import HOOK_KEY
 from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
+from workflows.incidents.actions import remind_action_items
+from workflows.incidents.executives import notify_executives
+from workflows.incidents.postmortem_follow_up import remind_postmortems
+from workflows.paging.handover import hand_over_if_turned
+from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
 
 #: Pages owed to PagerDuty are sent (and retried) by this sweep; Slack-only pages are
@@ -24,6 +29,12 @@ PAGE_SWEEP_EVERY = timedelta(seconds=5)
 #: Messages owed to Slack are sent at once by the workflow that owed them; this sweep
 #: sends what a crash, a restart or a Slack outage left behind (Retry-After is in seconds).
 OUTBOX_SWEEP_EVERY = timedelta(seconds=1)
+#: Who is on call is compared with the last hand-over this often: a turn is announced within it.
+HANDOVER_EVERY = timedelta(minutes=1)
+#: The executives' notices fall due at most this late.
+EXECUTIVES_EVERY = timedelta(seconds=30)
+#: Action-item and post-mortem reminders are daily; this sweep finds the ones due.
+FOLLOW_THROUGH_EVERY = timedelta(minutes=5)
 
 
 def declare_jobs(runtime: Runtime) -> None:
@@ -57,6 +68,29 @@ def declare_jobs(runtime: Runtime) -> None:
     runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)
     runtime.scheduler.wake_at("deadlines-at-startup", datetime.now(UTC), deadlines)
     declare_report_jobs(runtime)
+
+    async def oncall_roster() -> None:  # PagerDuty's on-call, kept for paging (workflows/paging/roster.py)
+        await refresh_pagerduty_roster(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="oncall-roster", every=REFRESH_EVERY, func=oncall_roster))
+    runtime.scheduler.wake_at("oncall-roster-at-startup", datetime.now(UTC), oncall_roster)
+
+    async def oncall_handover() -> None:  # one hand-over per turn (workflows/paging/handover.py)
+        await hand_over_if_turned(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="oncall-handover", every=HANDOVER_EVERY, func=oncall_handover))
+
+    async def executives() -> None:  # incidents.executives (workflows/incidents/executives.py)
+        await notify_executives(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="incident-executives", every=EXECUTIVES_EVERY, func=executives))
+
+    async def follow_through() -> None:  # action items' reminders (workflows/incidents/actions.py)
+        await remind_action_items(deps=runtime.deps)
+        await remind_postmortems(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="incident-follow-through", every=FOLLOW_THROUGH_EVERY,
+                                               func=follow_through))
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
 

@@ -28,19 +28,22 @@ BOT_SCOPES = [
     "groups:read",
     "im:write",  # DM reporters (confirmation, satisfaction survey)
     "pins:write",  # pin incident declarations
+    "reactions:read",  # a pin_emoji reaction in a war room adds the message to the incident's timeline
     "reactions:write",
     "users:read",  # resolve on-call user ids
+    "users:read.email",  # PagerDuty's on-call people, found in Slack by their email
     "usergroups:read",  # members of user groups named in app.yaml roles
+    "usergroups:write",  # oncall.usergroup: its members follow the on-call turns
 ]
 
-BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups"]
+BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups", "reaction_added"]
 
 SLASH_COMMANDS = [
     ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | stats [30d] | help"),
     ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
     ("/incident", "Declare and run an incident",
      "declare [P0|P1|P2] title | update text | commander @user | severity P0 | resolve [summary] | help"),
-    ("/oncall", "Who is on call now and next", ""),
+    ("/oncall", "Who is on call now and next", "[override @user [from YYYY-MM-DD HH:MM] until YYYY-MM-DD HH:MM | swap @user | help]"),
     ("/kb", "Search the knowledge base", "what you are looking for"),
 ]
 

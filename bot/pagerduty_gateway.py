@@ -174,9 +174,10 @@ class PagerDutyGateway:
 
     async def oncalls(
         self, *, since: datetime, until: datetime, schedule_id: str | None = None,
-        escalation_policy_id: str | None = None,
+        escalation_policy_id: str | None = None, include_users: bool = False,
     ) -> list[dict[str, Any]]:
-        """``GET /oncalls`` for one schedule or escalation policy between two moments."""
+        """``GET /oncalls`` for one schedule or escalation policy between two moments
+        (``include_users``: each entry's ``user`` is the user object, with its email)."""
         if not self.api_token:
             raise PagerDutyRejected("PAGERDUTY_API_TOKEN is not set")
         token = self.api_token
@@ -185,6 +186,8 @@ class PagerDutyGateway:
             params["schedule_ids"] = [schedule_id]
         if escalation_policy_id:
             params["escalation_policy_ids"] = [escalation_policy_id]
+        if include_users:
+            params["include"] = ["users"]
 
         def run() -> list[dict[str, Any]]:
             with _RestClient(token, base_url=self.api_url) as client:

@@ -7,8 +7,10 @@ Importing this package registers every table on ``Base.metadata`` (Alembic's
 from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
+from models.incident_actions import IncidentAction
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.knowledge_base import KbArticle, KbDeflection, KbSearch, KbSource
+from models.oncall import OncallEvent, OncallEventKind, OncallHandover, OncallOverride, OncallSnapshot, OverrideKind
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
@@ -27,6 +29,7 @@ from models.user_limits import LimitedAction, UserActionLock
 __all__ = [
     "Base",
     "Incident",
+    "IncidentAction",
     "IncidentEvent",
     "IncidentEventKind",
     "IncidentStatus",
@@ -35,10 +38,16 @@ __all__ = [
     "KbDeflection",
     "KbSearch",
     "KbSource",
+    "OncallEvent",
+    "OncallEventKind",
+    "OncallHandover",
+    "OncallOverride",
+    "OncallSnapshot",
     "OutboxKind",
     "OutboxMessage",
     "OutboxPause",
     "OutboxStatus",
+    "OverrideKind",
     "Page",
     "PageStatus",
     "PageSubjectKind",

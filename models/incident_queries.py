@@ -24,7 +24,8 @@ from models.locks import lock_row
 
 __all__ = ["add_incident_event", "incident_events", "get_incident", "get_incident_by_channel",
            "open_incident_for_ticket", "open_incident_channels", "claim_due_reminder", "next_incident_due_at",
-           "reminder_column"]
+           "reminder_column", "incidents_owing_executives", "claim_incident_notice",
+           "postmortems_owing_reminders", "claim_postmortem_reminder"]
 
 #: The two cadences: internal status updates, and customer-facing (external) updates.
 _COLUMNS = {False: Incident.next_update_due_at, True: Incident.next_external_update_due_at}
@@ -121,3 +122,50 @@ async def next_incident_due_at(db: AsyncSession) -> datetime | None:
     times = [(await db.execute(stmt)).scalar_one_or_none() for stmt in (internal, external)]
     present = [t for t in times if t is not None]
     return min(present) if present else None
+
+
+async def incidents_owing_executives(db: AsyncSession, *, priorities: list[str], declared_before: datetime,
+                                     limit: int) -> tuple[list[int], list[int]]:
+    """Incidents owed the executives' notice (open, of ``priorities``, declared before
+    ``declared_before``, not told yet) and those owed its resolution notice."""
+    opened = select(Incident.id).where(
+        Incident.status == IncidentStatus.OPEN, Incident.priority.in_(priorities),
+        Incident.declared_at <= declared_before, Incident.executives_notified_at.is_(None)).order_by(Incident.id)
+    resolved = select(Incident.id).where(
+        Incident.status == IncidentStatus.RESOLVED, Incident.executives_notified_at.is_not(None),
+        Incident.executives_resolution_notified_at.is_(None)).order_by(Incident.id)
+    return (list((await db.execute(opened.limit(limit))).scalars()),
+            list((await db.execute(resolved.limit(limit))).scalars()))
+
+
+async def claim_incident_notice(db: AsyncSession, incident_id: int, column: str, *, now: datetime) -> Incident | None:
+    """Set ``column`` (a notice's ``…_at``) to ``now`` if it is still NULL; the incident when
+    this caller claimed it (once across replicas), else None."""
+    target = getattr(Incident, column)
+    claimed = (await db.execute(update(Incident).where(Incident.id == incident_id, target.is_(None))
+                                .values({column: now}).returning(Incident.id))).first()
+    if claimed is None:
+        return None
+    return await get_incident(db, incident_id)
+
+
+async def postmortems_owing_reminders(db: AsyncSession, *, now: datetime, every: Any, give_up: Any,
+                                      limit: int) -> list[tuple[int, datetime | None]]:
+    """Resolved incidents whose post-mortem is due (less than ``give_up`` ago) and not
+    done, not reminded within ``every``: (id, the last reminder seen)."""
+    stmt = select(Incident.id, Incident.postmortem_reminded_at).where(
+        Incident.status == IncidentStatus.RESOLVED, Incident.postmortem_done_at.is_(None),
+        Incident.postmortem_due_at <= now, Incident.postmortem_due_at > now - give_up,
+        (Incident.postmortem_reminded_at.is_(None)) | (Incident.postmortem_reminded_at <= now - every),
+    ).order_by(Incident.postmortem_due_at, Incident.id).limit(limit)
+    return [(row[0], row[1]) for row in (await db.execute(stmt)).all()]
+
+
+async def claim_postmortem_reminder(db: AsyncSession, incident_id: int, *, seen: datetime | None,
+                                    now: datetime) -> Incident | None:
+    """Record the reminder at ``now`` if nobody did since ``seen``; the incident when claimed."""
+    last = Incident.postmortem_reminded_at.is_(None) if seen is None else Incident.postmortem_reminded_at == seen
+    claimed = (await db.execute(update(Incident).where(Incident.id == incident_id, last,
+                                                       Incident.postmortem_done_at.is_(None))
+                                .values(postmortem_reminded_at=now).returning(Incident.id))).first()
+    return await get_incident(db, incident_id) if claimed else None

@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, str_enum
@@ -43,6 +43,12 @@ class IncidentEventKind(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     POSTMORTEM_POSTED = "postmortem_posted"
+    ACTION_ADDED = "action_added"        # /incident action @owner YYYY-MM-DD text
+    ACTION_DONE = "action_done"          # /incident action done N
+    POSTMORTEM_OWNER_SET = "postmortem_owner_set"
+    POSTMORTEM_DONE = "postmortem_done"
+    POSTMORTEM_REMINDED = "postmortem_reminded"
+    PINNED = "pinned"                    # a pin_emoji reaction on a war-room message
     REFUSED = "refused"
 
 
@@ -87,6 +93,18 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str | None] = mapped_column(Text)
     postmortem_due_at: Mapped[datetime | None]
+    # A private war room (`/incident declare --private`, ``incidents.private_categories``):
+    # announced without title or details, nothing cross-posted to the incidents channel.
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # ``incidents.executives``: the notices sent (claimed once: ``WHERE … IS NULL``).
+    executives_notified_at: Mapped[datetime | None]
+    executives_resolution_notified_at: Mapped[datetime | None]
+    # The post-mortem: its owner (the commander unless named), when it was marked done and
+    # where it is, and the last reminder (daily from ``postmortem_due_at`` until done).
+    postmortem_owner_id: Mapped[str | None] = mapped_column(String(64))
+    postmortem_done_at: Mapped[datetime | None]
+    postmortem_url: Mapped[str | None] = mapped_column(Text)
+    postmortem_reminded_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Incident {self.id} {self.priority} {self.status} {self.title!r}>"

@@ -70,6 +70,9 @@ class Page(Base):
     dm_channel_id: Mapped[str | None] = mapped_column(String(64))
     dm_ts: Mapped[str | None] = mapped_column(String(32))
     oncall_user_id: Mapped[str | None] = mapped_column(String(64))
+    #: Who said ``oncall_user_id`` is on call: ``pagerduty``, ``rotation``, ``rotation_fallback``
+    #: (PagerDuty configured but not reachable) or ``override`` (``workflows/paging/roster.py``).
+    oncall_source: Mapped[str | None] = mapped_column(String(32))
 
     # Slack-only paging: re-page when unacknowledged at ack_due_at.
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -86,10 +86,10 @@ class Pager(Protocol):
 
     async def oncalls(
         self, *, since: datetime, until: datetime, schedule_id: str | None = None,
-        escalation_policy_id: str | None = None,
+        escalation_policy_id: str | None = None, include_users: bool = False,
     ) -> list[dict[str, Any]]:
         """Who is on call (PagerDuty's ``oncalls`` entries) between two moments, for one
-        schedule or escalation policy."""
+        schedule or escalation policy (``include_users``: with each user's email)."""
         ...
 
 

@@ -19,9 +19,13 @@ must be the configured one; ``event_action`` trigger, acknowledge or resolve;
 "message": "Event object is invalid", "errors": [...]}``. Accepted: 202 ``{"status":
 "success", "message": "Event processed", "dedup_key": ...}``.
 
-``GET /oncalls`` needs ``Authorization: Token token=<api_token>`` (else 401) and
-filters ``fake.oncalls`` (see `oncall_entry`) by ``schedule_ids[]``,
-``escalation_policy_ids[]`` and the ``since``/``until`` window.
+``GET /oncalls`` (developer.pagerduty.com, "List all of the on-calls") needs
+``Authorization: Token token=<api_token>`` (else 401) and filters ``fake.oncalls`` (see
+`oncall_entry`) by ``schedule_ids[]``, ``escalation_policy_ids[]`` and the
+``since``/``until`` window (``since`` after ``until``: 400). ``include[]=users`` expands
+each ``user`` reference into the user object (``name``, ``email``, ``time_zone``…);
+``limit`` (at most 100) and ``offset`` page the answer (``more``). ``fail_oncalls(status,
+times)`` answers the next look-ups with 500/503 (PagerDuty down) or 429.
 
 ``GET /abilities`` (same authentication) answers ``{"abilities": fake.abilities}``: the
 read-only call ``supportbot doctor`` makes to test the REST token.
@@ -113,6 +117,7 @@ class FakePagerDuty:
         self.oncalls: list[dict[str, Any]] = []
         self.abilities: list[str] = ["teams", "read_only_users", "urgencies"]
         self._failures: list[int] = []
+        self._oncall_failures: list[int] = []
         self.delay = 0.0  # seconds each Events v2 answer waits (to overlap concurrent senders)
         self._runner: web.AppRunner | None = None
         self._root = ""
@@ -155,6 +160,13 @@ class FakePagerDuty:
     def fail_next(self, *, status: int = 503, times: int = 1) -> None:
         """Answer the next ``times`` Events v2 requests with ``status`` (429 or 5xx), no effect."""
         self._failures.extend([status] * times)
+
+    def fail_oncalls(self, *, status: int = 503, times: int = 1) -> None:
+        """Answer the next ``times`` ``GET /oncalls`` with ``status`` (PagerDuty unreachable)."""
+        self._oncall_failures.extend([status] * times)
+
+    def oncall_calls(self) -> list[PdCall]:
+        return [c for c in self.calls if c.path == "/oncalls"]
 
     def event_calls(self) -> list[PdCall]:
         """Every ``POST /v2/enqueue``, failed ones included."""
@@ -215,15 +227,32 @@ class FakePagerDuty:
             answer: dict[str, Any] = {"error": {"message": "Authentication required", "code": 2006}}
             self.calls.append(PdCall("/oncalls", dict(query), dict(request.headers), 401, answer))
             return web.json_response(answer, status=401)
+        asked = {k: query.getall(k) for k in query}
+        if self._oncall_failures:
+            status = self._oncall_failures.pop(0)
+            self.calls.append(PdCall("/oncalls", asked, dict(request.headers), status, None))
+            return web.Response(status=status, text="Service Unavailable")
         schedules = query.getall("schedule_ids[]", [])
         policies = query.getall("escalation_policy_ids[]", [])
         since, until = _parse_time(query.get("since")), _parse_time(query.get("until"))
+        try:
+            limit, offset = min(int(query.get("limit", "25")), 100), int(query.get("offset", "0"))
+        except ValueError:
+            limit, offset = -1, -1
+        if (since and until and since > until) or limit < 1 or offset < 0:
+            answer = {"error": {"message": "Invalid Input Provided", "code": 2001,
+                                "errors": ["since must be before until; limit 1-100; offset >= 0"]}}
+            self.calls.append(PdCall("/oncalls", asked, dict(request.headers), 400, answer))
+            return web.json_response(answer, status=400)
         found = [o for o in self.oncalls
                  if (not schedules or (o.get("schedule") or {}).get("id") in schedules)
                  and (not policies or (o.get("escalation_policy") or {}).get("id") in policies)
                  and _overlaps(o, since, until)]
-        answer = {"oncalls": found, "limit": 100, "offset": 0, "more": False, "total": None}
-        self.calls.append(PdCall("/oncalls", {k: query.getall(k) for k in query}, dict(request.headers), 200, answer))
+        expand = "users" in query.getall("include[]", [])
+        page = [_expanded(o) if expand else _referenced(o) for o in found[offset:offset + limit]]
+        answer = {"oncalls": page, "limit": limit, "offset": offset, "more": offset + limit < len(found),
+                  "total": None}
+        self.calls.append(PdCall("/oncalls", asked, dict(request.headers), 200, answer))
         return web.json_response(answer)
 
     async def _abilities(self, request: web.Request) -> web.Response:
@@ -234,6 +263,20 @@ class FakePagerDuty:
         answer = {"abilities": list(self.abilities)}
         self.calls.append(PdCall("/abilities", {}, dict(request.headers), 200, answer))
         return web.json_response(answer)
+
+
+def _referenced(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as listed without ``include[]=users``: the user is a reference."""
+    user = {k: v for k, v in (entry.get("user") or {}).items() if k in ("id", "type", "summary", "self", "html_url")}
+    return {**entry, "user": {**user, "type": "user_reference"}}
+
+
+def _expanded(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry with ``include[]=users``: the user object itself."""
+    user = dict(entry.get("user") or {})
+    user["type"] = "user"
+    user.setdefault("name", user.get("summary"))
+    return {**entry, "user": user}
 
 
 def _overlaps(entry: dict[str, Any], since: datetime | None, until: datetime | None) -> bool:
@@ -248,15 +291,20 @@ def _iso(when: datetime | None) -> str | None:
 
 
 def oncall_entry(name: str, *, level: int, start: datetime | None, end: datetime | None,
-                 schedule_id: str | None = "PSCHED1", policy_id: str = "PPOLICY1", user_id: str | None = None) -> dict:
-    """One entry of ``GET /oncalls`` as PagerDuty returns it."""
+                 schedule_id: str | None = "PSCHED1", policy_id: str = "PPOLICY1", user_id: str | None = None,
+                 email: str | None = None) -> dict:
+    """One entry of ``GET /oncalls`` as PagerDuty returns it (``email``: the user's, shown
+    with ``include[]=users``; default ``<name>@example.com``)."""
     uid = user_id or "P" + uuid.uuid5(uuid.NAMESPACE_DNS, name).hex[:6].upper()
+    email = email or name.lower().replace(" ", ".") + "@example.com"
     return {
         "escalation_policy": {"id": policy_id, "type": "escalation_policy_reference", "summary": "Support"},
         "escalation_level": level,
         "schedule": ({"id": schedule_id, "type": "schedule_reference", "summary": "Support rota"}
                      if schedule_id else None),
-        "user": {"id": uid, "type": "user_reference", "summary": name},
+        "user": {"id": uid, "type": "user_reference", "summary": name, "name": name, "email": email,
+                 "time_zone": "America/New_York", "html_url": f"https://acme.pagerduty.com/users/{uid}",
+                 "self": f"https://api.pagerduty.com/users/{uid}"},
         "start": _iso(start),
         "end": _iso(end),
     }

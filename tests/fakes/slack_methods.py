@@ -70,9 +70,13 @@ class SlackWebApi(SlackWorkspace):
             "conversations.open": self.conversations_open,
             "conversations.members": self.conversations_members,
             "conversations.list": self.conversations_list,
+            "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
             "pins.add": self.pins_add,
             "users.info": self.users_info,
+            "users.lookupByEmail": self.users_lookup_by_email,
             "usergroups.users.list": self.usergroups_users_list,
+            "usergroups.users.update": self.usergroups_users_update,
             "reactions.add": self.reactions_add,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
@@ -404,6 +408,37 @@ class SlackWebApi(SlackWorkspace):
         more = start + limit < len(found)
         return {"channels": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
+    def _stored(self, channel: str) -> list[dict[str, Any]]:
+        return sorted((copy.deepcopy(m) for (ch, _), m in self._messages.items() if ch == channel),
+                      key=lambda m: float(m["ts"]))
+
+    @staticmethod
+    def _window(messages: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+        """``oldest``/``latest`` (exclusive unless ``inclusive``) and ``limit``, as Slack reads them."""
+        inclusive = _flag(args.get("inclusive"))
+        oldest, latest = args.get("oldest"), args.get("latest")
+        kept = [m for m in messages
+                if (oldest is None or (float(m["ts"]) >= float(oldest) if inclusive else float(m["ts"]) > float(oldest)))
+                and (latest is None or (float(m["ts"]) <= float(latest) if inclusive else float(m["ts"]) < float(latest)))]
+        return kept[: int(args.get("limit") or 100)]
+
+    def conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages of a channel the bot is in, newest first (thread replies are
+        not in a channel's history)."""
+        channel = self.resolve_channel(args.get("channel"))
+        top = [m for m in self._stored(channel) if m.get("thread_ts") in (None, m["ts"])]
+        found = self._window(list(reversed(top)), args)
+        return {"messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread (parent first) given the parent's ts or any reply's."""
+        channel = self.resolve_channel(args.get("channel"))
+        message = self.find_message(channel, args.get("ts"))
+        parent = message.get("thread_ts") or message["ts"]
+        thread = [m for m in self._stored(channel) if m["ts"] == parent or m.get("thread_ts") == parent]
+        return {"messages": self._window(thread, args), "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
+
     # -- pins, reactions, users ------------------------------------------------------
 
     def pins_add(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -443,6 +478,18 @@ class SlackWebApi(SlackWorkspace):
             raise ApiError("user_not_found")
         return {"user": self.user_info(user)}
 
+    def users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The user with this email (``add_user(..., email=...)``); needs ``users:read.email``."""
+        if "users:read.email" not in getattr(self, "scopes", ["users:read.email"]):
+            raise ApiError("missing_scope", needed="users:read.email")
+        email = args.get("email")
+        if not isinstance(email, str) or not email:
+            raise ApiError("invalid_arguments", ["missing required field: email"])
+        for user_id, info in self.users.items():
+            if (info.get("profile", {}).get("email") or info.get("email") or "").lower() == email.lower():
+                return {"user": self.user_info(user_id)}
+        raise ApiError("users_not_found")
+
     # -- user groups -----------------------------------------------------------------
 
     def add_user_group(self, group_id: str, users: list[str] | tuple[str, ...]) -> None:
@@ -460,6 +507,25 @@ class SlackWebApi(SlackWorkspace):
         if group not in groups:
             raise ApiError("no_such_subteam")
         return {"users": list(groups[group])}
+
+    def usergroups_users_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Replace a user group's members; needs ``usergroups:write``. Unknown group:
+        ``no_such_subteam``; no or malformed users: ``no_users_provided`` / ``invalid_users``."""
+        if "usergroups:write" not in getattr(self, "scopes", ["usergroups:write"]):
+            raise ApiError("missing_scope", needed="usergroups:write")
+        group = args.get("usergroup")
+        groups = self.__dict__.setdefault("user_groups", {})
+        if not isinstance(group, str) or not group:
+            raise ApiError("invalid_arguments", ["missing required field: usergroup"])
+        if group not in groups:
+            raise ApiError("no_such_subteam")
+        users = _user_list(args.get("users"))
+        if not users:
+            raise ApiError("no_users_provided")
+        if any(not USER_ID.match(u) for u in users):
+            raise ApiError("invalid_users")
+        groups[group] = list(dict.fromkeys(users))
+        return {"usergroup": {"id": group, "users": list(groups[group]), "user_count": len(groups[group])}}
 
     # -- files (the two-step external upload) -----------------------------------------
 

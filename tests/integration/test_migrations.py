@@ -58,6 +58,11 @@ EXPECTED_TABLES = {
     "incidents",
     "incident_events",
     "pages",
+    "oncall_overrides",  # 0017 (#21)
+    "oncall_events",
+    "oncall_snapshots",
+    "oncall_handovers",
+    "incident_actions",
     "slack_deliveries",
     "report_runs",
     "kb_articles",

@@ -36,6 +36,9 @@
   records the customer update (`/incident external`) — naming the comms lead grants
   that right, so it is the commander's call. The post-mortem draft can be
   reposted by anyone, and anyone may talk in the war room; the matrix forbids neither.
+- Who is on call (`/oncall override`, `/oncall swap`): people on call (the rotation,
+  ``roles.oncall``) and admins. A sick day is covered by the people who share the
+  rotation, not by whoever happens to type the command.
 
 The reason of a refusal reads "Only … can …" and is shown to the person as it is.
 
@@ -76,6 +79,7 @@ class Operation(enum.StrEnum):
     ASSIGN_INCIDENT_ROLE = "assign_incident_role"
     POST_INCIDENT_UPDATE = "post_incident_update"
     POST_EXTERNAL_UPDATE = "post_external_update"
+    CHANGE_ONCALL = "change_oncall"
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,8 @@ def can(actor: ActorRoles, operation: Operation, context: AuthorityContext = NO_
         if actor.is_agent or (context.commander_id is not None and actor.user_id == context.commander_id):
             return ALLOWED
         return _refused(_PAGE_WORK[operation])
+    if operation == Operation.CHANGE_ONCALL:
+        return ALLOWED if actor.oncall else _refused("Only people on call or admins can change who is on call.")
     if operation == Operation.REOPEN_TICKET:
         if actor.is_agent or (context.reporter_id is not None and actor.user_id == context.reporter_id):
             return ALLOWED

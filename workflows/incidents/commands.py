@@ -13,12 +13,15 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from workflows.incidents.messages.posts import HELP_TEXT
 from workflows.incidents.messages.form import IncidentForm, build_declare_incident_modal
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest
+from workflows.incidents.actions import add_action_item, complete_action_item, list_action_items
 from workflows.incidents.admission import declaration_form_errors
+from workflows.incidents.postmortem_follow_up import mark_postmortem_done, parse_postmortem_url, set_postmortem_owner
 from workflows.incidents.changes import (
     assign_incident_role, change_incident_severity, hand_over_command, post_incident_update, record_external_update,
 )
@@ -42,6 +45,8 @@ class IncidentSubcommand(enum.StrEnum):
     SEVERITY = "severity"
     RESOLVE = "resolve"
     POSTMORTEM = "postmortem"
+    ACTION = "action"
+    ACTIONS = "actions"
 
 
 _ALIASES = {"sev": "severity", "priority": "severity", "post-mortem": "postmortem", "ic": "commander",
@@ -57,6 +62,9 @@ class IncidentCommand:
     text: str = ""  # plain text, as the person wrote it
     user_id: str | None = None
     role: str | None = None
+    private: bool = False  # `/incident declare --private …`
+    number: int | None = None  # `/incident action done N`
+    due: date | None = None  # `/incident action @owner YYYY-MM-DD text`
 
 
 def parse_user(token: str) -> str | None:
@@ -85,11 +93,16 @@ def parse_incident_command(text: str) -> IncidentCommand:
         raise InvalidRequest(f"`/incident {plain_text(head)[:30]}` is not a command I know; "
                              "`/incident help` lists them.") from None
     if kind == IncidentSubcommand.DECLARE:
+        words = rest.split(" ")
+        private = any(w.lower() == "--private" for w in words[:2])
+        if private:
+            rest = " ".join(w for i, w in enumerate(words) if not (i < 2 and w.lower() == "--private")).strip()
         first, _, title = rest.partition(" ")
         priority = parse_priority(first)
         if priority is None and re.fullmatch(r"[Pp]\d", first):
             raise InvalidRequest("An incident is P0, P1 or P2 (a P3 is a ticket: `/ticket`).")
-        return IncidentCommand(kind, priority=priority, text=plain_text(title if priority else rest).strip())
+        return IncidentCommand(kind, priority=priority, text=plain_text(title if priority else rest).strip(),
+                               private=private)
     if kind == IncidentSubcommand.COMMANDER:
         return IncidentCommand(kind, user_id=_person(rest, "/incident commander @someone"))
     if kind == IncidentSubcommand.ROLE:
@@ -106,7 +119,41 @@ def parse_incident_command(text: str) -> IncidentCommand:
         if priority is None:
             raise InvalidRequest("Give the new severity: `/incident severity P0` (P0, P1 or P2).")
         return IncidentCommand(kind, priority=priority)
+    if kind == IncidentSubcommand.ACTION:
+        return _action(rest)
+    if kind == IncidentSubcommand.POSTMORTEM and rest:
+        what, _, arg = rest.partition(" ")
+        if what.lower() == "owner":
+            return IncidentCommand(kind, role="owner", user_id=_person(arg, "/incident postmortem owner @someone"))
+        if what.lower() == "done":
+            return IncidentCommand(kind, role="done", text=parse_postmortem_url(arg))
+        raise InvalidRequest("`/incident postmortem` posts the draft again; `/incident postmortem owner @someone` "
+                             "names its owner; `/incident postmortem done URL` marks it done.")
     return IncidentCommand(kind, text=plain_text(rest, keep_urls=True).strip())
+
+
+ACTION_USAGE = "`/incident action @owner YYYY-MM-DD what to do` (or `/incident action done N`)"
+
+
+def _action(rest: str) -> IncidentCommand:
+    words = rest.split()
+    if words and words[0].lower() == "done":
+        if len(words) != 2 or not words[1].lstrip("#").isdigit() or not words[1].isascii():
+            raise InvalidRequest("Give the item's number: `/incident action done 2` (`/incident actions` lists them).")
+        return IncidentCommand(IncidentSubcommand.ACTION, number=int(words[1].lstrip("#")))
+    if len(words) < 3:
+        raise InvalidRequest(f"Give the owner, the day it is due and what to do: {ACTION_USAGE}.")
+    owner = parse_user(words[0])
+    if owner is None:
+        raise InvalidRequest(f"Mention the owner: {ACTION_USAGE}.")
+    try:
+        due = date.fromisoformat(words[1]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", words[1]) else None
+    except ValueError:
+        due = None
+    if due is None:
+        raise InvalidRequest(f"{plain_text(words[1])[:20]} is not a day I can read (YYYY-MM-DD): {ACTION_USAGE}.")
+    text = plain_text(rest.split(None, 2)[2], keep_urls=True).strip()
+    return IncidentCommand(IncidentSubcommand.ACTION, user_id=owner, due=due, text=text)
 
 
 async def answer_incident_command(
@@ -124,7 +171,7 @@ async def answer_incident_command(
                 deps.config, declarer_id=user_id, title=command.text, priority=command.priority, channel_id=channel_id))
             return None
         declared = await declare_incident(deps=deps, team_id=team_id, declarer_id=user_id, title=command.text,
-                                          priority=command.priority)
+                                          priority=command.priority, private=command.private)
         return declared_text(declared)
     if kind == IncidentSubcommand.UPDATE:
         await post_incident_update(**where, text=command.text)
@@ -141,8 +188,21 @@ async def answer_incident_command(
         await change_incident_severity(**where, priority=command.priority)
     elif kind == IncidentSubcommand.RESOLVE:
         await resolve_incident(**where, summary=command.text or None)
+    elif kind == IncidentSubcommand.POSTMORTEM and command.role == "owner":
+        assert command.user_id is not None
+        await set_postmortem_owner(**where, owner_id=command.user_id)
+    elif kind == IncidentSubcommand.POSTMORTEM and command.role == "done":
+        await mark_postmortem_done(**where, url=command.text)
     elif kind == IncidentSubcommand.POSTMORTEM:
         await repost_postmortem(**where)
+    elif kind == IncidentSubcommand.ACTIONS:
+        return await list_action_items(deps=deps, channel_id=channel_id)
+    elif kind == IncidentSubcommand.ACTION:
+        if command.number is not None:
+            await complete_action_item(**where, number=command.number)
+        else:
+            assert command.user_id is not None and command.due is not None
+            await add_action_item(**where, owner_id=command.user_id, due_on=command.due, text=command.text)
     return None
 
 

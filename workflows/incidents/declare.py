@@ -44,7 +44,7 @@ from workflows.incidents.admission import admit_declaration
 from workflows.incidents.rules import DESCRIPTION_MAX, INCIDENT_PRIORITIES, TITLE_MAX, first_due
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.outbox.relay import LEASE
-from workflows.paging.shifts import who_is_on_call
+from workflows.paging.roster import on_duty
 from workflows.paging.pager import announce_page, record_incident_page
 from workflows.incidents.war_room_steps import ALL_NAMES_TAKEN, owe_war_room, war_room_lane
 
@@ -68,6 +68,7 @@ class DeclaredIncident:
     created: bool = True  # False: the ticket already had this open incident
     ticket_number: int | None = None
     waiting_for: str | None = None  # why the war room is not there yet (Slack's error)
+    private: bool = False
 
 
 def declared_text(declared: DeclaredIncident) -> str:
@@ -81,7 +82,8 @@ def declared_text(declared: DeclaredIncident) -> str:
         return (f"Incident #{declared.incident_id} ({declared.priority}) declared.{paged} Slack has not created "
                 f"its war room yet ({declared.waiting_for or 'no answer'}); supportbot keeps trying, then invites "
                 "you, pins the declaration there and announces it in the incidents channel.")
-    return (f"Incident #{declared.incident_id} ({declared.priority}) declared: war room {room}, "
+    kind = "private war room" if declared.private else "war room"
+    return (f"Incident #{declared.incident_id} ({declared.priority}) declared: {kind} {room}, "
             f"declaration pinned there, announced in the incidents channel.{paged}")
 
 
@@ -105,9 +107,10 @@ def _existing(ticket: Ticket | None, incident: Incident | None) -> DeclaredIncid
 
 async def declare_incident(
     *, deps: Deps, team_id: str, declarer_id: str, title: str, priority: str, description: str | None = None,
-    commander_id: str | None = None, ticket_id: int | None = None,
+    commander_id: str | None = None, ticket_id: int | None = None, private: bool = False,
 ) -> DeclaredIncident:
-    """Declare an incident (from `/incident declare`, the modal, or a ticket)."""
+    """Declare an incident (from `/incident declare`, the modal, or a ticket). ``private``
+    (or a ticket of one of ``incidents.private_categories``): a private war room."""
     title, description = title.strip(), (description or "").strip() or None
     _check(title, priority, description)
     commander = commander_id or declarer_id
@@ -121,18 +124,20 @@ async def declare_incident(
                             ticket_id=ticket_id)
     now = deps.clock()
     paging = deps.config.priority(priority).page
-    invitees: list[str | None] = [declarer_id, commander, who_is_on_call(deps.config, now).primary]
+    invitees: list[str | None] = [declarer_id, commander]
     record = None
     async with deps.sessions.begin() as db:
         await enforce_declaration_limit(db, config=deps.config, team_id=team_id, user_id=declarer_id, now=now)
+        invitees.append((await on_duty(db, deps.config, now)).primary)
         ticket = await get_ticket(db, ticket_id, for_update=True) if ticket_id is not None else None
         if ticket_id is not None and ticket is None:
             raise NotFound(f"Ticket {ticket_id} not found.")
         found = _existing(ticket, await open_incident_for_ticket(db, ticket.id) if ticket else None)
         if found is not None:  # lost a race with another declaration for this ticket: no channel was made
             return found
+        private = private or (ticket is not None and deps.config.is_private_category(ticket.category))
         incident = Incident(
-            team_id=team_id, title=title, description=description, priority=priority,
+            private=private, team_id=team_id, title=title, description=description, priority=priority,
             status=IncidentStatus.OPEN, commander_id=commander, channel_id=None, channel_name=None,
             announcement_channel_id=deps.config.channels.incidents, ticket_id=ticket_id, declared_by=declarer_id,
             declared_at=now, next_update_due_at=first_due(deps.config, priority, now),
@@ -162,7 +167,7 @@ async def declare_incident(
             await release_page(db, record.page_id, deps.clock(), lanes=record.lanes, held_until=now + PAGE_HOLD)
         await announce_page(deps=deps, record=record)
     await _finish(steps)  # invites, declaration, pin, announcement: done when the declarer hears back
-    return DeclaredIncident(incident.id, priority, stored.channel_id, paged=record is not None,
+    return DeclaredIncident(incident.id, priority, stored.channel_id, paged=record is not None, private=private,
                             ticket_number=ticket.number if ticket else None,
                             waiting_for=None if stored.channel_id else await _waiting_for(deps, create))
 

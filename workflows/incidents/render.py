@@ -17,7 +17,7 @@ from models.pages import PageSubjectKind
 from models.tickets import Ticket
 from workflows.incidents.messages.posts import TicketRef
 from workflows.deps import Deps
-from workflows.paging.shifts import who_is_on_call
+from workflows.paging.roster import on_duty
 
 __all__ = ["RenderContext", "load_render_context"]
 
@@ -35,6 +35,6 @@ async def load_render_context(db: AsyncSession, deps: Deps, incident: Incident) 
     ticket = await db.get(Ticket, incident.ticket_id) if incident.ticket_id else None
     page = await page_of_subject(db, PageSubjectKind.INCIDENT, incident.id)
     oncall = page.oncall_user_id if page and page.oncall_user_id else \
-        who_is_on_call(deps.config, incident.declared_at).primary
+        (await on_duty(db, deps.config, incident.declared_at)).primary
     return RenderContext(ticket=TicketRef(ticket.number, ticket.permalink) if ticket else None,
                          oncall_id=oncall, paged=page is not None)

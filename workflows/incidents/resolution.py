@@ -10,6 +10,7 @@ for the commander. `/incident postmortem` posts the draft again.
 
 from __future__ import annotations
 
+from models.incident_action_queries import action_items
 from models.incident_queries import add_incident_event, get_incident, incident_events
 from models.incidents import IncidentEventKind, IncidentStatus
 from workflows.access.authority import Operation
@@ -21,7 +22,7 @@ from workflows.incidents.messages.postmortem import (
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState
 from workflows.incidents.changes import incident_in_channel, refresh_after_change
-from workflows.incidents.rules import POSTMORTEM_WITHIN, TEXT_MAX
+from workflows.incidents.rules import TEXT_MAX
 from workflows.incidents.war_room import (
     load_render_context,
     owe_in_both,
@@ -48,7 +49,7 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
         incident.status = IncidentStatus.RESOLVED
         incident.resolved_at, incident.resolved_by, incident.summary = now, user_id, summary
         incident.next_update_due_at = incident.next_external_update_due_at = None
-        incident.postmortem_due_at = now + POSTMORTEM_WITHIN
+        incident.postmortem_due_at = now + deps.config.incidents.postmortem_due
         add_incident_event(db, incident, IncidentEventKind.RESOLVED, actor_id=user_id, at=now, detail={
             "summary": summary, "duration_seconds": int((now - incident.declared_at).total_seconds()),
         })
@@ -68,8 +69,10 @@ async def post_postmortem(*, deps: Deps, incident_id: int, actor_id: str | None)
         events = await incident_events(db, incident_id)
         context = await load_render_context(db, deps, incident)
         now = deps.clock()
+        actions = await action_items(db, incident_id)
         await owe_in_war_room(db, incident, postmortem_text(incident), now=now,
-                              blocks=build_postmortem_message(incident, deps.config, events, ticket=context.ticket))
+                              blocks=build_postmortem_message(incident, deps.config, events, ticket=context.ticket,
+                                                              actions=actions))
         add_incident_event(db, incident, IncidentEventKind.POSTMORTEM_POSTED, actor_id=actor_id, at=now)
     await deliver_outbox(deps)
 

@@ -30,7 +30,10 @@ async def owe_in_war_room(db: AsyncSession, incident: Incident, text: str, *, no
 
 async def owe_to_incidents_channel(db: AsyncSession, deps: Deps, incident: Incident, text: str, *, now: datetime,
                                    blocks: list[dict[str, Any]] | None = None, broadcast: bool = True) -> None:
-    """A reply under the announcement (``broadcast``: shown in the channel too), owed."""
+    """A reply under the announcement (``broadcast``: shown in the channel too), owed.
+    Nothing for a private incident: its announcement carries no details, nor do replies."""
+    if incident.private:
+        return
     channel = incident.announcement_channel_id or deps.config.channels.incidents
     extra: dict[str, Any] = {}
     if incident.announcement_ts:

@@ -215,7 +215,7 @@ def _recorder(incident_id: int, column: str, *, channel: str | None = None):
 
 
 def _create(deps: Deps, incident: Incident, row: OutboxMessage) -> Delivery:
-    incident_id, title, declarer = incident.id, incident.title, incident.declared_by
+    incident_id, title, declarer, private = incident.id, incident.title, incident.declared_by, incident.private
     day = incident.declared_at.astimezone(deps.config.zone).date()
     prefix = deps.config.incidents.channel_prefix
     # The name asked for on the previous attempt, whose answer never came: maybe ours already.
@@ -227,11 +227,11 @@ def _create(deps: Deps, incident: Incident, row: OutboxMessage) -> Delivery:
             if not await _note_name(deps, incident_id, name):
                 continue  # another incident's war room, or its attempt under way
             try:
-                answer = await slack.conversations_create(name=name, is_private=False)
+                answer = await slack.conversations_create(name=name, is_private=private)
             except SlackApiError as error:
                 if error.response.get("error") != "name_taken":
                     raise
-                if name == maybe_ours and (found := await _own_channel(deps, slack, name)):
+                if name == maybe_ours and (found := await _own_channel(deps, slack, name, private=private)):
                     log.info("incident #%s: reusing its war room %s (%s), created by an earlier attempt",
                              incident_id, name, found)
                     return {"channel": {"id": found, "name": name}}
@@ -280,12 +280,13 @@ async def _note_name(deps: Deps, incident_id: int, name: str) -> bool:
     return True
 
 
-async def _own_channel(deps: Deps, slack: AsyncWebClient, name: str) -> str | None:
-    """The public channel ``name`` if the bot created it and no incident has it."""
+async def _own_channel(deps: Deps, slack: AsyncWebClient, name: str, *, private: bool = False) -> str | None:
+    """The channel ``name`` (private or public) if the bot created it and no incident has it."""
     me = (await slack.auth_test()).get("user_id")
     cursor: str | None = None
     while True:
-        page = await slack.conversations_list(types="public_channel", exclude_archived=True, limit=1000,
+        page = await slack.conversations_list(types="private_channel" if private else "public_channel",
+                                              exclude_archived=True, limit=1000,
                                               cursor=cursor)
         for channel in page.get("channels") or []:
             if channel.get("name") != name:

@@ -54,6 +54,7 @@ class PageView:
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
     pagerduty: str | None = None  # "sent", "sending", "refused: …"; None when Slack-only
+    oncall_source: str | None = None  # "on call per PagerDuty"… (workflows/paging/roster.py)
 
 
 def page_fallback_text(view: PageView, *, mention: str | None = None) -> str:
@@ -124,7 +125,7 @@ def build_page_message(view: PageView, *, note: str | None = None) -> list[dict[
         {"type": "section", "text": mrkdwn(_reasons(view))},
         {"type": "section", "text": mrkdwn(page_status_text(view))},
     ]
-    context = [_who(view)]
+    context = [_who(view) + (f" ({view.oncall_source})" if view.oncall_source else "")]
     if view.pagerduty:
         context.append(f"PagerDuty: {escape(cap(view.pagerduty, 200))}")
     blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(context))]})

@@ -28,6 +28,7 @@ from workflows.deps import Deps, OutboxStep
 from workflows.outbox.calls import Answer, Delivery, SlackCall, call_delivery
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.paging.messages import PageView, Repaged, build_page_message, page_fallback_text
+from workflows.paging.roster import source_text
 from workflows.paging.subjects import PageSubject, load_subject, page_history
 from workflows.policy.schema import AppConfig
 from workflows.tickets.messages.card import priority_label
@@ -70,6 +71,7 @@ async def load_page_view(db: AsyncSession, page: Page, config: AppConfig) -> tup
         repaged=tuple(Repaged(r.user_id, r.channel_id, r.at) for r in history.repages),
         acknowledged_by=page.acknowledged_by, acknowledged_in_pagerduty_by=history.acknowledged_in_pagerduty_by,
         acknowledged_at=page.acknowledged_at, resolved_at=page.resolved_at, pagerduty=_pagerduty_state(page),
+        oncall_source=source_text(page.oncall_source),
     )
     return view, subject
 

@@ -1,4 +1,5 @@
-"""`/oncall`: who is on call now and next, from app.yaml's rotation or PagerDuty.
+"""`/oncall`: who is on call now and next, from app.yaml's rotation or PagerDuty, with
+the overrides people set (`/oncall override`, `/oncall swap`: ``workflows/paging/overrides.py``).
 
 With ``oncall.pagerduty`` in app.yaml and ``PAGERDUTY_API_TOKEN`` set, ``/oncall`` asks
 PagerDuty's ``/oncalls`` (read by ``workflows/paging/shifts.py``), and falls back to the
@@ -10,8 +11,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from models.oncall import OverrideKind
+from models.oncall_queries import overrides_after
 from workflows.deps import Deps
+from workflows.errors import InvalidRequest
 from workflows.paging.messages import build_oncall_message
+from workflows.paging.overrides import parse_override, parse_swap, set_override, swap_turns
+from workflows.paging.roster_messages import ONCALL_HELP, OverrideLine, with_overrides
 from workflows.paging.shifts import OnCallAnswer, pagerduty_answer, rotation_answer
 from workflows.ports import PagerDutyError
 
@@ -43,6 +49,28 @@ async def find_on_call(*, deps: Deps, at: datetime) -> OnCallAnswer:
     return answer
 
 
-async def answer_oncall_command(*, deps: Deps) -> dict[str, object]:
-    """`/oncall`: the ephemeral answer (``text`` and ``blocks``)."""
-    return build_oncall_message(await find_on_call(deps=deps, at=deps.clock()))
+async def _overview(deps: Deps) -> dict[str, object]:
+    now = deps.clock()
+    reply = build_oncall_message(await find_on_call(deps=deps, at=now))
+    async with deps.sessions() as db:
+        rows = await overrides_after(db, now)
+    lines = [OverrideLine(user_id=r.user_id, replaces_user_id=r.replaces_user_id, starts_at=r.starts_at,
+                          ends_at=r.ends_at, swap=r.kind == OverrideKind.SWAP) for r in rows]
+    return with_overrides(reply, lines, now)
+
+
+async def answer_oncall_command(*, deps: Deps, user_id: str = "", text: str = "") -> dict[str, object]:
+    """`/oncall [override … | swap … | help]`: the ephemeral answer (``text``, and ``blocks``
+    for the overview)."""
+    head, _, rest = text.strip().partition(" ")
+    word = head.lower()
+    if word == "":
+        return await _overview(deps)
+    if word == "help":
+        return {"text": ONCALL_HELP.format(zone=deps.config.timezone)}
+    if word == "override":
+        request = parse_override(rest, deps.config.zone)
+        return {"text": await set_override(deps=deps, actor_id=user_id, request=request)}
+    if word == "swap":
+        return {"text": await swap_turns(deps=deps, actor_id=user_id, other_id=parse_swap(rest))}
+    raise InvalidRequest("`/oncall` knows `override`, `swap` and `help`; `/oncall help` says how.")

@@ -34,7 +34,7 @@ from models.ticket_queries import get_ticket
 from models.tickets import Ticket
 from workflows.deps import Deps
 from workflows.errors import NotFound
-from workflows.paging.shifts import who_is_on_call
+from workflows.paging.roster import OnDuty, on_duty
 from workflows.paging.delivery import deliver_page_or_log, sends_pages
 from workflows.paging.mirrors import owe_page_mirrors, owe_page_refresh, page_lane, send_page_messages
 from workflows.paging.subjects import PageSubject, add_page_event, incident_subject, ticket_subject
@@ -63,7 +63,7 @@ def pagerduty_summary(subject: PageSubject, reason: str) -> str:
     return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1] + "…"
 
 
-def _fresh(subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> dict[str, Any]:
+def _fresh(subject: PageSubject, *, deps: Deps, now: datetime, reason: str, duty: OnDuty) -> dict[str, Any]:
     """Column values of a page (re-)triggered at ``now``."""
     pd = sends_pages(deps)
     window = deps.config.oncall.ack_window_for(subject.priority)
@@ -71,7 +71,7 @@ def _fresh(subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> d
         status=PageStatus.TRIGGERED, severity=subject.severity, summary=pagerduty_summary(subject, reason),
         triggered_at=now, acknowledged_at=None, acknowledged_by=None, resolved_at=None,
         mirror_channel_id=deps.config.channels.oncall, mirror_ts=None, dm_channel_id=None, dm_ts=None,
-        oncall_user_id=who_is_on_call(deps.config, now).primary, escalation_level=0,
+        oncall_user_id=duty.primary, oncall_source=duty.source, escalation_level=0,
         ack_due_at=None if pd else now + window,
         pagerduty_sent=False, pd_pending_action="trigger" if pd else None, pd_attempts=0,
         pd_next_attempt_at=now if pd else None, pd_last_error=None,
@@ -80,7 +80,8 @@ def _fresh(subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> d
 
 async def record_page(db: AsyncSession, subject: PageSubject, *, deps: Deps, now: datetime, reason: str) -> PageRecord:
     """Store (or re-trigger, or add a reason to) the page of ``subject``, in ``db``'s transaction."""
-    fresh = _fresh(subject, deps=deps, now=now, reason=reason)
+    duty = await on_duty(db, deps.config, now)
+    fresh = _fresh(subject, deps=deps, now=now, reason=reason, duty=duty)
     page, inserted = await store_page(db, {
         "dedup_key": subject.dedup_key, "subject_kind": subject.kind, "subject_id": subject.id, **fresh,
     })

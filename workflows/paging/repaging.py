@@ -24,7 +24,7 @@ from models.page_queries import claim_repage_step, get_page, pages_past_ack_dead
 from workflows.paging.messages import build_page_message, repage_channel_note, repage_secondary_note
 from workflows.deps import Deps
 from workflows.outbox.enqueue import owe_post
-from workflows.paging.shifts import who_is_on_call
+from workflows.paging.roster import on_duty
 from workflows.paging.mirrors import (
     is_posted,
     load_page_view,
@@ -52,7 +52,7 @@ async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -
         subject = await load_subject(db, deps.config, page.subject_kind, page.subject_id)
         if subject is None:
             return None
-        secondary = who_is_on_call(deps.config, now).secondary
+        secondary = (await on_duty(db, deps.config, now)).secondary
         level = page.escalation_level + 1
         if level == SECONDARY and (not secondary or secondary == page.oncall_user_id):
             level = EVERYONE

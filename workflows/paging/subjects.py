@@ -79,11 +79,13 @@ def ticket_subject(ticket: Ticket, config: AppConfig) -> PageSubject:
 
 
 def incident_subject(incident: Incident, config: AppConfig) -> PageSubject:
-    details = {"incident": incident.id, "priority": incident.priority, "title": incident.title,
+    details = {"incident": incident.id, "priority": incident.priority,
+               "title": None if incident.private else incident.title,
                "war_room": incident.channel_name, "commander": incident.commander_id}
     return PageSubject(
         kind=PageSubjectKind.INCIDENT, id=incident.id, dedup_key=incident_dedup_key(incident.id),
-        label=f"Incident #{incident.id}", priority=incident.priority, summary=incident.title,
+        label=f"Incident #{incident.id}", priority=incident.priority,
+        summary="A private incident (details in its war room)" if incident.private else incident.title,
         permalink=None, war_room=incident.channel_id, tier_channel=config.channels.incidents,
         details={k: v for k, v in details.items() if v is not None},
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from workflows.policy.problems import raise_problems, show
-from workflows.policy.values import Cadence, Duration, Section, UserId, text_matching
+from workflows.policy.values import Cadence, ChannelId, Duration, Section, UserId, text_matching
 
 __all__ = ["DEFAULT_ACK_WINDOW", "Oncall", "OncallPagerDuty", "Rotation"]
 
@@ -37,6 +37,8 @@ class Rotation(Section):
 
 PagerDutyId = Annotated[str, BeforeValidator(text_matching(
     r"P[A-Z0-9]{1,19}", "is not a PagerDuty id (like PABC123)"))]
+UserGroupId = Annotated[str, BeforeValidator(text_matching(
+    r"S[A-Z0-9_]+", "is not a Slack user group id (like S0123ABCDE)"))]
 DEFAULT_ACK_WINDOW: dict[str, timedelta] = {"P0": timedelta(minutes=5), "P1": timedelta(minutes=15)}
 
 
@@ -57,11 +59,17 @@ class Oncall(Section):
     """Who is on call (the rotation, or PagerDuty when ``pagerduty`` is set) and how long
     a Slack-only page waits for an acknowledgement before it re-pages (``ack_window``,
     per priority; P0 5m and P1 15m unless given; a priority not listed waits the longest
-    window listed)."""
+    window listed).
+
+    At each turn the hand-over is posted in ``handoff_channel`` (default the on-call
+    channel), and the members of ``usergroup`` (optional, ``S…``) are set to the new
+    primary and secondary."""
 
     rotation: Rotation
     pagerduty: OncallPagerDuty | None = None
     ack_window: Cadence = DEFAULT_ACK_WINDOW
+    usergroup: UserGroupId | None = None
+    handoff_channel: ChannelId | None = None
 
     @field_validator("ack_window")
     @classmethod

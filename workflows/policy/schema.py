@@ -103,6 +103,22 @@ class AppConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _private_categories(self) -> AppConfig:
+        """``incidents.private_categories`` names categories that exist."""
+        known = f"(categories: {', '.join(c.name for c in self.categories)})"
+        problems: list[Problem] = [
+            (("incidents", "private_categories", i), f"unknown category {name!r} {known}")
+            for i, name in enumerate(self.incidents.private_categories) if self.category(name) is None]
+        if problems:
+            raise_problems(problems, self)
+        return self
+
+    def is_private_category(self, name: str | None) -> bool:
+        """Whether incidents declared from tickets of category ``name`` get a private war room."""
+        folded = (name or "").casefold()
+        return bool(folded) and any(c.casefold() == folded for c in self.incidents.private_categories)
+
+    @model_validator(mode="after")
     def _resolution_not_shorter(self) -> AppConfig:
         """No resolution target shorter than its first response (read on its clock)."""
         problems = target_problems(self.priorities, self.categories, self.business_hours)

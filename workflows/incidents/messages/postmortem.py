@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from workflows.policy.schema import AppConfig
+from models.incident_actions import IncidentAction
 from models.incidents import Incident, IncidentEvent, IncidentEventKind
+from workflows.incidents.messages.actions import action_lines
 from workflows.incidents.messages.posts import TicketRef, duration_text, priority_label
 from workflows.block_text import SECTION_TEXT_MAX, cap, escape, link, mrkdwn, plain, slack_date, user
 
@@ -59,6 +61,17 @@ def _line(event: IncidentEvent) -> str | None:
     if kind == IncidentEventKind.ACKNOWLEDGED:
         by = user(event.actor_id) if event.actor_id else escape(str(d.get("by") or "someone"))
         return f"Page acknowledged by {by}" + (" in PagerDuty" if d.get("via") == "pagerduty" else "")
+    if kind == IncidentEventKind.ACTION_ADDED:
+        return f"Action item {d.get('number')} for {user(d.get('owner'))}, due {d.get('due')}: {_quote(d.get('text'))}"
+    if kind == IncidentEventKind.ACTION_DONE:
+        return f"Action item {d.get('number')} done ({who})"
+    if kind == IncidentEventKind.PINNED:
+        said = f"{user(d.get('author'))}: " if d.get("author") else ""
+        return f"Pinned by {who} — {said}“{_quote(d.get('text'))}”"
+    if kind == IncidentEventKind.POSTMORTEM_OWNER_SET:
+        return f"Post-mortem owner: {user(d.get('owner'))} (named by {who})"
+    if kind == IncidentEventKind.POSTMORTEM_DONE:
+        return f"Post-mortem done ({who}): {escape(str(d.get('url') or ''))}"
     if kind == IncidentEventKind.RESOLVED:
         summary = f": {_quote(d.get('summary'))}" if d.get("summary") else ""
         return f"Resolved by {who}{summary}"
@@ -92,8 +105,10 @@ def _chunks(lines: list[str], limit: int = SECTION_TEXT_MAX - 20) -> list[str]:
 
 def build_postmortem_message(
     incident: Incident, config: AppConfig, events: Sequence[IncidentEvent], *, ticket: TicketRef | None = None,
+    actions: Sequence[IncidentAction] = (),
 ) -> list[dict[str, Any]]:
-    """The draft the commander completes; re-posted by `/incident postmortem`."""
+    """The draft the commander completes; re-posted by `/incident postmortem`. ``actions``:
+    the incident's action items, listed under "Action items"."""
     end = incident.resolved_at
     duration = duration_text(end - incident.declared_at) if end else "still open"
     facts = [
@@ -116,10 +131,13 @@ def build_postmortem_message(
     if incident.summary:
         head.append({"type": "section", "text": mrkdwn(f"*Resolution*\n{escape(incident.summary)}")})
     tail: list[dict[str, Any]] = [{"type": "section", "text": mrkdwn(f"*{title}*\n_{hint or 'to be written'}_")}
-                                  for title, hint in _FILL_IN]
+                                  for title, hint in _FILL_IN if not (title == "Action items" and actions)]
+    if actions:
+        tail.append({"type": "section", "text": mrkdwn("*Action items*\n" + "\n".join(action_lines(actions)))})
     due = f" by {slack_date(incident.postmortem_due_at)}" if incident.postmortem_due_at else ""
     tail.append({"type": "context", "elements": [mrkdwn(
-        f"{user(incident.commander_id)}, please complete this post-mortem{due}. "
+        f"{user(incident.postmortem_owner_id or incident.commander_id)}, please complete this post-mortem{due} "
+        "and say so with `/incident postmortem done URL`. "
         f"{reminders} update reminder{'s' if reminders != 1 else ''} went out during the incident. "
         "`/incident postmortem` posts this draft again.")]})
     room = MESSAGE_BLOCKS_MAX - len(head) - len(tail) - 1

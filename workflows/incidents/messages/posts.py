@@ -17,6 +17,7 @@ from workflows.policy.durations import format_duration
 from models.incidents import Incident, IncidentStatus
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, link, mrkdwn, plain, slack_date, user
 from workflows.incidents.rules import external_cadence, update_cadence
+from workflows.incidents.messages.private import build_private_announcement, private_announcement_text
 
 TOPIC_MAX = 250  # Slack's limit for a topic and for a purpose
 
@@ -144,7 +145,10 @@ def declaration_text(incident: Incident) -> str:
 def build_announcement_message(
     incident: Incident, config: AppConfig, *, ticket: TicketRef | None = None,
 ) -> list[dict[str, Any]]:
-    """The incident's message in the incidents channel, kept current (status, commander)."""
+    """The incident's message in the incidents channel, kept current (status, commander);
+    for a private incident, only that there is one and who commands it."""
+    if incident.private:
+        return build_private_announcement(incident)
     resolved = incident.status == IncidentStatus.RESOLVED
     icon = "✅" if resolved else "🚨"
     state = f"{icon} Resolved" if resolved else f"{icon} Open"
@@ -174,6 +178,8 @@ def build_announcement_message(
 
 
 def announcement_text(incident: Incident) -> str:
+    if incident.private:
+        return private_announcement_text(incident)
     verb = "resolved" if incident.status == IncidentStatus.RESOLVED else "declared"
     return cap(f"Incident #{incident.id} {verb} – {incident.priority}: {escape(incident.title)} "
                f"in {_room(incident)}", 3000)
@@ -259,6 +265,7 @@ def resolution_text(incident: Incident) -> str:
 HELP_TEXT = "\n".join([
     "*/incident* — run an incident from its war room",
     "`/incident declare P0|P1|P2 title…` declare: war room, pinned declaration, announcement, page (P0/P1)",
+    "`/incident declare --private P1 title…` the same with a private war room, announced without details",
     "`/incident declare` the same with a form (title, priority, description, commander)",
     "In the war room:",
     "`/incident update what changed…` post a status update (restarts the update reminders)",
@@ -268,4 +275,7 @@ HELP_TEXT = "\n".join([
     "`/incident severity P0|P1|P2` change the priority",
     "`/incident resolve [summary]` resolve: stops the reminders, resolves the page, posts the post-mortem draft",
     "`/incident postmortem` post the post-mortem draft again",
+    "`/incident postmortem owner @someone` name its owner · `/incident postmortem done URL` mark it done",
+    "`/incident action @owner YYYY-MM-DD what to do` add an action item (the owner is reminded when it is due)",
+    "`/incident actions` list the action items · `/incident action done N` mark one done",
 ])

@@ -1,0 +1,86 @@
+"""Action items: `/incident action @owner YYYY-MM-DD text`, `/incident actions`,
+`/incident action done N`; the owner's reminder on the due day and each day it is
+overdue (once a day, across replicas); the items in the post-mortem draft."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.database import make_engine, make_session_factory
+from tests.incident_steps import answer, declare, kinds, run_in_war_room, settle, text_of
+from workflows.deps import Deps
+from workflows.incidents.actions import remind_action_items
+
+OWNER = "U0OWNER01"
+
+
+def reminders(bot) -> list[str]:
+    return [m["text"] for m in bot.slack.messages(bot.slack.dm_channel(OWNER)) if "Your action item" in m["text"]]
+
+
+async def test_action_items_are_added_listed_reminded_and_done(bot, clock, database_url):
+    incident, _ = await declare(bot, "P1 Checkout failing")
+    await settle(bot)
+    room = incident.channel_id
+    # The clock reads Wednesday 2026-11-25 10:00 in New York.
+    await run_in_war_room(bot, incident, f"action <@{OWNER}|o> 2026-11-27 Add an alert on &lt;payment&gt; errors",
+                          then="action_added")
+    await run_in_war_room(bot, incident, f"action <@{OWNER}> 2026-12-01 Write the runbook", then="action_added")
+    posted = [m["text"] for m in bot.slack.messages(room) if "Action item" in m["text"]]
+    assert posted[0].startswith(f":memo: Action item 1 of incident #{incident.id} for <@{OWNER}>, due 2026-11-27: "
+                                "Add an alert on &lt;payment&gt; errors")
+    listing = await answer(bot, "actions", channel=room)
+    assert "*1.* Add an alert on &lt;payment&gt; errors" in listing and "*2.* Write the runbook" in listing
+    assert "due 2026-11-27 · open" in listing
+
+    deps = bot.runtime.deps
+    assert await remind_action_items(deps=deps) == 0  # nothing due yet
+    clock.set(datetime(2026, 11, 27, 12, 59, tzinfo=UTC))  # 07:59 in New York: before the desk's day (08:00)
+    assert await remind_action_items(deps=deps) == 0
+    clock.set(datetime(2026, 11, 27, 13, 30, tzinfo=UTC))  # 08:30: the due day
+    engine = make_engine(database_url)
+    try:
+        other = Deps(sessions=make_session_factory(engine), slack=deps.slack, config=deps.config, clock=deps.clock)
+        results = await asyncio.gather(*(remind_action_items(deps=d) for d in (deps, other, deps)))
+    finally:
+        await engine.dispose()
+    assert sum(results) == 1
+    await settle(bot)
+    [due] = reminders(bot)
+    assert "Your action item 1 of incident" in due and "is due today" in due and f"<#{room}>" in due
+    clock.advance(timedelta(hours=6))
+    assert await remind_action_items(deps=deps) == 0  # once a day
+
+    clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # the day after: overdue
+    assert await remind_action_items(deps=deps) == 1
+    await settle(bot)
+    assert "was due 2026-11-27 (1 day overdue)" in reminders(bot)[-1]
+
+    await run_in_war_room(bot, incident, "action done 1", then="action_done")
+    clock.set(datetime(2026, 11, 29, 15, 0, tzinfo=UTC))
+    assert await remind_action_items(deps=deps) == 0
+    listing = await answer(bot, "actions", channel=room)
+    assert "errors — <@U0OWNER01>, due 2026-11-27 · done" in listing
+    assert "already done" in await answer(bot, "action done 1", channel=room)
+    assert "has no action item 7" in await answer(bot, "action done 7", channel=room)
+
+    await run_in_war_room(bot, incident, "resolve Fixed", then="postmortem_posted")
+    draft = [m for m in bot.slack.messages(room) if m["text"].startswith("Post-mortem draft")][-1]
+    body = text_of(draft)
+    assert "*Action items*\n*1.* Add an alert" in body and "*2.* Write the runbook" in body
+    assert "Action item 1 for <@U0OWNER01>, due 2026-11-27" in body  # on the timeline too
+    assert (await kinds(bot, incident.id)).count("action_added") == 2
+
+
+async def test_bad_action_commands_get_a_clear_answer(bot):
+    incident, _ = await declare(bot, "P2 Search is slow")
+    await settle(bot)
+    room = incident.channel_id
+    assert "Mention the owner" in await answer(bot, "action someone 2026-12-01 Do it", channel=room)
+    assert "is not a day I can read" in await answer(bot, f"action <@{OWNER}> 2026-13-01 Do it", channel=room)
+    assert "is in the past" in await answer(bot, f"action <@{OWNER}> 2026-11-01 Do it", channel=room)
+    assert "Give the owner" in await answer(bot, "action", channel=room)
+    assert "Give the item's number" in await answer(bot, "action done two", channel=room)
+    assert "works in an incident's war room" in await answer(bot, "actions")
+    assert "has no action items yet" in await answer(bot, "actions", channel=room)

@@ -1,0 +1,53 @@
+"""app.yaml's on-call operations keys (#21): `oncall.usergroup`, `oncall.handoff_channel`,
+and the problem lines `supportbot check-config` prints for them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.test_config import CONTRACT_EXAMPLE, problems
+from workflows.policy.loader import load_config, parse_config
+from tests.conftest import REPO_ROOT
+
+import yaml
+
+
+@pytest.fixture
+def data() -> dict:
+    return yaml.safe_load(CONTRACT_EXAMPLE)
+
+
+def test_usergroup_and_handoff_channel_are_optional(data):
+    config = parse_config(data)
+    assert config.oncall.usergroup is None and config.oncall.handoff_channel is None
+    data["oncall"].update(usergroup="S0ONCALL", handoff_channel="C0HANDOFF")
+    config = parse_config(data)
+    assert (config.oncall.usergroup, config.oncall.handoff_channel) == ("S0ONCALL", "C0HANDOFF")
+
+
+def test_bad_usergroup_and_handoff_channel_are_named_by_their_key_path(data):
+    data["oncall"].update(usergroup="@oncall", handoff_channel="#handoff")
+    assert problems(data) == [
+        "oncall.usergroup: '@oncall' is not a Slack user group id (like S0123ABCDE)",
+        "oncall.handoff_channel: '#handoff' is not a Slack channel id (like C0123ABCDE)",
+    ]
+
+
+def test_the_example_app_yaml_documents_them():
+    text = (REPO_ROOT / "app.yaml").read_text()
+    assert "usergroup:" in text and "handoff_channel:" in text
+    load_config(REPO_ROOT / "app.yaml")
+
+
+def test_postmortem_due_defaults_to_48h_and_is_checked(data):
+    from datetime import timedelta
+    assert parse_config(data).incidents.postmortem_due == timedelta(hours=48)
+    data["incidents"]["postmortem_due"] = "soon"
+    [problem] = problems(data)
+    assert problem.startswith("incidents.postmortem_due: 'soon' is not a duration")
+
+
+def test_pin_emoji_defaults_to_pushpin_and_is_checked(data):
+    assert parse_config(data).incidents.pin_emoji == "pushpin"
+    data["incidents"]["pin_emoji"] = ":pushpin:"
+    assert problems(data) == ["incidents.pin_emoji: ':pushpin:' is not an emoji name (like pushpin, without colons)"]
