@@ -106,8 +106,10 @@ async def owe_page_refresh(db: AsyncSession, page_id: int, *, now: datetime,
 
 
 async def owe_page_dm(db: AsyncSession, page_id: int, *, user_id: str, note: str, now: datetime) -> None:
-    """Owe a DM of the page to ``user_id`` (a re-page), which then mirrors the page."""
-    await _owe(db, page_id, DM, now, lane=user_id, user=user_id, note=note)
+    """Owe a DM of the page to ``user_id`` (a re-page), which then mirrors the page. It goes
+    in the page's lane, after the re-render owed before it: that re-render reads the page's
+    DM when it is sent and would otherwise overwrite this one's note."""
+    await _owe(db, page_id, DM, now, user=user_id, note=note)
 
 
 async def owe_page_thread_note(db: AsyncSession, page_id: int, *, text: str, now: datetime) -> None:

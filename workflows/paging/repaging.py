@@ -95,7 +95,7 @@ async def _owe_step(db: AsyncSession, deps: Deps, page_id: int, level: int, prev
     note = repage_secondary_note(view, secondary=secondary, primary=previous, window=window)
     await owe_page_thread_note(db, page_id, text=note, now=now)
     await owe_page_dm(db, page_id, user_id=secondary, note=note, now=now)
-    return (secondary,)
+    return ()
 
 
 async def repage_unacknowledged(*, deps: Deps, limit: int = 50) -> int:
