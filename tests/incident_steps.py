@@ -91,6 +91,7 @@ async def run_in_war_room(bot, incident: Incident, text: str, *, user: str = IC,
     before = sum(1 for k in await kinds(bot, incident.id) if k == then)
     await slash(bot, text, user=user, channel=incident.channel_id)
     await eventually(lambda: _has(bot, incident.id, then, count or before + 1))
+    await bot.runtime.drain()  # the listener's work, its outbox rows sent included
     await settle(bot)
 
 
