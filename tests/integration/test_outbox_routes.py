@@ -13,6 +13,7 @@ from models.tickets import Ticket
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import view_submission_payload
 from tests.outbox_steps import expire_leases, outbox
+from tests.kb_steps import ask, kb_bot, kb_folder, texts  # noqa: F401 (fixtures)
 from tests.incident_steps import HELPER, INCIDENTS, ONCALL, PRIMARY, declare, eventually, slash, text_of
 from tests.ticket_steps import create_ticket
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update
@@ -129,3 +130,17 @@ async def test_the_relay_renders_cards_with_the_renderers_it_is_given_and_none_i
     plain = Renderers(ticket_card=lambda ticket, config, now: (f"card of #{ticket.number}", []))
     assert await deliver_outbox(dataclasses.replace(bot.runtime.deps, outbox_renderers=plain)) == 1
     assert bot.slack.calls_to("chat.update")[-1].args["text"] == f"card of #{ticket.number}"
+
+
+async def test_a_knowledge_base_answer_owed_while_slack_fails_is_posted_once_after(kb_bot):
+    bot = kb_bot
+    bot.slack.fail_next("chat.postMessage", status=429, retry_after=3)
+    bot.slack.fail_next("chat.postMessage", status=500)
+    event = await ask(bot, "<@U0BOT> how do I reset 2FA?", channel="C0GENERAL", mention=True)
+    await bot.runtime.drain()
+    assert outcomes(bot, "chat.postMessage", thread_ts=event["ts"]) == [False]
+
+    await slack_recovers(bot)
+    [answer] = [m for m in bot.slack.thread("C0GENERAL", event["ts"]) if m.get("bot_id")]
+    assert "Reset or recover two-factor authentication (2FA)" in texts(answer["blocks"])
+    assert outcomes(bot, "chat.postMessage", thread_ts=event["ts"]) == [False, False, True]
