@@ -2,7 +2,8 @@
 
 A workflow adds its messages to the transaction that changes the state (``enqueue``);
 they commit or roll back together. A relay (``workflows/outbox/relay.py``) sends them
-later, oldest first within each *lane* (the channel the message goes to): only the
+later, oldest first within each *lane* (the channel the message goes to, a person's
+DMs, or one incident's or page's own messages, which must follow each other): only the
 oldest pending row of a lane may be sent, and only once its ``lease_until`` has passed,
 so two relays (two replicas, or a request and the periodic sweep) never send the same
 row at once nor two rows of one channel out of order.

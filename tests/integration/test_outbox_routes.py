@@ -3,17 +3,21 @@ owed while Slack answers 5xx, each is delivered exactly once after Slack recover
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from models.outbox import OutboxStatus
 from models.page_queries import get_page
 from models.pages import Page
+from models.tickets import Ticket
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import view_submission_payload
-from tests.outbox_steps import outbox
+from tests.outbox_steps import expire_leases, outbox
+from tests.kb_steps import ask, kb_bot, kb_folder, texts  # noqa: F401 (fixtures)
 from tests.incident_steps import HELPER, INCIDENTS, ONCALL, PRIMARY, declare, eventually, slash, text_of
 from tests.ticket_steps import create_ticket
-from workflows.outbox.enqueue import deliver_outbox
+from workflows.outbox.enqueue import deliver_outbox, owe_card_update
+from workflows.outbox.renderers import Renderers
 from workflows.paging.actions import acknowledge_page
 from workflows.paging.pager import page_ticket
 
@@ -113,3 +117,30 @@ async def test_a_war_room_change_owed_while_slack_fails_reaches_the_war_room_onc
     assert len(handed) == 1, "the war-room post went out once"
     assert f"*Commander:* <@{HELPER}>" in text_of(bot.slack.message(incident.channel_id, incident.declaration_ts))
     assert f"<@{HELPER}>" in text_of(bot.slack.message(INCIDENTS, incident.announcement_ts))
+
+
+async def test_the_relay_renders_cards_with_the_renderers_it_is_given_and_none_is_kept_in_a_registry(bot):
+    ticket = await create_ticket(bot)
+    async with bot.runtime.sessions.begin() as db:
+        await owe_card_update(db, await db.get(Ticket, ticket.id), now=bot.clock())
+    unwired = dataclasses.replace(bot.runtime.deps, outbox_renderers=None)
+    assert await deliver_outbox(unwired) == 0, "a relay given no card renderer sends no card"
+    await expire_leases(bot.runtime.sessions)
+
+    plain = Renderers(ticket_card=lambda ticket, config, now: (f"card of #{ticket.number}", []))
+    assert await deliver_outbox(dataclasses.replace(bot.runtime.deps, outbox_renderers=plain)) == 1
+    assert bot.slack.calls_to("chat.update")[-1].args["text"] == f"card of #{ticket.number}"
+
+
+async def test_a_knowledge_base_answer_owed_while_slack_fails_is_posted_once_after(kb_bot):
+    bot = kb_bot
+    bot.slack.fail_next("chat.postMessage", status=429, retry_after=3)
+    bot.slack.fail_next("chat.postMessage", status=500)
+    event = await ask(bot, "<@U0BOT> how do I reset 2FA?", channel="C0GENERAL", mention=True)
+    await bot.runtime.drain()
+    assert outcomes(bot, "chat.postMessage", thread_ts=event["ts"]) == [False]
+
+    await slack_recovers(bot)
+    [answer] = [m for m in bot.slack.thread("C0GENERAL", event["ts"]) if m.get("bot_id")]
+    assert "Reset or recover two-factor authentication (2FA)" in texts(answer["blocks"])
+    assert outcomes(bot, "chat.postMessage", thread_ts=event["ts"]) == [False, False, True]

@@ -105,7 +105,7 @@ async def post_incident_update(*, deps: Deps, channel_id: str, user_id: str, tex
                            detail={"text": text})
         await owe_in_war_room(db, incident, status_update_text(incident, text), now=now, blocks=(
             build_status_update_message(incident, deps.config, author_id=user_id, text=text, at=now)))
-        await owe_to_incidents_channel(db, deps, incident, status_update_text(incident, text), now=now, blocks=(
+        await owe_to_incidents_channel(db, deps.config, incident, status_update_text(incident, text), now=now, blocks=(
             build_status_update_message(incident, deps.config, author_id=user_id, text=text, at=now,
                                         cross_post=True)))
     await deliver_outbox(deps)
@@ -146,7 +146,7 @@ async def hand_over_command(*, deps: Deps, channel_id: str, user_id: str, comman
         add_incident_event(db, incident, IncidentEventKind.COMMANDER_CHANGED, actor_id=user_id, at=now,
                            detail={"from": previous, "to": commander_id})
         text = commander_changed_text(incident, previous=previous, by=user_id)
-        await owe_in_both(db, deps, incident, text, now=now, broadcast=False)
+        await owe_in_both(db, deps.config, incident, text, now=now, broadcast=False)
         await owe_war_room_invite(db, incident.id, [commander_id], now=now)
     await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
@@ -204,7 +204,7 @@ async def change_incident_severity(*, deps: Deps, channel_id: str, user_id: str,
                                                 reason=f"Severity raised from {previous} to {priority}")
         text = severity_changed_text(incident, deps.config, previous=previous, by=user_id,
                                      paged=record.triggered if record is not None else None)
-        await owe_in_both(db, deps, incident, text, now=now)
+        await owe_in_both(db, deps.config, incident, text, now=now)
     if record is not None:
         await announce_page(deps=deps, record=record)
     await deliver_outbox(deps)

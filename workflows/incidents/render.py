@@ -1,8 +1,8 @@
 """What an incident's messages show besides the incident row: its ticket and its page.
 
 Read in the caller's session; used wherever the declaration or the announcement is
-rendered (``workflows/incidents/war_room_steps.py`` when they are first posted,
-``workflows/incidents/war_room.py`` when they are re-rendered after a change).
+rendered (``workflows/incidents/war_room_steps.py``, when they are first posted and
+when they are re-rendered after a change; the post-mortem).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from models.page_queries import page_of_subject
 from models.pages import PageSubjectKind
 from models.tickets import Ticket
 from workflows.incidents.messages.posts import TicketRef
-from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
 from workflows.paging.roster import on_duty
 
 __all__ = ["RenderContext", "load_render_context"]
@@ -31,10 +31,10 @@ class RenderContext:
     paged: bool
 
 
-async def load_render_context(db: AsyncSession, deps: Deps, incident: Incident) -> RenderContext:
+async def load_render_context(db: AsyncSession, config: AppConfig, incident: Incident) -> RenderContext:
     ticket = await db.get(Ticket, incident.ticket_id) if incident.ticket_id else None
     page = await page_of_subject(db, PageSubjectKind.INCIDENT, incident.id)
     oncall = page.oncall_user_id if page and page.oncall_user_id else \
-        (await on_duty(db, deps.config, incident.declared_at)).primary
+        (await on_duty(db, config, incident.declared_at)).primary
     return RenderContext(ticket=TicketRef(ticket.number, ticket.permalink) if ticket else None,
                          oncall_id=oncall, paged=page is not None)

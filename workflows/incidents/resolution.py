@@ -54,7 +54,7 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
             "summary": summary, "duration_seconds": int((now - incident.declared_at).total_seconds()),
         })
         text = resolution_text(incident)
-        await owe_in_both(db, deps, incident, text, now=now)
+        await owe_in_both(db, deps.config, incident, text, now=now)
     await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
     await resolve_pages_for_incident(deps=deps, incident_id=incident.id)
@@ -67,7 +67,7 @@ async def post_postmortem(*, deps: Deps, incident_id: int, actor_id: str | None)
         incident = await get_incident(db, incident_id)
         assert incident is not None
         events = await incident_events(db, incident_id)
-        context = await load_render_context(db, deps, incident)
+        context = await load_render_context(db, deps.config, incident)
         now = deps.clock()
         actions = await action_items(db, incident_id)
         await owe_in_war_room(db, incident, postmortem_text(incident), now=now,

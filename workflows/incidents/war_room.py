@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.incidents import Incident
-from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
 from workflows.incidents.render import RenderContext, load_render_context
 from workflows.outbox.enqueue import owe_post
 
@@ -28,21 +28,22 @@ async def owe_in_war_room(db: AsyncSession, incident: Incident, text: str, *, no
         await owe_post(db, channel=incident.channel_id, text=text, blocks=blocks, now=now)
 
 
-async def owe_to_incidents_channel(db: AsyncSession, deps: Deps, incident: Incident, text: str, *, now: datetime,
-                                   blocks: list[dict[str, Any]] | None = None, broadcast: bool = True) -> None:
+async def owe_to_incidents_channel(db: AsyncSession, config: AppConfig, incident: Incident, text: str, *,
+                                   now: datetime, blocks: list[dict[str, Any]] | None = None,
+                                   broadcast: bool = True) -> None:
     """A reply under the announcement (``broadcast``: shown in the channel too), owed.
     Nothing for a private incident: its announcement carries no details, nor do replies."""
     if incident.private:
         return
-    channel = incident.announcement_channel_id or deps.config.channels.incidents
+    channel = incident.announcement_channel_id or config.channels.incidents
     extra: dict[str, Any] = {}
     if incident.announcement_ts:
         extra.update(thread_ts=incident.announcement_ts, reply_broadcast=broadcast)
     await owe_post(db, channel=channel, text=text, blocks=blocks, now=now, **extra)
 
 
-async def owe_in_both(db: AsyncSession, deps: Deps, incident: Incident, text: str, *, now: datetime,
+async def owe_in_both(db: AsyncSession, config: AppConfig, incident: Incident, text: str, *, now: datetime,
                       broadcast: bool = True) -> None:
     """The same news in the war room and under the announcement in the incidents channel."""
     await owe_in_war_room(db, incident, text, now=now)
-    await owe_to_incidents_channel(db, deps, incident, text, now=now, broadcast=broadcast)
+    await owe_to_incidents_channel(db, config, incident, text, now=now, broadcast=broadcast)

@@ -127,7 +127,7 @@ async def prepare_war_room_step(db: AsyncSession, deps: Deps, row: OutboxMessage
         if not incident.declaration_ts:
             return None
         return _call("pins.add", ignore={"already_pinned"}, channel=channel, timestamp=incident.declaration_ts)
-    context = await load_render_context(db, deps, incident)
+    context = await load_render_context(db, deps.config, incident)
     if step == DECLARATION:
         if incident.declaration_ts:
             return None

@@ -4,10 +4,11 @@ budget it spends, and what its success records.
 ``prepare_delivery(db, deps, row)`` runs in the transaction that leased the row and
 resolves what was not known when the row was owed (a ticket's thread, its card as it
 is now, an incident's war room…); it returns a ``Delivery``, or None when there is
-nothing left to send. Posts and ticket cards are prepared here; the kinds other rooms
-own (a war room's steps, a report and its chart) by those rooms, which the outbox does
-not import (they use it): each declares its ``OUTBOX_STEPS`` and the composition root
-passes them in ``Deps.outbox_steps`` (``bot/runtime.py``).
+nothing left to send. Posts and ticket cards are prepared here (the card rendered by
+``Deps.outbox_renderers``); the kinds other rooms own (a war room's steps, a page's
+messages, a report and its chart) by those rooms, which the outbox does not import
+(they use it): each declares its ``OUTBOX_STEPS`` and the composition root passes them
+in ``Deps.outbox_steps`` (``bot/runtime.py``).
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ async def prepare_page_step(db: AsyncSession, deps: Deps, row: OutboxMessage) ->
         if not messages:
             return None
         return _updates(messages, text=page_fallback_text(view), blocks=build_page_message(view))
-    raise LookupError(f"unknown page step {step!r}")
+    raise LookupError(f"unknown page step {step!r}")  # a newer replica's: left to its lease, which sends it
 
 
 #: The outbox kind this room owns, for ``Deps.outbox_steps`` (``bot/runtime.py``).

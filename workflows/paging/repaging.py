@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.page_queries import claim_repage_step, get_page, pages_past_ack_deadline
 from workflows.paging.messages import build_page_message, repage_channel_note, repage_secondary_note
 from workflows.deps import Deps
+from workflows.policy.schema import AppConfig
 from workflows.outbox.enqueue import owe_post
 from workflows.paging.roster import on_duty
 from workflows.paging.mirrors import (
@@ -68,23 +69,23 @@ async def _claim_step(deps: Deps, page_id: int, seen: datetime, now: datetime) -
             "repage_level": level, "user": secondary if level == SECONDARY else None,
             "channel": subject.tier_channel if level == EVERYONE else None,
         })
-        lanes = await _owe_step(db, deps, page_id, level, previous, now)
+        lanes = await _owe_step(db, deps.config, page_id, level, previous, now)
     return level, lanes
 
 
-async def _owe_step(db: AsyncSession, deps: Deps, page_id: int, level: int, previous: str | None,
+async def _owe_step(db: AsyncSession, config: AppConfig, page_id: int, level: int, previous: str | None,
                     now: datetime) -> tuple[str, ...]:
     """Owe what a re-page says: the mirror and the old DM re-rendered (who is paged now),
     then the tier channel's call for help, or the secondary's DM and a note in the mirror's thread."""
     page = await get_page(db, page_id)
-    loaded = await load_page_view(db, page, deps.config) if page else None
+    loaded = await load_page_view(db, page, config) if page else None
     if page is None or loaded is None:
         return ()
     # The DM sent so far is re-rendered too, even once a newer one mirrors the page.
     await owe_page_refresh(db, page_id, now=now, also=(page.dm_channel_id, page.dm_ts) if is_posted(page.dm_ts)
                            else None)
     view, subject = loaded
-    window = deps.config.oncall.ack_window_for(subject.priority)
+    window = config.oncall.ack_window_for(subject.priority)
     if level == EVERYONE:
         note = repage_channel_note(view, window=window)
         await owe_post(db, channel=subject.tier_channel, text=note, blocks=build_page_message(view, note=note),
