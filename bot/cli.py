@@ -50,10 +50,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="serve GET /metrics on this port alone (of --metrics-host), not on --port")
     serve.add_argument("--metrics-host", default=None,
                        help="the address of the --metrics-port listener (default 127.0.0.1: this machine only)")
+    _add_log_level(serve)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_sub.add_parser("upgrade", help="apply pending migrations to $DATABASE_URL")
+    _add_log_level(db_sub.add_parser("upgrade", help="apply pending migrations to $DATABASE_URL"))
 
     check = sub.add_parser("check-config", help="validate app.yaml and list every problem")
     check.add_argument("path", nargs="?", default=None)
@@ -76,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     add_doctor_parser(sub)
     add_kb_parser(sub)
     return parser
+
+
+def _add_log_level(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-level", default=None, metavar="LEVEL",
+                        help="DEBUG, INFO, WARNING or ERROR (default: $LOG_LEVEL, else INFO); "
+                             "the shape is $LOG_FORMAT: json (default off a terminal) or text")
 
 
 def _fail(message: str, code: int) -> int:
@@ -211,9 +218,13 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command == "kb":
         return run_kb_command(args, env)
     from bot.logging_setup import (
-        configure_logging,  # JSON lines, tokens and secrets redacted
+        LogSettingError,
+        configure_logging,  # JSON lines (text on a terminal), tokens and secrets redacted
     )
-    configure_logging(env)
+    try:
+        configure_logging(env, level=args.log_level)
+    except LogSettingError as error:
+        return _fail(str(error), 2)
     if args.command == "db":
         asyncio.run(_db_upgrade(database_url_from(env)))
         print("database is at the latest migration")

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def kb_folder(config: AppConfig) -> Path | None:
-    """The configured articles folder (relative to the working directory), or None
+    """The configured articles folder (``load_config`` made it relative to app.yaml), or None
     when app.yaml has no ``knowledge_base`` section."""
     kb = config.knowledge_base
     return None if kb is None else Path(kb.path).expanduser()
