@@ -28,7 +28,8 @@ from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import (
-    MissingSettingError,
+    DEFAULT_DATABASE_URL,
+    SettingError,
     config_path_from,
     database_url_from,
     load_settings,
@@ -139,14 +140,20 @@ async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode:
     from bot.server import wait_for_stop_signal
     from bot.service import Service
     from bot.socket_mode import SocketModeError
+    from bot.startup_errors import StartupError, check_bot_token
 
     service = Service(build_runtime(settings=settings, config=config, clock=system_clock), host=host, port=port,
                       socket_mode=socket_mode, metrics_host=metrics_host or "127.0.0.1", metrics_port=metrics_port)
     try:
+        if not socket_mode:  # Socket Mode: opening the socket says whether the tokens work
+            await check_bot_token(service.runtime.slack)
         await service.start()
-    except SocketModeError as error:
+    except (SocketModeError, StartupError) as error:
         await service.stop()
         return _fail(str(error), 2)
+    except BaseException:
+        await service.stop()  # nothing left open (the Slack session, the engine) behind the one line
+        raise
     settle_heap()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: service.runtime.spawn(
@@ -199,8 +206,45 @@ def parse_scenario(config: AppConfig, args: argparse.Namespace) -> Any:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command. What stops it from starting (a setting, the database, the port)
+    is one line on stderr and exit 2, never a traceback (``bot/startup_errors.py``)."""
     args = _parser().parse_args(argv)
     env = os.environ if environ is None else environ
+    try:
+        return _run(args, env)
+    except SettingError as error:
+        return _fail(str(error), 2)
+    except Exception as error:
+        from bot.startup_errors import describe_database_failure
+
+        line = describe_database_failure(error, _database_url_or_default(env))
+        if line is None:
+            raise
+        return _fail(line, 2)
+
+
+def _database_url_or_default(env: Mapping[str, str]) -> str:
+    try:
+        return database_url_from(env)
+    except SettingError:
+        return DEFAULT_DATABASE_URL
+
+
+def _config_or_fail(path: str) -> AppConfig | int:
+    """The policy, or (after printing why) exit code 2: one line when the file itself
+    cannot be read, else every problem with its key path and one line saying what to do."""
+    config = _load_config_or_report(path)
+    if not isinstance(config, ConfigError):
+        return config
+    if len(config.problems) == 1 and config.problems[0].startswith(f"{path}: "):
+        return _fail(f"supportbot: cannot read the policy {config.problems[0]}; give --config PATH or set "
+                     f"SUPPORTBOT_CONFIG (`supportbot init` writes an example to start from)", 2)
+    for problem in config.problems:
+        print(problem, file=sys.stderr)
+    return _fail(f"supportbot: fix {path} (see `supportbot check-config`)", 2)
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.command == "manifest":
         try:
             sys.stdout.write(render_manifest(args.url, name=args.name, socket_mode=args.socket_mode))
@@ -233,15 +277,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _fail("supportbot serve: --metrics-host needs --metrics-port (the port /metrics listens on)", 2)
     if args.metrics_port is not None and args.metrics_port == args.port:
         return _fail("supportbot serve: --metrics-port must differ from --port", 2)
-    try:
-        settings = load_settings(env, config_path=args.config, socket_mode=args.socket_mode)
-    except MissingSettingError as error:
-        return _fail(str(error), 2)
-    config = _load_config_or_report(settings.config_path)
-    if isinstance(config, ConfigError):
-        for problem in config.problems:
-            print(problem, file=sys.stderr)
-        return _fail(f"supportbot: fix {settings.config_path} (see `supportbot check-config`)", 2)
+    settings = load_settings(env, config_path=args.config, socket_mode=args.socket_mode)
+    config = _config_or_fail(settings.config_path)
+    if isinstance(config, int):
+        return config
     return asyncio.run(_serve(settings, config, args.host, args.port, args.socket_mode,
                               args.metrics_host, args.metrics_port))
 

@@ -24,6 +24,7 @@ from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
 from workflows.policy.durations import format_duration, parse_duration
 from bot.settings import config_path_from, database_url_from
+from bot.startup_errors import describe_database_failure
 from workflows.reports.metrics import SupportStats, compute_stats, report_targets, report_zone
 from workflows.reports.formats import format_csv, format_json, format_table, stat_rows
 
@@ -97,12 +98,13 @@ def run_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except ValueError as error:
         print(f"supportbot report: {error}", file=sys.stderr)
         return 2
+    url = database_url_from(env)
     try:
-        stats = asyncio.run(_compute(database_url_from(env), config, since=until - period, until=until,
-                                     tier=tier, category=category))
+        stats = asyncio.run(_compute(url, config, since=until - period, until=until, tier=tier, category=category))
     except DBAPIError as error:
-        print(f"supportbot report: cannot read the database at $DATABASE_URL ({type(error.orig).__name__}); "
-              "is it up and migrated (`supportbot db upgrade`)?", file=sys.stderr)
+        print(describe_database_failure(error, url)
+              or f"supportbot report: cannot read the database at $DATABASE_URL ({type(error.orig).__name__}); "
+                 "is it migrated (`supportbot db upgrade`)?", file=sys.stderr)
         return 2
     targets = report_targets(config)
     if args.format == "json":

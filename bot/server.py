@@ -38,6 +38,7 @@ from bot.metrics_endpoint import metrics_handler
 from bot.pagerduty_webhook import pagerduty_webhook_route
 from bot.payload_guard import malformed_reason
 from bot.runtime import Runtime
+from bot.startup_errors import StartupError, describe_listen_failure
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,11 @@ class HttpServer:
     async def start(self) -> int:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:  # the port is taken, not ours to bind, or the host is not this machine's
+            await self._runner.cleanup()
+            raise StartupError(describe_listen_failure(error, self._host, self._port)) from error
         server = site._server  # the bound socket tells which port port=0 picked
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self._port

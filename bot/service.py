@@ -118,4 +118,5 @@ class Service:
         if self._metrics_http is not None:
             await self._metrics_http.stop()
         await self.runtime.close()
-        log.info("supportbot stopped")
+        if self._http is not None and self._http.port is not None:  # a start that failed said why already
+            log.info("supportbot stopped")

@@ -104,3 +104,22 @@ class ServeProcess:
                     pass
                 await asyncio.sleep(0.1)
         raise AssertionError(f"serve never became healthy:\n{self.output[-3000:]}")
+
+
+async def run_cli(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 90.0) -> tuple[int, str, str]:
+    """Run ``supportbot ARGS`` to its end without blocking the loop (the fakes live on it):
+    exit code, stdout, stderr."""
+    proc = await asyncio.create_subprocess_exec(*CLI, *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    return proc.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def plain_lines(text: str) -> list[str]:
+    """The lines that are not JSON log records: what the command itself printed."""
+    return [line for line in text.splitlines() if line.strip() and not line.startswith('{"timestamp"')]
