@@ -1,4 +1,5 @@
-"""The ``supportbot`` command: serve, db upgrade, check-config, simulate, report, manifest, doctor, kb reindex.
+"""The ``supportbot`` command: serve, db upgrade, check-config, simulate, report, manifest, doctor, kb reindex,
+init.
 
 Exit codes: 0 success, 1 a check found problems (check-config, doctor), 2 the command cannot
 run as configured (missing token, unreadable config, bad arguments).
@@ -24,6 +25,7 @@ from bot.database import make_engine, upgrade_database
 from bot.doctor_cli import add_doctor_parser, run_doctor_command
 from workflows.policy.durations import parse_duration
 from workflows.policy.explain import calendar_summary, target_notes
+from bot.init_cli import add_init_parser, run_init
 from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
 from bot.report_cli import add_report_parser, run_report
@@ -77,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_doctor_parser(sub)
     add_kb_parser(sub)
+    add_init_parser(sub)
     return parser
 
 
@@ -245,6 +248,8 @@ def _config_or_fail(path: str) -> AppConfig | int:
 
 
 def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.command == "init":
+        return run_init(args)
     if args.command == "manifest":
         try:
             sys.stdout.write(render_manifest(args.url, name=args.name, socket_mode=args.socket_mode))
