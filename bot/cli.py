@@ -29,6 +29,7 @@ from bot.init_cli import add_init_parser, run_init
 from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
 from bot.report_cli import add_report_parser, run_report
+from bot.startup_line import package_version
 from bot.settings import (
     DEFAULT_DATABASE_URL,
     SettingError,
@@ -40,11 +41,15 @@ from bot.settings import (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="supportbot", description="Slack-native support desk and incident bot.")
+    parser.add_argument("--version", action="version", version=f"supportbot {package_version()}",
+                        help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the bot (HTTP server, scheduler, database)")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=None,
+                       help="the port of POST /slack/events, the webhooks and the probes (default: $PORT, else 3000)")
+    serve.add_argument("--host", default="0.0.0.0",
+                       help="the address to listen on (default 0.0.0.0: every interface; 127.0.0.1: this machine only)")
     serve.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
     serve.add_argument("--socket-mode", action="store_true",
                        help="receive Slack's requests over Socket Mode ($SLACK_APP_TOKEN, xapp-…) instead of "
@@ -60,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_log_level(db_sub.add_parser("upgrade", help="apply pending migrations to $DATABASE_URL"))
 
     check = sub.add_parser("check-config", help="validate app.yaml and list every problem")
-    check.add_argument("path", nargs="?", default=None)
+    check.add_argument("path", nargs="?", default=None, metavar="PATH",
+                       help="the policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
 
     simulate = sub.add_parser("simulate", help="print what the bot would do to one ticket under this policy")
     simulate.add_argument("--priority", required=True, help="P0, P1, P2 or P3")
@@ -278,6 +284,11 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         asyncio.run(_db_upgrade(database_url_from(env)))
         print("database is at the latest migration")
         return 0
+    if args.port is None:
+        port = env.get("PORT", "").strip() or "3000"
+        if not (port.isdigit() and int(port) <= 65535):
+            return _fail(f"supportbot serve: PORT={port!r} is not a port number (0-65535)", 2)
+        args.port = int(port)
     if args.metrics_host is not None and args.metrics_port is None:
         return _fail("supportbot serve: --metrics-host needs --metrics-port (the port /metrics listens on)", 2)
     if args.metrics_port is not None and args.metrics_port == args.port:
