@@ -126,9 +126,12 @@ def _check_config(path: str) -> int:
 
 
 async def _db_upgrade(url: str) -> None:
+    from bot.progress import TerminalProgress
+
     engine = make_engine(url)
     try:
-        await upgrade_database(engine)
+        with TerminalProgress("db upgrade", unit="migration") as progress:
+            await upgrade_database(engine, on_progress=progress)
     finally:
         await engine.dispose()
 

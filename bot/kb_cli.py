@@ -24,6 +24,7 @@ from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory, upgrade_database
+from bot.progress import TerminalProgress
 from bot.settings import config_path_from, database_url_from
 from bot.startup_errors import describe_database_failure
 from workflows.kb.index import ReindexReport, reindex_knowledge_base
@@ -41,8 +42,11 @@ def add_kb_parser(sub: argparse._SubParsersAction) -> None:
 async def _reindex(url: str, config: AppConfig) -> ReindexReport:
     engine = make_engine(url)
     try:
-        await upgrade_database(engine)
-        return await reindex_knowledge_base(sessions=make_session_factory(engine), config=config, now=system_clock())
+        with TerminalProgress("db upgrade", unit="migration") as progress:
+            await upgrade_database(engine, on_progress=progress)
+        with TerminalProgress("kb reindex", unit="step") as progress:  # the articles, then the index
+            return await reindex_knowledge_base(sessions=make_session_factory(engine), config=config,
+                                                now=system_clock(), on_progress=progress)
     finally:
         await engine.dispose()
 

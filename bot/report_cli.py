@@ -22,6 +22,7 @@ from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
+from bot.progress import TerminalProgress
 from workflows.policy.durations import format_duration, parse_duration
 from bot.settings import config_path_from, database_url_from
 from bot.startup_errors import describe_database_failure
@@ -76,7 +77,8 @@ async def _compute(url: str, config: AppConfig, **kwargs: object) -> SupportStat
     engine = make_engine(url)
     try:
         async with make_session_factory(engine)() as db:
-            return await compute_stats(db=db, config=config, **kwargs)  # type: ignore[arg-type]
+            with TerminalProgress("report", unit="query") as progress:
+                return await compute_stats(db=db, config=config, on_progress=progress, **kwargs)  # type: ignore[arg-type]
     finally:
         await engine.dispose()
 
