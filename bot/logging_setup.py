@@ -21,7 +21,8 @@ and hands the formatter only the redacted text.
 ``LOG_LEVEL`` (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``; ``serve --log-level`` wins)
 sets the level, ``LOG_FORMAT`` (``json`` or ``text``) the shape: JSON unless the stream
 is a terminal. APScheduler's loggers stay at WARNING unless the level is DEBUG: at INFO
-they write two lines per job run, several a second while the bot is idle.
+they write two lines per job run, several a second while the bot is idle; so do the
+access-log lines of successful probes and scrapes (:class:`QuietProbes`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from sqlalchemy.engine import make_url
 
 from workflows.log_context import CONTEXT_FIELDS, current_log_context, log_context
 
-__all__ = ["JsonFormatter", "LogSettingError", "RedactingFilter", "TextFormatter", "configure_logging",
+__all__ = ["JsonFormatter", "LogSettingError", "QuietProbes", "RedactingFilter", "TextFormatter", "configure_logging",
            "log_level_from", "request_context_middleware", "secrets_from"]
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -131,6 +132,21 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class QuietProbes(logging.Filter):
+    """Drops the access-log line of a probe or a scrape that went well (``GET /livez``,
+    ``/readyz``, ``/healthz``, ``/metrics`` answered below 400): an orchestrator asks
+    every few seconds, and an idle bot should log next to nothing. A failing probe is kept."""
+
+    PATHS = ("/livez", "/readyz", "/healthz", "/metrics")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        line = str(getattr(record, "first_request_line", ""))
+        method, _, rest = line.partition(" ")
+        path = rest.split(" ", 1)[0].split("?", 1)[0]
+        status = getattr(record, "response_status", None)
+        return not (method == "GET" and path in self.PATHS and isinstance(status, int) and status < 400)
+
+
 class LogSettingError(ValueError):
     """``LOG_LEVEL``, ``--log-level`` or ``LOG_FORMAT`` holds a value we do not know."""
 
@@ -186,6 +202,11 @@ def configure_logging(environ: Mapping[str, str], *, level: int | str | None = N
     root.setLevel(numeric)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if numeric <= logging.DEBUG else logging.WARNING)
+    access = logging.getLogger("aiohttp.access")
+    for old_filter in [f for f in access.filters if isinstance(f, QuietProbes)]:
+        access.removeFilter(old_filter)
+    if numeric > logging.DEBUG:
+        access.addFilter(QuietProbes())
     logging.captureWarnings(True)
     return handler
 

@@ -81,3 +81,16 @@ def test_an_unknown_log_level_or_format_is_one_line_and_exit_2(tmp_path):
                             timeout=60)
     assert result.returncode == 2 and "LOG_FORMAT='xml'" in result.stderr and "json or text" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+async def test_probes_and_scrapes_that_succeed_leave_no_access_log_line(tmp_path, database_url, fake_slack):
+    import aiohttp
+
+    async with ServeProcess(env=serve_env(database_url, fake_slack.api_url), cwd=tmp_path) as serve:
+        await serve.wait_until_healthy()
+        async with aiohttp.ClientSession() as http:
+            for path in ("/livez", "/readyz", "/healthz", "/metrics", "/livez?x=1", "/nowhere"):
+                async with http.get(serve.url + path) as resp:
+                    await resp.read()
+    access = [line["message"] for line in json_lines(serve.output) if line["logger"] == "aiohttp.access"]
+    assert len(access) == 1 and '"GET /nowhere HTTP/1.1" 404' in access[0], access
