@@ -66,12 +66,12 @@ def describe_database_failure(error: BaseException, url: str) -> str | None:
                 f"folder, make it writable, or fix DATABASE_URL")
     if make_url(url).get_backend_name() == "sqlite":
         return None  # a file that opened: its errors (a missing table…) are not about reaching it
+    if not is_database_unavailable(error):  # network errors count only when raised in the driver
+        return None
     if any(isinstance(e, socket.gaierror) for e in chain):
         return f"supportbot: the database host in {where} is unknown ({text}): fix the host in DATABASE_URL"
-    if any(isinstance(e, OSError) for e in chain) or is_database_unavailable(error):
-        return (f"supportbot: cannot reach the database at {where} ({text}): start it, or fix the host and "
-                f"port in DATABASE_URL")
-    return None
+    return (f"supportbot: cannot reach the database at {where} ({text}): start it, or fix the host and "
+            f"port in DATABASE_URL")
 
 
 def describe_listen_failure(error: OSError, host: str, port: int) -> str:

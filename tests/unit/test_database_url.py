@@ -29,3 +29,10 @@ def test_other_urls_are_refused_without_showing_the_password(given):
     message = str(refused.value)
     assert message.startswith("supportbot: DATABASE_URL ") and "\n" not in message
     assert ":b@" not in message
+
+
+def test_only_errors_of_the_database_are_described_as_such():
+    from bot.startup_errors import describe_database_failure
+
+    assert describe_database_failure(PermissionError(13, "Permission denied"), "postgresql+asyncpg://h/db") is None
+    assert describe_database_failure(ValueError("a bug"), "sqlite+aiosqlite:///x.db") is None
