@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -55,15 +56,30 @@ class _AdoptListenerTask(AsyncListenerStartHandler):
                 acked=lambda: ack is None or ack.response is not None, task=task)
 
 
+class _DropTokenUnusedWarning(logging.Filter):
+    """Bolt reads ``SLACK_BOT_TOKEN`` from the environment itself and, given our client
+    (which carries that very token), warns that the token "will be unused" on every
+    start. The client is deliberate; that one line is dropped, nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_bolt_app(runtime: Runtime) -> AsyncApp:
-    app = AsyncApp(
-        client=runtime.slack,
-        signing_secret=runtime.settings.slack_signing_secret,
-        # bot/server.py has verified the signature over the raw bytes before Bolt sees a
-        # request (Socket Mode and event replays carry none): not a second time per request
-        request_verification_enabled=False,
-        logger=logging.getLogger("supportbot.bolt"),
-    )
+    bolt_logger = logging.getLogger("supportbot.bolt")
+    quiet = _DropTokenUnusedWarning()
+    bolt_logger.addFilter(quiet)
+    try:
+        app = AsyncApp(
+            client=runtime.slack,
+            signing_secret=runtime.settings.slack_signing_secret,
+            # bot/server.py has verified the signature over the raw bytes before Bolt sees a
+            # request (Socket Mode and event replays carry none): not a second time per request
+            request_verification_enabled=False,
+            logger=bolt_logger,
+        )
+    finally:
+        bolt_logger.removeFilter(quiet)
 
     @app.middleware
     async def inject_runtime(

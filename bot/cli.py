@@ -1,4 +1,5 @@
-"""The ``supportbot`` command: serve, db upgrade, check-config, simulate, report, manifest, doctor, kb reindex.
+"""The ``supportbot`` command: serve, db upgrade, check-config, simulate, report, manifest, doctor, kb reindex,
+init.
 
 Exit codes: 0 success, 1 a check found problems (check-config, doctor), 2 the command cannot
 run as configured (missing token, unreadable config, bad arguments).
@@ -24,11 +25,14 @@ from bot.database import make_engine, upgrade_database
 from bot.doctor_cli import add_doctor_parser, run_doctor_command
 from workflows.policy.durations import parse_duration
 from workflows.policy.explain import calendar_summary, target_notes
+from bot.init_cli import add_init_parser, run_init
 from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
 from bot.report_cli import add_report_parser, run_report
+from bot.startup_line import package_version
 from bot.settings import (
-    MissingSettingError,
+    DEFAULT_DATABASE_URL,
+    SettingError,
     config_path_from,
     database_url_from,
     load_settings,
@@ -37,11 +41,15 @@ from bot.settings import (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="supportbot", description="Slack-native support desk and incident bot.")
+    parser.add_argument("--version", action="version", version=f"supportbot {package_version()}",
+                        help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the bot (HTTP server, scheduler, database)")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
-    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=None,
+                       help="the port of POST /slack/events, the webhooks and the probes (default: $PORT, else 3000)")
+    serve.add_argument("--host", default="0.0.0.0",
+                       help="the address to listen on (default 0.0.0.0: every interface; 127.0.0.1: this machine only)")
     serve.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
     serve.add_argument("--socket-mode", action="store_true",
                        help="receive Slack's requests over Socket Mode ($SLACK_APP_TOKEN, xapp-…) instead of "
@@ -50,13 +58,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="serve GET /metrics on this port alone (of --metrics-host), not on --port")
     serve.add_argument("--metrics-host", default=None,
                        help="the address of the --metrics-port listener (default 127.0.0.1: this machine only)")
+    _add_log_level(serve)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_sub.add_parser("upgrade", help="apply pending migrations to $DATABASE_URL")
+    _add_log_level(db_sub.add_parser("upgrade", help="apply pending migrations to $DATABASE_URL"))
 
     check = sub.add_parser("check-config", help="validate app.yaml and list every problem")
-    check.add_argument("path", nargs="?", default=None)
+    check.add_argument("path", nargs="?", default=None, metavar="PATH",
+                       help="the policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
 
     simulate = sub.add_parser("simulate", help="print what the bot would do to one ticket under this policy")
     simulate.add_argument("--priority", required=True, help="P0, P1, P2 or P3")
@@ -75,7 +85,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_doctor_parser(sub)
     add_kb_parser(sub)
+    add_init_parser(sub)
     return parser
+
+
+def _add_log_level(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-level", default=None, metavar="LEVEL",
+                        help="DEBUG, INFO, WARNING or ERROR (default: $LOG_LEVEL, else INFO); "
+                             "the shape is $LOG_FORMAT: json (default off a terminal) or text")
 
 
 def _fail(message: str, code: int) -> int:
@@ -109,9 +126,12 @@ def _check_config(path: str) -> int:
 
 
 async def _db_upgrade(url: str) -> None:
+    from bot.progress import TerminalProgress
+
     engine = make_engine(url)
     try:
-        await upgrade_database(engine)
+        with TerminalProgress("db upgrade", unit="migration") as progress:
+            await upgrade_database(engine, on_progress=progress)
     finally:
         await engine.dispose()
 
@@ -132,14 +152,20 @@ async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode:
     from bot.server import wait_for_stop_signal
     from bot.service import Service
     from bot.socket_mode import SocketModeError
+    from bot.startup_errors import StartupError, check_bot_token
 
     service = Service(build_runtime(settings=settings, config=config, clock=system_clock), host=host, port=port,
                       socket_mode=socket_mode, metrics_host=metrics_host or "127.0.0.1", metrics_port=metrics_port)
     try:
+        if not socket_mode:  # Socket Mode: opening the socket says whether the tokens work
+            await check_bot_token(service.runtime.slack)
         await service.start()
-    except SocketModeError as error:
+    except (SocketModeError, StartupError) as error:
         await service.stop()
         return _fail(str(error), 2)
+    except BaseException:
+        await service.stop()  # nothing left open (the Slack session, the engine) behind the one line
+        raise
     settle_heap()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: service.runtime.spawn(
@@ -192,8 +218,47 @@ def parse_scenario(config: AppConfig, args: argparse.Namespace) -> Any:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command. What stops it from starting (a setting, the database, the port)
+    is one line on stderr and exit 2, never a traceback (``bot/startup_errors.py``)."""
     args = _parser().parse_args(argv)
     env = os.environ if environ is None else environ
+    try:
+        return _run(args, env)
+    except SettingError as error:
+        return _fail(str(error), 2)
+    except Exception as error:
+        from bot.startup_errors import describe_database_failure
+
+        line = describe_database_failure(error, _database_url_or_default(env))
+        if line is None:
+            raise
+        return _fail(line, 2)
+
+
+def _database_url_or_default(env: Mapping[str, str]) -> str:
+    try:
+        return database_url_from(env)
+    except SettingError:
+        return DEFAULT_DATABASE_URL
+
+
+def _config_or_fail(path: str) -> AppConfig | int:
+    """The policy, or (after printing why) exit code 2: one line when the file itself
+    cannot be read, else every problem with its key path and one line saying what to do."""
+    config = _load_config_or_report(path)
+    if not isinstance(config, ConfigError):
+        return config
+    if len(config.problems) == 1 and config.problems[0].startswith(f"{path}: "):
+        return _fail(f"supportbot: cannot read the policy {config.problems[0]}; give --config PATH or set "
+                     f"SUPPORTBOT_CONFIG (`supportbot init` writes an example to start from)", 2)
+    for problem in config.problems:
+        print(problem, file=sys.stderr)
+    return _fail(f"supportbot: fix {path} (see `supportbot check-config`)", 2)
+
+
+def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.command == "init":
+        return run_init(args)
     if args.command == "manifest":
         try:
             sys.stdout.write(render_manifest(args.url, name=args.name, socket_mode=args.socket_mode))
@@ -211,26 +276,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command == "kb":
         return run_kb_command(args, env)
     from bot.logging_setup import (
-        configure_logging,  # JSON lines, tokens and secrets redacted
+        LogSettingError,
+        configure_logging,  # JSON lines (text on a terminal), tokens and secrets redacted
     )
-    configure_logging(env)
+    try:
+        configure_logging(env, level=args.log_level)
+    except LogSettingError as error:
+        return _fail(str(error), 2)
     if args.command == "db":
         asyncio.run(_db_upgrade(database_url_from(env)))
         print("database is at the latest migration")
         return 0
+    if args.port is None:
+        port = env.get("PORT", "").strip() or "3000"
+        if not (port.isdigit() and int(port) <= 65535):
+            return _fail(f"supportbot serve: PORT={port!r} is not a port number (0-65535)", 2)
+        args.port = int(port)
     if args.metrics_host is not None and args.metrics_port is None:
         return _fail("supportbot serve: --metrics-host needs --metrics-port (the port /metrics listens on)", 2)
     if args.metrics_port is not None and args.metrics_port == args.port:
         return _fail("supportbot serve: --metrics-port must differ from --port", 2)
-    try:
-        settings = load_settings(env, config_path=args.config, socket_mode=args.socket_mode)
-    except MissingSettingError as error:
-        return _fail(str(error), 2)
-    config = _load_config_or_report(settings.config_path)
-    if isinstance(config, ConfigError):
-        for problem in config.problems:
-            print(problem, file=sys.stderr)
-        return _fail(f"supportbot: fix {settings.config_path} (see `supportbot check-config`)", 2)
+    settings = load_settings(env, config_path=args.config, socket_mode=args.socket_mode)
+    config = _config_or_fail(settings.config_path)
+    if isinstance(config, int):
+        return config
     return asyncio.run(_serve(settings, config, args.host, args.port, args.socket_mode,
                               args.metrics_host, args.metrics_port))
 

@@ -34,7 +34,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -147,17 +147,40 @@ def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
     return async_sessionmaker(engine, class_=OrderedSession, expire_on_commit=False)
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None, *,
+                   on_progress: Callable[[int, int], None] | None = None) -> Config:
     """An Alembic config for the installed ``migrations`` package, from any cwd.
 
     With ``connection``, ``migrations/env.py`` migrates on it (synchronously, inside
-    ``run_sync``) instead of creating its own engine.
+    ``run_sync``) instead of creating its own engine. ``on_progress(done, total)`` is
+    called before the first revision and after each one (``db upgrade``'s progress bar).
     """
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     if connection is not None:
         cfg.attributes["connection"] = connection
+    if connection is not None and on_progress is not None:
+        current = _stored_revision(connection)
+        script = ScriptDirectory.from_config(cfg)
+        total = len(list(script.iterate_revisions("heads", current or "base")))
+        done = 0
+        on_progress(done, total)
+
+        def applied(**_: Any) -> None:
+            nonlocal done
+            done += 1
+            on_progress(done, total)
+
+        cfg.attributes["on_version_apply"] = applied
     return cfg
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    """The revision in ``alembic_version`` (None: never migrated), read without Alembic's
+    own context (which logs two lines each time it is set up)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def head_revision() -> str:
@@ -178,9 +201,10 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(read)
 
 
-async def upgrade_database(engine: AsyncEngine) -> None:
-    """Bring the schema to head; safe to call from several processes at once."""
-    await _migrate(engine, lambda conn: command.upgrade(alembic_config(conn), "head"))
+async def upgrade_database(engine: AsyncEngine, *, on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Bring the schema to head; safe to call from several processes at once.
+    ``on_progress(done, total)``: revisions applied of those pending."""
+    await _migrate(engine, lambda conn: command.upgrade(alembic_config(conn, on_progress=on_progress), "head"))
     log.info("database schema at revision %s", head_revision())
 
 

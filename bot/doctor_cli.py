@@ -19,7 +19,7 @@ from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig
 from bot.doctor import run_checks
 from bot.doctor_checks import CheckResult, failed
-from bot.settings import MissingSettingError, load_settings
+from bot.settings import SettingError, load_settings
 
 __all__ = ["add_doctor_parser", "run_doctor_command"]
 
@@ -36,7 +36,7 @@ def run_doctor_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     socket_mode = bool(env.get("SLACK_APP_TOKEN", "").strip()) and not env.get("SLACK_SIGNING_SECRET", "").strip()
     try:
         settings = load_settings(env, config_path=args.config, socket_mode=socket_mode)
-    except MissingSettingError as error:
+    except SettingError as error:
         print(failed(str(error).removeprefix("supportbot: "), "then run `supportbot doctor` again").line())
         return 1
     config: AppConfig | None

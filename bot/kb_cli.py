@@ -24,7 +24,9 @@ from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory, upgrade_database
+from bot.progress import TerminalProgress
 from bot.settings import config_path_from, database_url_from
+from bot.startup_errors import describe_database_failure
 from workflows.kb.index import ReindexReport, reindex_knowledge_base
 
 __all__ = ["add_kb_parser", "run_kb_command"]
@@ -40,8 +42,11 @@ def add_kb_parser(sub: argparse._SubParsersAction) -> None:
 async def _reindex(url: str, config: AppConfig) -> ReindexReport:
     engine = make_engine(url)
     try:
-        await upgrade_database(engine)
-        return await reindex_knowledge_base(sessions=make_session_factory(engine), config=config, now=system_clock())
+        with TerminalProgress("db upgrade", unit="migration") as progress:
+            await upgrade_database(engine, on_progress=progress)
+        with TerminalProgress("kb reindex", unit="step") as progress:  # the articles, then the index
+            return await reindex_knowledge_base(sessions=make_session_factory(engine), config=config,
+                                                now=system_clock(), on_progress=progress)
     finally:
         await engine.dispose()
 
@@ -59,11 +64,13 @@ def run_kb_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         print(f"supportbot kb: {path} has no knowledge_base section; add one (see app.yaml) to use the "
               "knowledge base", file=sys.stderr)
         return 2
+    url = database_url_from(env)
     try:
-        report = asyncio.run(_reindex(database_url_from(env), config))
+        report = asyncio.run(_reindex(url, config))
     except DBAPIError as error:
-        print(f"supportbot kb: cannot write to the database at $DATABASE_URL ({type(error.orig).__name__}); "
-              "is it up?", file=sys.stderr)
+        print(describe_database_failure(error, url)
+              or f"supportbot kb: cannot write to the database at $DATABASE_URL ({type(error.orig).__name__}); "
+                 "is it migrated (`supportbot db upgrade`)?", file=sys.stderr)
         return 2
     if report.folder_missing:
         print(f"supportbot kb: {report.summary()} (knowledge_base.path in {path})", file=sys.stderr)

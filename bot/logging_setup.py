@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, with the request's context, secrets redacted.
+"""Structured logs: one JSON object per line (or one readable text line on a terminal),
+with the request's context, secrets redacted.
 
     configure_logging(os.environ)          # `supportbot serve` does this first
     log.info("ticket #%s claimed", 7)
@@ -16,6 +17,12 @@ it renders the message and the exception text, replaces Slack tokens (``xoxb-``,
 ``xoxp-``, ``xapp-`` …), ``Authorization``/``Bearer`` values and every configured
 secret (signing secret, PagerDuty keys, the database password) with ``[redacted]``,
 and hands the formatter only the redacted text.
+
+``LOG_LEVEL`` (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``; ``serve --log-level`` wins)
+sets the level, ``LOG_FORMAT`` (``json`` or ``text``) the shape: JSON unless the stream
+is a terminal. APScheduler's loggers stay at WARNING unless the level is DEBUG: at INFO
+they write two lines per job run, several a second while the bot is idle; so do the
+access-log lines of successful probes and scrapes (:class:`QuietProbes`).
 """
 
 from __future__ import annotations
@@ -34,7 +41,13 @@ from sqlalchemy.engine import make_url
 
 from workflows.log_context import CONTEXT_FIELDS, current_log_context, log_context
 
-__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "request_context_middleware", "secrets_from"]
+__all__ = ["JsonFormatter", "LogSettingError", "QuietProbes", "RedactingFilter", "TextFormatter", "configure_logging",
+           "log_level_from", "request_context_middleware", "secrets_from"]
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+FORMATS = ("json", "text")
+#: Loggers that say, at INFO, every time a job runs: kept at WARNING unless DEBUG.
+QUIET_LOGGERS = ("apscheduler",)
 
 REDACTED = "[redacted]"
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PAGERDUTY_ROUTING_KEY",
@@ -102,6 +115,64 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """One readable line per record: time, level, logger, message, context as key=value."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        context = current_log_context()
+        fields = "".join(f" {k}={context[k]}" for k in CONTEXT_FIELDS if k in context)
+        line = f"{when} {record.levelname:<7} {record.name}: {record.getMessage()}{fields}"
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line += "\n" + record.exc_text
+        if record.stack_info:
+            line += "\n" + record.stack_info
+        return line
+
+
+class QuietProbes(logging.Filter):
+    """Drops the access-log line of a probe or a scrape that went well (``GET /livez``,
+    ``/readyz``, ``/healthz``, ``/metrics`` answered below 400): an orchestrator asks
+    every few seconds, and an idle bot should log next to nothing. A failing probe is kept."""
+
+    PATHS = ("/livez", "/readyz", "/healthz", "/metrics")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        line = str(getattr(record, "first_request_line", ""))
+        method, _, rest = line.partition(" ")
+        path = rest.split(" ", 1)[0].split("?", 1)[0]
+        status = getattr(record, "response_status", None)
+        return not (method == "GET" and path in self.PATHS and isinstance(status, int) and status < 400)
+
+
+class LogSettingError(ValueError):
+    """``LOG_LEVEL``, ``--log-level`` or ``LOG_FORMAT`` holds a value we do not know."""
+
+
+def log_level_from(environ: Mapping[str, str], override: str | None = None) -> int:
+    """The level named by ``override`` (``--log-level``), else ``LOG_LEVEL``, else INFO."""
+    name = (override or environ.get("LOG_LEVEL", "") or "INFO").strip().upper()
+    if name == "WARN":
+        name = "WARNING"
+    if name not in LEVELS:
+        source = "--log-level" if override else "LOG_LEVEL"
+        raise LogSettingError(f"supportbot: {source}={name!r} is not a log level; use one of {', '.join(LEVELS)}")
+    return logging.getLevelName(name)
+
+
+def log_format_from(environ: Mapping[str, str], stream: TextIO) -> str:
+    """``LOG_FORMAT``, else ``text`` on a terminal and ``json`` anywhere else."""
+    name = environ.get("LOG_FORMAT", "").strip().lower()
+    if not name:
+        isatty = getattr(stream, "isatty", None)
+        return "text" if isatty is not None and isatty() else "json"
+    if name not in FORMATS:
+        raise LogSettingError(f"supportbot: LOG_FORMAT={name!r} is not a log format; use json or text")
+    return name
+
+
 def secrets_from(environ: Mapping[str, str]) -> list[str]:
     """The secret values in ``environ`` that must never be logged."""
     secrets = [environ.get(name, "").strip() for name in SECRET_VARIABLES]
@@ -112,18 +183,30 @@ def secrets_from(environ: Mapping[str, str]) -> list[str]:
     return [s for s in [*secrets, password] if s]
 
 
-def configure_logging(environ: Mapping[str, str], *, level: int = logging.INFO,
+def configure_logging(environ: Mapping[str, str], *, level: int | str | None = None,
                       stream: TextIO | None = None) -> logging.Handler:
-    """Route every logger to one JSON-lines handler on ``stream`` (stderr), redacting
-    the secrets found in ``environ``. Replaces the root logger's handlers."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """Route every logger to one handler on ``stream`` (stderr), redacting the secrets
+    found in ``environ``. Replaces the root logger's handlers. ``level``: a level or its
+    name (``--log-level``); else ``LOG_LEVEL``; else INFO. Raises :class:`LogSettingError`
+    for a level or format we do not know (the CLI prints it and exits 2)."""
+    stream = stream or sys.stderr
+    numeric = level if isinstance(level, int) else log_level_from(environ, level)
+    shape = log_format_from(environ, stream)
+    handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter(secrets_from(environ)))
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter() if shape == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(numeric)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if numeric <= logging.DEBUG else logging.WARNING)
+    access = logging.getLogger("aiohttp.access")
+    for old_filter in [f for f in access.filters if isinstance(f, QuietProbes)]:
+        access.removeFilter(old_filter)
+    if numeric > logging.DEBUG:
+        access.addFilter(QuietProbes())
     logging.captureWarnings(True)
     return handler
 

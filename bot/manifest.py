@@ -1,5 +1,9 @@
 """The Slack app manifest: paste it at api.slack.com/apps -> Create New App -> From a manifest.
 
+Each bot scope is asked for because the code calls a Web API method or receives an event
+that needs it; ``tests/unit/test_manifest_agreement.py`` checks that, and that the README
+names the same slash commands and scopes.
+
 Over HTTP every request URL is ``<url>/slack/events``; with ``socket_mode=True`` the
 manifest enables Socket Mode and names no request URL at all (Slack then delivers
 commands, interactivity and events over the WebSocket; the app-level ``xapp-`` token
@@ -20,16 +24,15 @@ BOT_SCOPES = [
     "channels:history",  # thread replies on ticket cards (first response)
     "channels:join",  # join configured public channels
     "channels:manage",  # create war-room channels, set topic and purpose, invite
-    "channels:read",
+    "channels:read",  # conversations.info / list: is a channel public, where is the bot
     "chat:write",  # ticket cards, notices, ephemeral answers
     "commands",  # /ticket, /escalate, /incident, /oncall, /kb
     "files:write",  # report charts
     "groups:history",  # thread replies in private tier channels
-    "groups:read",
+    "groups:read",  # conversations.info on private channels
     "im:write",  # DM reporters (confirmation, satisfaction survey)
     "pins:write",  # pin incident declarations
     "reactions:read",  # a pin_emoji reaction in a war room adds the message to the incident's timeline
-    "reactions:write",
     "users:read",  # resolve on-call user ids
     "users:read.email",  # PagerDuty's on-call people, found in Slack by their email
     "usergroups:read",  # members of user groups named in app.yaml roles

@@ -22,8 +22,10 @@ from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
+from bot.progress import TerminalProgress
 from workflows.policy.durations import format_duration, parse_duration
 from bot.settings import config_path_from, database_url_from
+from bot.startup_errors import describe_database_failure
 from workflows.reports.metrics import SupportStats, compute_stats, report_targets, report_zone
 from workflows.reports.formats import format_csv, format_json, format_table, stat_rows
 
@@ -75,7 +77,8 @@ async def _compute(url: str, config: AppConfig, **kwargs: object) -> SupportStat
     engine = make_engine(url)
     try:
         async with make_session_factory(engine)() as db:
-            return await compute_stats(db=db, config=config, **kwargs)  # type: ignore[arg-type]
+            with TerminalProgress("report", unit="query") as progress:
+                return await compute_stats(db=db, config=config, on_progress=progress, **kwargs)  # type: ignore[arg-type]
     finally:
         await engine.dispose()
 
@@ -97,12 +100,13 @@ def run_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except ValueError as error:
         print(f"supportbot report: {error}", file=sys.stderr)
         return 2
+    url = database_url_from(env)
     try:
-        stats = asyncio.run(_compute(database_url_from(env), config, since=until - period, until=until,
-                                     tier=tier, category=category))
+        stats = asyncio.run(_compute(url, config, since=until - period, until=until, tier=tier, category=category))
     except DBAPIError as error:
-        print(f"supportbot report: cannot read the database at $DATABASE_URL ({type(error.orig).__name__}); "
-              "is it up and migrated (`supportbot db upgrade`)?", file=sys.stderr)
+        print(describe_database_failure(error, url)
+              or f"supportbot report: cannot read the database at $DATABASE_URL ({type(error.orig).__name__}); "
+                 "is it migrated (`supportbot db upgrade`)?", file=sys.stderr)
         return 2
     targets = report_targets(config)
     if args.format == "json":

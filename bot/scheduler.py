@@ -1,7 +1,8 @@
 """APScheduler wiring: one AsyncIOScheduler on the server's loop, in-memory job store.
 
 The database is the source of truth for every deadline; the scheduler only wakes the
-process. Jobs are declared here with stable ids, ``replace_existing=True``,
+process. Jobs are declared here with stable ids (also their names, in APScheduler's own log
+lines: ``Running job "deadline-sweep (trigger: …)"``), ``replace_existing=True``,
 ``coalesce=True`` and ``max_instances=1``; ``misfire_grace_time=None`` so a job whose
 moment passed while the loop was busy still runs (the default of 1 s drops it).
 """
@@ -72,18 +73,21 @@ class Scheduler:
             "interval",
             seconds=job.every.total_seconds(),
             id=job.id,
+            name=job.id,
             replace_existing=True,
         )
 
     def wake_at(self, job_id: str, when: datetime, func: JobFunc) -> None:
         """Run ``func`` once at ``when`` (re-armed from the database after each change)."""
         self._scheduler.add_job(
-            self._isolated(job_id, func), "date", run_date=when, id=job_id, replace_existing=True
+            self._isolated(job_id, func), "date", run_date=when, id=job_id, name=job_id, replace_existing=True
         )
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self._scheduler.get_jobs())
 
+    def job_names(self) -> list[str]:
+        return sorted(job.name for job in self._scheduler.get_jobs())
 
     def _isolated(self, job_id: str, func: JobFunc) -> JobFunc:
         """A failing run is logged and the job stays scheduled; running runs are tracked."""

@@ -1,7 +1,8 @@
 """The HTTP server: our own aiohttp application on the loop we own.
 
 Routes: ``POST /slack/events`` into Bolt (not in Socket Mode), ``POST /pagerduty/webhook``
-(``bot.pagerduty_webhook``), ``GET /healthz`` and ``GET /metrics``. Bodies over 1 MiB
+(``bot.pagerduty_webhook``), ``GET /healthz`` and ``GET /readyz`` (database and scheduler
+up), ``GET /livez`` (the process answers) and ``GET /metrics``. Bodies over 1 MiB
 are refused with 413 while being read. A request without a valid, fresh Slack
 signature (over the raw bytes) is answered 401 before anything parses it. A signed body
 Bolt cannot parse (``RecursionError`` included), nested deeper than 64 levels, or whose
@@ -38,6 +39,7 @@ from bot.metrics_endpoint import metrics_handler
 from bot.pagerduty_webhook import pagerduty_webhook_route
 from bot.payload_guard import malformed_reason
 from bot.runtime import Runtime
+from bot.startup_errors import StartupError, describe_listen_failure
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,15 @@ def _signed(runtime: Runtime, raw_body: bytes, headers: Mapping[str, str]) -> bo
     return hmac.compare_digest(expected.encode(), signature.encode())
 
 
+async def livez(request: web.Request) -> web.Response:
+    """Liveness: the process answers. Nothing else is asked (a database blip must not get
+    a healthy process restarted)."""
+    return web.json_response({"status": "ok"})
+
+
 async def healthz(request: web.Request) -> web.Response:
+    """Readiness (also ``GET /readyz``): 200 when the database answers and the scheduler
+    runs, else 503."""
     runtime = request.app[RUNTIME_KEY]
     database_up = await ping(runtime.engine)
     scheduler_up = runtime.scheduler.running
@@ -140,6 +150,8 @@ def build_web_app(runtime: Runtime, bolt_app: AsyncApp, *, slack_events_route: b
     if slack_events_route:
         app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", healthz)
+    app.router.add_get("/livez", livez)
     if metrics_route:
         app.router.add_get("/metrics", _metrics(runtime))
     app.router.add_post("/pagerduty/webhook", pagerduty_webhook_route(runtime))
@@ -165,7 +177,11 @@ class HttpServer:
     async def start(self) -> int:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:  # the port is taken, not ours to bind, or the host is not this machine's
+            await self._runner.cleanup()
+            raise StartupError(describe_listen_failure(error, self._host, self._port)) from error
         server = site._server  # the bound socket tells which port port=0 picked
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self._port

@@ -13,6 +13,7 @@ from bot.jobs import declare_event_replay, declare_jobs
 from bot.runtime import Runtime
 from bot.server import HttpServer, build_metrics_app, build_web_app
 from bot.socket_mode import SocketModeConnection, SocketModeError
+from bot.startup_line import startup_line
 from workflows.kb.index import reindex_knowledge_base
 from workflows.policy.roles import OPEN_BY_DEFAULT
 
@@ -73,16 +74,22 @@ class Service:
                                 metrics_route=not separate_metrics)
         self._http = HttpServer(web_app, host=self._host, port=self._port)
         await self._http.start()
-        log.info("supportbot listening on %s:%s", self._host, self.port)
         if self._metrics_port is not None:
             self._metrics_http = HttpServer(build_metrics_app(self.runtime), host=self._metrics_host,
                                             port=self._metrics_port)
             await self._metrics_http.start()
+        settings = self.runtime.settings
+        log.info("%s", startup_line(database_url=settings.database_url, config=self.runtime.config,
+                                    config_path=settings.config_path, socket_mode=self._socket_mode,
+                                    address=f"{self._host}:{self.port}", timers=self.runtime.scheduler.job_names()))
         self._log_metrics_access()
         if self.runtime.config.roles is None:
             log.warning("%s", OPEN_BY_DEFAULT)
-        if not self.runtime.settings.pagerduty_webhook_secret:
-            log.warning("POST /pagerduty/webhook is off (every request refused) until PAGERDUTY_WEBHOOK_SECRET is set")
+        if not settings.pagerduty_webhook_secret:
+            # Only a warning when PagerDuty is in use: without it there is nothing to hear from.
+            in_use = settings.pagerduty_routing_key or settings.pagerduty_api_token
+            log.log(logging.WARNING if in_use else logging.INFO,
+                    "POST /pagerduty/webhook is off (every request refused) until PAGERDUTY_WEBHOOK_SECRET is set")
 
     def _log_metrics_access(self) -> None:
         where = (f"{self._metrics_host}:{self.metrics_port}" if self._metrics_http is not None
@@ -111,4 +118,5 @@ class Service:
         if self._metrics_http is not None:
             await self._metrics_http.stop()
         await self.runtime.close()
-        log.info("supportbot stopped")
+        if self._http is not None and self._http.port is not None:  # a start that failed said why already
+            log.info("supportbot stopped")

@@ -24,8 +24,24 @@ _WHERE_TO_GET = {
 APP_TOKEN_PREFIX = "xapp-"
 
 
-class MissingSettingError(Exception):
+class SettingError(Exception):
+    """An environment variable is missing or unusable; the message is one line saying what and how to fix it."""
+
+
+class MissingSettingError(SettingError):
     """A required environment variable is not set; the message says what and where."""
+
+
+class DatabaseUrlError(SettingError):
+    """``DATABASE_URL`` is not a URL of a database supportbot speaks to."""
+
+
+#: The drivers supportbot runs on; a URL without one (``postgres://``, ``postgresql://``,
+#: ``sqlite://``, as hosting platforms hand them out) gets it.
+_ASYNC_DRIVERS = {"postgres": "postgresql+asyncpg", "postgresql": "postgresql+asyncpg",
+                  "postgresql+asyncpg": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite",
+                  "sqlite+aiosqlite": "sqlite+aiosqlite"}
+_URL_HELP = "use postgresql://user:password@host:5432/dbname or sqlite:///path/to/supportbot.db"
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,28 @@ def _get(environ: Mapping[str, str], name: str) -> str | None:
 
 
 def database_url_from(environ: Mapping[str, str]) -> str:
-    return _get(environ, "DATABASE_URL") or DEFAULT_DATABASE_URL
+    """``DATABASE_URL`` with the async driver named, or the default SQLite file; raises
+    :class:`DatabaseUrlError` for a URL that is not one of PostgreSQL or SQLite."""
+    return normalize_database_url(_get(environ, "DATABASE_URL") or DEFAULT_DATABASE_URL)
+
+
+def normalize_database_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme:
+        raise DatabaseUrlError(f"supportbot: DATABASE_URL is not a database URL: {_URL_HELP}")
+    driver = _ASYNC_DRIVERS.get(scheme.lower())
+    if driver is None:
+        raise DatabaseUrlError(f"supportbot: DATABASE_URL names {scheme!r}, which supportbot does not speak "
+                               f"(PostgreSQL through asyncpg, or SQLite): {_URL_HELP}")
+    normalized = f"{driver}://{rest}"
+    from sqlalchemy.engine import make_url  # here: settings stay cheap to import
+
+    try:
+        make_url(normalized)
+    except Exception:  # noqa: BLE001 - ArgumentError, ValueError (a bad port): said in one line
+        raise DatabaseUrlError(f"supportbot: DATABASE_URL cannot be read as a {scheme} URL (check the port "
+                               f"and escape special characters in the password as %XX): {_URL_HELP}") from None
+    return normalized
 
 
 def config_path_from(environ: Mapping[str, str], override: str | None = None) -> str:

@@ -60,13 +60,16 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
 
 
 def _configure_options() -> dict[str, object]:
-    return {
+    options: dict[str, object] = {
         "target_metadata": target_metadata,
         "render_as_batch": True,
         "compare_type": True,
         "render_item": render_item,
         "include_name": include_name,  # the knowledge base's search index is not a model
     }
+    if config.attributes.get("on_version_apply") is not None:  # `db upgrade`'s progress (bot/database.py)
+        options["on_version_apply"] = config.attributes["on_version_apply"]
+    return options
 
 
 def run_migrations_offline() -> None:

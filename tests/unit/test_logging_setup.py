@@ -114,3 +114,47 @@ async def test_context_follows_the_request_into_its_tasks_and_no_further(capture
     assert found["in listener 2"]["request_id"] == "req-2" and found["in listener 2"]["ticket"] == 2
     assert "channel_id" not in found["in listener 1"]
     assert "request_id" not in found["after 1"] and "user_id" not in found["after 2"]
+
+
+def test_log_level_and_format_come_from_the_environment_and_the_flag_wins():
+    import io as _io
+
+    from bot.logging_setup import LogSettingError, log_format_from, log_level_from
+
+    assert log_level_from({}) == logging.INFO
+    assert log_level_from({"LOG_LEVEL": "debug"}) == logging.DEBUG
+    assert log_level_from({"LOG_LEVEL": "warn"}) == logging.WARNING
+    assert log_level_from({"LOG_LEVEL": "DEBUG"}, "error") == logging.ERROR
+    with pytest.raises(LogSettingError, match="--log-level='LOUD' is not a log level"):
+        log_level_from({}, "loud")
+
+    class Terminal(_io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert log_format_from({}, _io.StringIO()) == "json"
+    assert log_format_from({}, Terminal()) == "text"
+    assert log_format_from({"LOG_FORMAT": "JSON"}, Terminal()) == "json"
+    with pytest.raises(LogSettingError, match="LOG_FORMAT='yaml'"):
+        log_format_from({"LOG_FORMAT": "yaml"}, Terminal())
+
+
+def test_text_lines_are_readable_redacted_and_carry_the_context():
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    handler = configure_logging({**ENV, "LOG_FORMAT": "text"}, stream=stream)
+    try:
+        with log_context(request_id="req-123456", ticket=7):
+            logging.getLogger("workflows.tickets").info("claimed with %s", BOT_TOKEN)
+        assert logging.getLogger("apscheduler").getEffectiveLevel() == logging.WARNING
+    finally:
+        root.removeHandler(handler)
+        for old in saved[0]:
+            root.addHandler(old)
+        root.setLevel(saved[1])
+        logging.getLogger("apscheduler").setLevel(logging.NOTSET)
+        logging.captureWarnings(False)
+    line = stream.getvalue().strip()
+    assert " INFO    workflows.tickets: claimed with [redacted] request_id=req-123456 ticket=7" in line
+    assert BOT_TOKEN not in line

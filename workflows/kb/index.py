@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,11 +30,14 @@ from workflows.kb.files import ArticleFile, KbFolder, read_articles
 
 __all__ = ["ReindexReport", "kb_folder", "reindex_knowledge_base"]
 
+#: ``(done, total)``: how far a reindex is (``supportbot kb reindex`` draws a bar on a terminal).
+Progress = Callable[[int, int], None]
+
 log = logging.getLogger(__name__)
 
 
 def kb_folder(config: AppConfig) -> Path | None:
-    """The configured articles folder (relative to the working directory), or None
+    """The configured articles folder (``load_config`` made it relative to app.yaml), or None
     when app.yaml has no ``knowledge_base`` section."""
     kb = config.knowledge_base
     return None if kb is None else Path(kb.path).expanduser()
@@ -64,12 +68,14 @@ def _copy(article: ArticleFile, row: KbArticle, now: datetime) -> None:
     row.checksum, row.indexed_at = article.checksum, now
 
 
-async def _store(db: AsyncSession, found: KbFolder, now: datetime) -> tuple[int, int, int]:
+async def _store(db: AsyncSession, found: KbFolder, now: datetime, on_progress: Progress) -> tuple[int, int, int]:
     await lock_knowledge_base(db)
     existing = {row.slug: row for row in (await db.execute(select(KbArticle))).scalars()}
     wanted = {a.slug for a in found.articles}
     added = updated = 0
-    for article in found.articles:
+    total = len(found.articles) + 1  # the articles, then the search index
+    for done, article in enumerate(found.articles):
+        on_progress(done, total)
         row = existing.get(article.slug)
         if row is None:
             row = KbArticle(slug=article.slug)
@@ -83,13 +89,20 @@ async def _store(db: AsyncSession, found: KbFolder, now: datetime) -> tuple[int,
     if gone:
         await db.execute(delete(KbArticle).where(KbArticle.slug.in_(gone)))
     await db.flush()
+    on_progress(total - 1, total)
     await rebuild_search_index(db)
+    on_progress(total, total)
     return added, updated, len(gone)
 
 
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
 async def reindex_knowledge_base(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig,
-                                 now: datetime) -> ReindexReport:
-    """Read the folder and make the database match it (see the module docstring)."""
+                                 now: datetime, on_progress: Progress = _no_progress) -> ReindexReport:
+    """Read the folder and make the database match it (see the module docstring).
+    ``on_progress(done, total)`` follows the articles stored, then the index rebuilt."""
     folder = kb_folder(config)
     if folder is None:
         return ReindexReport(folder=None)
@@ -99,7 +112,7 @@ async def reindex_knowledge_base(*, sessions: async_sessionmaker[AsyncSession], 
         log.warning("knowledge base folder %s does not exist; the knowledge base is unchanged", folder)
         return ReindexReport(folder=folder, folder_missing=True)
     async with sessions.begin() as db:
-        added, updated, removed = await _store(db, found, now)
+        added, updated, removed = await _store(db, found, now, on_progress)
     for problem in found.problems:
         log.warning("knowledge base: skipped %s", problem)
     report = ReindexReport(folder=folder, articles=len(found.articles), added=added, updated=updated,

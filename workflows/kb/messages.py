@@ -10,9 +10,9 @@ Button values carry the search id (``kb_searches.id``), and ``<id>:<slug>`` for 
 
 A whole article shows as an ephemeral message ("Show article" under an answer) or a
 pushed modal ("Show article" above the /ticket form). Its Markdown becomes Slack mrkdwn
-(:func:`markdown_to_mrkdwn`): headings and ``**bold**`` become bold, ``[text](https://…)``
-a link, list dashes bullets. The text is escaped first, so an article cannot mention
-``<!channel>``. A long article is cut into sections of at most 3,000 characters, and
+(``workflows/kb/mrkdwn.py``, on markdown-it-py's parser), its text escaped, so an article
+cannot mention ``<!channel>``. A long article is cut into sections of at most 3,000
+characters, between blocks (never inside a code block or a table), and
 after :data:`MESSAGE_SECTIONS` sections (:data:`MODAL_SECTIONS` in a modal) the rest is
 left out with a note saying so.
 """
@@ -36,6 +36,7 @@ from workflows.block_text import (
     user,
 )
 from workflows.kb.ids import KbAction, KbBlock, KbView
+from workflows.kb.mrkdwn import markdown_blocks, markdown_to_mrkdwn
 
 __all__ = [
     "article_line", "article_text_chunks", "article_url", "article_value", "build_kb_answer_message",
@@ -48,12 +49,6 @@ ASK_A_PERSON = "Someone from the support team can help: open a ticket and they w
 MESSAGE_SECTIONS = 8
 MODAL_SECTIONS = 12
 CHUNK_MAX = SECTION_TEXT_MAX - 100
-
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
-_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s|]+)\)")
-_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
 
 def article_value(search_id: int, slug: str) -> str:
@@ -160,28 +155,19 @@ def article_url(base_url: str | None, slug: str) -> str | None:
     return f"{base_url}{slug}" if base_url else None
 
 
-def markdown_to_mrkdwn(markdown: str) -> str:
-    """Markdown as Slack mrkdwn (escaped first; see the module docstring)."""
-    text = escape(markdown)
-    text = _IMAGE.sub(lambda m: f"<{m.group(2)}|{m.group(1) or 'image'}>"
-                      if m.group(2).startswith(("http://", "https://")) else m.group(1), text)
-    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
-    text = _BOLD.sub(r"*\2*", text)
-    text = _HEADING.sub(lambda m: f"*{m.group(1).strip('*')}*", text)
-    return _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
-
-
 def article_text_chunks(markdown: str, limit: int = CHUNK_MAX) -> list[str]:
-    """The article as mrkdwn pieces of at most ``limit`` characters, cut between paragraphs."""
+    """The article as mrkdwn pieces of at most ``limit`` characters, cut between blocks
+    (paragraphs, lists, code blocks, tables); a block longer than that is cut hard, a
+    code block into code blocks."""
     chunks: list[str] = []
     current = ""
-    for paragraph in re.split(r"\n\s*\n", markdown_to_mrkdwn(markdown).strip()):
-        while len(paragraph) > limit:  # one huge paragraph: cut it hard
+    for paragraph in markdown_blocks(markdown):
+        while len(paragraph) > limit:  # one huge block: cut it hard
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(paragraph[:limit])
-            paragraph = paragraph[limit:]
+            head, paragraph = _cut(paragraph, limit)
+            chunks.append(head)
         joined = f"{current}\n\n{paragraph}" if current else paragraph
         if len(joined) > limit:
             chunks.append(current)
@@ -191,6 +177,16 @@ def article_text_chunks(markdown: str, limit: int = CHUNK_MAX) -> list[str]:
     if current:
         chunks.append(current)
     return chunks or [" "]
+
+
+def _cut(block: str, limit: int) -> tuple[str, str]:
+    """The first ``limit`` characters of ``block`` and the rest; a code block stays one on
+    both sides of the cut."""
+    fence = "```"
+    if not (block.startswith(fence + "\n") and block.endswith("\n" + fence)):
+        return block[:limit], block[limit:]
+    code, room = block[4:-4], limit - 8
+    return f"{fence}\n{code[:room]}\n{fence}", f"{fence}\n{code[room:]}\n{fence}"
 
 
 def article_line(article: KbArticle, base_url: str | None) -> str:

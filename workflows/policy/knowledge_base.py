@@ -34,7 +34,7 @@ def _parse_web_url(value: object) -> str:
 
 class KnowledgeBase(Section):
     """Tier 1 self-service: Markdown articles (front matter: title, tags, category) in
-    ``path`` (relative paths from the directory the bot runs in), searched before a
+    ``path`` (a relative path is read from the folder of app.yaml itself), searched before a
     ticket is opened. Top-level messages in ``help_channels`` get a threaded answer;
     an answer lists up to ``max_results`` articles. With ``base_url`` an article links
     to ``base_url`` + its slug; without, Slack shows it ("Show article")."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
@@ -52,7 +53,8 @@ _Loader.add_implicit_resolver(
 
 
 def load_config(path: str | os.PathLike[str]) -> AppConfig:
-    """Read and validate the app.yaml at ``path``; ConfigError lists what is wrong."""
+    """Read and validate the app.yaml at ``path``; ConfigError lists what is wrong.
+    Relative paths in it (``knowledge_base.path``) are read relative to the file."""
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -72,7 +74,16 @@ def load_config(path: str | os.PathLike[str]) -> AppConfig:
         raise ConfigError([f"{path}: " + " ".join(str(exc).split())]) from None
     if data is None:
         raise ConfigError([f"{path}: file is empty"])
-    return parse_config(data)
+    return _relative_to(Path(os.path.abspath(path)).parent, parse_config(data))
+
+
+def _relative_to(folder: Path, config: AppConfig) -> AppConfig:
+    """``config`` with its relative paths made absolute from ``folder`` (the file's own),
+    so the bot finds its knowledge base whatever directory it is started from."""
+    kb = config.knowledge_base
+    if kb is None or Path(kb.path).expanduser().is_absolute():
+        return config
+    return config.model_copy(update={"knowledge_base": kb.model_copy(update={"path": str(folder / kb.path)})})
 
 
 def parse_config(data: dict) -> AppConfig:

@@ -12,6 +12,7 @@ durations for times, ``reports.targets`` (or the practice's defaults) for the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -122,14 +123,19 @@ def report_zone(config: AppConfig) -> ZoneInfo:
 
 async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime, until: datetime,
                         tier: str | None = None, category: str | None = None,
-                        team_id: str | None = None) -> SupportStats:
+                        team_id: str | None = None,
+                        on_progress: Callable[[int, int], None] | None = None) -> SupportStats:
     """The KPIs of the tickets opened in ``[since, until)``, as they stood at ``until``.
 
     ``tier``: only tickets that tier handled (now or before an escalation);
     ``category``: only that category (its exact name); ``team_id``: one workspace.
+    ``on_progress(done, total)``: after each of its three readings (``supportbot report``'s bar).
     """
+    step = on_progress or (lambda done, total: None)
     scope = TicketScope(since=since, until=until, team_id=team_id, tier=tier, category=category)
+    step(0, 3)
     cohort = await cohort_stats(db, scope, upper_tiers=upper_tiers(config))
+    step(1, 3)
     counts, first, resolution = cohort.counts, cohort.first_response, cohort.resolution
     total = sum(counts.values(), CohortCounts())
     priorities = []
@@ -143,9 +149,13 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
             first_response_target=priority.first_response, resolution_target=priority.resolution,
             business_hours=priority.business_hours,
         ))
+    volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created)
+    step(2, 3)
+    self_service = await _self_service(db, config, scope, tickets=total.created)
+    step(3, 3)
     return SupportStats(
         since=since, until=until, tier=tier, category=category,
-        volume=await volume(db, scope, from_ticket_state=True, created=total.created),
+        volume=volume_stats,
         priorities=priorities,
         first_response=first.get(None, NO_TIMES), resolution=resolution.get(None, NO_TIMES),
         first_response_attainment=Ratio(total.first_response_met, total.first_response_counted),
@@ -155,7 +165,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         csat_responses=Ratio(total.rated, total.resolved_ever),
         csat_average=None if total.rated == 0 else total.rating_sum / total.rated,
         top_categories=cohort.categories[:TOP_CATEGORIES],
-        self_service=await _self_service(db, config, scope, tickets=total.created),
+        self_service=self_service,
     )
 
 
