@@ -30,7 +30,8 @@ async def test_a_correct_start_logs_one_startup_line_and_an_idle_bot_is_quiet(tm
     [startup] = [line["message"] for line in lines if line["message"].startswith("supportbot 0.1.0 serving")]
     assert f"HTTP (POST /slack/events) on 127.0.0.1:{serve.port}" in startup
     assert "priorities P0, P1, P2, P3, 4 tiers, 11 categories" in startup
-    assert "timers armed (deadline-sweep, event-replay, outbox-relay, page-delivery" in startup
+    armed = startup[startup.index("timers armed ("):]
+    assert all(job in armed for job in ("deadline-sweep", "event-replay", "outbox-relay", "page-delivery"))
     assert "database " in startup
     warnings = [line["message"] for line in lines if line["level"] in ("WARNING", "ERROR")]
     # The example app.yaml has no `roles`: that one deliberate notice is all.
