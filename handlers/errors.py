@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -86,8 +87,12 @@ def answers_errors(listener: Listener) -> Listener:
     Bolt overwrites an already-sent ack when a listener raises (Slack then sees a
     timeout); instead the error is answered here, like ``@app.error`` would. The
     listener must take ``body`` and ``context`` (Bolt injects by parameter name and
-    looks through this wrapper to the listener's own signature).
+    looks through this wrapper to the listener's own signature); one that does not is
+    refused here, when the app is wired, rather than at its first request.
     """
+    missing = {"body", "context"} - set(inspect.signature(listener).parameters)
+    if missing:
+        raise TypeError(f"{listener.__qualname__} must take {', '.join(sorted(missing))} to be wrapped by answers_errors")
 
     @functools.wraps(listener)
     async def run(**kwargs: Any) -> None:

@@ -12,7 +12,7 @@ from handlers.errors import answers_errors
 from workflows.incidents.pins import capture_pinned_message
 
 
-async def handle_reaction_added(ack: Any, event: dict[str, Any], context: Any) -> None:
+async def handle_reaction_added(ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
     await ack()
     item = event.get("item") if isinstance(event.get("item"), dict) else {}
     if item.get("type") != "message" or not isinstance(item.get("channel"), str) or not isinstance(item.get("ts"), str):
