@@ -56,6 +56,9 @@ async def answer_privately(client: AsyncWebClient, body: dict[str, Any], respond
         log.warning("could not answer %s: %s", user, error.response.get("error"))
 
 
+_SPENT_TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
+
+
 async def report_error(error: Exception, body: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
     """Tell the person what went wrong: the domain message, or a polite note with an id."""
     if isinstance(error, SupportbotError):
@@ -65,6 +68,11 @@ async def report_error(error: Exception, body: dict[str, Any], respond: Any, cli
                   f"{type(error).__name__}: {error}"[:300])
         text = (":warning: The support desk cannot reach its database right now, so nothing was changed. "
                 "Please try again in a minute.")
+    elif isinstance(error, SlackApiError) and error.response.get("error") in _SPENT_TRIGGER_ERRORS:
+        log.info("a form could not open for a %s request: %s", body.get("type") or body.get("command"),
+                 error.response.get("error"))
+        text = (":warning: The form could not open: Slack only lets a click or command open one form, within "
+                "3 seconds. Please run the command or click the button again.")
     elif isinstance(error, (ClientError, asyncio.TimeoutError)):
         log.warning("Slack unreachable while handling a %s request: %s", body.get("type") or body.get("command"),
                     f"{type(error).__name__}: {error}"[:300])

@@ -104,6 +104,13 @@ async def test_bare_escalate_opens_a_modal_that_escalates(bot, config):
     assert "<!channel>" not in " ".join(mrkdwn_texts(request["blocks"]))
 
 
+async def test_a_spent_trigger_gets_a_plain_answer_not_an_error_id(bot):
+    bot.slack.fail_next("views.open", error="expired_trigger_id")
+    answer = await escalate(bot, "", name="spent")
+    assert "could not open" in answer["text"] and "error id" not in answer["text"]
+    assert answer["response_type"] == "ephemeral"
+
+
 async def test_card_button_asks_for_a_reason_then_escalates(bot, config):
     ticket = await create_ticket(bot)
     card = bot.slack.message(ticket.channel_id, ticket.message_ts)
