@@ -148,14 +148,13 @@ class PagerDutyGateway:
     async def resolve(self, dedup_key: str) -> str:
         return await self._events(lambda c: c.resolve(_checked_key(dedup_key)), f"resolve {dedup_key}")
 
-    async def send(self, action: str, **kwargs: Any) -> str:
-        """``send("trigger", dedup_key=…, …)``, ``send("acknowledge", dedup_key=…)``…"""
-        if action == "trigger":
-            return await self.trigger(**kwargs)
+    async def send(self, action: str, *, dedup_key: str) -> str:
+        """``acknowledge`` or ``resolve`` the alert ``dedup_key`` (a trigger has its own
+        arguments: ``trigger``)."""
         if action == "acknowledge":
-            return await self.acknowledge(kwargs["dedup_key"])
+            return await self.acknowledge(dedup_key)
         if action == "resolve":
-            return await self.resolve(kwargs["dedup_key"])
+            return await self.resolve(dedup_key)
         raise PagerDutyRejected(f"unknown Events v2 action {action!r}")
 
     async def _events(self, call: Callable[[_EventsClient], T], what: str) -> T:

@@ -33,17 +33,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.channel_pacer import ChannelPacer
+from workflows.ports import PostingBudget
 
 PACED_METHODS = frozenset({"chat.postMessage"})
 
 
-class Pacer(Protocol):
+class Pacer(PostingBudget, Protocol):
+    """The port the outbox relay reserves slots through, and a plain wait for direct posts."""
+
     async def wait(self, channel: str) -> None:
         """Return when one more message may be posted to ``channel``."""
-
-    async def wait_within(self, channel: str, limit: float) -> float:
-        """Reserve the slot and wait for it if it comes within ``limit`` seconds; the
-        seconds until the slot (above ``limit``: nothing reserved, nothing waited)."""
 
 
 class CountingWebClient(AsyncWebClient):
