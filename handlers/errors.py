@@ -40,7 +40,8 @@ def _ids(body: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 async def answer_privately(client: AsyncWebClient, body: dict[str, Any], respond: Any, text: str) -> None:
-    """Answer the person behind ``body`` where only they see it."""
+    """Answer the person behind ``body`` where only they see it (direct: the answer to
+    what they just did, ephemeral, with nothing to keep if it is lost)."""
     if _response_url(body) and respond is not None:
         await respond(text=text, response_type="ephemeral", replace_original=False)
         return

@@ -103,7 +103,7 @@ async def sync_oncall_usergroup(*, deps: Deps) -> bool:
     users = [u for u in dict.fromkeys((last.to_primary, last.to_secondary)) if u]
     if not users:
         return False
-    try:
+    try:  # direct: not a message; owed by the hand-over's row, retried by each sweep until marked synced
         await deps.slack.usergroups_users_update(usergroup=group, users=",".join(users))
     except SlackApiError as error:
         log.warning("on-call user group %s not updated (%s); the next sweep retries", group,
