@@ -13,12 +13,12 @@ import os
 import signal
 import socket
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
 
 from tests.conftest import BOT_TOKEN, REPO_ROOT, SIGNING_SECRET
+from tests.waiting import healthz, until
 
 CLI = [sys.executable, "-m", "bot.cli"]
 
@@ -81,29 +81,23 @@ class ServeProcess:
     async def wait_until_answering(self, path: str = "/livez", timeout: float = 30.0) -> int:
         """Poll ``path`` until it answers (any status); that status."""
         assert self.proc is not None
-        deadline = time.monotonic() + timeout
+        proc = self.proc
         async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline and self.proc.returncode is None:
+            async def answered() -> int | None:
+                if proc.returncode is not None:
+                    raise AssertionError(f"serve ended (exit {proc.returncode}) before {path} answered:\n"
+                                         f"{self.output[-3000:]}")
                 try:
                     async with http.get(self.url + path) as resp:
                         return resp.status
                 except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-        raise AssertionError(f"serve never answered {path}:\n{self.output[-3000:]}")
+                    return None
+            return await until(answered, timeout, every=0.1,
+                               what=lambda: f"serve answering {path}:\n{self.output[-3000:]}")
 
     async def wait_until_healthy(self, timeout: float = 30.0) -> None:
         assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline and self.proc.returncode is None:
-                try:
-                    async with http.get(self.url + "/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise AssertionError(f"serve never became healthy:\n{self.output[-3000:]}")
+        await healthz(self.url, timeout, process=self.proc, output=lambda: self.output[-3000:])
 
 
 async def run_cli(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 90.0) -> tuple[int, str, str]:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import REPO_ROOT
 from tests.serve_process import free_port
+from tests.waiting import until
 
 DEFAULT_BASE = "python:3.11-slim-bookworm"
 
@@ -82,18 +83,14 @@ def _build_options(engine: str) -> list[str]:
 
 
 async def _until_ok(url: str, timeout: float = 90.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
     async with aiohttp.ClientSession() as http:
-        while True:
+        async def ok() -> bool:
             try:
                 async with http.get(url) as resp:
-                    if resp.status == 200:
-                        return
+                    return resp.status == 200
             except aiohttp.ClientConnectionError:
-                pass
-            assert loop.time() < deadline, f"{url} never answered 200"
-            await asyncio.sleep(0.5)
+                return False
+        await until(ok, timeout, every=0.5, what=f"{url} answering 200")
 
 
 async def test_the_image_builds_and_serves_as_a_non_root_user(tmp_path, database_url, fake_slack):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -11,6 +10,7 @@ from models.tickets import Ticket, TicketEvent, TicketStatus
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import block_actions_payload, view_submission_payload
 from tests.ticket_steps import create_ticket, mrkdwn_texts
+from tests.waiting import until
 
 AGENT = "U0AGENT"
 
@@ -124,8 +124,6 @@ async def test_card_button_asks_for_a_reason_then_escalates(bot, config):
     assert labels == ["Reason", "Impact"]
     await bot.sender.interactive(view_submission_payload(view, view_state(view, {"Reason": "needs engineering"}), user_id=AGENT))
     next_tier = config.next_tier(ticket.category, ticket.tier)
-    for _ in range(50):
-        if (await reload(bot, ticket.id)).tier == next_tier.id:
-            break
-        await asyncio.sleep(0.05)
-    assert (await reload(bot, ticket.id)).tier == next_tier.id
+    async def moved() -> bool:
+        return (await reload(bot, ticket.id)).tier == next_tier.id
+    await until(moved, what=f"#{ticket.number} moved to {next_tier.id}")

@@ -10,6 +10,7 @@ import subprocess
 
 from tests.conftest import REPO_ROOT
 from tests.serve_process import CLI, ServeProcess, serve_env
+from tests.waiting import until
 from workflows.policy.roles import OPEN_BY_DEFAULT
 
 IDLE_SECONDS = 15
@@ -53,7 +54,9 @@ async def test_log_level_debug_in_text_shows_the_scheduler_jobs_by_name(tmp_path
     env = serve_env(database_url, fake_slack.api_url, LOG_LEVEL="debug", LOG_FORMAT="text")
     async with ServeProcess(env=env, cwd=tmp_path) as serve:
         await serve.wait_until_healthy()
-        await asyncio.sleep(2.5)  # the outbox relay runs every second
+        # the outbox relay runs every second: its run's line names it
+        await until(lambda: 'Running job "outbox-relay (trigger: interval[0:00:01]' in serve.output, 10,
+                    what="a logged run of the outbox-relay job")
     output = serve.output
     assert not output.lstrip().startswith("{")
     assert " DEBUG " in output and " INFO    bot.service: supportbot 0.1.0 serving" in output

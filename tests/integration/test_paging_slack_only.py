@@ -14,6 +14,7 @@ from workflows.paging.ids import PageAction
 from models.pages import Page, PageStatus
 from tests.fakes.slack_requests import block_actions_payload
 from tests.ticket_steps import create_ticket, mrkdwn_texts
+from tests.waiting import until
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.paging.pager import page_ticket, record_ticket_page
@@ -82,10 +83,9 @@ async def test_an_acknowledgement_stops_the_climb(bot, clock):
                                     channel_id=page.dm_channel_id, message=message,
                                     response_url=bot.slack.response_url("ack"))
     assert (await bot.sender.interactive(payload)).status == 200
-    for _ in range(200):
-        if (await reload(bot, page.id)).status == PageStatus.ACKNOWLEDGED:
-            break
-        await asyncio.sleep(0.01)
+    async def acknowledged() -> bool:
+        return (await reload(bot, page.id)).status == PageStatus.ACKNOWLEDGED
+    await until(acknowledged, what="the page acknowledged")
     stored = await reload(bot, page.id)
     assert stored.status == PageStatus.ACKNOWLEDGED and stored.ack_due_at is None
     clock.advance(timedelta(hours=1))

@@ -4,7 +4,6 @@ like ``GET /healthz``, answers 503 while the database or the scheduler is down."
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import aiohttp
@@ -14,6 +13,7 @@ from sqlalchemy.engine import make_url
 from bot.database import make_engine
 from tests.serve_process import ServeProcess, serve_env
 from tests.tcp_proxy import TcpProxy
+from tests.waiting import until
 
 
 async def test_livez_is_200_and_readyz_503_while_the_database_is_unreachable(bot):
@@ -45,11 +45,9 @@ async def _status(http: aiohttp.ClientSession, url: str) -> int:
 
 
 async def _until(http: aiohttp.ClientSession, url: str, status: int, timeout: float = 20.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while (got := await _status(http, url)) != status:
-        assert loop.time() < deadline, f"{url} stayed {got}, never {status}"
-        await asyncio.sleep(0.2)
+    async def answers() -> bool:
+        return await _status(http, url) == status
+    await until(answers, timeout, every=0.2, what=f"{url} answering {status}")
 
 
 async def test_a_serving_process_with_its_postgres_cut_off_is_live_but_not_ready(tmp_path, database_url, fake_slack):
