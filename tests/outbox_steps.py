@@ -1,14 +1,16 @@
-"""Steps that outbox tests share: owing posts, reading the outbox, letting the
-database's clock pass a lease, and scraping the relay's counters."""
+"""Steps that outbox tests share: owing posts, reading the outbox, running the relay
+until nothing is pending, and letting the database's clock pass a lease."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from models.outbox import OutboxMessage, OutboxStatus
-from workflows.outbox.enqueue import owe_post
+from workflows.deps import Deps
+from workflows.outbox.enqueue import deliver_outbox, owe_post
 
 
 async def owe(bot, *posts: tuple[str, str]) -> None:
@@ -21,6 +23,23 @@ async def owe(bot, *posts: tuple[str, str]) -> None:
 async def outbox(bot) -> list[OutboxMessage]:
     async with bot.runtime.sessions() as db:
         return list((await db.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+
+
+async def deliver_until_done(bot, *relays: Deps, step: timedelta = timedelta(seconds=5), rounds: int = 40,
+                             advance: Callable[[], object] | None = None) -> list[OutboxMessage]:
+    """Run the relays (the bot's own when none are given), as their sweep does, moving
+    time on by ``step`` (or calling ``advance``) between rounds, until no row is pending;
+    the rows then. Fails naming what is still pending."""
+    relays = relays or (bot.runtime.deps,)
+    for _ in range(rounds):
+        for deps in relays:
+            await deliver_outbox(deps)
+        rows = await outbox(bot)
+        if not any(r.status == OutboxStatus.PENDING for r in rows):
+            return rows
+        advance() if advance is not None else bot.clock.advance(step)
+    pending = [(r.id, r.kind, r.attempts, r.last_error) for r in rows if r.status == OutboxStatus.PENDING]
+    raise AssertionError(f"the outbox did not drain in {rounds} rounds; still pending: {pending}")
 
 
 async def expire_leases(sessions) -> int:

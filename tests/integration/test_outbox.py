@@ -10,37 +10,14 @@ from sqlalchemy import select
 
 from bot.runtime import build_runtime
 from bot.service import Service
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import OutboxStatus
 from models.tickets import Ticket
 from tests.conftest import make_settings
-from tests.sla_steps import reload, until
+from tests.outbox_steps import deliver_until_done, outbox, owe, texts
+from tests.sla_steps import reload
 from tests.ticket_steps import REPORTER, create_ticket, open_modal, submit
-from tests.waiting import drain
-from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post
-
-
-async def _owe(bot, *posts: tuple[str, str]) -> None:
-    async with bot.runtime.sessions.begin() as db:
-        for channel, text in posts:
-            await owe_post(db, channel=channel, text=text, now=bot.clock())
-
-
-async def _rows(bot) -> list[OutboxMessage]:
-    async with bot.runtime.sessions() as db:
-        return list((await db.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
-
-
-def _texts(bot, channel: str) -> list[str]:
-    return [m["text"] for m in bot.slack.messages(channel) if m.get("text", "").startswith("msg ")]
-
-
-async def _drain_with_time(bot, *, step: timedelta = timedelta(seconds=5), rounds: int = 40) -> None:
-    for _ in range(rounds):
-        await deliver_outbox(bot.runtime.deps)
-        if not any(r.status == OutboxStatus.PENDING for r in await _rows(bot)):
-            return
-        bot.clock.advance(step)
-    raise AssertionError("the outbox did not drain")
+from tests.waiting import drain, until
+from workflows.outbox.enqueue import deliver_outbox, owe_card_update
 
 
 async def test_429_then_500_then_ok_delivers_each_message_once_in_order_per_channel(bot):
@@ -48,44 +25,44 @@ async def test_429_then_500_then_ok_delivers_each_message_once_in_order_per_chan
     bot.slack.fail_next("chat.postMessage", status=429, retry_after=7)
     bot.slack.fail_next("chat.postMessage", status=500)
     bot.slack.fail_next("chat.postMessage", status=503)
-    await _owe(bot, (a, "msg a1"), (b, "msg b1"), (a, "msg a2"), (b, "msg b2"), (a, "msg a3"))
+    await owe(bot, (a, "msg a1"), (b, "msg b1"), (a, "msg a2"), (b, "msg b2"), (a, "msg a3"))
 
     await deliver_outbox(bot.runtime.deps)
-    rows = await _rows(bot)
+    rows = await outbox(bot)
     waiting = [r for r in rows if r.status == OutboxStatus.PENDING and r.attempts]
     assert waiting and all(r.not_before > bot.clock() for r in waiting), "failed heads wait, they are not dropped"
     ratelimited = [r for r in rows if r.last_error == "ratelimited"]
     assert ratelimited and ratelimited[0].not_before == ratelimited[0].created_at + timedelta(seconds=7)
 
-    await _drain_with_time(bot)
-    assert _texts(bot, a) == ["msg a1", "msg a2", "msg a3"]
-    assert _texts(bot, b) == ["msg b1", "msg b2"]
-    rows = await _rows(bot)
+    await deliver_until_done(bot)
+    assert texts(bot, a) == ["msg a1", "msg a2", "msg a3"]
+    assert texts(bot, b) == ["msg b1", "msg b2"]
+    rows = await outbox(bot)
     assert all(r.status == OutboxStatus.SENT and r.result_ts for r in rows)
     assert len(bot.slack.calls_to("chat.postMessage")) == 5 + 3  # every message once, plus the 3 refusals
 
 
 async def test_a_rate_limited_channel_does_not_hold_up_another(bot):
     bot.slack.fail_next("chat.postMessage", status=429, retry_after=30)
-    await _owe(bot, ("C0TIER1", "msg first"))
+    await owe(bot, ("C0TIER1", "msg first"))
     await deliver_outbox(bot.runtime.deps)          # C0TIER1 is now told to wait 30 s
-    await _owe(bot, ("C0TIER1", "msg behind it"), ("C0TIER2", "msg elsewhere"))
+    await owe(bot, ("C0TIER1", "msg behind it"), ("C0TIER2", "msg elsewhere"))
     await deliver_outbox(bot.runtime.deps)
-    assert _texts(bot, "C0TIER2") == ["msg elsewhere"]
-    assert _texts(bot, "C0TIER1") == [], "the channel's later message waits behind its first"
+    assert texts(bot, "C0TIER2") == ["msg elsewhere"]
+    assert texts(bot, "C0TIER1") == [], "the channel's later message waits behind its first"
     bot.clock.advance(timedelta(seconds=30))
     await deliver_outbox(bot.runtime.deps)
-    assert _texts(bot, "C0TIER1") == ["msg first", "msg behind it"]
+    assert texts(bot, "C0TIER1") == ["msg first", "msg behind it"]
 
 
 async def test_a_final_error_marks_the_message_failed_and_the_channel_goes_on(bot):
     bot.slack.fail_next("chat.postMessage", error="invalid_blocks")
-    await _owe(bot, ("C0TIER1", "msg broken"), ("C0TIER1", "msg fine"))
+    await owe(bot, ("C0TIER1", "msg broken"), ("C0TIER1", "msg fine"))
     await deliver_outbox(bot.runtime.deps)
-    rows = await _rows(bot)
+    rows = await outbox(bot)
     assert [(r.status, r.last_error) for r in rows] == [(OutboxStatus.FAILED, "invalid_blocks"),
                                                         (OutboxStatus.SENT, None)]
-    assert _texts(bot, "C0TIER1") == ["msg fine"]
+    assert texts(bot, "C0TIER1") == ["msg fine"]
 
 
 async def test_slack_down_when_a_ticket_is_opened_its_card_and_thread_come_later(bot, config):
@@ -142,7 +119,7 @@ async def test_crash_between_commit_and_send_sends_once_after_restart(bot, datab
             return (await db.execute(select(Ticket))).scalar_one_or_none() is not None
     await until(stored, what="the ticket row")
     await bot.runtime.drain()
-    assert [r.status for r in await _rows(bot)] == [OutboxStatus.PENDING]
+    assert [r.status for r in await outbox(bot)] == [OutboxStatus.PENDING]
     posts_before = len(fake_slack.calls_to("chat.postMessage"))
     monkeypatch.undo()
 
@@ -160,7 +137,7 @@ async def test_crash_between_commit_and_send_sends_once_after_restart(bot, datab
     finally:
         await restarted.stop()
     assert len(fake_slack.calls_to("chat.postMessage")) == posts_before + 1
-    assert [r.status for r in await _rows(bot)] == [OutboxStatus.SENT]
+    assert [r.status for r in await outbox(bot)] == [OutboxStatus.SENT]
 
 
 async def test_the_ticket_is_stored_before_the_modal_submission_is_acknowledged(bot):
@@ -193,16 +170,16 @@ async def test_two_replicas_relaying_one_database_send_each_message_once_in_orde
     other = build_runtime(settings=make_settings(database_url, fake_slack.api_url), config=config, clock=clock)
     lanes = ("C0TIER1", "C0TIER2", "C0TIER3")
     try:
-        await _owe(bot, *((lanes[n % 3], f"msg {n:02d}") for n in range(18)))
+        await owe(bot, *((lanes[n % 3], f"msg {n:02d}") for n in range(18)))
         fake_slack.fail_next("chat.postMessage", status=500, times=2)
         for _ in range(10):
             await asyncio.gather(deliver_outbox(bot.runtime.deps), deliver_outbox(other.deps),
                                  deliver_outbox(bot.runtime.deps))
-            if all(r.status == OutboxStatus.SENT for r in await _rows(bot)):
+            if all(r.status == OutboxStatus.SENT for r in await outbox(bot)):
                 break
             clock.advance(timedelta(seconds=5))
     finally:
         await other.close()
     for i, lane in enumerate(lanes):
-        assert _texts(bot, lane) == [f"msg {n:02d}" for n in range(i, 18, 3)]
+        assert texts(bot, lane) == [f"msg {n:02d}" for n in range(i, 18, 3)]
     assert len(fake_slack.calls_to("chat.postMessage")) == 18 + 2

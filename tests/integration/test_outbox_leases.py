@@ -21,7 +21,7 @@ from bot.slack_gateway import make_slack_client
 from models.outbox import OutboxStatus
 from tests.conftest import BOT_TOKEN, make_settings
 from tests.fakes.clock import FakeClock
-from tests.outbox_steps import expire_leases, outbox, owe
+from tests.outbox_steps import deliver_until_done, expire_leases, outbox, owe
 from workflows.deps import Deps
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.outbox.relay import LEASE, MAX_PACING_WAIT
@@ -89,13 +89,8 @@ def _posted(fake_slack, text: str) -> int:
 
 
 async def _until_sent(mine: Deps, theirs: Deps, time: WallTime, bot) -> None:
-    for _ in range(40):
-        await deliver_outbox(mine)
-        await deliver_outbox(theirs)
-        if all(r.status == OutboxStatus.SENT for r in await outbox(bot)):
-            return
-        time.advance(5)
-    raise AssertionError("the outbox did not drain")
+    rows = await deliver_until_done(bot, mine, theirs, advance=lambda: time.advance(5))
+    assert all(r.status == OutboxStatus.SENT for r in rows), [(r.id, r.status, r.last_error) for r in rows]
 
 
 async def test_a_pacer_wait_longer_than_the_lease_with_two_relays_posts_once(bot, fake_slack, replicas):

@@ -11,13 +11,12 @@ from datetime import timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from bot.runtime import build_runtime
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import OutboxStatus
 from models.tickets import Ticket
 from tests.conftest import BOT_TOKEN, make_settings
-from tests.outbox_steps import expire_leases
+from tests.outbox_steps import deliver_until_done, expire_leases, outbox
 from workflows.outbox import calls as outbox_calls
 from workflows.outbox.digests import DIGEST_THRESHOLD, digest_size
 from workflows.block_text import MESSAGE_TEXT_MAX
@@ -67,20 +66,6 @@ def named(texts: list[str]) -> list[int]:
     return [int(n) for text in texts for n in re.findall(r"#(\d+)\b", text)]
 
 
-async def outbox_rows(bot) -> list[OutboxMessage]:
-    async with bot.runtime.sessions() as db:
-        return list((await db.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
-
-
-async def drain(bot, deps: Deps, *, step: timedelta = timedelta(seconds=5), rounds: int = 20) -> None:
-    for _ in range(rounds):
-        await deliver_outbox(deps)
-        if not any(r.status == OutboxStatus.PENDING for r in await outbox_rows(bot)):
-            return
-        bot.clock.advance(step)
-    raise AssertionError("the outbox did not drain")
-
-
 def assert_each_thread_once(bot, tickets: list[Ticket]) -> None:
     for ticket in tickets:
         notices = thread_notices(bot, ticket)
@@ -110,7 +95,7 @@ async def test_a_storm_in_one_channel_is_one_digest_there_and_a_notice_in_every_
     assert "&lt;!channel&gt; &lt;@U0BOSS&gt;" in hostile and "<!channel>" not in "".join(texts)
     permalinks = [t.permalink for t in tickets]
     assert all(p and any(p in text for text in texts) for p in permalinks), "each line links to its card"
-    rows = await outbox_rows(bot)
+    rows = await outbox(bot)
     assert all(r.status == OutboxStatus.SENT for r in rows)
     digest_rows = [r for r in rows if r.lane == TIER1 and r.payload.get("digest")]
     assert len(digest_rows) == 14 and len({r.result_ts for r in digest_rows}) == len(posts)
@@ -158,7 +143,7 @@ async def test_management_notices_of_a_storm_are_one_digest_in_the_management_ch
     deps = unpaced(bot)
     for _ in range(5):
         await fire_due_notifications(deps=deps)
-    await drain(bot, deps)
+    await deliver_until_done(bot, deps)
     posts = top_level(bot, management, "Management notice")
     assert len(posts) == 1 and "6 SLA notices at once* (" in posts[0]["text"]
     assert "6 management notices" in posts[0]["text"] and "thread" not in posts[0]["text"].split("\n")[0]
@@ -174,7 +159,7 @@ async def test_a_transient_error_on_a_digest_delivers_all_its_notices_once_later
     await fire_due_notifications(deps=deps)
 
     assert top_level(bot, TIER1) == []
-    rows = [r for r in await outbox_rows(bot) if r.payload.get("digest")]
+    rows = [r for r in await outbox(bot) if r.payload.get("digest")]
     assert len(rows) == 8
     assert all(r.status == OutboxStatus.PENDING and r.lease_until is None for r in rows)
     assert len({r.not_before for r in rows}) == 1 and rows[0].not_before > bot.clock(), "postponed together"
@@ -182,7 +167,7 @@ async def test_a_transient_error_on_a_digest_delivers_all_its_notices_once_later
     assert len(thread_notices(bot, tickets[0])) == 1
     assert all(not thread_notices(bot, t) for t in tickets[1:]), "the lane waits behind its head"
 
-    await drain(bot, deps)
+    await deliver_until_done(bot, deps)
     assert_each_thread_once(bot, tickets)
     [post] = top_level(bot, TIER1)
     assert sorted(named([post["text"]])) == [t.number for t in tickets]
@@ -205,7 +190,7 @@ async def test_a_crash_while_a_digest_is_sent_leaves_its_leases_to_expire_then_i
     with pytest.raises(asyncio.CancelledError):
         await fire_due_notifications(deps=deps)
     monkeypatch.undo()
-    rows = [r for r in await outbox_rows(bot) if r.payload.get("digest")]
+    rows = [r for r in await outbox(bot) if r.payload.get("digest")]
     assert len(rows) == 6 and all(r.status == OutboxStatus.PENDING for r in rows)
     assert len({r.lease_until for r in rows}) == 1 and rows[0].lease_until is not None, "leased together"
 
@@ -214,7 +199,7 @@ async def test_a_crash_while_a_digest_is_sent_leaves_its_leases_to_expire_then_i
     assert top_level(bot, TIER1) == [] and all(not thread_notices(bot, t) for t in tickets[1:])
 
     assert await expire_leases(bot.runtime.sessions) == 6  # the database's clock passes it
-    await drain(bot, deps)
+    await deliver_until_done(bot, deps)
     assert_each_thread_once(bot, tickets)
     [post] = top_level(bot, TIER1)
     assert sorted(named([post["text"]])) == [t.number for t in tickets]
@@ -231,7 +216,7 @@ async def test_two_replicas_relaying_a_storm_send_every_notice_once(bot, databas
                              deliver_outbox(mine), deliver_outbox(theirs), deliver_outbox(mine))
         for _ in range(10):
             await asyncio.gather(deliver_outbox(mine), deliver_outbox(theirs), deliver_outbox(theirs))
-            if all(r.status == OutboxStatus.SENT for r in await outbox_rows(bot)):
+            if all(r.status == OutboxStatus.SENT for r in await outbox(bot)):
                 break
             clock.advance(timedelta(seconds=5))
     finally:
@@ -242,7 +227,7 @@ async def test_two_replicas_relaying_a_storm_send_every_notice_once(bot, databas
         texts = [p["text"] for p in top_level(bot, channel)]
         assert sorted(named(texts)) == sorted(t.number for t in group), f"{channel}: each ticket named once"
     assert any(p["text"].startswith(":bell:") for p in top_level(bot, TIER1)), "folded into digests"
-    assert all(r.status == OutboxStatus.SENT for r in await outbox_rows(bot))
+    assert all(r.status == OutboxStatus.SENT for r in await outbox(bot))
 
 
 def test_digest_size_fits_the_budget_and_splits_a_short_tail_evenly():

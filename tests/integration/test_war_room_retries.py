@@ -18,7 +18,7 @@ from models.outbox import OutboxStatus
 from models.pages import Page, PageStatus
 from tests.fakes.slack_requests import block_actions_payload
 from tests.incident_steps import IC, INCIDENTS, ONCALL, PRIMARY, answer, declare, events, load_incident, text_of
-from tests.outbox_steps import expire_leases, outbox
+from tests.outbox_steps import deliver_until_done, expire_leases, outbox
 from tests.ticket_steps import REPORTER, create_ticket
 from workflows.outbox.enqueue import deliver_outbox
 
@@ -30,14 +30,10 @@ def war_rooms(bot) -> list[dict]:
     return [c for c in bot.slack.channels.values() if c["name"].startswith("inc-")]
 
 
-async def open_war_room(bot, *, step: timedelta = timedelta(seconds=5), rounds: int = 30) -> Incident:
+async def open_war_room(bot) -> Incident:
     """Let the outbox retry (as its sweep does) until every war-room step is done."""
-    for _ in range(rounds):
-        if all(r.status != OutboxStatus.PENDING for r in await outbox(bot)):
-            return await load_incident(bot)
-        bot.clock.advance(step)
-        await deliver_outbox(bot.runtime.deps)
-    raise AssertionError(f"war room not opened: {[(r.payload, r.status, r.last_error) for r in await outbox(bot)]}")
+    await deliver_until_done(bot, rounds=30)
+    return await load_incident(bot)
 
 
 def assert_opened_once(bot, incident: Incident, *members: str) -> None:
