@@ -47,6 +47,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.waiting import until
+
 __all__ = ["FakePagerDuty", "PdCall", "oncall_entry", "incident_webhook", "webhook_signature"]
 
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -180,13 +182,10 @@ class FakePagerDuty:
 
     async def wait_for(self, count: int, action: str | None = None, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Wait until at least ``count`` events (of ``action``) were accepted."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(self.accepted(action)) < count:
-            if loop.time() >= deadline:
-                got = [(c.status, (c.body or {}).get("event_action")) for c in self.event_calls()]
-                raise AssertionError(f"expected {count} accepted {action or 'event'}(s), got {got}")
-            await asyncio.sleep(0.01)
+        def got() -> str:
+            calls = [(c.status, (c.body or {}).get("event_action")) for c in self.event_calls()]
+            return f"{count} accepted {action or 'event'}(s) (got {calls})"
+        await until(lambda: len(self.accepted(action)) >= count, timeout, what=got)
         return self.accepted(action)
 
     # -- handlers --------------------------------------------------------------------

@@ -37,7 +37,6 @@ accepted, as are form bodies carrying JSON-encoded ``blocks``/``view``/``files``
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import logging
@@ -57,6 +56,7 @@ from tests.fakes.slack_views import (
     validate_message_blocks,
     view_state,
 )
+from tests.waiting import until
 
 __all__ = ["FakeSlack", "SlackCall", "input_block_by_label", "view_state"]
 
@@ -211,31 +211,17 @@ class FakeSlack(SlackWebApi):
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[SlackCall]:
         """Wait until at least ``count`` calls of ``method`` arrived; return them all."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            calls = self.calls_to(method)
-            if len(calls) >= count:
-                return calls
-            if loop.time() >= deadline:
-                listing = "\n  ".join(str(c) for c in self.calls) or "(none)"
-                raise AssertionError(
-                    f"expected {count} call(s) to {method} within {timeout}s, got {len(calls)}; "
-                    f"calls received:\n  {listing}"
-                )
-            await asyncio.sleep(0.01)
+        def received() -> str:
+            listing = "\n  ".join(str(c) for c in self.calls) or "(none)"
+            return (f"{count} call(s) to {method} (got {len(self.calls_to(method))}; calls received:\n  "
+                    f"{listing}\n)")
+        return await until(lambda: len(self.calls_to(method)) >= count and self.calls_to(method), timeout,
+                           what=received)
 
     async def wait_for_response(self, name: str = "r1", count: int = 1, timeout: float = 5.0) -> list[dict]:
         """Wait until at least ``count`` POSTs reached ``response_url(name)``; return them."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while len(self.responses[name]) < count:
-            if loop.time() >= deadline:
-                raise AssertionError(
-                    f"expected {count} POST(s) to response_url {name!r} within {timeout}s, "
-                    f"got {dict(self.responses)}"
-                )
-            await asyncio.sleep(0.01)
+        await until(lambda: len(self.responses[name]) >= count, timeout,
+                    what=lambda: f"{count} POST(s) to response_url {name!r} (got {dict(self.responses)})")
         return list(self.responses[name])
 
     # -- HTTP handlers ----------------------------------------------------------------

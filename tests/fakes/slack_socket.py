@@ -30,6 +30,7 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.slack import FakeSlack
 from tests.fakes.slack_requests import event_callback_body, slash_command_body
+from tests.waiting import until
 
 __all__ = ["FakeSocketMode"]
 
@@ -182,10 +183,5 @@ class FakeSocketMode:
                 waiter.set_result(parsed)
 
     async def _until(self, check: Any, timeout: float, what: str) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not check():
-            if loop.time() >= deadline:
-                raise AssertionError(f"expected {what} within {timeout}s (made {self.connections_made}, "
-                                     f"closed {self.connections_closed})")
-            await asyncio.sleep(0.01)
+        await until(check, timeout, what=lambda: f"{what} (made {self.connections_made}, "
+                                                 f"closed {self.connections_closed})")
