@@ -8,6 +8,15 @@ on this machine: the tests pull nothing. ``SUPPORTBOT_TEST_BASE_IMAGE`` names an
 ``SUPPORTBOT_TEST_CONTAINER_ARGS`` adds options to every build and run (a sandbox may need
 ``--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024``). Without them the
 build test is skipped, saying why.
+
+A base without a registry, from Debian's mirror (as root, with Debian's podman, runc and
+debootstrap)::
+
+    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm /tmp/base
+    tar -C /tmp/base -c . | podman import - localhost/bookworm-python:3.11
+    SUPPORTBOT_TEST_BASE_IMAGE=localhost/bookworm-python:3.11 \
+    SUPPORTBOT_TEST_CONTAINER_ARGS="--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024" \
+        .venv/bin/pytest tests/integration/test_container.py
 """
 
 from __future__ import annotations

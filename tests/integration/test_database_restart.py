@@ -26,6 +26,7 @@ from tests.conftest import REPO_ROOT, SIGNING_SECRET, RunningBot, make_settings
 from tests.dbutil import test_database_kind
 from tests.fakes.slack_requests import SlackSender
 from tests.ticket_steps import create_ticket
+from tests.waiting import until
 
 CLUSTERS = Path("/etc/postgresql")
 
@@ -61,14 +62,6 @@ async def _ready(timeout: float = 30.0) -> bool:
 async def _health(sender: SlackSender) -> tuple[int, float]:
     reply = await sender.get("/healthz")
     return reply.status, reply.elapsed
-
-
-async def _until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        await asyncio.sleep(0.1)
 
 
 def _warnings(bot: RunningBot, ticket) -> tuple[int, int]:
@@ -114,11 +107,11 @@ async def test_the_bot_rides_out_a_postgres_restart(database_url, fake_slack, ca
 
         async def healthy() -> bool:
             return (await _health(sender))[0] == 200
-        await _until(healthy, 10, "/healthz 200 after the restart")
+        await until(healthy, 10, what="/healthz 200 after the restart", every=0.1)
 
         async def warned() -> bool:
             return _warnings(bot, ticket) != (0, 0)
-        await _until(warned, 12, "the SLA warning that fell due while the database was down")
+        await until(warned, 12, what="the SLA warning that fell due while the database was down", every=0.1)
         await asyncio.sleep(1.5)
         assert _warnings(bot, ticket) == (1, 1)
     finally:
