@@ -17,6 +17,7 @@ from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.incidents.actions import remind_action_items
+from workflows.incidents.archive import archive_war_rooms
 from workflows.incidents.executives import notify_executives
 from workflows.incidents.postmortem_follow_up import remind_postmortems
 from workflows.paging.handover import hand_over_if_turned
@@ -33,7 +34,8 @@ OUTBOX_SWEEP_EVERY = timedelta(seconds=1)
 HANDOVER_EVERY = timedelta(minutes=1)
 #: The executives' notices fall due at most this late.
 EXECUTIVES_EVERY = timedelta(seconds=30)
-#: Action-item and post-mortem reminders are daily; this sweep finds the ones due.
+#: Action-item and post-mortem reminders are daily, war-room archives days after the
+#: resolution; this sweep finds the ones due.
 FOLLOW_THROUGH_EVERY = timedelta(minutes=5)
 
 
@@ -88,6 +90,7 @@ def declare_jobs(runtime: Runtime) -> None:
     async def follow_through() -> None:  # action items' reminders (workflows/incidents/actions.py)
         await remind_action_items(deps=runtime.deps)
         await remind_postmortems(deps=runtime.deps)
+        await archive_war_rooms(deps=runtime.deps)  # incidents.archive_after (workflows/incidents/archive.py)
 
     runtime.scheduler.add_periodic(PeriodicJob(id="incident-follow-through", every=FOLLOW_THROUGH_EVERY,
                                                func=follow_through))

@@ -51,3 +51,14 @@ def test_pin_emoji_defaults_to_pushpin_and_is_checked(data):
     assert parse_config(data).incidents.pin_emoji == "pushpin"
     data["incidents"]["pin_emoji"] = ":pushpin:"
     assert problems(data) == ["incidents.pin_emoji: ':pushpin:' is not an emoji name (like pushpin, without colons)"]
+
+
+def test_archive_after_is_off_by_default_and_is_checked(data):
+    from datetime import timedelta
+    assert parse_config(data).incidents.archive_after is None
+    data["incidents"]["archive_after"] = "7d"
+    assert parse_config(data).incidents.archive_after == timedelta(days=7)
+    data["incidents"]["archive_after"] = "a week"
+    [problem] = problems(data)
+    assert problem.startswith("incidents.archive_after: 'a week' is not a duration")
+    assert "archive_after: 7d" in (REPO_ROOT / "app.yaml").read_text()
