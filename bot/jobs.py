@@ -20,6 +20,7 @@ from workflows.incidents.actions import remind_action_items
 from workflows.incidents.archive import archive_war_rooms
 from workflows.incidents.executives import notify_executives
 from workflows.incidents.postmortem_follow_up import remind_postmortems
+from workflows.incidents.statuspage import deliver_statuspage_updates
 from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
@@ -65,6 +66,12 @@ def declare_jobs(runtime: Runtime) -> None:
     runtime.scheduler.wake_at("outbox-relay-at-startup", datetime.now(UTC), relay)
     runtime.scheduler.add_periodic(PeriodicJob(id="page-delivery", every=PAGE_SWEEP_EVERY, func=deliver_pages))
     runtime.scheduler.add_periodic(PeriodicJob(id="page-repaging", every=PAGE_SWEEP_EVERY, func=repage))
+
+    async def statuspage() -> None:  # updates owed to the status page (workflows/incidents/statuspage.py)
+        await deliver_statuspage_updates(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="statuspage-delivery", every=PAGE_SWEEP_EVERY, func=statuspage))
+    runtime.scheduler.wake_at("statuspage-delivery-at-startup", datetime.now(UTC), statuspage)
     # What a previous process stored but did not send goes out now, not in 5 s; what fell
     # due while no process was running is sent now too (marked late), not dropped.
     runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)

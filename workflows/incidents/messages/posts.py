@@ -231,10 +231,11 @@ def severity_changed_text(incident: Incident, config: AppConfig, *, previous: st
             f"*{escape(priority_label(config, incident.priority))}*.{due}{page}")
 
 
-def external_update_text(incident: Incident, *, author_id: str, text: str) -> str:
+def external_update_text(incident: Incident, *, author_id: str, text: str, note: str | None = None) -> str:
+    """``note``: what became of it on the status page (``workflows/incidents/statuspage.py``)."""
     due = (f" Next customer update due {slack_date(incident.next_external_update_due_at)}."
            if incident.next_external_update_due_at else "")
-    return f":mega: {user(author_id)} updated customers: {escape(text)}{due}"
+    return f":mega: {user(author_id)} updated customers: {escape(text)}{due}{' ' + note if note else ''}"
 
 
 def reminder_text(incident: Incident, *, now: datetime, external: bool) -> str:
