@@ -120,6 +120,10 @@ def load_settings(
             f"or user token) — create one with connections:write under Basic Information > App-Level Tokens "
             f"on your Slack app's page at https://api.slack.com/apps"
         )
+    statuspage_api_url = (_get(environ, "STATUSPAGE_API_URL") or DEFAULT_STATUSPAGE_API_URL).rstrip("/")
+    if not statuspage_api_url.startswith(("https://", "http://")):
+        raise SettingError("supportbot: STATUSPAGE_API_URL must be an https:// URL (http:// for a local relay or "
+                           f"fake), not {statuspage_api_url[:80]!r}; unset it for {DEFAULT_STATUSPAGE_API_URL}")
     slack_api_url = _get(environ, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not slack_api_url.endswith("/"):
         slack_api_url += "/"
@@ -137,5 +141,5 @@ def load_settings(
         slack_app_token=app_token,
         metrics_token=_get(environ, "METRICS_TOKEN"),
         statuspage_api_key=_get(environ, "STATUSPAGE_API_KEY"),
-        statuspage_api_url=(_get(environ, "STATUSPAGE_API_URL") or DEFAULT_STATUSPAGE_API_URL).rstrip("/"),
+        statuspage_api_url=statuspage_api_url,
     )
