@@ -89,6 +89,9 @@ async def test_created_updated_and_resolved(sp_bot, statuspage):
         "Card processor recovered"]
     assert statuspage.components[DB] == "operational"  # a P1 touches only its components
     assert (await kinds(bot, incident.id)).count("statuspage_sent") == 3
+    await settle(bot)
+    assert any("Published on the status page" in t and "Resolved on the status page" in t
+               for t in room_texts(bot, incident))  # the post-mortem draft's timeline
 
 
 async def test_a_5xx_is_retried_with_backoff_shown_in_the_war_room_and_sent_once(sp_bot, statuspage, clock,

@@ -180,8 +180,9 @@ async def _deliver(deps: Deps, update_id: int) -> bool:
             incident.statuspage_incident_id = str(answer["id"])[:64]
             incident.statuspage_url = str(answer.get("shortlink") or "") or None
             created = owed.kind == StatuspageUpdateKind.UPDATE.value
-        add_incident_event(db, incident, IncidentEventKind.STATUSPAGE_SENT, actor_id=None, at=now, detail={
-            "kind": owed.kind, "statuspage_incident_id": incident.statuspage_incident_id, "attempts": attempts})
+        if incident.statuspage_incident_id:  # else a resolution with nothing on the page to resolve
+            add_incident_event(db, incident, IncidentEventKind.STATUSPAGE_SENT, actor_id=None, at=now, detail={
+                "kind": owed.kind, "statuspage_incident_id": incident.statuspage_incident_id, "attempts": attempts})
         if created:
             await owe_in_war_room(db, incident, statuspage_posted_text(
                 incident, tries=attempts if owed.failed_before else None), now=now)

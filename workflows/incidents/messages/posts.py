@@ -272,7 +272,8 @@ HELP_TEXT = "\n".join([
     "`/incident update what changed…` post a status update (restarts the update reminders)",
     "`/incident commander @someone` hand over command",
     "`/incident role comms @someone` name the communications lead",
-    "`/incident external what customers were told` record a customer update (restarts its reminders)",
+    "`/incident external what customers were told` record a customer update (restarts its reminders; "
+    "published on the status page when app.yaml has `statuspage`)",
     "`/incident severity P0|P1|P2` change the priority",
     "`/incident resolve [summary]` resolve: stops the reminders, resolves the page, posts the post-mortem draft",
     "`/incident postmortem` post the post-mortem draft again",
