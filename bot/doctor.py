@@ -16,6 +16,8 @@ The checks, in order; those that need an earlier one to pass are left out when i
   Slack outbox (`bot.doctor_outbox`): the messages it gave up on in the last day.
 - PagerDuty (`bot.doctor_pagerduty`): the routing key's shape, the REST token
   (``GET /abilities``, which pages nobody), the webhook secret when pages go to PagerDuty.
+- Status page (`bot.doctor_statuspage`), with ``statuspage`` in app.yaml: the key, through
+  ``GET /v1/pages/{page_id}`` (read-only).
 - Who may do what: one line, "open by default" without a ``roles`` section.
 
 Nothing is changed, posted or paged — except with ``join=True``, where the bot joins
@@ -35,6 +37,7 @@ from bot.doctor_checks import CheckResult, failed, passed
 from bot.doctor_database import check_database
 from bot.doctor_outbox import check_outbox
 from bot.doctor_pagerduty import check_pagerduty
+from bot.doctor_statuspage import check_statuspage
 from bot.manifest import BOT_SCOPES
 from bot.settings import APP_TOKEN_PREFIX, Settings
 from bot.slack_gateway import make_slack_client
@@ -54,6 +57,7 @@ async def run_checks(settings: Settings, config: AppConfig | None, *, join: bool
     if all(r.ok for r in database):
         results += await check_outbox(settings.database_url)
     results += await check_pagerduty(settings, config)
+    results += await check_statuspage(settings, config)
     return results
 
 

@@ -17,8 +17,10 @@ from workflows.housekeeping import prune_deliveries, prune_outbox
 from workflows.outbox.relay import deliver_outbox
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.incidents.actions import remind_action_items
+from workflows.incidents.archive import archive_war_rooms
 from workflows.incidents.executives import notify_executives
 from workflows.incidents.postmortem_follow_up import remind_postmortems
+from workflows.incidents.statuspage import deliver_statuspage_updates
 from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
@@ -33,7 +35,8 @@ OUTBOX_SWEEP_EVERY = timedelta(seconds=1)
 HANDOVER_EVERY = timedelta(minutes=1)
 #: The executives' notices fall due at most this late.
 EXECUTIVES_EVERY = timedelta(seconds=30)
-#: Action-item and post-mortem reminders are daily; this sweep finds the ones due.
+#: Action-item and post-mortem reminders are daily, war-room archives days after the
+#: resolution; this sweep finds the ones due.
 FOLLOW_THROUGH_EVERY = timedelta(minutes=5)
 
 
@@ -63,6 +66,12 @@ def declare_jobs(runtime: Runtime) -> None:
     runtime.scheduler.wake_at("outbox-relay-at-startup", datetime.now(UTC), relay)
     runtime.scheduler.add_periodic(PeriodicJob(id="page-delivery", every=PAGE_SWEEP_EVERY, func=deliver_pages))
     runtime.scheduler.add_periodic(PeriodicJob(id="page-repaging", every=PAGE_SWEEP_EVERY, func=repage))
+
+    async def statuspage() -> None:  # updates owed to the status page (workflows/incidents/statuspage.py)
+        await deliver_statuspage_updates(deps=runtime.deps)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="statuspage-delivery", every=PAGE_SWEEP_EVERY, func=statuspage))
+    runtime.scheduler.wake_at("statuspage-delivery-at-startup", datetime.now(UTC), statuspage)
     # What a previous process stored but did not send goes out now, not in 5 s; what fell
     # due while no process was running is sent now too (marked late), not dropped.
     runtime.scheduler.wake_at("page-delivery-at-startup", datetime.now(UTC), deliver_pages)
@@ -88,6 +97,7 @@ def declare_jobs(runtime: Runtime) -> None:
     async def follow_through() -> None:  # action items' reminders (workflows/incidents/actions.py)
         await remind_action_items(deps=runtime.deps)
         await remind_postmortems(deps=runtime.deps)
+        await archive_war_rooms(deps=runtime.deps)  # incidents.archive_after (workflows/incidents/archive.py)
 
     runtime.scheduler.add_periodic(PeriodicJob(id="incident-follow-through", every=FOLLOW_THROUGH_EVERY,
                                                func=follow_through))

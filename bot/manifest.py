@@ -30,6 +30,7 @@ BOT_SCOPES = [
     "files:write",  # report charts
     "groups:history",  # thread replies in private tier channels
     "groups:read",  # conversations.info on private channels
+    "groups:write",  # private war rooms (--private, incidents.private_categories): create, invite, topic, archive
     "im:write",  # DM reporters (confirmation, satisfaction survey)
     "pins:write",  # pin incident declarations
     "reactions:read",  # a pin_emoji reaction in a war room adds the message to the incident's timeline

@@ -10,6 +10,8 @@ the same truth and nothing drifts; the process-level metrics of ``bot.telemetry`
     supportbot_pages_sent_total{subject}                   pages to on-call (one per ticket or incident)
     supportbot_pages_acknowledged_total{subject}           of those, acknowledged
     supportbot_outbox_depth{queue}                         work owed: PagerDuty calls, due SLA notices, Slack messages
+    supportbot_time_to_acknowledge_seconds{priority}       histogram: page to acknowledgement (MTTA)
+    supportbot_time_to_resolve_seconds{priority}           histogram: incident declared to resolved (MTTR)
     supportbot_slack_api_errors_total{method, error}       (process)
     supportbot_sla_notices_set_aside_total{kind}           (process) SLA notices that failed for good
     supportbot_outbox_failed_total{reason}                 (process) Slack messages the outbox gave up on
@@ -24,7 +26,7 @@ Access: with ``token`` (``METRICS_TOKEN``) a scrape must send ``Authorization: B
 can reach the listener may scrape. Load: the database numbers of one reading serve every
 scrape for ``cache_seconds`` (5 s, on the loop's monotonic clock unless another is
 given), and concurrent scrapes share one reading, so scraping in a loop costs the
-database at most one reading (six aggregate queries) per window.
+database at most one reading (eight aggregate queries) per window.
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from workflows.ports import Clock
 from bot.telemetry import Telemetry
 from models.gauge_queries import Gauges, read_gauges
+from models.incident_metrics_queries import DURATION_BUCKETS, DurationHistogram
 
 __all__ = ["GAUGE_CACHE_SECONDS", "bearer_matches", "gauge_metrics", "metrics_handler", "render_metrics"]
 
@@ -71,7 +74,19 @@ def gauge_metrics(gauges: Gauges) -> list[Metric]:
     outbox.add_metric(["pagerduty"], gauges.pagerduty_pending)
     outbox.add_metric(["sla_notifications"], gauges.sla_notifications_due)
     outbox.add_metric(["slack"], gauges.slack_outbox_pending)
-    return [open_tickets, breaches, sent, acked, outbox]
+    return [open_tickets, breaches, sent, acked, outbox,
+            _histogram("supportbot_time_to_acknowledge_seconds", "From a page to its acknowledgement (MTTA), by "
+                       "the priority of its ticket or incident.", gauges.time_to_acknowledge),
+            _histogram("supportbot_time_to_resolve_seconds", "From an incident's declaration to its resolution "
+                       "(MTTR), by priority.", gauges.time_to_resolve)]
+
+
+def _histogram(name: str, documentation: str, histograms: dict[str, DurationHistogram]) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(name, documentation, labels=["priority"])
+    for priority, histogram in sorted(histograms.items()):
+        buckets = [(str(float(bound)), n) for bound, n in zip(DURATION_BUCKETS, histogram.buckets, strict=True)]
+        family.add_metric([priority], buckets + [("+Inf", histogram.count)], sum_value=histogram.total)
+    return family
 
 
 class _Snapshot(Collector):

@@ -26,6 +26,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.shared_pacer import SharedChannelPacer
 from bot.slack_gateway import make_slack_client, open_slack_session
+from bot.statuspage_gateway import StatusPageGateway
 from bot.spare_time import SpareTime
 from bot.telemetry import Telemetry
 from workflows.deps import Deps
@@ -58,6 +59,7 @@ class Runtime:
     telemetry: Telemetry = field(default_factory=Telemetry)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     pagerduty: PagerDutyGateway | None = None
+    statuspage: StatusPageGateway | None = None  # STATUSPAGE_API_KEY set
     user_groups: UserGroupDirectory = field(default_factory=UserGroupDirectory)
     slack_session: aiohttp.ClientSession | None = None  # shared by ``slack`` and Bolt's per-request clients
     spare_time: SpareTime = field(default_factory=SpareTime)  # best-effort work waits for it
@@ -66,7 +68,8 @@ class Runtime:
     @property
     def deps(self) -> Deps:
         return Deps(sessions=self.sessions, slack=self.slack, config=self.config, clock=self.clock,
-                    pagerduty=self.pagerduty, user_groups=self.user_groups, spare_time=self.spare_time,
+                    pagerduty=self.pagerduty, statuspage=self.statuspage, user_groups=self.user_groups,
+                    spare_time=self.spare_time,
                     spawn=self.spawn, telemetry=self.telemetry, outbox_steps=OUTBOX_STEPS,
                     outbox_renderers=OUTBOX_RENDERERS)
 
@@ -96,6 +99,8 @@ class Runtime:
             await self.scheduler.stop()
             await self.drain()
             await self.spare_time.close()
+            if self.statuspage is not None:
+                await self.statuspage.close()
             await self.engine.dispose()
         finally:
             if self.slack_session is not None:
@@ -120,6 +125,7 @@ def build_runtime(*, settings: Settings, config: AppConfig, clock: Clock) -> Run
         slack_session=slack_session,
         scheduler=Scheduler(),
         pagerduty=_pagerduty_gateway(settings),
+        statuspage=_statuspage_gateway(settings),
         spare_time=SpareTime(on_skip=telemetry.count_skipped),
     )
 
@@ -128,6 +134,13 @@ def _pacer(engine: AsyncEngine) -> SharedChannelPacer | None:
     """Replicas run on Postgres and share each channel's posting budget there; a SQLite
     database has one process, which paces its posts itself (the client's default)."""
     return SharedChannelPacer(engine) if engine.dialect.name == "postgresql" else None
+
+
+def _statuspage_gateway(settings: Settings) -> StatusPageGateway | None:
+    """Atlassian Statuspage when ``STATUSPAGE_API_KEY`` is set (app.yaml's ``statuspage`` names the page)."""
+    if not settings.statuspage_api_key:
+        return None
+    return StatusPageGateway(api_key=settings.statuspage_api_key, api_url=settings.statuspage_api_url)
 
 
 def _pagerduty_gateway(settings: Settings) -> PagerDutyGateway | None:

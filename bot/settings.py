@@ -13,6 +13,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./supportbot.db"
 DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_STATUSPAGE_API_URL = "https://api.statuspage.io"
 DEFAULT_CONFIG_PATH = "./app.yaml"
 
 _WHERE_TO_GET = {
@@ -58,6 +59,8 @@ class Settings:
     config_path: str = DEFAULT_CONFIG_PATH
     slack_app_token: str | None = None
     metrics_token: str | None = None  # GET /metrics then needs "Authorization: Bearer <it>"
+    statuspage_api_key: str | None = None  # app.yaml's statuspage: Atlassian Statuspage's REST API v1
+    statuspage_api_url: str = DEFAULT_STATUSPAGE_API_URL
 
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
@@ -117,6 +120,10 @@ def load_settings(
             f"or user token) — create one with connections:write under Basic Information > App-Level Tokens "
             f"on your Slack app's page at https://api.slack.com/apps"
         )
+    statuspage_api_url = (_get(environ, "STATUSPAGE_API_URL") or DEFAULT_STATUSPAGE_API_URL).rstrip("/")
+    if not statuspage_api_url.startswith(("https://", "http://")):
+        raise SettingError("supportbot: STATUSPAGE_API_URL must be an https:// URL (http:// for a local relay or "
+                           f"fake), not {statuspage_api_url[:80]!r}; unset it for {DEFAULT_STATUSPAGE_API_URL}")
     slack_api_url = _get(environ, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not slack_api_url.endswith("/"):
         slack_api_url += "/"
@@ -133,4 +140,6 @@ def load_settings(
         config_path=config_path_from(environ, config_path),
         slack_app_token=app_token,
         metrics_token=_get(environ, "METRICS_TOKEN"),
+        statuspage_api_key=_get(environ, "STATUSPAGE_API_KEY"),
+        statuspage_api_url=statuspage_api_url,
     )

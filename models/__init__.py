@@ -16,6 +16,7 @@ from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
 from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
+from models.statuspage_updates import StatuspageUpdate, StatuspageUpdateKind
 from models.tickets import (
     Ticket,
     TicketCounter,
@@ -57,6 +58,8 @@ __all__ = [
     "SlaNotificationKind",
     "SlackChannelPace",
     "SlackDelivery",
+    "StatuspageUpdate",
+    "StatuspageUpdateKind",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.incident_metrics_queries import DurationHistogram, duration_histograms
 from models.outbox import count_pending
 from models.pages import Page
 from models.sla import SlaNotification
@@ -25,6 +26,9 @@ class Gauges:
     pagerduty_pending: int                             # pages with an Events v2 call owed
     sla_notifications_due: int                         # due, not yet fired
     slack_outbox_pending: int = 0                      # Slack messages owed, not yet sent
+    #: Per priority: page to acknowledgement, incident declaration to resolution (all time).
+    time_to_acknowledge: dict[str, DurationHistogram] = field(default_factory=dict)
+    time_to_resolve: dict[str, DurationHistogram] = field(default_factory=dict)
 
 
 async def read_gauges(db: AsyncSession, now: datetime) -> Gauges:
@@ -46,7 +50,9 @@ async def read_gauges(db: AsyncSession, now: datetime) -> Gauges:
     acknowledged: dict[str, int] = {}
     for kind, n, acked in page_rows:
         sent[str(kind)], acknowledged[str(kind)] = int(n), int(acked)
+    time_to_acknowledge, time_to_resolve = await duration_histograms(db)
     return Gauges(
+        time_to_acknowledge=time_to_acknowledge, time_to_resolve=time_to_resolve,
         open_tickets={(priority, tier): int(n) for priority, tier, n in open_rows},
         sla_breaches={(priority, (clock or "unknown").removesuffix("_breach")): int(n)
                       for priority, clock, n in breach_rows},

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.incident_actions import IncidentAction
+from models.incidents import Incident
 
 __all__ = ["action_items", "claim_action_reminder", "due_action_items", "next_action_number"]
 
@@ -24,8 +25,11 @@ async def next_action_number(db: AsyncSession, incident_id: int) -> int:
 
 
 def _owed(today: date) -> list:
+    # An archived war room ends the follow-through's reminders (workflows/incidents/archive.py).
+    archived = select(Incident.id).where(Incident.archive_owed_at.is_not(None))
     return [IncidentAction.done_at.is_(None), IncidentAction.due_on <= today,
-            or_(IncidentAction.reminded_on.is_(None), IncidentAction.reminded_on < today)]
+            or_(IncidentAction.reminded_on.is_(None), IncidentAction.reminded_on < today),
+            IncidentAction.incident_id.not_in(archived)]
 
 
 async def due_action_items(db: AsyncSession, *, today: date, limit: int) -> list[int]:

@@ -12,20 +12,21 @@ status update that re-armed the cadence meanwhile makes the claim miss.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import dialect_name
+from models.incident_actions import IncidentAction
 from models.incidents import Incident, IncidentEvent, IncidentEventKind, IncidentStatus
 from models.locks import lock_row
 
 __all__ = ["add_incident_event", "incident_events", "get_incident", "get_incident_by_channel",
            "open_incident_for_ticket", "open_incident_channels", "claim_due_reminder", "next_incident_due_at",
            "reminder_column", "incidents_owing_executives", "claim_incident_notice",
-           "postmortems_owing_reminders", "claim_postmortem_reminder"]
+           "postmortems_owing_reminders", "claim_postmortem_reminder", "war_rooms_owing_archive"]
 
 #: The two cadences: internal status updates, and customer-facing (external) updates.
 _COLUMNS = {False: Incident.next_update_due_at, True: Incident.next_external_update_due_at}
@@ -156,6 +157,7 @@ async def postmortems_owing_reminders(db: AsyncSession, *, now: datetime, every:
     stmt = select(Incident.id, Incident.postmortem_reminded_at).where(
         Incident.status == IncidentStatus.RESOLVED, Incident.postmortem_done_at.is_(None),
         Incident.postmortem_due_at <= now, Incident.postmortem_due_at > now - give_up,
+        Incident.archive_owed_at.is_(None),  # an archived war room ends the follow-through's reminders
         (Incident.postmortem_reminded_at.is_(None)) | (Incident.postmortem_reminded_at <= now - every),
     ).order_by(Incident.postmortem_due_at, Incident.id).limit(limit)
     return [(row[0], row[1]) for row in (await db.execute(stmt)).all()]
@@ -169,3 +171,20 @@ async def claim_postmortem_reminder(db: AsyncSession, incident_id: int, *, seen:
                                                        Incident.postmortem_done_at.is_(None))
                                 .values(postmortem_reminded_at=now).returning(Incident.id))).first()
     return await get_incident(db, incident_id) if claimed else None
+
+
+async def war_rooms_owing_archive(db: AsyncSession, *, resolved_before: datetime, now: datetime, today: date,
+                                  limit: int) -> list[int]:
+    """Resolved incidents whose war room is owed its archive (``incidents.archive_after``):
+    resolved before ``resolved_before``, not archived yet, the post-mortem done or due by
+    ``now`` (or never tracked), and no action item open and due ``today`` or later."""
+    waiting = exists().where(IncidentAction.incident_id == Incident.id, IncidentAction.done_at.is_(None),
+                             IncidentAction.due_on >= today)
+    stmt = select(Incident.id).where(
+        Incident.status == IncidentStatus.RESOLVED, Incident.channel_id.is_not(None),
+        Incident.archive_owed_at.is_(None), Incident.resolved_at <= resolved_before,
+        or_(Incident.postmortem_done_at.is_not(None), Incident.postmortem_due_at.is_(None),
+            Incident.postmortem_due_at <= now),
+        ~waiting,
+    ).order_by(Incident.resolved_at, Incident.id).limit(limit)
+    return list((await db.execute(stmt)).scalars())

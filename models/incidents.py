@@ -49,6 +49,9 @@ class IncidentEventKind(enum.StrEnum):
     POSTMORTEM_DONE = "postmortem_done"
     POSTMORTEM_REMINDED = "postmortem_reminded"
     PINNED = "pinned"                    # a pin_emoji reaction on a war-room message
+    STATUSPAGE_SENT = "statuspage_sent"  # the status page took a customer update (or the resolution)
+    STATUSPAGE_FAILED = "statuspage_failed"  # it refused one for good (workflows/incidents/statuspage.py)
+    ARCHIVED = "archived"                # the war room was archived (incidents.archive_after)
     REFUSED = "refused"
 
 
@@ -105,6 +108,13 @@ class Incident(Base):
     postmortem_done_at: Mapped[datetime | None]
     postmortem_url: Mapped[str | None] = mapped_column(Text)
     postmortem_reminded_at: Mapped[datetime | None]
+    # ``statuspage``: the incident on the status page, once created (its id and public link).
+    statuspage_incident_id: Mapped[str | None] = mapped_column(String(64))
+    statuspage_url: Mapped[str | None] = mapped_column(Text)
+    # ``incidents.archive_after``: the farewell and the archive owed (claimed once: ``WHERE
+    # archive_owed_at IS NULL``), and when Slack archived the channel.
+    archive_owed_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Incident {self.id} {self.priority} {self.status} {self.title!r}>"

@@ -13,7 +13,7 @@ from models.outbox import OutboxKind, OutboxMessage
 from workflows.access.user_groups import UserGroupDirectory
 from workflows.outbox.renderers import Renderers
 from workflows.policy.schema import AppConfig
-from workflows.ports import Clock, Pager, SpareTime, Telemetry
+from workflows.ports import Clock, Pager, SpareTime, StatusPage, Telemetry
 
 #: What prepares the delivery of an outbox row of a kind another room owns (a war room's
 #: step, a report and its chart), in the transaction that leased the row: a
@@ -29,6 +29,7 @@ class Deps:
     config: AppConfig
     clock: Clock
     pagerduty: Pager | None = None
+    statuspage: StatusPage | None = None  # STATUSPAGE_API_KEY set (app.yaml's statuspage says which page)
     user_groups: UserGroupDirectory | None = None  # cached user group members (roles)
     spare_time: SpareTime | None = None  # best-effort work waits for it; None: never waits
     #: Runs work in a task of its own that the process keeps and awaits at shutdown (the

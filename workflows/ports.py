@@ -11,6 +11,13 @@
       ├── PagerDutyRetryable      429, 5xx, timeout, network: same request later
       └── PagerDutyRejected       400/401/403/404…: the request itself is wrong
 
+- ``StatusPage``: Atlassian Statuspage's REST API v1 (``statuspage`` in app.yaml),
+  ``bot.statuspage_gateway``. Its calls raise ``StatusPageError``, shaped as PagerDuty's::
+
+      StatusPageError             base; ``status`` is the HTTP status, if any
+      ├── StatusPageRetryable     429/420, 5xx, 401/403 (a key being rotated), timeout, network
+      └── StatusPageRejected      400, 404, 422…: the request itself is wrong
+
 - ``SpareTime``: best-effort work that waits until no Slack request is being answered,
   ``bot.spare_time``.
 - ``PostingBudget``: each channel's posting slots, within Slack's rate (the pacer of
@@ -30,7 +37,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 __all__ = ["Clock", "Pager", "PagerDutyError", "PagerDutyRejected", "PagerDutyRetryable", "PostingBudget", "SpareTime",
-           "Telemetry"]
+           "StatusPage", "StatusPageError", "StatusPageRejected", "StatusPageRetryable", "Telemetry"]
 
 
 class Clock(Protocol):
@@ -90,6 +97,47 @@ class Pager(Protocol):
     ) -> list[dict[str, Any]]:
         """Who is on call (PagerDuty's ``oncalls`` entries) between two moments, for one
         schedule or escalation policy (``include_users``: with each user's email)."""
+        ...
+
+
+class StatusPageError(Exception):
+    """The status page did not take the request; ``status`` is the HTTP status, if any."""
+
+    retryable = False
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class StatusPageRetryable(StatusPageError):
+    """Worth sending again later: rate limited, failing, unreachable, or the key refused
+    (fixed by setting the right one: nothing is lost meanwhile)."""
+
+    retryable = True
+
+
+class StatusPageRejected(StatusPageError):
+    """The status page refused the request as it is (unknown page or incident, invalid
+    fields): sending it again would not help."""
+
+
+class StatusPage(Protocol):
+    """An Atlassian Statuspage page's incidents. Each incident is a dict as the API answers
+    it (``id``, ``shortlink``, ``status``, ``metadata``…). ``fields`` are those of the
+    API's ``incident`` object (``name``, ``status``, ``body``, ``component_ids``,
+    ``components``, ``metadata``, ``deliver_notifications``)."""
+
+    async def create_incident(self, *, page_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/pages/{page_id}/incidents``."""
+        ...
+
+    async def update_incident(self, *, page_id: str, incident_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """``PATCH /v1/pages/{page_id}/incidents/{incident_id}`` (a ``body`` adds an update)."""
+        ...
+
+    async def unresolved_incidents(self, *, page_id: str) -> list[dict[str, Any]]:
+        """``GET /v1/pages/{page_id}/incidents/unresolved``."""
         ...
 
 

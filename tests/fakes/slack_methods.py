@@ -66,6 +66,7 @@ class SlackWebApi(SlackWorkspace):
             "conversations.setTopic": lambda a: self._set_text_field(a, "topic"),
             "conversations.setPurpose": lambda a: self._set_text_field(a, "purpose"),
             "conversations.join": self.conversations_join,
+            "conversations.archive": self.conversations_archive,
             "conversations.info": self.conversations_info,
             "conversations.open": self.conversations_open,
             "conversations.members": self.conversations_members,
@@ -116,6 +117,8 @@ class SlackWebApi(SlackWorkspace):
 
     def chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.resolve_channel(args.get("channel"), allow_user=True)
+        if self.channels[channel]["is_archived"]:
+            raise ApiError("is_archived")
         content = self._content(args)
         ts = self.next_ts()
         message: dict[str, Any] = {
@@ -344,6 +347,18 @@ class SlackWebApi(SlackWorkspace):
         self.channels[channel][field] = {"value": value, "creator": self.bot_user_id,
                                          "last_set": int(time.time())}
         return {"channel": self.channel_info(channel)}
+
+    def conversations_archive(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.archive: a channel the bot is in; not a DM; not twice."""
+        channel = self.resolve_channel(args.get("channel"))
+        ch = self.channels[channel]
+        if ch["is_im"] or ch["is_mpim"]:
+            raise ApiError("method_not_supported_for_channel_type")
+        if ch["is_archived"]:
+            raise ApiError("already_archived")
+        ch["is_archived"] = True
+        self.archived.append(channel)
+        return {}
 
     def conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.resolve_channel(args.get("channel"), member=False)

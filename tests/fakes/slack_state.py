@@ -72,6 +72,7 @@ class SlackWorkspace:
         self._pins: dict[str, list[str]] = {}
         self._reactions: dict[tuple[str, str], list[str]] = {}
         self.files: dict[str, dict[str, Any]] = {}
+        self.archived: list[str] = []  # conversations.archive, in order (a channel at most once)
 
     # -- ids and timestamps -------------------------------------------------------
 

@@ -176,7 +176,7 @@ async def test_refused_tokens(migrated_url, fake_slack, pagerduty, config):
 
 
 async def _doctor(env: dict[str, str]) -> tuple[int, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PAGERDUTY_", "SUPPORTBOT_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PAGERDUTY_", "SUPPORTBOT_", "STATUSPAGE_"))}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "doctor", "--config", str(REPO_ROOT / "app.yaml"), env={**base, **env},
         cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)

@@ -63,6 +63,7 @@ EXPECTED_TABLES = {
     "oncall_snapshots",
     "oncall_handovers",
     "incident_actions",
+    "statuspage_updates",  # 0021 (#21)
     "slack_deliveries",
     "report_runs",
     "kb_articles",

@@ -51,3 +51,35 @@ def test_pin_emoji_defaults_to_pushpin_and_is_checked(data):
     assert parse_config(data).incidents.pin_emoji == "pushpin"
     data["incidents"]["pin_emoji"] = ":pushpin:"
     assert problems(data) == ["incidents.pin_emoji: ':pushpin:' is not an emoji name (like pushpin, without colons)"]
+
+
+def test_archive_after_is_off_by_default_and_is_checked(data):
+    from datetime import timedelta
+    assert parse_config(data).incidents.archive_after is None
+    data["incidents"]["archive_after"] = "7d"
+    assert parse_config(data).incidents.archive_after == timedelta(days=7)
+    data["incidents"]["archive_after"] = "a week"
+    [problem] = problems(data)
+    assert problem.startswith("incidents.archive_after: 'a week' is not a duration")
+    assert "archive_after: 7d" in (REPO_ROOT / "app.yaml").read_text()
+
+
+def test_statuspage_is_optional_and_its_problems_are_named_by_key_path(data):
+    assert parse_config(data).statuspage is None
+    data["statuspage"] = {"page_id": "kctbh9vrtdwd", "components": {"P0": ["8kbf7d35c070", "9kbf7d35c071"],
+                                                                  "P1": ["8kbf7d35c070"]}}
+    page = parse_config(data).statuspage
+    assert page.component_statuses("P0") == {"8kbf7d35c070": "major_outage", "9kbf7d35c071": "major_outage"}
+    assert page.component_statuses("P1", resolved=True) == {"8kbf7d35c070": "operational"}
+    assert page.component_statuses("P2") == {}
+    data["statuspage"] = {"page_id": "https://x", "components": {"P5": ["a"], "P1": ["not an id"]}, "key": "k"}
+    assert problems(data) == [
+        "statuspage.page_id: 'https://x' is not a Statuspage page id (the letters and digits after /pages/ in the "
+        "page's URL on manage.statuspage.io, like kctbh9vrtdwd)",
+        "statuspage.components.P5: unknown priority 'P5' (priorities: P0, P1, P2, P3)",
+        "statuspage.components.P1[0]: 'not an id' is not a Statuspage component id (letters and digits, like "
+        "8kbf7d35c070)",
+        "statuspage.key: unknown key",
+    ]
+    data["statuspage"] = {"components": {}}
+    assert problems(data) == ["statuspage.page_id: missing"]

@@ -37,6 +37,7 @@ from workflows.deps import Deps
 from workflows.policy.schema import AppConfig
 from workflows.errors import InvalidRequest, InvalidState, NotFound
 from workflows.incidents.rules import INCIDENT_PRIORITIES, TEXT_MAX, first_due, is_raise
+from workflows.incidents.statuspage import owe_external_on_statuspage, publish_after_commit
 from workflows.incidents.war_room import owe_in_both, owe_in_war_room, owe_to_incidents_channel
 from workflows.incidents.war_room_steps import owe_war_room_invite, owe_war_room_update, war_room_lane
 from workflows.outbox.enqueue import deliver_outbox
@@ -113,7 +114,8 @@ async def post_incident_update(*, deps: Deps, channel_id: str, user_id: str, tex
 
 
 async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, text: str) -> None:
-    """`/incident external …`: customers were updated; restart the external cadence."""
+    """`/incident external …`: customers were updated; restart the external cadence; with
+    ``statuspage`` in app.yaml, publish it there (``workflows/incidents/statuspage.py``)."""
     text = _text(text, "customer update", "/incident external Status page: payments degraded, fix in progress")
     actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
@@ -126,8 +128,11 @@ async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, t
         deadlines_changed(db)
         add_incident_event(db, incident, IncidentEventKind.EXTERNAL_UPDATE_POSTED, actor_id=user_id, at=now,
                            detail={"text": text})
-        await owe_in_war_room(db, incident, external_update_text(incident, author_id=user_id, text=text), now=now)
+        note = owe_external_on_statuspage(db, deps, incident, text=text, actor_id=user_id, now=now)
+        await owe_in_war_room(db, incident, external_update_text(incident, author_id=user_id, text=text, note=note),
+                              now=now)
     await deliver_outbox(deps)
+    await publish_after_commit(deps=deps, incident_id=incident.id)
 
 
 async def hand_over_command(*, deps: Deps, channel_id: str, user_id: str, commander_id: str) -> None:

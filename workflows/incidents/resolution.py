@@ -4,8 +4,9 @@
 transaction that resolves, so no reminder can be claimed after it), records the
 resolution with its duration, and after commit: posts the resolution in the war room
 and the incidents channel, updates the topic, the pinned declaration and the
-announcement, resolves the page (Events v2 ``resolve``) and posts the post-mortem draft
-for the commander. `/incident postmortem` posts the draft again.
+announcement, resolves the page (Events v2 ``resolve``), resolves the incident on the
+status page if customers were told there (``workflows/incidents/statuspage.py``) and
+posts the post-mortem draft for the commander. `/incident postmortem` posts the draft again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState
 from workflows.incidents.changes import incident_in_channel, refresh_after_change
 from workflows.incidents.rules import TEXT_MAX
+from workflows.incidents.statuspage import owe_resolution_on_statuspage, publish_after_commit
 from workflows.incidents.war_room import (
     load_render_context,
     owe_in_both,
@@ -55,9 +57,11 @@ async def resolve_incident(*, deps: Deps, channel_id: str, user_id: str, summary
         })
         text = resolution_text(incident)
         await owe_in_both(db, deps.config, incident, text, now=now)
+        await owe_resolution_on_statuspage(db, deps, incident, now=now)
     await deliver_outbox(deps)
     await refresh_after_change(deps, incident.id, topic=True)
     await resolve_pages_for_incident(deps=deps, incident_id=incident.id)
+    await publish_after_commit(deps=deps, incident_id=incident.id)
     await post_postmortem(deps=deps, incident_id=incident.id, actor_id=user_id)
 
 

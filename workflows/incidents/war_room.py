@@ -23,8 +23,9 @@ __all__ = ["RenderContext", "load_render_context", "owe_in_both", "owe_in_war_ro
 
 async def owe_in_war_room(db: AsyncSession, incident: Incident, text: str, *, now: datetime,
                           blocks: list[dict[str, Any]] | None = None) -> None:
-    """A message to the war room, owed in the caller's transaction (``workflows/outbox/enqueue.py``)."""
-    if incident.channel_id:
+    """A message to the war room, owed in the caller's transaction (``workflows/outbox/enqueue.py``);
+    nothing once the room is archived (or its archive owed: ``workflows/incidents/archive.py``)."""
+    if incident.channel_id and incident.archive_owed_at is None:
         await owe_post(db, channel=incident.channel_id, text=text, blocks=blocks, now=now)
 
 

@@ -27,7 +27,9 @@ answered, the declarer is told by DM.
 Later changes owe more steps in the same lane (so they follow the opening ones):
 invites (a new commander, a comms lead) and the re-render of the topic, the pinned
 declaration and the announcement (``owe_war_room_update``), each rendered from the
-incident as it is when it goes out.
+incident as it is when it goes out. The archive (``owe_war_room_archive``,
+``workflows/incidents/archive.py``) goes in the war room channel's own lane instead,
+behind every post owed to the room and its last message.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.incident_queries import get_incident
+from models.incident_queries import add_incident_event, get_incident
 from models.incidents import Incident, IncidentEvent, IncidentEventKind
 from models.outbox import OutboxKind, OutboxMessage, enqueue
 from workflows.incidents.messages.posts import (
@@ -60,8 +62,8 @@ from workflows.outbox.errors import Undeliverable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ALL_NAMES_TAKEN", "CREATE", "MAX_NAME_ATTEMPTS", "OUTBOX_STEPS", "owe_war_room", "owe_war_room_invite",
-           "owe_war_room_update", "prepare_war_room_step", "war_room_lane"]
+__all__ = ["ALL_NAMES_TAKEN", "CREATE", "MAX_NAME_ATTEMPTS", "OUTBOX_STEPS", "owe_war_room", "owe_war_room_archive",
+           "owe_war_room_invite", "owe_war_room_update", "prepare_war_room_step", "war_room_lane"]
 
 MAX_NAME_ATTEMPTS = 50
 ALL_NAMES_TAKEN = "all_names_taken"
@@ -69,6 +71,7 @@ CREATE, TOPIC, PURPOSE, INVITE, DECLARATION, PIN, ANNOUNCEMENT = (
     "create", "topic", "purpose", "invite", "declaration", "pin", "announcement")
 STEPS = (CREATE, TOPIC, PURPOSE, INVITE, DECLARATION, PIN, ANNOUNCEMENT)
 UPDATE = "update"  # after a change: chat.update of the pinned declaration and the announcement
+FAREWELL, ARCHIVE = "farewell", "archive"  # the last message, conversations.archive (incidents.archive_after)
 _IGNORED_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
 
 
@@ -106,6 +109,15 @@ async def owe_war_room_invite(db: AsyncSession, incident_id: int, users: list[st
                       payload={"incident_id": incident_id, "step": INVITE, "users": wanted})
 
 
+async def owe_war_room_archive(db: AsyncSession, incident: Incident, text: str, *, now: Any) -> None:
+    """Owe the war room's last message (``text``), then its archive, behind whatever its
+    channel is owed already."""
+    assert incident.channel_id, "a war room to archive"
+    for payload in ({"step": FAREWELL, "text": text}, {"step": ARCHIVE}):
+        await enqueue(db, lane=incident.channel_id, kind=OutboxKind.WAR_ROOM, now=now,
+                      payload={"incident_id": incident.id, **payload})
+
+
 async def prepare_war_room_step(db: AsyncSession, deps: Deps, row: OutboxMessage) -> Delivery | None:
     """The delivery of one step (None: nothing to do, e.g. no war room to set up)."""
     incident = await get_incident(db, int(row.payload["incident_id"]))
@@ -123,6 +135,10 @@ async def prepare_war_room_step(db: AsyncSession, deps: Deps, row: OutboxMessage
         return _call("conversations.setPurpose", channel=channel, purpose=purpose_text(incident))
     if step == INVITE:
         return _invite(channel, list(row.payload.get("users") or []))
+    if step == FAREWELL:  # someone archived the room already: nobody reads it there
+        return None if incident.archived_at else _farewell(channel, str(row.payload.get("text") or ""))
+    if step == ARCHIVE:
+        return None if incident.archived_at else _archive(deps, incident.id, channel)
     if step == PIN:
         if not incident.declaration_ts:
             return None
@@ -172,6 +188,28 @@ def _call(method: str, *, ignore: frozenset[str] | set[str] = frozenset(), **arg
                 return {}
             raise
     return Delivery(send=send, text=f"{method} {args}")
+
+
+def _farewell(channel: str, text: str) -> Delivery:
+    call = _call("chat.postMessage", ignore={"is_archived"}, channel=channel, text=text, unfurl_links=False)
+    return Delivery(send=call.send, paced_channel=channel, text=text)
+
+
+def _archive(deps: Deps, incident_id: int, channel: str) -> Delivery:
+    """conversations.archive; archived already (by someone, or by an attempt whose answer
+    was lost) counts as done. Records when, on the incident and its timeline."""
+    call = _call("conversations.archive", ignore={"already_archived"}, channel=channel)
+
+    async def record(db: AsyncSession, answer: Answer) -> None:
+        incident = await get_incident(db, incident_id, lock=True)
+        if incident is None or incident.archived_at is not None:
+            return
+        now = deps.clock()
+        incident.archived_at = now
+        add_incident_event(db, incident, IncidentEventKind.ARCHIVED, actor_id=None, at=now,
+                           detail={"channel": channel})
+
+    return Delivery(send=call.send, record=record, text=f"archive the war room {channel} of incident #{incident_id}")
 
 
 def _updates(updates: list[dict[str, Any]]) -> Delivery:

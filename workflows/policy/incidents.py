@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from workflows.policy.values import Cadence, Duration, PriorityId, Section, text_matching
+from workflows.policy.values import Cadence, Duration, OptionalDuration, PriorityId, Section, text_matching
 
 __all__ = ["ChannelPrefix", "Executives", "Incidents", "NotifyTarget"]
 
@@ -41,6 +41,9 @@ class Incidents(Section):
     --private` does), announced without title or details. The post-mortem owner is
     reminded ``postmortem_due`` after the resolution, then daily until it is done. A
     ``pin_emoji`` reaction on a message in a war room adds it to the incident's timeline.
+    With ``archive_after``, a resolved incident's war room is archived that long after the
+    resolution, once its post-mortem and action items are done or past due
+    (``workflows/incidents/archive.py``); without it, war rooms stay open.
     """
 
     channel_prefix: ChannelPrefix = "inc-"
@@ -50,3 +53,4 @@ class Incidents(Section):
     executives: Executives | None = None
     postmortem_due: Duration = timedelta(hours=48)
     pin_emoji: EmojiName = "pushpin"
+    archive_after: OptionalDuration = None

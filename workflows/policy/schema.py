@@ -9,7 +9,7 @@ across them (tier references, duplicate ids, every priority present).
 Each section is a frozen pydantic v2 model that refuses unknown keys, in a module of its
 own: ``hours`` (business hours, holidays), ``desk`` (channels, priorities, tiers,
 categories), ``incidents``, ``oncall``, ``reports``, ``knowledge_base``, ``roles``,
-``limits``. Durations go through ``workflows.policy.durations.parse_duration``, SLA targets
+``limits``, ``statuspage``. Durations go through ``workflows.policy.durations.parse_duration``, SLA targets
 through its ``parse_target`` (weeks and days kept apart: on business hours they are working
 days). When the file is wrong, ``ConfigError.problems`` (``workflows.policy.problems``)
 holds one line per problem, ``<key path>: <message>``. Shape problems (types, formats, missing and
@@ -33,6 +33,7 @@ from workflows.policy.oncall import Oncall
 from workflows.policy.problems import Location, Problem, problem_message, raise_problems, show
 from workflows.policy.reports import Reports
 from workflows.policy.roles import Roles
+from workflows.policy.statuspage import Statuspage
 from workflows.policy.values import PRIORITY_IDS, PriorityId, Section, parse_zone
 
 __all__ = ["AppConfig"]
@@ -54,6 +55,7 @@ class AppConfig(Section):
     knowledge_base: KnowledgeBase | None = None
     roles: Roles | None = None
     limits: Limits = Limits()
+    statuspage: Statuspage | None = None
 
     @field_validator("priorities", mode="wrap")
     @classmethod

@@ -7,7 +7,11 @@ One row per number, in long format (a spreadsheet pivots it, a BI tool loads it)
 
 Durations are whole seconds, percentages have two decimals; ``target`` is the least
 (``*_sla``, ``csat_*``, ``deflection_rate``) or the most (``escalation_rate``,
-``reopen_rate``, the times) the number should be. An empty cell: no data. With a
+``reopen_rate``, the times) the number should be. An empty cell: no data. ``mtta``
+(mean time from a page to its acknowledgement, over the period's acknowledged pages)
+and ``mttr`` (mean time from an incident's declaration to its resolution, over the
+period's resolved incidents) come per priority and for all, ``denominator`` counting
+them; left out when the stats are narrowed to a tier or category. With a
 knowledge base, ``deflection_rate`` (questions answered without a ticket) and one
 ``kb_gap`` row per question most asked without a good answer (scope: the question,
 value: how often) close the list. In CSV a text cell that starts like a formula (``=``,
@@ -81,6 +85,11 @@ def stat_rows(stats: SupportStats, targets: ReportTargets) -> list[StatRow]:
         StatRow("csat_average", ALL, average, "rating", None, stats.csat_responses.part, targets.csat_average),
         _ratio_row("csat_response_rate", ALL, stats.csat_responses, targets.csat_response_rate),
     ]
+    if stats.incidents is not None:  # MTTA: page to acknowledgement; MTTR: declaration to resolution
+        for metric, of in (("mtta", stats.incidents.mtta), ("mttr", stats.incidents.mttr)):
+            rows += [StatRow(metric, ALL, of().mean, "seconds", denominator=of().count)]
+            rows += [StatRow(metric, p.priority, of(p.priority).mean, "seconds", denominator=of(p.priority).count)
+                     for p in stats.priorities]
     rows += [StatRow("top_category", name, n, "tickets") for name, n in stats.top_categories]
     if stats.self_service is not None:
         rows.append(_ratio_row("deflection_rate", ALL, stats.self_service.deflection, targets.deflection_rate))

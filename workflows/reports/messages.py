@@ -22,7 +22,7 @@ from models.tickets import Ticket
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, link, mrkdwn, plain
 from workflows.policy.durations import Target, format_duration
 from workflows.policy.reports import ReportTargets
-from workflows.reports.metrics import PriorityStats, Ratio, SupportStats
+from workflows.reports.metrics import IncidentTimes, PriorityStats, Ratio, SupportStats
 from workflows.sla.targets import format_remaining
 from workflows.tickets.messages.lists import PRIVATE_LINE, pack_lines
 
@@ -161,8 +161,8 @@ def _scope_line(stats: SupportStats, zone: ZoneInfo, tier_name: str | None, chan
 def build_stats_message(stats: SupportStats, targets: ReportTargets, *, title: str, zone: ZoneInfo,
                         tier_name: str | None = None, previous: SupportStats | None = None,
                         change_label: str | None = None) -> list[dict[str, Any]]:
-    """The summary blocks (eight, nine with a knowledge base; far below Slack's 50); the
-    period is shown in ``zone``."""
+    """The summary blocks (eight, one more for on-call and incidents, one more with a
+    knowledge base; far below Slack's 50); the period is shown in ``zone``."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain(cap(title, HEADER_TEXT_MAX))},
         {"type": "context", "elements": [mrkdwn(_scope_line(stats, zone, tier_name,
@@ -175,9 +175,30 @@ def build_stats_message(stats: SupportStats, targets: ReportTargets, *, title: s
         _section("*Escalations, reopens and satisfaction*", _rate_lines(stats, targets, previous)),
         _section("*Top categories*", _category_lines(stats.top_categories)),
     ]
+    if stats.incidents is not None:
+        blocks.append(_section("*On-call and incidents* (MTTA: page to acknowledgement · MTTR: declaration to "
+                               "resolution, means)", _incident_lines(stats, stats.incidents)))
     if stats.self_service is not None:
         blocks.append(_section("*Self-service* (knowledge base)", _self_service_lines(stats, targets, previous)))
     return blocks
+
+
+def _incident_lines(stats: SupportStats, times: IncidentTimes) -> list[str]:
+    """One line per priority with pages or incidents, then all of them."""
+    def counted(mean: int | None, count: int, of: str) -> str:
+        return f"{format_seconds(mean)} ({count} {of}{'' if count == 1 else 's'})" if count else "—"
+
+    lines = []
+    for p in stats.priorities:
+        ack, res = times.mtta(p.priority), times.mttr(p.priority)
+        if ack.count or res.count:
+            lines.append(f"• `{escape(p.priority)}` {escape(p.name)}: MTTA {counted(ack.mean, ack.count, 'page')}"
+                         f" · MTTR {counted(res.mean, res.count, 'incident')}")
+    ack, res = times.mtta(), times.mttr()
+    if not (ack.count or res.count):
+        return ["No page acknowledged and no incident resolved among those of this period."]
+    return lines + [f"• All priorities: MTTA {counted(ack.mean, ack.count, 'page')} · "
+                    f"MTTR {counted(res.mean, res.count, 'incident')}"]
 
 
 def _self_service_lines(stats: SupportStats, targets: ReportTargets, previous: SupportStats | None) -> list[str]:

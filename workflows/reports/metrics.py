@@ -1,6 +1,6 @@
 """Support KPIs of a period: volume, response and resolution times, SLA attainment,
-escalation and reopen rates, CSAT, the busiest categories and self-service (the
-knowledge base's deflection rate and its gaps).
+escalation and reopen rates, CSAT, the busiest categories, self-service (the
+knowledge base's deflection rate and its gaps), and on-call: MTTA and MTTR per priority.
 
     stats = await compute_stats(db=db, config=config, since=now - timedelta(days=30), until=now)
     stats.priority("P1").first_response_attainment.percent     # 95.0, or None without data
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.reports import ReportTargets
 from workflows.policy.schema import AppConfig
+from models.incident_metrics_queries import MeanTime, acknowledge_times, resolve_times
 from models.kb_queries import SearchGap, count_deflections, search_gaps
 from models.metrics_queries import (
     CohortCounts,
@@ -31,10 +32,11 @@ from models.metrics_queries import (
     volume,
 )
 
-__all__ = ["PriorityStats", "Ratio", "SelfServiceStats", "SupportStats", "compute_stats", "report_targets",
-           "report_zone", "upper_tiers"]
+__all__ = ["IncidentTimes", "PriorityStats", "Ratio", "SelfServiceStats", "SupportStats", "compute_stats",
+           "report_targets", "report_zone", "upper_tiers"]
 
 NO_TIMES = Percentiles(0, None, None)
+NO_MEAN = MeanTime(0, None)
 TOP_CATEGORIES = 5
 TOP_GAPS = 5
 
@@ -79,6 +81,21 @@ class SelfServiceStats:
 
 
 @dataclass(frozen=True)
+class IncidentTimes:
+    """MTTA (page to acknowledgement) and MTTR (declaration to resolution) of the period,
+    by priority and for all (key None): ``models.incident_metrics_queries``."""
+
+    acknowledge: dict[str | None, MeanTime]
+    resolve: dict[str | None, MeanTime]
+
+    def mtta(self, priority: str | None = None) -> MeanTime:
+        return self.acknowledge.get(priority, NO_MEAN)
+
+    def mttr(self, priority: str | None = None) -> MeanTime:
+        return self.resolve.get(priority, NO_MEAN)
+
+
+@dataclass(frozen=True)
 class SupportStats:
     """The KPIs of the tickets opened in ``[since, until)`` (see models.metrics_queries)."""
 
@@ -98,6 +115,9 @@ class SupportStats:
     csat_average: float | None
     top_categories: list[tuple[str, int]] = field(default_factory=list)
     self_service: SelfServiceStats | None = None  # None: no knowledge base in app.yaml
+    #: Pages and incidents of the period (None when narrowed to a tier or category, which
+    #: incidents do not have).
+    incidents: IncidentTimes | None = None
 
     def priority(self, pid: str) -> PriorityStats:
         return next(p for p in self.priorities if p.priority == pid)
@@ -152,6 +172,10 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
     volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created)
     step(2, 3)
     self_service = await _self_service(db, config, scope, tickets=total.created)
+    incidents = None
+    if tier is None and category is None:
+        incidents = IncidentTimes(await acknowledge_times(db, since=since, until=until, team_id=team_id),
+                                  await resolve_times(db, since=since, until=until, team_id=team_id))
     step(3, 3)
     return SupportStats(
         since=since, until=until, tier=tier, category=category,
@@ -166,6 +190,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         csat_average=None if total.rated == 0 else total.rating_sum / total.rated,
         top_categories=cohort.categories[:TOP_CATEGORIES],
         self_service=self_service,
+        incidents=incidents,
     )
 
 

@@ -72,6 +72,10 @@ def _line(event: IncidentEvent) -> str | None:
         return f"Post-mortem owner: {user(d.get('owner'))} (named by {who})"
     if kind == IncidentEventKind.POSTMORTEM_DONE:
         return f"Post-mortem done ({who}): {escape(str(d.get('url') or ''))}"
+    if kind == IncidentEventKind.STATUSPAGE_SENT:
+        return "Resolved on the status page" if d.get("kind") == "resolve" else "Published on the status page"
+    if kind == IncidentEventKind.STATUSPAGE_FAILED:
+        return f"The status page refused an update: {_quote(d.get('error'))}"
     if kind == IncidentEventKind.RESOLVED:
         summary = f": {_quote(d.get('summary'))}" if d.get("summary") else ""
         return f"Resolved by {who}{summary}"
