@@ -32,7 +32,7 @@ BOT_SCOPES = [
     "groups:read",  # conversations.info on private channels
     "im:write",  # DM reporters (confirmation, satisfaction survey)
     "pins:write",  # pin incident declarations
-    "reactions:read",  # a pin_emoji reaction in a war room adds the message to the incident's timeline
+    "reactions:read",  # intake.reaction opens a ticket from a message; pin_emoji adds one to an incident's timeline
     "users:read",  # resolve on-call user ids
     "users:read.email",  # PagerDuty's on-call people, found in Slack by their email
     "usergroups:read",  # members of user groups named in app.yaml roles

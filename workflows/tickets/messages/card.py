@@ -26,6 +26,7 @@ from workflows.block_text import (
     user,
 )
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.sla.plan import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 from workflows.sla.state import ClockStanding, ClockState, clock_standings, standing_of
 
@@ -137,7 +138,8 @@ def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
 
 def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None) -> list[dict[str, str]]:
     """The card's facts; with ``now``, each SLA clock's standing too."""
-    standings = clock_standings(ticket, config, calendar_for(config), now) if now is not None else []
+    policy = ticket_policy(config, ticket)
+    standings = clock_standings(ticket, policy, calendar_for(policy), now) if now is not None else []
     fields = [
         mrkdwn(f"*Priority*\n{escape(priority_label(config, ticket.priority))}"),
         mrkdwn(f"*Category*\n{escape(ticket.category)}"),
