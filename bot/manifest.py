@@ -91,7 +91,13 @@ def build_manifest(base_url: str | None, *, name: str = "supportbot", socket_mod
                     "type": "message",
                     "callback_id": str(TicketShortcut.CREATE_TICKET_FROM_MESSAGE),
                     "description": "Open a support ticket prefilled with this message",
-                }
+                },
+                {
+                    "name": "Send to customer",
+                    "type": "message",
+                    "callback_id": str(TicketShortcut.SEND_TO_CUSTOMER),
+                    "description": "Post this reply in the ticket's customer thread",
+                },
             ],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},

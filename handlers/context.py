@@ -41,3 +41,15 @@ def event_team_of(body: dict[str, Any], event: dict[str, Any], context: Any) -> 
     seen = {team for team in (body.get("team_id"), event.get("user_team"), event.get("team"))
             if isinstance(team, str) and team}
     return EventTeam(home=home_team_of(body, context), seen=frozenset(seen), author=author)
+
+
+def click_team_of(body: dict[str, Any], context: Any) -> str:
+    """The workspace a click acts for: the request's own (``team_of``), except a click in a
+    customer channel (a Slack Connect guest's team is not ours), which acts for the
+    bot's workspace. Everywhere else another team's click stays another team's."""
+    channel = (body.get("channel") or {}).get("id") if isinstance(body.get("channel"), dict) else None
+    container = body.get("container") if isinstance(body.get("container"), dict) else {}
+    channel = channel or container.get("channel_id")
+    if isinstance(channel, str) and deps_of(context).config.customer_of_channel(channel) is not None:
+        return home_team_of(body, context)
+    return team_of(body)

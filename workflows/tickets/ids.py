@@ -7,6 +7,8 @@ from enum import StrEnum
 
 class TicketShortcut(StrEnum):
     CREATE_TICKET_FROM_MESSAGE = "create_ticket_from_message"
+    # On a reply in the card's thread of a ticket opened in a customer channel.
+    SEND_TO_CUSTOMER = "send_to_customer"
 
 
 class TicketView(StrEnum):
