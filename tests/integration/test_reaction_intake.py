@@ -104,3 +104,24 @@ async def _card_of_a_ticket(bot) -> dict:
 async def _posted(bot):
     found = [t for t in await tickets(bot) if t.message_ts]
     return found[0] if found else None
+
+
+async def test_the_shortcut_on_a_message_with_a_ticket_opens_no_second_one(bot):
+    from tests.fakes.slack import view_state
+    from tests.fakes.slack_requests import message_shortcut_payload, view_submission_payload
+    from workflows.tickets.ids import TicketBlock, TicketShortcut
+
+    message = bot.slack.add_message(HELP, "Refund for order 77 never arrived", user=AUTHOR)
+    payload = message_shortcut_payload(str(TicketShortcut.CREATE_TICKET_FROM_MESSAGE), user_id=AGENT,
+                                       channel_id=HELP, message=message)
+    assert (await bot.sender.interactive(payload)).status == 200
+    await bot.slack.wait_for("views.open")
+    view = bot.slack.latest_view()
+    assert (await send_event(bot, reaction(HELP, message["ts"]))).status == 200  # meanwhile: the reaction
+    ticket = await one_ticket(bot)
+    state = view_state(view, {"Category": "Refund request", "Priority": "P2"})
+    answer = await bot.sender.interactive(view_submission_payload(view, state, user_id=AGENT))
+    assert answer.json() == {"response_action": "errors", "errors": {
+        str(TicketBlock.SUMMARY): f"This message has its ticket already (#{ticket.number})."}}
+    await drain(bot)
+    assert [t.id for t in await tickets(bot)] == [ticket.id]

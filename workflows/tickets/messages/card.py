@@ -99,6 +99,12 @@ def status_field_text(ticket: Ticket) -> str:
     return status_text(ticket)
 
 
+def customer_text(ticket: Ticket) -> str:
+    """"Acme · plan enterprise" (the plan whose targets the ticket is measured by), or "—"."""
+    customer = escape(ticket.customer) or "—"
+    return f"{customer} · plan {escape(ticket.plan)}" if getattr(ticket, "plan", None) else customer
+
+
 def ticket_fallback_text(ticket: Ticket) -> str:
     """The notification text of the card (what a push notification shows)."""
     return f"Ticket #{ticket.number} [{ticket.priority}] {escape(cap(ticket.summary, 200))}"
@@ -146,7 +152,7 @@ def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None
         mrkdwn(f"*Tier*\n{escape(tier_label(config, ticket.tier))}"),
         mrkdwn(f"*Status*\n{status_field_text(ticket)}"),
         mrkdwn(f"*Reporter*\n{user(ticket.reporter_id)}"),
-        mrkdwn(f"*Customer*\n{escape(ticket.customer) or '—'}"),
+        mrkdwn(f"*Customer*\n{customer_text(ticket)}"),
         mrkdwn(f"*First response*\n{first_response_text(ticket, standing_of(standings, FIRST_RESPONSE))}"),
         mrkdwn(f"*Resolution*\n{resolution_text(ticket, standing_of(standings, RESOLUTION))}"),
     ]
