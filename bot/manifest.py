@@ -42,7 +42,7 @@ BOT_SCOPES = [
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups", "reaction_added"]
 
 SLASH_COMMANDS = [
-    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | stats [30d] | help"),
+    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | stats [30d] [customer:Name] | help"),
     ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
     ("/incident", "Declare and run an incident",
      "declare [P0|P1|P2] title | update text | commander @user | severity P0 | resolve [summary] | help"),
