@@ -26,6 +26,13 @@ by a person:
 - a reply by the desk stops a running next-response clock; with ``roles``, a reply by
   someone who is neither the reporter nor the desk is on the timeline and nothing else.
 
+A ticket opened in a customer's channel (``customer_thread``) talks in the customer's
+thread instead: a reply there is found by the ticket's source message and handled by
+``workflows/tickets/customer_thread.py`` (copied into the card's thread, a customer's
+message counting as the reporter's, an agent's as the response); in its card's thread
+agents talk internally, and only a ``intake.send_prefix`` reply reaches the customer.
+What a reply does to the clocks is ``workflows/tickets/responses.py``.
+
 Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
 reporter's and an agent's reply arriving together are applied one after the other.
 
