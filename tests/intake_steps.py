@@ -42,7 +42,8 @@ AGENT = "U0AGENT01"  # a tier1 member in app.yaml
 INTAKE = {"reaction": "ticket", "customer_channels": "auto", "send_prefix": "!reply"}
 CUSTOMERS = [{"name": "Acme", "channels": [ACME], "plan": "enterprise", "category": "Bug report"},
              {"name": "Globex", "channels": [GLOBEX]}]
-PLANS = {"enterprise": {"priorities": {"P3": {"first_response": "30m", "business_hours": False}}}}
+PLANS = {"enterprise": {"priorities": {"P3": {"first_response": "30m", "next_response": "1h",
+                                               "business_hours": False}}}}
 
 
 @pytest.fixture

@@ -148,6 +148,10 @@ async def test_a_follow_up_is_mirrored_and_resumes_a_waiting_ticket(bot):
     copies = thread_texts(bot, stored, "Here are the logs")
     assert len(copies) == 1 and f"<@{CUSTOMER}> (Acme)" in copies[0] and "<!channel>" not in copies[0]
     assert thread_texts(bot, stored, "runs again")  # the resume note
+    # enterprise's P3 next response (1h): the customer's message started it, an agent's stops it
+    assert stored.next_response_due_at is not None
+    await say_in_customer_thread(bot, ticket, "Thanks, reading them now", user=AGENT, team=None)
+    assert (await reload(bot, ticket.id)).next_response_due_at is None
 
 
 async def test_an_agents_reply_in_the_customer_thread_is_the_first_response(bot):
