@@ -24,8 +24,9 @@ from workflows.tickets.thread import COUNTED_SUBTYPES
 log = logging.getLogger(__name__)
 
 
-#: Events whose listener changes state (a reply in a ticket thread, a question answered).
-KEPT_EVENTS = frozenset({"message", "app_mention"})
+#: Events whose listener changes state (a reply in a ticket thread, a customer's message,
+#: a question answered, a reaction that opens a ticket or pins a message).
+KEPT_EVENTS = frozenset({"message", "app_mention", "reaction_added"})
 
 
 def _kept(req: AsyncBoltRequest) -> bool:

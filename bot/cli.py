@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--category", required=True, help="a category name from app.yaml")
     simulate.add_argument("--created", default=None, help='local time in the policy\'s timezone, e.g. "2026-11-27 17:30" (default: now)')
     simulate.add_argument("--responds-after", default=None, help="when an agent first replies, e.g. 2h (default: never)")
+    simulate.add_argument("--plan", default=None, help="a plan from app.yaml's plans: the ticket of a customer on it")
     simulate.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
 
     add_report_parser(sub)
@@ -214,7 +215,11 @@ def parse_scenario(config: AppConfig, args: argparse.Namespace) -> Any:
     else:
         created = system_clock().replace(second=0, microsecond=0)
     responds_after = parse_duration(args.responds_after) if args.responds_after else None
-    return Scenario(priority=args.priority, category=category.name, created=created, responds_after=responds_after)
+    plan = getattr(args, "plan", None)
+    if plan is not None and plan not in config.plans:
+        raise ValueError(f"--plan {plan!r} is not in the policy; plans: {', '.join(config.plans) or 'none defined'}")
+    return Scenario(priority=args.priority, category=category.name, created=created, responds_after=responds_after,
+                    plan=plan)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -139,6 +139,8 @@ def named_channels(config: AppConfig) -> dict[str, list[str]]:
     kb = getattr(config, "knowledge_base", None)
     if kb is not None:  # help channels: the bot answers every new message there
         places += [(f"knowledge_base.help_channels[{i}]", channel) for i, channel in enumerate(kb.help_channels)]
+    for i, customer in enumerate(getattr(config, "customers", [])):  # customer channels: it hears every message
+        places += [(f"customers[{i}].channels[{j}]", channel) for j, channel in enumerate(customer.channels)]
     for key, channel in places:
         if channel:
             found.setdefault(channel, []).append(key)

@@ -33,7 +33,7 @@ BOT_SCOPES = [
     "groups:write",  # private war rooms (--private, incidents.private_categories): create, invite, topic, archive
     "im:write",  # DM reporters (confirmation, satisfaction survey)
     "pins:write",  # pin incident declarations
-    "reactions:read",  # a pin_emoji reaction in a war room adds the message to the incident's timeline
+    "reactions:read",  # intake.reaction opens a ticket from a message; pin_emoji adds one to an incident's timeline
     "users:read",  # resolve on-call user ids
     "users:read.email",  # PagerDuty's on-call people, found in Slack by their email
     "usergroups:read",  # members of user groups named in app.yaml roles
@@ -43,7 +43,7 @@ BOT_SCOPES = [
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.channels", "message.groups", "reaction_added"]
 
 SLASH_COMMANDS = [
-    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | stats [30d] | help"),
+    ("/ticket", "Open a support ticket, or look one up", "[summary] | #N | mine | queue [tier] | reopen #N | wait #N | resume #N | priority #N P1 | stats [30d] [customer:Name] | help"),
     ("/escalate", "Escalate a ticket to the next support tier", "#N reason"),
     ("/incident", "Declare and run an incident",
      "declare [P0|P1|P2] title | update text | commander @user | severity P0 | resolve [summary] | help"),
@@ -92,7 +92,13 @@ def build_manifest(base_url: str | None, *, name: str = "supportbot", socket_mod
                     "type": "message",
                     "callback_id": str(TicketShortcut.CREATE_TICKET_FROM_MESSAGE),
                     "description": "Open a support ticket prefilled with this message",
-                }
+                },
+                {
+                    "name": "Send to customer",
+                    "type": "message",
+                    "callback_id": str(TicketShortcut.SEND_TO_CUSTOMER),
+                    "description": "Post this reply in the ticket's customer thread",
+                },
             ],
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},

@@ -1,7 +1,7 @@
 """`supportbot report`: the support metrics of a period, printed for a person or a tool.
 
     supportbot report --since 30d --format table|csv|json [--until "2026-11-30 09:00"]
-                      [--tier tier2 | --category "Login problems"] [--config app.yaml]
+                      [--tier tier2 | --category "Login problems"] [--customer Acme] [--config app.yaml]
 
 Reads ``DATABASE_URL`` (as ``db upgrade`` does) and the policy; needs no Slack token.
 ``--until`` is a local date or date and time in the policy's (reports') time zone,
@@ -42,6 +42,8 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--format", choices=FORMATS, default="table", help="table (default), csv or json")
     report.add_argument("--tier", default=None, help="only tickets this tier handled (id or name)")
     report.add_argument("--category", default=None, help="only tickets of this category")
+    report.add_argument("--customer", default=None,
+                        help="only this customer's tickets (any case; against its plan's targets when app.yaml knows it)")
     report.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
 
 
@@ -73,6 +75,14 @@ def _filters(config: AppConfig, tier: str | None, category: str | None) -> tuple
     return None, None
 
 
+def _customer(config: AppConfig, name: str | None) -> str | None:
+    """The customer as app.yaml writes it (any name is allowed: /ticket takes free text)."""
+    if name is None or not name.strip():
+        return None
+    known = config.customer(name)
+    return known.name if known else name.strip()
+
+
 async def _compute(url: str, config: AppConfig, **kwargs: object) -> SupportStats:
     engine = make_engine(url)
     try:
@@ -102,7 +112,9 @@ def run_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 2
     url = database_url_from(env)
     try:
-        stats = asyncio.run(_compute(url, config, since=until - period, until=until, tier=tier, category=category))
+        customer = _customer(config, args.customer)
+        stats = asyncio.run(_compute(url, config, since=until - period, until=until, tier=tier, category=category,
+                                     customer=customer))
     except DBAPIError as error:
         print(describe_database_failure(error, url)
               or f"supportbot report: cannot read the database at $DATABASE_URL ({type(error.orig).__name__}); "
@@ -117,6 +129,7 @@ def run_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         zone = report_zone(config)
         heading = (f"Support metrics, last {format_duration(period)}: tickets opened "
                    f"{stats.since.astimezone(zone):%Y-%m-%d %H:%M} – {stats.until.astimezone(zone):%Y-%m-%d %H:%M} "
-                   f"({zone.key})" + (f", tier {tier}" if tier else "") + (f", category {category}" if category else ""))
+                   f"({zone.key})" + (f", tier {tier}" if tier else "") + (f", category {category}" if category else "")
+                   + (f", customer {customer}" if customer else ""))
         sys.stdout.write(format_table(stat_rows(stats, targets), heading=heading))
     return 0

@@ -25,6 +25,7 @@ from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
 from models.sla_queries import next_due_at
 from workflows.deps import Deps
 from workflows.policy.explain import target_meaning
+from workflows.policy.plans import plan_policy
 from workflows.policy.schema import AppConfig
 from workflows.sla.engine import fire_due_notifications
 from workflows.sla.targets import sla_targets
@@ -52,6 +53,7 @@ class Scenario:
     created: datetime
     responds_after: timedelta | None = None
     horizon: timedelta = timedelta(days=30)
+    plan: str | None = None  # the ticket of a customer on this plan (app.yaml ``plans``)
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,10 @@ async def run_scenario(*, deps: Deps, clock: VirtualClock, scenario: Scenario, o
     on_step(clock.now, "ticket opened")
     form = TicketForm(summary=f"Simulated {scenario.priority} ticket", description=None,
                       category=scenario.category, priority=scenario.priority, customer=None)
-    ticket = await open_ticket(deps=deps, request=NewTicket(team_id=SIM_TEAM, reporter_id=SIM_REPORTER, form=form))
+    ticket = await open_ticket(deps=deps, request=NewTicket(team_id=SIM_TEAM, reporter_id=SIM_REPORTER, form=form,
+                                                            plan=scenario.plan))
     if on_due is not None:
-        config = deps.config
+        config = plan_policy(deps.config, scenario.plan)
         business_hours = config.priority(scenario.priority).business_hours
         targets = sla_targets(config, scenario.priority, scenario.category)
         for name, due_at, target in (("first response", ticket.first_response_due_at, targets[0]),

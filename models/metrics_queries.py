@@ -111,6 +111,7 @@ class TicketScope:
     team_id: str | None = None
     tier: str | None = None
     category: str | None = None
+    customer: str | None = None  # the ticket's customer, in any case
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,8 @@ def _narrowing(scope: TicketScope) -> list[ColumnElement[bool]]:
         conditions.append(Unindexed(Ticket.team_id) == scope.team_id)
     if scope.category is not None:
         conditions.append(Ticket.category == scope.category)
+    if scope.customer is not None:
+        conditions.append(func.lower(Ticket.customer) == scope.customer.lower())
     if scope.tier is not None:  # the tier has it now, or had it before an escalation
         passed = or_(TicketEvent.detail["from"].as_string() == scope.tier,
                      TicketEvent.detail["to"].as_string() == scope.tier)

@@ -68,6 +68,7 @@ class TicketEventKind(enum.StrEnum):
     RESUMED = "resumed"
     MANAGEMENT_NOTIFIED = "management_notified"
     REFUSED = "refused"
+    SENT_TO_CUSTOMER = "sent_to_customer"    # an agent's reply sent from the card's thread to the customer's
 
 
 class Ticket(Base):
@@ -76,6 +77,8 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         UniqueConstraint("team_id", "number"),
+        # One message opens at most one ticket (a second reaction, a redelivery, two replicas).
+        UniqueConstraint("source_channel_id", "source_ts"),
         Index("ix_tickets_channel_id_message_ts", "channel_id", "message_ts"),
         Index("ix_tickets_status_tier", "status", "tier"),
         # Metrics: tickets opened in a period. Not (team_id, created_at): SQLite, without
@@ -112,8 +115,15 @@ class Ticket(Base):
     channel_id: Mapped[str | None] = mapped_column(String(64))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     permalink: Mapped[str | None] = mapped_column(Text)
-    # The message a ticket was created from ("Create ticket from message" shortcut).
+    # The message a ticket was created from (the shortcut, a reaction, a customer channel).
     source_permalink: Mapped[str | None] = mapped_column(Text)
+    source_channel_id: Mapped[str | None] = mapped_column(String(64))
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    # The conversation is the source message's thread in a customer's channel: mirrored
+    # into the card's thread, and only what agents send on purpose goes back.
+    customer_thread: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The customer's plan when the ticket was opened (``workflows/policy/plans.py``).
+    plan: Mapped[str | None] = mapped_column(String(64))
 
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

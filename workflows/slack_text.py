@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 
-from workflows.block_text import cap
+from workflows.block_text import cap, escape
 
-__all__ = ["COUNTED_SUBTYPES", "SUMMARY_MAX", "plain_text", "summary_from_message"]
+__all__ = ["COUNTED_SUBTYPES", "SUMMARY_MAX", "plain_text", "relayed_text", "summary_from_message"]
 
 #: Message subtypes that are a person writing (None: a plain message). Everything else
 #: (message_changed, message_deleted, bot_message, channel_join, ...) is ignored.
@@ -84,6 +84,26 @@ def plain_text(text: str | None, *, keep_urls: bool = False) -> str:
         return ""
     resolved = _TOKEN.sub(lambda m: _token(m, keep_urls), text)
     return _unescape(resolved)
+
+
+_USER_MENTION = re.compile(r"@[UW][A-Z0-9]+")
+
+
+def relayed_text(text: str | None) -> str:
+    """``text`` made safe to repeat in another channel as mrkdwn: people stay mentioned
+    (``<@U123>``), everything else is what a person reads, escaped, so ``<!channel>``,
+    ``<!here>`` and group mentions never ping the channel it is copied into."""
+    if not text:
+        return ""
+    pieces: list[str] = []
+    last = 0
+    for match in _TOKEN.finditer(text):
+        pieces.append(escape(_unescape(text[last:match.start()])))
+        target = match.group(1).partition("|")[0]
+        pieces.append(f"<{target}>" if _USER_MENTION.fullmatch(target) else escape(_token(match, True)))
+        last = match.end()
+    pieces.append(escape(_unescape(text[last:])))
+    return "".join(pieces)
 
 
 def summary_from_message(text: str | None, limit: int = SUMMARY_MAX) -> str:

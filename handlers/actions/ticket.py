@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.context import deps_of, team_of
+from handlers.context import click_team_of, deps_of, team_of
 from handlers.errors import answers_errors
 from workflows.tickets.ids import TicketAction
 from workflows.tickets.messages.csat import CSAT_ACTION_IDS, parse_rating_value
@@ -89,7 +89,8 @@ async def handle_csat_button(ack: Any, body: dict[str, Any], action: dict[str, A
     ticket_id, rating = parse_rating_value(action.get("value"))
     container = body.get("container") or {}
     change = await rate_ticket(
-        deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id, rating=rating, actor_id=clicker_of(body),
+        deps=deps_of(context), team_id=click_team_of(body, context), ticket_id=ticket_id, rating=rating,
+        actor_id=clicker_of(body),
         channel_id=container.get("channel_id") or (body.get("channel") or {}).get("id"),
         message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
     )

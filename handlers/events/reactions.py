@@ -1,5 +1,7 @@
 """Events API ``reaction_added``: the pin emoji on a war-room message adds it to the
-incident's timeline (``workflows/incidents/pins.py``); other reactions are ignored."""
+incident's timeline (``workflows/incidents/pins.py``); the intake emoji
+(``intake.reaction``) on a message opens a ticket from it (``workflows/intake/reactions.py``);
+other reactions are ignored."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.context import deps_of
+from handlers.context import deps_of, event_team_of
 from handlers.errors import answers_errors
 from workflows.incidents.pins import capture_pinned_message
+from workflows.intake.reactions import open_ticket_from_reaction
 
 
 async def handle_reaction_added(ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
@@ -19,7 +22,13 @@ async def handle_reaction_added(ack: Any, body: dict[str, Any], event: dict[str,
         return
     if not isinstance(event.get("reaction"), str) or not isinstance(event.get("user"), str):
         return
-    await capture_pinned_message(deps=deps_of(context), channel_id=item["channel"], ts=item["ts"],
+    deps = deps_of(context)
+    if event["reaction"].split("::")[0] == deps.config.intake.reaction:
+        await open_ticket_from_reaction(deps=deps, team=event_team_of(body, event, context), channel_id=item["channel"],
+                                        ts=item["ts"], reaction=event["reaction"], user_id=event["user"],
+                                        bot_user_id=context.get("bot_user_id"))
+        return
+    await capture_pinned_message(deps=deps, channel_id=item["channel"], ts=item["ts"],
                                  reaction=event["reaction"], user_id=event["user"])
 
 

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
-from workflows.errors import RateLimited
+from workflows.errors import InvalidState, RateLimited
 from workflows.tickets.ids import TicketBlock, TicketView
 from workflows.tickets.messages.form import parse_ticket_form, validate_ticket_form
 from workflows.tickets.intake import announce_ticket, new_ticket_request, store_ticket
@@ -37,6 +37,9 @@ async def handle_new_ticket_submission(ack: Any, body: dict[str, Any], view: dic
         ticket = await store_ticket(deps=deps, request=request)
     except RateLimited as error:  # the form stays open with everything typed in it
         await ack(response_action="errors", errors={str(TicketBlock.SUMMARY): f"{error.message} {KEPT}"})
+        return
+    except InvalidState as error:  # the message has its ticket already: nothing stored
+        await ack(response_action="errors", errors={str(TicketBlock.SUMMARY): error.message})
         return
     except Exception:
         log.exception("a new ticket could not be stored; the modal stays open")

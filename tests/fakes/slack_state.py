@@ -266,12 +266,17 @@ class SlackWorkspace:
         thread_ts: str | None = None,
         ts: str | None = None,
         blocks: list[dict] | None = None,
+        team: str | None = None,
     ) -> dict[str, Any]:
-        """Store a message written by a person; returns it as a ``message`` event."""
+        """Store a message written by a person; returns it as a ``message`` event.
+        ``team``: the author's Slack team when not the workspace's (a Slack Connect
+        guest): Slack then sends it as ``team`` and ``user_team`` (and ``source_team``)."""
         if channel not in self.channels:
             self.resolve_channel(channel, member=False)
         ts = ts or self.next_ts()
-        message: dict[str, Any] = {"user": user, "text": text, "ts": ts, "team": self.team_id}
+        message: dict[str, Any] = {"user": user, "text": text, "ts": ts, "team": team or self.team_id}
+        if team and team != self.team_id:
+            message.update(user_team=team, source_team=team)
         if thread_ts:
             message["thread_ts"] = thread_ts
         if blocks is not None:

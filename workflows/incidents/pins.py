@@ -10,7 +10,6 @@ is dropped before it gets here, by its ``event_id``).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from models.incident_queries import add_incident_event, get_incident_by_channel
 from models.incidents import IncidentEvent, IncidentEventKind
 from workflows.deps import Deps
+from workflows.slack_reads import read_message
 from workflows.slack_text import plain_text
 
 log = logging.getLogger(__name__)
@@ -25,17 +25,6 @@ log = logging.getLogger(__name__)
 __all__ = ["PIN_TEXT_MAX", "capture_pinned_message"]
 
 PIN_TEXT_MAX = 1000
-
-
-async def _message(deps: Deps, channel_id: str, ts: str) -> dict[str, Any] | None:
-    """The message ``ts`` of ``channel_id`` (a top-level message or a thread reply)."""
-    history = await deps.slack.conversations_history(channel=channel_id, latest=ts, oldest=ts, inclusive=True,
-                                                     limit=1)
-    found = next((m for m in history.get("messages") or [] if m.get("ts") == ts), None)
-    if found is None:
-        replies = await deps.slack.conversations_replies(channel=channel_id, ts=ts, latest=ts, inclusive=True)
-        found = next((m for m in replies.get("messages") or [] if m.get("ts") == ts), None)
-    return found
 
 
 async def capture_pinned_message(*, deps: Deps, channel_id: str, ts: str, reaction: str, user_id: str) -> bool:
@@ -48,7 +37,7 @@ async def capture_pinned_message(*, deps: Deps, channel_id: str, ts: str, reacti
     if incident is None:
         return False
     try:
-        message = await _message(deps, channel_id, ts)
+        message = await read_message(deps.slack, channel_id, ts)
         permalink = (await deps.slack.chat_getPermalink(channel=channel_id, message_ts=ts)).get("permalink")
     except SlackApiError as error:
         log.warning("incident %s: pinned message %s not read (%s)", incident.id, ts, error.response.get("error"))

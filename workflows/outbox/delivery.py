@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["prepare_delivery"]
 
-#: Payload keys for the relay, not for Slack.
-_NOT_SLACK_ARGS = frozenset({"in_thread", DIGEST})
+#: Payload keys for the relay, not for Slack (``card_link``: ``workflows.outbox.enqueue.CARD_LINK``).
+_NOT_SLACK_ARGS = frozenset({"in_thread", DIGEST, "card_link"})
+_CARD_LINK_TEXT = "{card}"
 #: The kinds prepared here; the others are other rooms' (``Deps.outbox_steps``).
 _OWN_KINDS = frozenset({OutboxKind.POST, OutboxKind.TICKET_CARD, OutboxKind.CARD_UPDATE})
 
@@ -48,6 +49,8 @@ async def prepare_delivery(db: AsyncSession, deps: Deps, row: OutboxMessage) -> 
             if ticket is not None and ticket.message_ts:
                 args.update(channel=ticket.channel_id, thread_ts=ticket.message_ts)
             # else: the card was never posted (Slack refused it): the note goes to the channel
+        if row.payload.get("card_link") and row.ticket_id is not None:
+            args["text"] = await _with_card_link(db, row.ticket_id, str(args.get("text") or ""))
         return call_delivery(SlackCall("chat.postMessage", args))
     ticket = await get_ticket(db, row.ticket_id) if row.ticket_id is not None else None
     if ticket is None:
@@ -73,6 +76,18 @@ async def prepare_delivery(db: AsyncSession, deps: Deps, row: OutboxMessage) -> 
         return None  # the card, when it is posted, is rendered from the current state anyway
     return call_delivery(SlackCall("chat.update", {"channel": ticket.channel_id, "ts": ticket.message_ts,
                                                    "text": text, "blocks": blocks}))
+
+
+async def _with_card_link(db: AsyncSession, ticket_id: int, text: str) -> str:
+    """``text`` with its last ``{card}`` made a link to the ticket's card (its channel
+    when the card's link is not known yet)."""
+    ticket = await get_ticket(db, ticket_id)
+    if ticket is None or _CARD_LINK_TEXT not in text:
+        return text
+    where = (f"<{ticket.permalink}|card>" if ticket.permalink
+             else f"card in <#{ticket.channel_id}>" if ticket.channel_id else "card")
+    head, tail = text.rsplit(_CARD_LINK_TEXT, 1)
+    return f"{head}{where}{tail}"
 
 
 async def _record_permalink(deps: Deps, ticket_id: int, channel: str, ts: str) -> None:

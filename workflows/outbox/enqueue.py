@@ -23,7 +23,14 @@ from models.tickets import Ticket
 from workflows.deps import Deps
 from workflows.outbox.relay import deliver_outbox
 
-__all__ = ["deliver_outbox", "owe_card", "owe_card_update", "owe_post", "owe_thread_post", "send_post"]
+__all__ = ["CARD_LINK", "CARD_LINK_TEXT", "deliver_outbox", "owe_card", "owe_card_update", "owe_post",
+           "owe_thread_post", "send_post"]
+
+#: A post owed with ``{CARD_LINK: True}`` and a ``ticket_id`` has the last ``CARD_LINK_TEXT``
+#: of its text replaced, when it is sent, by a link to that ticket's card (owe it in the
+#: card's lane, after the card, so that the card's link is known by then).
+CARD_LINK = "card_link"
+CARD_LINK_TEXT = "{card}"
 
 
 def _message(text: str, blocks: list | None, extra: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from workflows.policy.desk import Category, Channels, Priority, Tier, target_problems
 from workflows.policy.hours import BusinessHours, Holidays
 from workflows.policy.incidents import Incidents
+from workflows.policy.intake import Customer, Intake, Plan, intake_problems, plan_problems
 from workflows.policy.knowledge_base import KnowledgeBase
 from workflows.policy.limits import Limits
 from workflows.policy.oncall import Oncall
@@ -34,7 +35,7 @@ from workflows.policy.problems import Location, Problem, problem_message, raise_
 from workflows.policy.reports import Reports
 from workflows.policy.roles import Roles
 from workflows.policy.statuspage import Statuspage
-from workflows.policy.values import PRIORITY_IDS, PriorityId, Section, parse_zone
+from workflows.policy.values import PRIORITY_IDS, PriorityId, Section, parse_name, parse_zone
 
 __all__ = ["AppConfig"]
 
@@ -56,6 +57,9 @@ class AppConfig(Section):
     roles: Roles | None = None
     limits: Limits = Limits()
     statuspage: Statuspage | None = None
+    intake: Intake = Intake()
+    customers: list[Customer] = []
+    plans: dict[Annotated[str, BeforeValidator(parse_name)], Plan] = {}
 
     @field_validator("priorities", mode="wrap")
     @classmethod
@@ -138,7 +142,25 @@ class AppConfig(Section):
             raise_problems([(("roles", "agents", tid), f"unknown tier {tid!r} {known}") for tid in unknown], self)
         return self
 
+    @model_validator(mode="after")
+    def _intake(self) -> AppConfig:
+        """Customers name known plans and categories, and channels of their own; plans'
+        targets read sensibly (``workflows/policy/intake.py``)."""
+        problems = intake_problems(self) + plan_problems(self.plans, self.priorities, self.business_hours)
+        if problems:
+            raise_problems(problems, self)
+        return self
+
     # ----------------------------------------------------------------- lookups
+
+    def customer(self, name: str | None) -> Customer | None:
+        """The customer called ``name`` (ignoring case), or None."""
+        folded = (name or "").strip().casefold()
+        return next((c for c in self.customers if c.name.casefold() == folded), None) if folded else None
+
+    def customer_of_channel(self, channel_id: str | None) -> Customer | None:
+        """The customer whose channel ``channel_id`` is, or None (not a customer channel)."""
+        return next((c for c in self.customers if channel_id in c.channels), None) if channel_id else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -138,7 +138,7 @@ def stats_document(stats: SupportStats, targets: ReportTargets) -> dict[str, Any
     """A JSON-ready document: the period, the filters, and the rows."""
     return {
         "since": stats.since.isoformat(), "until": stats.until.isoformat(),
-        "tier": stats.tier, "category": stats.category,
+        "tier": stats.tier, "category": stats.category, "customer": stats.customer,
         "metrics": [dict(zip(COLUMNS, _cells(row), strict=True)) for row in stat_rows(stats, targets)],
     }
 

@@ -153,6 +153,8 @@ def _scope_line(stats: SupportStats, zone: ZoneInfo, tier_name: str | None, chan
         parts.append(f"tier: {escape(tier_name)}")
     if stats.category:
         parts.append(f"category: {escape(stats.category)}")
+    if stats.customer:
+        parts.append(f"customer: {escape(stats.customer)}")
     if change_label:
         parts.append(f"changes {escape(change_label)}")
     return " · ".join(parts)

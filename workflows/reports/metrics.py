@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.reports import ReportTargets
+from workflows.policy.plans import plan_policy
 from workflows.policy.schema import AppConfig
 from models.incident_metrics_queries import MeanTime, acknowledge_times, resolve_times
 from models.kb_queries import SearchGap, count_deflections, search_gaps
@@ -114,10 +115,11 @@ class SupportStats:
     csat_responses: Ratio  # rated, of the tickets resolved at least once
     csat_average: float | None
     top_categories: list[tuple[str, int]] = field(default_factory=list)
-    self_service: SelfServiceStats | None = None  # None: no knowledge base in app.yaml
-    #: Pages and incidents of the period (None when narrowed to a tier or category, which
-    #: incidents do not have).
+    self_service: SelfServiceStats | None = None  # None: no knowledge base in app.yaml (or one customer's)
+    #: Pages and incidents of the period (None when narrowed to a tier, a category or a
+    #: customer, which incidents do not have).
     incidents: IncidentTimes | None = None
+    customer: str | None = None  # one customer's tickets only
 
     def priority(self, pid: str) -> PriorityStats:
         return next(p for p in self.priorities if p.priority == pid)
@@ -143,23 +145,27 @@ def report_zone(config: AppConfig) -> ZoneInfo:
 
 async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime, until: datetime,
                         tier: str | None = None, category: str | None = None,
-                        team_id: str | None = None,
+                        team_id: str | None = None, customer: str | None = None,
                         on_progress: Callable[[int, int], None] | None = None) -> SupportStats:
     """The KPIs of the tickets opened in ``[since, until)``, as they stood at ``until``.
 
     ``tier``: only tickets that tier handled (now or before an escalation);
-    ``category``: only that category (its exact name); ``team_id``: one workspace.
+    ``category``: only that category (its exact name); ``team_id``: one workspace;
+    ``customer``: one customer's tickets (any case), measured against its plan's targets
+    when app.yaml knows the customer (no self-service numbers: questions have no customer).
     ``on_progress(done, total)``: after each of its three readings (``supportbot report``'s bar).
     """
     step = on_progress or (lambda done, total: None)
-    scope = TicketScope(since=since, until=until, team_id=team_id, tier=tier, category=category)
+    scope = TicketScope(since=since, until=until, team_id=team_id, tier=tier, category=category, customer=customer)
+    known = config.customer(customer)
+    targets_of = plan_policy(config, known.plan if known else None)  # its plan's targets, if any
     step(0, 3)
     cohort = await cohort_stats(db, scope, upper_tiers=upper_tiers(config))
     step(1, 3)
     counts, first, resolution = cohort.counts, cohort.first_response, cohort.resolution
     total = sum(counts.values(), CohortCounts())
     priorities = []
-    for pid, priority in config.priorities.items():
+    for pid, priority in targets_of.priorities.items():
         c = counts.get(pid, CohortCounts())
         priorities.append(PriorityStats(
             priority=pid, name=priority.name, created=c.created,
@@ -171,9 +177,9 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         ))
     volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created)
     step(2, 3)
-    self_service = await _self_service(db, config, scope, tickets=total.created)
+    self_service = None if customer is not None else await _self_service(db, config, scope, tickets=total.created)
     incidents = None
-    if tier is None and category is None:
+    if tier is None and category is None and customer is None:
         incidents = IncidentTimes(await acknowledge_times(db, since=since, until=until, team_id=team_id),
                                   await resolve_times(db, since=since, until=until, team_id=team_id))
     step(3, 3)
@@ -191,6 +197,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         top_categories=cohort.categories[:TOP_CATEGORIES],
         self_service=self_service,
         incidents=incidents,
+        customer=known.name if known else customer,
     )
 
 

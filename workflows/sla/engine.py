@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from models.db_errors import is_transient
 from workflows.policy.desk import Tier
+from workflows.policy.plans import ticket_policy
 from workflows.policy.schema import AppConfig
 from models.sla import SlaNotification
 from models.sla import SlaNotificationKind as Kind
@@ -111,7 +112,7 @@ def _pages(kind: Kind, ticket: Ticket, config: AppConfig, escalation: Escalation
     """A breach pages for paging priorities, and so does an escalation into a paging tier."""
     if kind not in _BREACHES:
         return False
-    return config.priority(ticket.priority).page or bool(escalation and escalation.to_tier.page)
+    return ticket_policy(config, ticket).priority(ticket.priority).page or bool(escalation and escalation.to_tier.page)
 
 
 async def _auto_escalate(db, ticket: Ticket, config: AppConfig, now) -> EscalationFacts | None:

@@ -23,6 +23,7 @@ from workflows.policy.schema import AppConfig
 from models.ticket_queries import add_ticket_event
 from models.tickets import Ticket, TicketEventKind
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import resume_due_at
 
@@ -65,6 +66,7 @@ async def resume_resolution_clock(db: AsyncSession, ticket: Ticket, *, config: A
     since = ticket.waiting_since
     assert since is not None, "not waiting"
     before = ticket.resolution_due_at
+    config = ticket_policy(config, ticket)
     if before is not None:
         business_hours = config.priority(ticket.priority).business_hours
         ticket.resolution_due_at = resume_due_at(before, since, now, business_hours=business_hours,

@@ -32,6 +32,7 @@ from models.ticket_queries import get_ticket, ticket_events
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from workflows.deps import Deps
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.policy.schema import AppConfig
 from workflows.policy.working_time import WorkingCalendar
 from workflows.sla.schedule import schedule_ticket_sla
@@ -139,21 +140,23 @@ def _next_response_due(ticket: Ticket, old: AppConfig, new: AppConfig) -> dateti
 
 async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
     """Re-target and re-plan every open ticket whose policy changed; how many were."""
-    new = deps.config
-    priorities, categories = changed_targets(old, new)
-    if not priorities and not categories:
+    desk = deps.config
+    priorities, categories = changed_targets(old, desk)
+    plans = {name for name in {*old.plans, *desk.plans} if old.plans.get(name) != desk.plans.get(name)}
+    if not priorities and not categories and not plans:
         return 0
     async with deps.sessions() as db:
         ids = list((await db.execute(select(Ticket.id).where(
             Ticket.status == TicketStatus.OPEN,
-            Ticket.priority.in_(priorities) | Ticket.category.in_(categories),
+            Ticket.priority.in_(priorities) | Ticket.category.in_(categories) | Ticket.plan.in_(plans),
         ))).scalars())
     for ticket_id in ids:
         async with deps.sessions.begin() as db:
             ticket = await get_ticket(db, ticket_id, for_update=True)
             if ticket is None or ticket.status != TicketStatus.OPEN:
                 continue
-            moved = changed_clocks(old, new, ticket.priority, ticket.category)
+            before, new = ticket_policy(old, ticket), ticket_policy(desk, ticket)  # the plan's, if any
+            moved = changed_clocks(before, new, ticket.priority, ticket.category)
             if moved & {FIRST_RESPONSE, RESOLUTION}:
                 due = retarget_due_times(ticket, ticket.priority, config=new, calendar=calendar_for(new),
                                          history=await ticket_events(db, ticket.id))
@@ -162,7 +165,7 @@ async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
                 if RESOLUTION in moved:
                     ticket.resolution_due_at = due.resolution
             if NEXT_RESPONSE in moved:
-                ticket.next_response_due_at = _next_response_due(ticket, old, new)
-            await schedule_ticket_sla(db, ticket, new, rearm_at=deps.clock())
+                ticket.next_response_due_at = _next_response_due(ticket, before, new)
+            await schedule_ticket_sla(db, ticket, desk, rearm_at=deps.clock())
     log.info("policy reload re-targeted %d open ticket(s)", len(ids))
     return len(ids)

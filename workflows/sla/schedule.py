@@ -12,6 +12,7 @@ from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import claimed_kinds, replace_unclaimed
 from models.tickets import Ticket
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.sla.plan import PlannedNotification, plan_notifications
 
 _BREACH_OF = {
@@ -30,6 +31,7 @@ async def schedule_ticket_sla(db: AsyncSession, ticket: Ticket, config: AppConfi
     are planned at ``rearm_at``. Left out are a warning whose breach is also past, and
     any kind this ticket was already notified of (a breach is announced once per clock).
     """
+    config = ticket_policy(config, ticket)  # a customer's plan may set its own targets and hours
     planned = plan_notifications(ticket, config, calendar_for(config))
     if rearm_at is not None:
         planned = _rearmed(planned, rearm_at, await claimed_kinds(db, ticket.id))

@@ -47,7 +47,7 @@ HELP_TEXT = """*Support tickets*
 • `/ticket wait #N`: wait on the customer (the resolution clock pauses until the reporter replies in the thread)
 • `/ticket resume #N`: stop waiting on the customer by hand
 • `/ticket priority #N P1`: change the priority (P0–P3); the SLA due times are computed again
-• `/ticket stats [7d|30d|…] [tier|category]`: support metrics (response and resolution times, SLA attainment, escalation and reopen rates, CSAT)
+• `/ticket stats [7d|30d|…] [tier|category] [customer:Name]`: support metrics (response and resolution times, SLA attainment, escalation and reopen rates, CSAT)
 • `/ticket help`: this help
 Reply in a ticket card's thread to talk about the ticket; the buttons on the card claim it, wait on the customer and resolve it."""
 
@@ -76,7 +76,8 @@ def parse_ticket_command(text: str) -> TicketCommand:
         if len(rest) > 1:
             raise InvalidRequest("`/ticket queue` takes at most one tier, e.g. `/ticket queue tier2`.")
         return TicketCommand(TicketSubcommand.QUEUE, argument=rest[0] if rest else "")
-    if head == "stats" and (not rest or len(rest) == 1 or _PERIOD.match(rest[0])):
+    if head == "stats" and (not rest or len(rest) == 1 or _PERIOD.match(rest[0])
+                            or rest[0].casefold().startswith("customer:")):
         # "/ticket stats page is broken" stays a ticket; "/ticket stats 30d Payment failed" is stats.
         return TicketCommand(TicketSubcommand.STATS, argument=" ".join(rest))
     if head in _NEWER and rest and not _NUMBERISH.match(rest[0]):

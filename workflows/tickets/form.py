@@ -67,10 +67,12 @@ async def show_new_ticket_modal(
     origin = ModalOrigin(channel_id=channel_id, source_channel_id=source_channel_id, source_ts=source_ts,
                          private=private)
     note = source_note(source_channel_id, source_user_id) if source_channel_id else None
+    known = deps.config.customer_of_channel(source_channel_id or channel_id)
+    channel_customer = known.name if known else None  # a message in a customer's channel is theirs
 
     def form(articles: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
         return build_new_ticket_modal(deps.config, summary=summary, description=description, origin=origin,
-                                      source_note=note, intro_blocks=articles)
+                                      source_note=note, intro_blocks=articles, customer=channel_customer)
 
     opened = await deps.slack.views_open(trigger_id=trigger_id, view=form())  # direct: trigger_id expires in 3 s
     if not (team_id and user_id and summary.strip()):

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 class TicketShortcut(StrEnum):
     CREATE_TICKET_FROM_MESSAGE = "create_ticket_from_message"
+    # On a reply in the card's thread of a ticket opened in a customer channel.
+    SEND_TO_CUSTOMER = "send_to_customer"
 
 
 class TicketView(StrEnum):
@@ -24,6 +26,7 @@ class TicketBlock(StrEnum):
     CATEGORY = "category"
     PRIORITY = "priority"
     CUSTOMER = "customer"
+    KNOWN_CUSTOMER = "known_customer"
     PRIVATE = "private"
     RESOLUTION = "resolution"
     ROOT_CAUSE = "root_cause"
@@ -41,6 +44,7 @@ class TicketAction(StrEnum):
     CATEGORY = "category_select"
     PRIORITY = "priority_select"
     CUSTOMER = "customer_input"
+    KNOWN_CUSTOMER = "known_customer_select"
     PRIVATE = "private_input"
     RESOLUTION = "resolution_input"
     ROOT_CAUSE = "root_cause_input"

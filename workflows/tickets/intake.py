@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.schema import AppConfig
@@ -16,11 +18,13 @@ from models.tickets import Ticket, TicketEventKind, TicketStatus, next_ticket_nu
 from workflows.block_text import escape, link
 from workflows.tickets.messages.form import ModalOrigin, TicketForm
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import plan_policy
 from workflows.deps import Deps
 from workflows.access.limits import enforce_ticket_limit
 from workflows.outbox.enqueue import deliver_outbox, owe_card
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
+from workflows.errors import InvalidState
 from workflows.tickets.notes import tell_user
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,7 @@ class NewTicket:
     source_channel_id: str | None = None
     source_ts: str | None = None
     private: bool = False  # ticked on the form, or opened from a message in a private conversation
+    plan: str | None = None  # the plan to measure it by (default: the plan of the form's customer, if known)
 
 
 async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None:
@@ -51,23 +56,43 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     await enforce_ticket_limit(db, config=config, team_id=request.team_id, user_id=request.reporter_id, now=now)
     category = config.category(form.category)
     tier = config.initial_tier(category) if category else None
-    due = due_times(now, config=config, priority=form.priority, category=form.category,
-                    calendar=calendar_for(config))
+    known = config.customer(form.customer)  # one of app.yaml's customers: its name as written there, its plan
+    plan = request.plan or (known.plan if known else None)
+    policy = plan_policy(config, plan)
+    due = due_times(now, config=policy, priority=form.priority, category=form.category,
+                    calendar=calendar_for(policy))
     ticket = Ticket(
         team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
         tier=tier.id if tier else None, status=TicketStatus.OPEN, reporter_id=request.reporter_id,
-        customer=form.customer, private=request.private, origin_channel_id=request.origin_channel_id,
-        channel_id=config.channel_for_category(form.category),
+        customer=known.name if known else form.customer, plan=plan, private=request.private,
+        origin_channel_id=request.origin_channel_id, channel_id=config.channel_for_category(form.category),
+        source_channel_id=request.source_channel_id if request.source_ts else None,
+        source_ts=request.source_ts if request.source_channel_id else None,
         created_at=now, updated_at=now,
         first_response_due_at=due.first_response, resolution_due_at=due.resolution,
     )
+    if ticket.source_ts and await _source_ticket(db, request) is not None:
+        raise InvalidState(await _source_taken(db, request))
     db.add(ticket)
-    await db.flush()
+    await db.flush()  # one ticket per message: a racing one fails here (store_ticket says so)
     add_ticket_event(db, ticket, TicketEventKind.CREATED, actor_id=request.reporter_id, at=now,
                      detail={"priority": ticket.priority, "category": ticket.category, "tier": ticket.tier})
     await schedule_ticket_sla(db, ticket, config)
     return ticket
+
+
+async def _source_ticket(db: AsyncSession, request: NewTicket) -> int | None:
+    """The number of the ticket opened from the request's source message, if any."""
+    if not (request.source_channel_id and request.source_ts):
+        return None
+    return (await db.execute(select(Ticket.number).where(
+        Ticket.source_channel_id == request.source_channel_id, Ticket.source_ts == request.source_ts))).scalar()
+
+
+async def _source_taken(db: AsyncSession, request: NewTicket) -> str:
+    taken = await _source_ticket(db, request)
+    return f"This message has its ticket already (#{taken})." if taken else "This message has its ticket already."
 
 
 async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
@@ -75,9 +100,15 @@ async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
     the modal submission is acknowledged only once this returns, so a crash after the
     acknowledgement cannot lose the ticket (nor its card: the outbox sends it).
     RateLimited (nothing stored) when the reporter is over ``limits.tickets_per_minute``."""
-    async with deps.sessions.begin() as db:
-        ticket = await _create_row(db, request, deps.config, deps.clock())
-        await owe_card(db, ticket, now=ticket.created_at)
+    try:
+        async with deps.sessions.begin() as db:
+            ticket = await _create_row(db, request, deps.config, deps.clock())
+            await owe_card(db, ticket, now=ticket.created_at)
+    except IntegrityError:
+        async with deps.sessions() as db:
+            if await _source_ticket(db, request) is None:
+                raise
+            raise InvalidState(await _source_taken(db, request)) from None
     return ticket
 
 
@@ -92,7 +123,8 @@ async def announce_ticket(*, deps: Deps, ticket: Ticket, request: NewTicket) -> 
     async with deps.sessions() as db:
         ticket = await get_ticket(db, ticket.id) or ticket
         card_status = None if ticket.message_ts else await ticket_card_status(db, ticket.id)
-    await _confirm(deps.slack, ticket, request, card_pending=card_status == OutboxStatus.PENDING)
+    await _confirm(deps.slack, ticket, request, card_pending=card_status == OutboxStatus.PENDING,
+                   customer_channel=deps.config.customer_of_channel(request.source_channel_id) is not None)
     return ticket
 
 
@@ -102,7 +134,8 @@ async def open_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
     return await announce_ticket(deps=deps, ticket=ticket, request=request)
 
 
-async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket, *, card_pending: bool) -> None:
+async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket, *, card_pending: bool,
+                   customer_channel: bool = False) -> None:
     summary = escape(ticket.summary)
     if ticket.message_ts:
         where = f"in <#{ticket.channel_id}>" + (f" — {link(ticket.permalink, 'open the ticket')}" if ticket.permalink else "")
@@ -115,10 +148,12 @@ async def _confirm(slack: AsyncWebClient, ticket: Ticket, request: NewTicket, *,
                 f"to <#{ticket.channel_id}>. The support team has been told in the logs; please mention #{ticket.number} to them.")
     await tell_user(slack, user_id=request.reporter_id, channel_id=request.origin_channel_id, text=text)
     if request.source_channel_id and request.source_ts and ticket.permalink:
+        # In a customer's channel the customer reads the note: no link to the internal card.
+        where = summary if customer_channel else link(ticket.permalink, summary)
         try:  # direct: a courtesy note where the bot may not be a member (a shortcut works anywhere)
             await slack.chat_postMessage(
                 channel=request.source_channel_id, thread_ts=request.source_ts,
-                text=f"Ticket *#{ticket.number}* was opened from this message: {link(ticket.permalink, summary)}",
+                text=f"Ticket *#{ticket.number}* was opened from this message: {where}",
             )
         except SlackApiError as error:
             log.info("could not note ticket #%s under its source message: %s", ticket.number, error.response.get("error"))

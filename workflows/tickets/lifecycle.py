@@ -32,6 +32,8 @@ from workflows.tickets.messages.csat import (
     csat_survey_text,
     csat_thanks_text,
 )
+from workflows.tickets.customer_thread import owe_to_customer
+from workflows.tickets.messages.customer import customer_resolution_blocks, customer_resolution_text
 from workflows.tickets.messages.resolution import (
     build_resolution_summary_message,
     resolution_summary_text,
@@ -43,6 +45,7 @@ from workflows.tickets.messages.resolve_form import (
 )
 from workflows.block_text import user
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotAllowed
 from workflows.kb.drafts import draft_kb_article
@@ -144,7 +147,9 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
                          form: ResolutionForm) -> Ticket:
     """Mark the ticket resolved, re-render its card, post the summary in its thread and
     DM the reporter the satisfaction survey (not when they resolved it themselves, nor
-    when they already rated it before a reopen)."""
+    when they already rated it before a reopen). A ticket whose conversation is a
+    customer's thread gets the resolution (not its root cause or follow-up) and the
+    survey there instead of a DM."""
     errors = validate_resolve_form(form)
     if errors:  # validate_resolution runs first; this guards other callers
         raise InvalidRequest(next(iter(errors.values())))
@@ -169,7 +174,14 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, text=resolution_summary_text(ticket), now=now,
                               blocks=build_resolution_summary_message(ticket))
-        if ticket.reporter_id != actor_id and ticket.csat_rating is None:  # the survey, by DM
+        survey = ticket.reporter_id != actor_id and ticket.csat_rating is None
+        if ticket.customer_thread:  # the customer hears it in their thread, survey included
+            await owe_to_customer(db, ticket, text=customer_resolution_text(ticket), now=now,
+                                  blocks=customer_resolution_blocks(ticket))
+            if survey:
+                await owe_to_customer(db, ticket, text=csat_survey_text(ticket), now=now,
+                                      blocks=build_csat_survey_message(ticket))
+        elif survey:  # the survey, by DM
             await owe_post(db, channel=ticket.reporter_id, text=csat_survey_text(ticket), now=now,
                            blocks=build_csat_survey_message(ticket))
     await deliver_outbox(deps)
@@ -214,8 +226,9 @@ async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | N
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
         now = deps.clock()
         # A reopened ticket gets a fresh resolution target, counted from the reopen.
-        ticket.resolution_due_at = due_times(now, config=deps.config, priority=ticket.priority,
-                                             category=ticket.category, calendar=calendar_for(deps.config)).resolution
+        policy = ticket_policy(deps.config, ticket)
+        ticket.resolution_due_at = due_times(now, config=policy, priority=ticket.priority,
+                                             category=ticket.category, calendar=calendar_for(policy)).resolution
         add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=now, detail=detail)
         await schedule_ticket_sla(db, ticket, deps.config)
         await owe_card_update(db, ticket, now=now)

@@ -20,6 +20,7 @@ from workflows.access.authority import Operation
 from workflows.block_text import cap, escape, slack_date, user
 from workflows.tickets.messages.card import priority_label
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
@@ -54,7 +55,8 @@ async def change_ticket_priority(*, deps: Deps, team_id: str, actor_id: str, num
             return TicketChange(ticket, changed=False,
                                 notice=f"#{ticket.number} is already {escape(priority_label(config, wanted))}.")
         now, previous = deps.clock(), ticket.priority
-        due = retarget_due_times(ticket, wanted, config=config, calendar=calendar_for(config),
+        policy = ticket_policy(config, ticket)
+        due = retarget_due_times(ticket, wanted, config=policy, calendar=calendar_for(policy),
                                  history=await ticket_events(db, ticket.id))
         ticket.priority = wanted
         ticket.first_response_due_at, ticket.resolution_due_at = due.first_response, due.resolution

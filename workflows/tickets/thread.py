@@ -26,6 +26,13 @@ by a person:
 - a reply by the desk stops a running next-response clock; with ``roles``, a reply by
   someone who is neither the reporter nor the desk is on the timeline and nothing else.
 
+A ticket opened in a customer's channel (``customer_thread``) talks in the customer's
+thread instead: a reply there is found by the ticket's source message and handled by
+``workflows/tickets/customer_thread.py`` (copied into the card's thread, a customer's
+message counting as the reporter's, an agent's as the response); in its card's thread
+agents talk internally, and only a ``intake.send_prefix`` reply reaches the customer.
+What a reply does to the clocks is ``workflows/tickets/responses.py``.
+
 Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
 reporter's and an agent's reply arriving together are applied one after the other.
 
@@ -40,26 +47,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-
-from workflows.policy.schema import AppConfig
 from models.deliveries import claim_processing
 from models.ticket_queries import add_ticket_event, find_ticket_by_card, get_ticket
-from models.tickets import Ticket, TicketEventKind, TicketStatus
+from models.tickets import TicketEventKind
 from workflows.block_text import user
-from workflows.policy.calendars import calendar_for
 from workflows.deps import Deps
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
-from workflows.access.roles import roles_of
-from workflows.sla.pauses import Resumed, resume_resolution_clock
-from workflows.sla.schedule import schedule_ticket_sla
-from workflows.sla.targets import add_target
+from workflows.sla.pauses import Resumed
 from workflows.slack_text import COUNTED_SUBTYPES
+from workflows.tickets.customer_thread import (
+    find_customer_thread,
+    take_card_thread_reply,
+    take_customer_thread_message,
+)
+from workflows.tickets.responses import answers_for_the_desk, apply_reply
 from workflows.tickets.waiting import resume_note
 
 __all__ = [
@@ -131,54 +134,62 @@ def thread_reply_of(event: dict[str, Any], *, bot_user_id: str | None = None) ->
 
 async def record_thread_reply(
     *, deps: Deps, team_id: str, channel_id: str, thread_ts: str, user_id: str, ts: str, text: str,
-    event_id: str | None = None,
+    event_id: str | None = None, user_team: str | None = None, home_team: str | None = None,
 ) -> RecordedReply | None:
-    """Record a person's reply in the thread of ``thread_ts`` if that is a ticket card.
+    """Record a person's reply in the thread of ``thread_ts`` if that is a ticket card,
+    or a ticket's customer thread (``workflows/tickets/customer_thread.py``).
 
-    Returns None (and writes nothing) when ``thread_ts`` in ``channel_id`` is not a
-    ticket card, or when the Events API event ``event_id`` was processed already (its
+    Returns None (and writes nothing) when ``thread_ts`` in ``channel_id`` is neither, or
+    when the Events API event ``event_id`` was processed already (its
     replay and the run it replays both get here: only one records the reply, see
     ``models.deliveries.claim_processing``). The event is marked processed in the
     transaction that records the reply; the messages the reply owes go to Slack in a
     task of its own (``deps.spawn``), so a slow Slack never keeps the event unprocessed.
     The caller has already excluded bots and the bot itself (:func:`thread_reply_of`).
     ``team_id`` is the workspace the event came from; the card is identified by channel
-    and ts alone, which Slack keeps unique.
+    and ts alone, which Slack keeps unique. ``user_team``, ``home_team``: the author's
+    Slack team and the workspace's, which tell a customer from the desk in a customer's
+    thread when app.yaml has no ``roles``.
     """
     if ts == thread_ts:
         return None
-    desk = await answers_for_the_desk(deps=deps, user_id=user_id)  # Slack may be asked: before the transaction
+    # Slack may be asked: before the transaction
+    in_customer_thread = deps.config.customer_of_channel(channel_id) is not None
+    desk = await answers_for_the_desk(deps=deps, user_id=user_id, home_team=home_team,
+                                      user_team=user_team if in_customer_thread else None)
     now = deps.clock()
     async with deps.sessions.begin() as db:
         if event_id is not None and not await claim_processing(db, event_id, now):
             log.info("event %s was processed already; the reply is not recorded twice", event_id)
             return None
-        ticket = await find_ticket_by_card(db, channel_id, thread_ts)
-        if ticket is None:
-            return None
-        ticket = await get_ticket(db, ticket.id, for_update=True)
+        found = await find_ticket_by_card(db, channel_id, thread_ts)
+        customer_side = found is None
+        if customer_side:
+            found = await find_customer_thread(db, channel_id, thread_ts) if in_customer_thread else None
+            if found is None:
+                return None
+        ticket = await get_ticket(db, found.id, for_update=True)
         assert ticket is not None, "tickets are never deleted"
-        add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
-                         detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
-        first = False
-        if desk and user_id != ticket.reporter_id and ticket.first_response_at is None:
-            first = await _claim_first_response(db, ticket.id, user_id=user_id, at=now)
-            if first:
-                add_ticket_event(db, ticket, TicketEventKind.FIRST_RESPONSE, actor_id=user_id, at=now,
-                                 detail={"ts": ts, "seconds_open": int((now - ticket.created_at).total_seconds())})
-                # The first-response clock stopped: its pending warning and breach go.
-                set_committed_value(ticket, "first_response_at", now)
-                set_committed_value(ticket, "first_response_by", user_id)
-                await schedule_ticket_sla(db, ticket, deps.config)
-        resumed, next_changed = await _apply_to_clocks(db, ticket, user_id=user_id, now=now, config=deps.config,
-                                                       desk=desk)
-        recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=first,
-                                 resumed=resumed, next_response_changed=next_changed)
-        if first or resumed or next_changed:
+        if customer_side:
+            effect = await take_customer_thread_message(db, deps, ticket, user_id=user_id, ts=ts, text=text,
+                                                        desk=desk, now=now)
+        elif ticket.customer_thread:
+            effect = await take_card_thread_reply(db, deps, ticket, user_id=user_id, ts=ts, text=text, desk=desk,
+                                                  now=now)
+        else:
+            add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
+                             detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
+            effect = await apply_reply(db, ticket, config=deps.config, user_id=user_id, ts=ts, now=now,
+                                       answers=desk and user_id != ticket.reporter_id,
+                                       from_customer=user_id == ticket.reporter_id)
+        recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=effect.first_response,
+                                 resumed=effect.resumed, next_response_changed=effect.next_response_changed)
+        if effect.changed:
             await owe_card_update(db, ticket, now=now)
-        if resumed is not None:
-            await owe_thread_post(db, ticket, text=resume_note(resumed, who=f"{user(user_id)} replied"), now=now)
-    if first:
+        if effect.resumed is not None:
+            await owe_thread_post(db, ticket, text=resume_note(effect.resumed, who=f"{user(user_id)} replied"),
+                                  now=now)
+    if effect.first_response:
         log.info("ticket #%s (team %s): first response by %s", recorded.number, team_id, user_id)
     if deps.spawn is not None:
         deps.spawn(_deliver(deps))
@@ -192,57 +203,3 @@ async def _deliver(deps: Deps) -> None:
         await deliver_outbox(deps)
     except Exception:  # noqa: BLE001 - a task of its own: nobody else would hear of it
         log.exception("the messages a thread reply owes are stored; the outbox relay sends them")
-
-
-async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, now: datetime,
-                           config: AppConfig, desk: bool) -> tuple[Resumed | None, bool]:
-    """The reply's effect on the resolution and next-response clocks of an open ticket
-    (``desk``: the author answers for the support desk, :func:`answers_for_the_desk`)."""
-    if ticket.status != TicketStatus.OPEN:
-        return None, False
-    if user_id != ticket.reporter_id:
-        if not desk or ticket.next_response_due_at is None:
-            return None, False
-        ticket.next_response_due_at = None  # answered: the next-response clock stops
-        await schedule_ticket_sla(db, ticket, config)
-        return None, True
-    resumed = None
-    if ticket.waiting_since is not None:
-        resumed = await resume_resolution_clock(db, ticket, config=config, now=now, actor_id=user_id, by_reply=True)
-    priority = config.priorities.get(ticket.priority)
-    target = priority.next_response if priority else None
-    if target is None or ticket.first_response_at is None or ticket.next_response_due_at is not None:
-        return resumed, False
-    ticket.next_response_due_at = add_target(now, target, business_hours=priority.business_hours,
-                                             calendar=calendar_for(config))
-    await schedule_ticket_sla(db, ticket, config)
-    return resumed, True
-
-
-async def answers_for_the_desk(*, deps: Deps, user_id: str) -> bool:
-    """Whether a reply by ``user_id`` (someone other than the reporter) is the support
-    desk answering: without a ``roles`` section, anyone's; with one, an agent's (of a
-    tier, of no tier, or on call: ``roles.oncall`` and the people of the on-call
-    rotation) or an admin's (``workflows/access/roles.py``, the authority matrix's agents).
-    Anyone else may talk in the thread; it is on the timeline but stops no clock."""
-    if deps.config.roles is None:
-        return True
-    actor = await roles_of(deps=deps, user_id=user_id)
-    return actor.is_agent or actor.admin
-
-
-async def _claim_first_response(db: AsyncSession, ticket_id: int, *, user_id: str, at: datetime) -> bool:
-    """Set the first response unless it is set; True if this call set it.
-
-    One conditional UPDATE: on Postgres the row lock makes a concurrent claimer wait and
-    then re-check ``first_response_at IS NULL`` (false by then); SQLite serialises
-    writers. The in-memory ticket is left alone; the card is rendered from a reload.
-    """
-    stmt = (
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.first_response_at.is_(None))
-        .values(first_response_at=at, first_response_by=user_id)
-        .returning(Ticket.id)
-        .execution_options(synchronize_session=False)
-    )
-    return (await db.execute(stmt)).first() is not None

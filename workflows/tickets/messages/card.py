@@ -26,6 +26,7 @@ from workflows.block_text import (
     user,
 )
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.sla.plan import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 from workflows.sla.state import ClockStanding, ClockState, clock_standings, standing_of
 
@@ -98,6 +99,12 @@ def status_field_text(ticket: Ticket) -> str:
     return status_text(ticket)
 
 
+def customer_text(ticket: Ticket) -> str:
+    """"Acme · plan enterprise" (the plan whose targets the ticket is measured by), or "—"."""
+    customer = escape(ticket.customer) or "—"
+    return f"{customer} · plan {escape(ticket.plan)}" if getattr(ticket, "plan", None) else customer
+
+
 def ticket_fallback_text(ticket: Ticket) -> str:
     """The notification text of the card (what a push notification shows)."""
     return f"Ticket #{ticket.number} [{ticket.priority}] {escape(cap(ticket.summary, 200))}"
@@ -137,14 +144,15 @@ def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
 
 def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None) -> list[dict[str, str]]:
     """The card's facts; with ``now``, each SLA clock's standing too."""
-    standings = clock_standings(ticket, config, calendar_for(config), now) if now is not None else []
+    policy = ticket_policy(config, ticket)
+    standings = clock_standings(ticket, policy, calendar_for(policy), now) if now is not None else []
     fields = [
         mrkdwn(f"*Priority*\n{escape(priority_label(config, ticket.priority))}"),
         mrkdwn(f"*Category*\n{escape(ticket.category)}"),
         mrkdwn(f"*Tier*\n{escape(tier_label(config, ticket.tier))}"),
         mrkdwn(f"*Status*\n{status_field_text(ticket)}"),
         mrkdwn(f"*Reporter*\n{user(ticket.reporter_id)}"),
-        mrkdwn(f"*Customer*\n{escape(ticket.customer) or '—'}"),
+        mrkdwn(f"*Customer*\n{customer_text(ticket)}"),
         mrkdwn(f"*First response*\n{first_response_text(ticket, standing_of(standings, FIRST_RESPONSE))}"),
         mrkdwn(f"*Resolution*\n{resolution_text(ticket, standing_of(standings, RESOLUTION))}"),
     ]

@@ -16,6 +16,8 @@ DESCRIPTION_MAX = 3000
 CUSTOMER_MAX = 200
 DEFAULT_PRIORITY = "P2"
 PRIVATE_METADATA_MAX = 3000
+#: Slack's most options in a static_select; customers past it are typed in the Customer box.
+SELECT_OPTIONS_MAX = 100
 
 
 PRIVATE_VALUE = "private"
@@ -59,11 +61,13 @@ def _input(block_id: TicketBlock, label: str, element: dict[str, Any], *, option
 
 def build_new_ticket_modal(
     config: AppConfig, *, summary: str = "", description: str = "", origin: ModalOrigin = ModalOrigin(),
-    source_note: str | None = None, intro_blocks: Sequence[dict[str, Any]] = (),
+    source_note: str | None = None, intro_blocks: Sequence[dict[str, Any]] = (), customer: str | None = None,
 ) -> dict[str, Any]:
     """The modal /ticket opens; labels are exactly Summary, Description, Category, Priority, Customer
     and Private (a checkbox; for a message in a private conversation a note that the
-    ticket will be private instead).
+    ticket will be private instead). With ``customers`` in app.yaml a "Known customer"
+    select of them comes before the Customer box (which still takes any name); ``customer``
+    preselects one (the customer of the channel a message was in).
 
     ``intro_blocks`` go above the form (the knowledge-base articles that may answer it,
     ``workflows.kb.messages.build_kb_suggestion_blocks``)."""
@@ -91,6 +95,7 @@ def build_new_ticket_modal(
         _input(TicketBlock.PRIORITY, "Priority", {
             "type": "static_select", "action_id": str(TicketAction.PRIORITY), "options": priorities, "initial_option": default,
         }),
+        *_known_customer_blocks(config, customer),
         _input(TicketBlock.CUSTOMER, "Customer", {
             "type": "plain_text_input", "action_id": str(TicketAction.CUSTOMER), "max_length": CUSTOMER_MAX,
             "placeholder": plain("Name or email of the affected customer"),
@@ -115,14 +120,27 @@ def build_new_ticket_modal(
     }
 
 
+def _known_customer_blocks(config: AppConfig, customer: str | None) -> list[dict[str, Any]]:
+    if not config.customers:
+        return []
+    options = [_option(c.name, c.name) for c in config.customers[:SELECT_OPTIONS_MAX]]
+    select: dict[str, Any] = {"type": "static_select", "action_id": str(TicketAction.KNOWN_CUSTOMER),
+                              "placeholder": plain("One of our customers"), "options": options}
+    chosen = next((o for o in options if customer and o["value"] == customer), None)
+    if chosen is not None:
+        select["initial_option"] = chosen
+    return [_input(TicketBlock.KNOWN_CUSTOMER, "Known customer", select, optional=True)]
+
+
 @dataclass(frozen=True)
 class TicketForm:
     summary: str
     description: str | None
     category: str | None
     priority: str | None
-    customer: str | None
+    customer: str | None  # the known customer picked, else the name typed
     private: bool = False  # "Private ticket" ticked
+    picked_customer: str | None = None  # what the "Known customer" select sent (checked against app.yaml)
 
 
 def _ticked(values: dict[str, Any], block: TicketBlock, action: TicketAction, value: str) -> bool:
@@ -150,13 +168,15 @@ def _text(value: Any) -> str | None:
 
 def parse_ticket_form(state_values: dict[str, Any]) -> TicketForm:
     """Pull plain values out of ``view.state.values``; Slack sends null for empty inputs."""
+    picked = _text(_value(state_values, TicketBlock.KNOWN_CUSTOMER, TicketAction.KNOWN_CUSTOMER))
     return TicketForm(
         summary=_text(_value(state_values, TicketBlock.SUMMARY, TicketAction.SUMMARY)) or "",
         description=_text(_value(state_values, TicketBlock.DESCRIPTION, TicketAction.DESCRIPTION)),
         category=_text(_value(state_values, TicketBlock.CATEGORY, TicketAction.CATEGORY)),
         priority=_text(_value(state_values, TicketBlock.PRIORITY, TicketAction.PRIORITY)),
-        customer=_text(_value(state_values, TicketBlock.CUSTOMER, TicketAction.CUSTOMER)),
+        customer=picked or _text(_value(state_values, TicketBlock.CUSTOMER, TicketAction.CUSTOMER)),
         private=_ticked(state_values, TicketBlock.PRIVATE, TicketAction.PRIVATE, PRIVATE_VALUE),
+        picked_customer=picked,
     )
 
 
@@ -177,7 +197,10 @@ def validate_ticket_form(form: TicketForm, config: AppConfig) -> dict[str, str]:
         errors[TicketBlock.PRIORITY] = "Pick a priority."
     elif form.priority not in config.priorities:
         errors[TicketBlock.PRIORITY] = f"'{cap(form.priority, 20)}' is not a priority; pick P0, P1, P2 or P3."
-    if form.customer and len(form.customer) > CUSTOMER_MAX:
+    if form.picked_customer and config.customer(form.picked_customer) is None:
+        errors[TicketBlock.KNOWN_CUSTOMER] = (f"'{cap(form.picked_customer, 60)}' is not one of our customers; "
+                                              "pick one from the list or type the name in Customer.")
+    elif form.customer and len(form.customer) > CUSTOMER_MAX:
         errors[TicketBlock.CUSTOMER] = f"Keep the customer to {CUSTOMER_MAX} characters."
     return {str(k): v for k, v in errors.items()}
 

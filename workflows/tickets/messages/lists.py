@@ -35,6 +35,7 @@ from workflows.block_text import (
 )
 from workflows.tickets.messages.card import status_text, ticket_fields
 from workflows.policy.calendars import calendar_for
+from workflows.policy.plans import ticket_policy
 from workflows.sla.state import ClockState, clock_standings
 from workflows.sla.targets import format_remaining
 
@@ -187,7 +188,8 @@ def _sentence(text: str) -> str:
 def _sla_section(ticket: Ticket, config: AppConfig, now: datetime) -> str:
     if ticket.status == TicketStatus.RESOLVED:
         return f"*SLA*\n{_sentence(_resolution_outcome(ticket))}"
-    states = {s.clock: s for s in clock_standings(ticket, config, calendar_for(config), now)}
+    policy = ticket_policy(config, ticket)
+    states = {s.clock: s for s in clock_standings(ticket, policy, calendar_for(policy), now)}
     lines = []
     answered = states.get("first response")
     if ticket.first_response_at is not None and answered is not None:

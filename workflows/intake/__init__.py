@@ -1,0 +1,1 @@
+"""Tickets where customers already are: a reaction on a message, customer channels."""
