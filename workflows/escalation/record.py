@@ -3,13 +3,16 @@
 ``record_escalation`` changes state inside the caller's transaction (so the SLA engine
 can escalate in the transaction that claims a breach); ``owe_escalation_messages`` owes,
 in the same transaction, the request to the next tier, the re-rendered card and the note
-in the thread (``workflows/outbox/enqueue.py``). ``escalate_ticket`` is both, for `/escalate`
-and the card's Escalate button.
+in the thread (``workflows/outbox/enqueue.py``). ``escalate_in_transaction`` is both, and
+pages on-call when the new tier has ``page: true`` (every escalation into it, by hand or
+automatic); ``escalate_ticket`` runs it for `/escalate`, the card's Escalate button and
+the escalate form, then sends what it owes (``announce_escalation``).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -34,6 +37,7 @@ from workflows.incidents.declare import declare_incident_on_escalation
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
+from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,43 @@ async def owe_escalation_messages(db: AsyncSession, *, config: AppConfig, now: d
         await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
 
 
+@dataclass(frozen=True)
+class Escalated:
+    """An escalation recorded in a transaction, and the page it triggered (or updated)."""
+
+    facts: EscalationFacts
+    page: PageRecord | None
+
+
+def escalation_page_reason(facts: EscalationFacts) -> str:
+    return f"escalated to {facts.to_tier.name}: {facts.reason}"
+
+
+async def escalate_in_transaction(
+    db: AsyncSession, ticket: Ticket, *, deps: Deps, now: datetime, actor_id: str | None, reason: str,
+    impact: str | None = None, note_in_thread: bool = True,
+) -> Escalated:
+    """Move ``ticket`` (locked by the caller) one tier up, owe its messages, and page
+    on-call when the new tier pages; InvalidState when it cannot move."""
+    facts = await record_escalation(db, ticket, config=deps.config, now=now, actor_id=actor_id, reason=reason,
+                                    impact=impact)
+    await owe_escalation_messages(db, config=deps.config, now=now, facts=facts, note_in_thread=note_in_thread)
+    page = None
+    if facts.to_tier.page:
+        page = await record_ticket_page(db, ticket, deps=deps, now=now, reason=escalation_page_reason(facts))
+    return Escalated(facts=facts, page=page)
+
+
+async def announce_escalation(*, deps: Deps, escalated: Escalated) -> None:
+    """After commit: send what the escalation owes, and its page."""
+    await deliver_outbox(deps)
+    if escalated.page is not None:
+        try:
+            await announce_page(deps=deps, record=escalated.page)
+        except Exception:  # noqa: BLE001 - recorded: the outbox relay and the page sweep finish it
+            log.exception("the page for #%s was recorded; its delivery is retried", escalated.facts.ticket.number)
+
+
 async def escalate_ticket(
     *, deps: Deps, team_id: str, actor_id: str, reason: str, impact: str | None = None,
     number: int | None = None, ticket_id: int | None = None,
@@ -103,9 +144,8 @@ async def escalate_ticket(
         to_tier = deps.config.next_tier(ticket.category, ticket.tier)
         await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.ESCALATE_TICKET, ticket=ticket,
                                       to_tier=to_tier.id if to_tier else None)
-        facts = await record_escalation(db, ticket, config=deps.config, now=deps.clock(), actor_id=actor_id,
-                                        reason=reason, impact=impact)
-        await owe_escalation_messages(db, config=deps.config, now=deps.clock(), facts=facts)
-    await deliver_outbox(deps)
-    await declare_incident_on_escalation(deps=deps, ticket=facts.ticket, actor_id=actor_id)  # P0 only
-    return facts
+        escalated = await escalate_in_transaction(db, ticket, deps=deps, now=deps.clock(), actor_id=actor_id,
+                                                  reason=reason, impact=impact)
+    await announce_escalation(deps=deps, escalated=escalated)
+    await declare_incident_on_escalation(deps=deps, ticket=escalated.facts.ticket, actor_id=actor_id)  # P0 only
+    return escalated.facts

@@ -35,14 +35,17 @@ from workflows.escalation.messages import EscalationFacts
 from workflows.sla.messages import SlaNotice, sla_digest_mark, sla_notice_text
 from workflows.deps import Deps
 from workflows.errors import InvalidState
-from workflows.escalation.record import owe_escalation_messages, record_escalation
+from workflows.escalation.record import Escalated, escalate_in_transaction
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
-from workflows.sla.plan import AUTO_ESCALATE_PRIORITIES, still_applies
+from workflows.sla.plan import still_applies
 
 log = logging.getLogger(__name__)
 
 _BREACHES = (Kind.FIRST_RESPONSE_BREACH, Kind.RESOLUTION_BREACH, Kind.NEXT_RESPONSE_BREACH)
+#: The breaches ``escalation.on_breach`` names.
+_BREACH_NAMES = {Kind.FIRST_RESPONSE_BREACH: "first_response", Kind.NEXT_RESPONSE_BREACH: "next_response",
+                 Kind.RESOLUTION_BREACH: "resolution"}
 MAX_PER_SWEEP = 500
 
 
@@ -51,7 +54,7 @@ class FiredNotice:
     notice: SlaNotice
     tier_channel: str
     escalation: EscalationFacts | None
-    page: PageRecord | None
+    pages: tuple[PageRecord, ...] = ()
 
 
 @dataclass
@@ -87,37 +90,33 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
         tier_channel = deps.config.tier(ticket.tier).channel if ticket.tier else deps.config.channels.triage
         if row.kind == Kind.MANAGEMENT_NOTICE:
             tier_channel = management_tier(deps.config).channel
-        escalation = None
-        if row.kind == Kind.FIRST_RESPONSE_BREACH and ticket.priority in AUTO_ESCALATE_PRIORITIES:
-            escalation = await _auto_escalate(db, ticket, deps.config, now)
+        escalated = None
+        breach = _BREACH_NAMES.get(row.kind)
+        if breach and deps.config.escalation_policy.escalates_on(ticket.priority, breach):
+            escalated = await _auto_escalate(db, ticket, deps, now, breach)
+        escalation = escalated.facts if escalated else None
         kind = (TicketEventKind.MANAGEMENT_NOTIFIED if row.kind == Kind.MANAGEMENT_NOTICE
                 else TicketEventKind.SLA_BREACH if row.kind in _BREACHES else TicketEventKind.SLA_WARNING)
         add_ticket_event(db, ticket, kind, actor_id=None, at=now, detail={
             "notification": row.kind.value, "due_at": row.due_at.isoformat(),
             "escalated_to": escalation.to_tier.id if escalation else None,
         })
-        page = None
-        if _pages(row.kind, ticket, deps.config, escalation):
+        pages = [escalated.page] if escalated and escalated.page else []
+        if row.kind in _BREACHES and deps.config.priority(ticket.priority).page:
             reason = f"SLA breach: {row.kind.value.replace('_breach', '').replace('_', ' ')} overdue"
-            page = await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason)
+            pages.append(await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason))
         notice = SlaNotice(kind=row.kind, ticket=ticket, due_at=row.due_at, now=now,
-                           escalated_to=escalation.to_tier if escalation else None, paged=page is not None)
-        fired = FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, page=page)
+                           escalated_to=escalation.to_tier if escalation else None, paged=bool(pages))
+        fired = FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, pages=tuple(pages))
         await _owe_messages(db, deps, fired)
         return fired
 
 
-def _pages(kind: Kind, ticket: Ticket, config: AppConfig, escalation: EscalationFacts | None) -> bool:
-    """A breach pages for paging priorities, and so does an escalation into a paging tier."""
-    if kind not in _BREACHES:
-        return False
-    return config.priority(ticket.priority).page or bool(escalation and escalation.to_tier.page)
-
-
-async def _auto_escalate(db, ticket: Ticket, config: AppConfig, now) -> EscalationFacts | None:
+async def _auto_escalate(db, ticket: Ticket, deps: Deps, now, breach: str) -> Escalated | None:
     try:
-        return await record_escalation(db, ticket, config=config, now=now, actor_id=None,
-                                       reason="SLA breach: first response overdue")
+        return await escalate_in_transaction(db, ticket, deps=deps, now=now, actor_id=None,
+                                             reason=f"SLA breach: {breach.replace('_', ' ')} overdue",
+                                             note_in_thread=False)
     except InvalidState:  # already at the end of its path: the breach notice alone
         return None
 
@@ -130,10 +129,7 @@ async def _owe_messages(db, deps: Deps, fired: FiredNotice) -> None:
     if fired.notice.kind != Kind.MANAGEMENT_NOTICE:
         await owe_thread_post(db, ticket, text=text, now=now)
     await owe_post(db, channel=fired.tier_channel, text=text, now=now, digest=sla_digest_mark(fired.notice.kind))
-    if fired.escalation is not None:
-        await owe_escalation_messages(db, config=deps.config, now=deps.clock(), facts=fired.escalation,
-                                      note_in_thread=False)
-    else:
+    if fired.escalation is None:  # else the escalation owed the re-rendered card
         await owe_card_update(db, ticket, now=now)
 
 
@@ -164,15 +160,14 @@ async def fire_due_notifications(*, deps: Deps, outcome: SweepOutcome | None = N
         if fired is None:
             continue
         fired_count += 1
-        if fired.page is not None:
-            pages.append(fired)
+        pages.extend((fired, page) for page in fired.pages)
     try:
         await deliver_outbox(deps)
     except Exception:
         log.exception("SLA notices were recorded and are owed to Slack; the outbox relay sends them")
-    for fired in pages:
+    for fired, page in pages:
         try:
-            await announce_page(deps=deps, record=fired.page)
+            await announce_page(deps=deps, record=page)
         except Exception:
             log.exception("page for ticket #%s was recorded; its Slack side is retried by the sweep",
                           fired.notice.ticket.number)

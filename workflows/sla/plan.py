@@ -36,8 +36,6 @@ from workflows.policy.working_time import WorkingCalendar
 # The practice: an unresolved P0/P1 goes to management after 4 hours.
 MANAGEMENT_NOTICE_AFTER = timedelta(hours=4)
 MANAGEMENT_PRIORITIES = frozenset({"P0", "P1"})
-# Breaching first response on these priorities escalates the ticket one tier.
-AUTO_ESCALATE_PRIORITIES = frozenset({"P0", "P1"})
 
 FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first response", "next response", "resolution"
 _KINDS = {
