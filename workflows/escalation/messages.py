@@ -31,11 +31,29 @@ class EscalationFacts:
     escalated_by: str | None  # None: the bot (SLA breach)
 
 
-def escalation_request_text(facts: EscalationFacts) -> str:
-    return f"Escalation request: ticket #{facts.ticket.number} needs {facts.to_tier.name}"
+def mention_markup(mention: str | None, *, oncall_primary: str | None = None) -> str | None:
+    """A tier's ``mention`` as Slack markup: a user group (``<!subteam^S…>``), a person
+    (``<@U…>``), the current primary on call (``oncall``; None when nobody is) or ``<!here>``."""
+    if not mention:
+        return None
+    if mention == "here":
+        return "<!here>"
+    if mention == "oncall":
+        return user(oncall_primary) if oncall_primary else None
+    if mention.startswith("S"):
+        return f"<!subteam^{mention}>"
+    return user(mention)
 
 
-def build_escalation_request(facts: EscalationFacts, config: AppConfig) -> list[dict[str, Any]]:
+def escalation_request_text(facts: EscalationFacts, mention: str | None = None) -> str:
+    text = f"Escalation request: ticket #{facts.ticket.number} needs {facts.to_tier.name}"
+    return f"{mention} {text}" if mention else text
+
+
+def build_escalation_request(facts: EscalationFacts, config: AppConfig,
+                             mention: str | None = None) -> list[dict[str, Any]]:
+    """The request in the new tier's channel; ``mention`` (markup from ``mention_markup``)
+    heads it, so the tier is notified."""
     ticket = facts.ticket
     requester = user(facts.escalated_by) if facts.escalated_by else "supportbot (automatic)"
     fields = [
@@ -46,8 +64,10 @@ def build_escalation_request(facts: EscalationFacts, config: AppConfig) -> list[
         f"*Attempts*\n{facts.attempts} thread repl{'y' if facts.attempts == 1 else 'ies'} so far",
         f"*Requesting tier*\n{escape(tier_label(config, facts.from_tier))} → *{escape(facts.to_tier.name)}*",
     ]
+    asked = [{"type": "section", "text": mrkdwn(f"{mention} — {escape(facts.to_tier.name)}, this ticket needs you.")}]
     return [
         {"type": "header", "text": plain(f"🚨 Escalation request · #{ticket.number}")},
+        *(asked if mention else []),
         {"type": "section", "text": mrkdwn(f"*Issue*\n{escape(ticket.summary)}")},
         {"type": "section", "fields": [mrkdwn(f) for f in fields]},
         {"type": "section", "text": mrkdwn(f"*Impact*\n{escape(facts.impact) if facts.impact else '_not stated_'}")},

@@ -28,8 +28,11 @@ from workflows.escalation.messages import (
     EscalationFacts,
     build_escalation_request,
     escalation_request_text,
+    mention_markup,
     thread_note,
 )
+from workflows.paging.roster import on_duty
+from workflows.policy.desk import Tier
 from workflows.tickets.messages.card import tier_label
 from workflows.deps import Deps
 from workflows.errors import InvalidState, TicketNotFound
@@ -78,12 +81,20 @@ async def record_escalation(
     return facts
 
 
+async def _mention(db: AsyncSession, config: AppConfig, tier: Tier, now: datetime) -> str | None:
+    """Who the request to ``tier`` mentions (its ``mention``), as Slack markup."""
+    if tier.mention != "oncall":
+        return mention_markup(tier.mention)
+    return mention_markup("oncall", oncall_primary=(await on_duty(db, config, now)).primary)
+
+
 async def owe_escalation_messages(db: AsyncSession, *, config: AppConfig, now: datetime, facts: EscalationFacts,
                                   note_in_thread: bool = True) -> None:
     """In the escalation's transaction: the request to the new tier's channel, the card
     re-rendered and (``note_in_thread``) a note in the ticket's thread."""
-    await owe_post(db, channel=facts.to_tier.channel, text=escalation_request_text(facts), now=now,
-                   blocks=build_escalation_request(facts, config))
+    mention = await _mention(db, config, facts.to_tier, now)
+    await owe_post(db, channel=facts.to_tier.channel, text=escalation_request_text(facts, mention), now=now,
+                   blocks=build_escalation_request(facts, config, mention))
     await owe_card_update(db, facts.ticket, now=now)
     if note_in_thread:
         await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
