@@ -63,6 +63,7 @@ EXPECTED_TABLES = {
     "oncall_snapshots",
     "oncall_handovers",
     "incident_actions",
+    "auto_escalations",  # 0018 (#18)
     "slack_deliveries",
     "report_runs",
     "kb_articles",

@@ -78,6 +78,12 @@ def build_escalation_request(facts: EscalationFacts, config: AppConfig,
     ]
 
 
+def end_of_path_text(ticket: Ticket, *, reason: str, tier_name: str) -> str:
+    """An automatic escalation was due but the ticket is at the last tier of its path."""
+    return (f":arrow_up: #{ticket.number} is due to move on ({escape(reason)}), but it is already at the last tier "
+            f"of its escalation path ({escape(tier_name)}): it stays there and is not escalated further.")
+
+
 def thread_note(facts: EscalationFacts) -> str:
     who = user(facts.escalated_by) if facts.escalated_by else "supportbot"
     return (f":arrow_up: {who} escalated #{facts.ticket.number} to *{escape(facts.to_tier.name)}* "

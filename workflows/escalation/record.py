@@ -32,6 +32,9 @@ from workflows.escalation.messages import (
     thread_note,
 )
 from workflows.paging.roster import on_duty
+from workflows.policy.calendars import calendar_for
+from workflows.sla.schedule import schedule_ticket_sla
+from workflows.sla.targets import add_target
 from workflows.policy.desk import Tier
 from workflows.tickets.messages.card import tier_label
 from workflows.deps import Deps
@@ -59,9 +62,10 @@ def _time_open(ticket: Ticket, now: datetime) -> str:
 
 async def record_escalation(
     db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: datetime, actor_id: str | None, reason: str,
-    impact: str | None = None,
+    impact: str | None = None, rule: str | None = None,
 ) -> EscalationFacts:
-    """Move ``ticket`` (locked by the caller) one tier up; raise InvalidState when it cannot."""
+    """Move ``ticket`` (locked by the caller) one tier up; raise InvalidState when it cannot.
+    ``rule``: the rule of the escalation matrix that moved it (None: a person did)."""
     if ticket.status == TicketStatus.RESOLVED:
         raise InvalidState(f"#{ticket.number} is resolved; reopen it (`/ticket reopen #{ticket.number}`) before escalating.")
     to_tier = config.next_tier(ticket.category, ticket.tier)
@@ -75,10 +79,25 @@ async def record_escalation(
     )
     ticket.tier = to_tier.id
     ticket.escalation_count += 1
+    start_tier_clock(ticket, to_tier, config=config, now=now)
     add_ticket_event(db, ticket, TicketEventKind.ESCALATED, actor_id=actor_id, at=now, detail={
         "from": facts.from_tier, "to": to_tier.id, "reason": reason, "impact": impact, "automatic": actor_id is None,
+        **({"rule": rule} if rule else {}),
     })
+    # The new tier's clocks and timed escalations; what fell due before now stays as it is.
+    await schedule_ticket_sla(db, ticket, config, ahead_of=now)
     return facts
+
+
+def start_tier_clock(ticket: Ticket, tier: Tier, *, config: AppConfig, now: datetime) -> None:
+    """The ticket entered ``tier`` at ``now``: its stay there counts from now, and the
+    tier's ``response`` clock (if it has one) runs, on the priority's clock."""
+    ticket.tier_entered_at = now
+    ticket.tier_response_due_at = None
+    priority = config.priorities.get(ticket.priority)
+    if tier.response is not None and priority is not None:
+        ticket.tier_response_due_at = add_target(now, tier.response, business_hours=priority.business_hours,
+                                                 calendar=calendar_for(config))
 
 
 async def _mention(db: AsyncSession, config: AppConfig, tier: Tier, now: datetime) -> str | None:
@@ -114,12 +133,12 @@ def escalation_page_reason(facts: EscalationFacts) -> str:
 
 async def escalate_in_transaction(
     db: AsyncSession, ticket: Ticket, *, deps: Deps, now: datetime, actor_id: str | None, reason: str,
-    impact: str | None = None, note_in_thread: bool = True,
+    impact: str | None = None, note_in_thread: bool = True, rule: str | None = None,
 ) -> Escalated:
     """Move ``ticket`` (locked by the caller) one tier up, owe its messages, and page
     on-call when the new tier pages; InvalidState when it cannot move."""
     facts = await record_escalation(db, ticket, config=deps.config, now=now, actor_id=actor_id, reason=reason,
-                                    impact=impact)
+                                    impact=impact, rule=rule)
     await owe_escalation_messages(db, config=deps.config, now=now, facts=facts, note_in_thread=note_in_thread)
     page = None
     if facts.to_tier.page:

@@ -1,11 +1,12 @@
-"""The SLA engine: fires each due warning, breach and management notice exactly once.
+"""The SLA engine: fires each due warning, breach, management notice and timed
+escalation exactly once.
 
 One notification per transaction: claim the row (conditional UPDATE), check that the
-effect still applies, record it in the timeline, and — for a first-response breach of
-a P0/P1 — escalate in the same transaction. The same transaction owes Slack (the
-outbox) the notice for the ticket's thread and the tier channel (one message per place
-that says everything) and the escalation request to the new tier. Once every due row
-is claimed, the outbox is sent and on-call is paged for paging priorities. The tier
+effect still applies, and record it (``workflows/sla/effects.py``): the timeline, an
+escalation the escalation matrix asks for, and what is owed to Slack (the outbox): the
+notice for the ticket's thread and the tier channel (one message per place that says
+everything) and the escalation request to the new tier. Once every due row is claimed,
+the outbox is sent and the pages recorded are announced. The tier
 channel's notice is marked for a digest: in a storm the channel gets one message
 listing the notices waiting for it (``workflows/sla/messages.py``), each thread
 still its own notice.
@@ -24,37 +25,18 @@ import logging
 from dataclasses import dataclass, field
 
 from models.db_errors import is_transient
-from workflows.policy.desk import Tier
-from workflows.policy.schema import AppConfig
 from models.sla import SlaNotification
-from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import claim, next_due_candidate, set_aside
-from models.ticket_queries import add_ticket_event, get_ticket
-from models.tickets import Ticket, TicketEventKind
-from workflows.escalation.messages import EscalationFacts
-from workflows.sla.messages import SlaNotice, sla_digest_mark, sla_notice_text
+from models.ticket_queries import get_ticket
 from workflows.deps import Deps
-from workflows.errors import InvalidState
-from workflows.escalation.record import Escalated, escalate_in_transaction
-from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
-from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
+from workflows.outbox.enqueue import deliver_outbox
+from workflows.paging.pager import announce_page
+from workflows.sla.effects import Fired, record_effect
 from workflows.sla.plan import still_applies
 
 log = logging.getLogger(__name__)
 
-_BREACHES = (Kind.FIRST_RESPONSE_BREACH, Kind.RESOLUTION_BREACH, Kind.NEXT_RESPONSE_BREACH)
-#: The breaches ``escalation.on_breach`` names.
-_BREACH_NAMES = {Kind.FIRST_RESPONSE_BREACH: "first_response", Kind.NEXT_RESPONSE_BREACH: "next_response",
-                 Kind.RESOLUTION_BREACH: "resolution"}
 MAX_PER_SWEEP = 500
-
-
-@dataclass(frozen=True)
-class FiredNotice:
-    notice: SlaNotice
-    tier_channel: str
-    escalation: EscalationFacts | None
-    pages: tuple[PageRecord, ...] = ()
 
 
 @dataclass
@@ -65,14 +47,7 @@ class SweepOutcome:
     retry_later: bool = False  # stopped by a transient database error: the next sweep tries again
 
 
-def management_tier(config: AppConfig) -> Tier:
-    try:
-        return config.tier("tier4")
-    except KeyError:
-        return config.tiers[-1]
-
-
-async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | None | bool:
+async def _claim_and_record(deps: Deps, claimed: list[int]) -> Fired | None | bool:
     """Claim one due row and record its effect. False: nothing was due. ``claimed``
     gets the id of the row once claimed, for the caller to set aside should this fail."""
     now = deps.clock()
@@ -85,52 +60,9 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
         if row is None:  # claimed by another process, or re-planned away meanwhile
             return None
         claimed.append(row.id)
-        if ticket is None or not still_applies(row.kind, ticket):
+        if ticket is None or not still_applies(row.kind, ticket, row.due_at):
             return None
-        tier_channel = deps.config.tier(ticket.tier).channel if ticket.tier else deps.config.channels.triage
-        if row.kind == Kind.MANAGEMENT_NOTICE:
-            tier_channel = management_tier(deps.config).channel
-        escalated = None
-        breach = _BREACH_NAMES.get(row.kind)
-        if breach and deps.config.escalation_policy.escalates_on(ticket.priority, breach):
-            escalated = await _auto_escalate(db, ticket, deps, now, breach)
-        escalation = escalated.facts if escalated else None
-        kind = (TicketEventKind.MANAGEMENT_NOTIFIED if row.kind == Kind.MANAGEMENT_NOTICE
-                else TicketEventKind.SLA_BREACH if row.kind in _BREACHES else TicketEventKind.SLA_WARNING)
-        add_ticket_event(db, ticket, kind, actor_id=None, at=now, detail={
-            "notification": row.kind.value, "due_at": row.due_at.isoformat(),
-            "escalated_to": escalation.to_tier.id if escalation else None,
-        })
-        pages = [escalated.page] if escalated and escalated.page else []
-        if row.kind in _BREACHES and deps.config.priority(ticket.priority).page:
-            reason = f"SLA breach: {row.kind.value.replace('_breach', '').replace('_', ' ')} overdue"
-            pages.append(await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason))
-        notice = SlaNotice(kind=row.kind, ticket=ticket, due_at=row.due_at, now=now,
-                           escalated_to=escalation.to_tier if escalation else None, paged=bool(pages))
-        fired = FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, pages=tuple(pages))
-        await _owe_messages(db, deps, fired)
-        return fired
-
-
-async def _auto_escalate(db, ticket: Ticket, deps: Deps, now, breach: str) -> Escalated | None:
-    try:
-        return await escalate_in_transaction(db, ticket, deps=deps, now=now, actor_id=None,
-                                             reason=f"SLA breach: {breach.replace('_', ' ')} overdue",
-                                             note_in_thread=False)
-    except InvalidState:  # already at the end of its path: the breach notice alone
-        return None
-
-
-async def _owe_messages(db, deps: Deps, fired: FiredNotice) -> None:
-    """The notice in the thread and the tier channel, the escalation request or the
-    re-rendered card: owed in the transaction that claims the notification."""
-    text = sla_notice_text(fired.notice, deps.config)
-    ticket, now = fired.notice.ticket, fired.notice.now
-    if fired.notice.kind != Kind.MANAGEMENT_NOTICE:
-        await owe_thread_post(db, ticket, text=text, now=now)
-    await owe_post(db, channel=fired.tier_channel, text=text, now=now, digest=sla_digest_mark(fired.notice.kind))
-    if fired.escalation is None:  # else the escalation owed the re-rendered card
-        await owe_card_update(db, ticket, now=now)
+        return await record_effect(db, deps, ticket, row, now)
 
 
 async def fire_due_notifications(*, deps: Deps, outcome: SweepOutcome | None = None) -> int:
@@ -160,17 +92,16 @@ async def fire_due_notifications(*, deps: Deps, outcome: SweepOutcome | None = N
         if fired is None:
             continue
         fired_count += 1
-        pages.extend((fired, page) for page in fired.pages)
+        pages.extend((fired.number, page) for page in fired.pages)
     try:
         await deliver_outbox(deps)
     except Exception:
         log.exception("SLA notices were recorded and are owed to Slack; the outbox relay sends them")
-    for fired, page in pages:
+    for number, page in pages:
         try:
             await announce_page(deps=deps, record=page)
         except Exception:
-            log.exception("page for ticket #%s was recorded; its Slack side is retried by the sweep",
-                          fired.notice.ticket.number)
+            log.exception("page for ticket #%s was recorded; its Slack side is retried by the sweep", number)
     return fired_count
 
 

@@ -23,8 +23,10 @@ by a person:
   was waiting on the customer (``workflows.sla.pauses``; a thread note says so) and,
   once the first response was given, starts the next-response clock (priorities with a
   ``next_response`` target; ``next_response_due_at``) unless one is already running;
-- a reply by the desk stops a running next-response clock; with ``roles``, a reply by
-  someone who is neither the reporter nor the desk is on the timeline and nothing else.
+- a reply by the desk stops a running next-response clock, and the response clock of the
+  tier the ticket was escalated to (``tiers[].response``: a ``tier_response`` row says
+  whether it was in time); with ``roles``, a reply by someone who is neither the
+  reporter nor the desk is on the timeline and nothing else.
 
 Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
 reporter's and an agent's reply arriving together are applied one after the other.
@@ -201,9 +203,14 @@ async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, no
     if ticket.status != TicketStatus.OPEN:
         return None, False
     if user_id != ticket.reporter_id:
-        if not desk or ticket.next_response_due_at is None:
+        if not desk or (ticket.next_response_due_at is None and ticket.tier_response_due_at is None):
             return None, False
         ticket.next_response_due_at = None  # answered: the next-response clock stops
+        if ticket.tier_response_due_at is not None:  # the tier it was escalated to answered
+            add_ticket_event(db, ticket, TicketEventKind.TIER_RESPONSE, actor_id=user_id, at=now, detail={
+                "tier": ticket.tier, "due_at": ticket.tier_response_due_at.isoformat(),
+                "in_time": now <= ticket.tier_response_due_at})
+            ticket.tier_response_due_at = None
         await schedule_ticket_sla(db, ticket, config)
         return None, True
     resumed = None
