@@ -81,7 +81,7 @@ async def record_effect(db: AsyncSession, deps: Deps, ticket: Ticket, row: SlaNo
 
 async def _clock_notice(db: AsyncSession, deps: Deps, ticket: Ticket, row: SlaNotification,
                         now: datetime) -> Fired:
-    tier_channel = _tier_channel(deps, ticket)  # where the ticket was when the clock ran out
+    tier_channel, clock_tier = _tier_channel(deps, ticket), ticket.tier  # where it was when the clock ran out
     breach = BREACH_NAMES.get(row.kind)
     outcome = AutoOutcome()
     if breach and deps.config.escalation_policy.escalates_on(ticket.priority, breach):
@@ -100,7 +100,7 @@ async def _clock_notice(db: AsyncSession, deps: Deps, ticket: Ticket, row: SlaNo
         pages.append(await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason))
     notice = SlaNotice(kind=row.kind, ticket=ticket, due_at=row.due_at, now=now,
                        escalated_to=escalation.to_tier if escalation else None, paged=bool(pages),
-                       stays_at=outcome.stays_at if outcome.say_so else None)
+                       stays_at=outcome.stays_at if outcome.say_so else None, clock_tier=clock_tier)
     text = sla_notice_text(notice, deps.config)
     await owe_thread_post(db, ticket, text=text, now=now)
     await owe_post(db, channel=tier_channel, text=text, now=now, digest=sla_digest_mark(row.kind))

@@ -49,6 +49,7 @@ class SlaNotice:
     paged: bool = False
     stays_at: str | None = None  # due to escalate, but already at the last tier of its path (this one)
     mention: str | None = None  # Slack markup heading a management notice
+    clock_tier: str | None = None  # the tier whose response clock ran out (before an escalation moved it)
 
 
 def _late(notice: SlaNotice) -> str:
@@ -75,13 +76,13 @@ def _tier_name(config: AppConfig, tier_id: str | None) -> str:
         return tier_id
 
 
-def _clock_name(clock: str, ticket: Ticket, config: AppConfig) -> str:
+def _clock_name(clock: str, tier_id: str | None, config: AppConfig) -> str:
     """How a notice names its clock: a tier's response is named after the tier
     ("Technical response")."""
-    if clock != "tier response" or not ticket.tier:
+    if clock != "tier response" or not tier_id:
         return clock
     try:
-        return f"{escape(config.tier(ticket.tier).name)} response"
+        return f"{escape(config.tier(tier_id).name)} response"
     except KeyError:
         return clock
 
@@ -95,7 +96,7 @@ def sla_notice_text(notice: SlaNotice, config: AppConfig) -> str:
         return (f"{head}:briefcase: Management notice: {_ticket_ref(ticket)} is still unresolved after {after}. "
                 f"Tier: {escape(_tier_name(config, ticket.tier))}.{_late(notice)}")
     clock = _CLOCK[kind]
-    name = _clock_name(clock, ticket, config)
+    name = _clock_name(clock, notice.clock_tier or ticket.tier, config)
     if kind.value.endswith("warning"):
         remaining = format_remaining(notice.now, _target(ticket, clock) or notice.due_at)
         return (f":hourglass_flowing_sand: SLA warning — {_ticket_ref(ticket)} {name} {remaining} — "
