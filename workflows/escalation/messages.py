@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from workflows.policy.desk import Tier
 from workflows.policy.schema import AppConfig
 from workflows.escalation.ids import EscalationAction, EscalationBlock, EscalationView
 from models.tickets import Ticket
-from workflows.block_text import escape, link, mrkdwn, plain, user
+from workflows.block_text import cap, escape, link, mrkdwn, plain, slack_date, user
 from workflows.tickets.messages.card import priority_label, tier_label
 from workflows.button_values import parse_row_id
 from workflows.escalation.commands import IMPACT_MAX, REASON_MAX
@@ -82,6 +83,21 @@ def end_of_path_text(ticket: Ticket, *, reason: str, tier_name: str) -> str:
     """An automatic escalation was due but the ticket is at the last tier of its path."""
     return (f":arrow_up: #{ticket.number} is due to move on ({escape(reason)}), but it is already at the last tier "
             f"of its escalation path ({escape(tier_name)}): it stays there and is not escalated further.")
+
+
+def reporter_escalation_text(*, number: int, summary: str, priority: str, tier: str, response: str | None,
+                             response_due: datetime | None, permalink: str | None = None) -> str:
+    """The reporter's notice that their ticket moved to a specialist team (every escalation,
+    by hand or automatic), with the new tier's response target when it has one. Plain
+    values in (``summary`` and ``tier`` unescaped), Slack mrkdwn out."""
+    ref = link(permalink, f"#{number}") if permalink else f"*#{number}*"
+    text = (f":arrow_up: Your ticket {ref} ({escape(priority)}) “{escape(cap(summary, 150))}” has been passed to "
+            f"*{escape(tier)}*, a specialist team with more expertise in this area.")
+    if response and response_due is not None:
+        text += f" They aim to answer in the ticket's thread within {response} (by {slack_date(response_due)})."
+    else:
+        text += " They will pick it up in the ticket's thread."
+    return text + " We will keep you updated there."
 
 
 def thread_note(facts: EscalationFacts) -> str:

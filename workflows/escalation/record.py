@@ -29,6 +29,7 @@ from workflows.escalation.messages import (
     build_escalation_request,
     escalation_request_text,
     mention_markup,
+    reporter_escalation_text,
     thread_note,
 )
 from workflows.paging.roster import on_duty
@@ -36,7 +37,7 @@ from workflows.policy.calendars import calendar_for
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
 from workflows.policy.desk import Tier
-from workflows.tickets.messages.card import tier_label
+from workflows.tickets.messages.card import priority_label, tier_label
 from workflows.deps import Deps
 from workflows.errors import InvalidState, TicketNotFound
 from workflows.incidents.declare import declare_incident_on_escalation
@@ -110,13 +111,19 @@ async def _mention(db: AsyncSession, config: AppConfig, tier: Tier, now: datetim
 async def owe_escalation_messages(db: AsyncSession, *, config: AppConfig, now: datetime, facts: EscalationFacts,
                                   note_in_thread: bool = True) -> None:
     """In the escalation's transaction: the request to the new tier's channel, the card
-    re-rendered and (``note_in_thread``) a note in the ticket's thread."""
+    re-rendered, (``note_in_thread``) a note in the ticket's thread, and a DM telling the
+    reporter their ticket moved to a specialist team, with its response target."""
     mention = await _mention(db, config, facts.to_tier, now)
     await owe_post(db, channel=facts.to_tier.channel, text=escalation_request_text(facts, mention), now=now,
                    blocks=build_escalation_request(facts, config, mention))
     await owe_card_update(db, facts.ticket, now=now)
     if note_in_thread:
         await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
+    ticket = facts.ticket
+    await owe_post(db, channel=ticket.reporter_id, now=now, text=reporter_escalation_text(  # a DM, owed
+        number=ticket.number, summary=ticket.summary, priority=priority_label(config, ticket.priority),
+        tier=facts.to_tier.name, response=str(facts.to_tier.response) if facts.to_tier.response else None,
+        response_due=ticket.tier_response_due_at, permalink=ticket.permalink))
 
 
 @dataclass(frozen=True)
