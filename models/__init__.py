@@ -4,6 +4,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic's
 ``target_metadata``).
 """
 
+from models.auto_escalations import AutoEscalation
 from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
@@ -28,6 +29,7 @@ from models.tickets import (
 from models.user_limits import LimitedAction, UserActionLock
 
 __all__ = [
+    "AutoEscalation",
     "Base",
     "Incident",
     "IncidentAction",

@@ -22,7 +22,8 @@ __all__ = ["SlaNotification", "SlaNotificationKind"]
 
 
 class SlaNotificationKind(enum.StrEnum):
-    """Which SLA effect a notification row stands for."""
+    """Which SLA effect a notification row stands for (the escalation matrix's timed
+    escalations too: ``workflows/escalation/automatic.py``)."""
 
     FIRST_RESPONSE_WARNING = "first_response_warning"
     FIRST_RESPONSE_BREACH = "first_response_breach"
@@ -31,6 +32,10 @@ class SlaNotificationKind(enum.StrEnum):
     NEXT_RESPONSE_WARNING = "next_response_warning"
     NEXT_RESPONSE_BREACH = "next_response_breach"
     MANAGEMENT_NOTICE = "management_notice"
+    TIER_RESPONSE_WARNING = "tier_response_warning"
+    TIER_RESPONSE_BREACH = "tier_response_breach"
+    ESCALATION_AFTER = "escalation_after"  # escalation.after: still unresolved this long
+    ESCALATION_TIME_IN_TIER = "escalation_time_in_tier"  # escalation.time_in_tier: too long in a tier
 
 
 class SlaNotification(Base):

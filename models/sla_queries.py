@@ -14,12 +14,17 @@ from models.sla import SlaNotification, SlaNotificationKind
 
 async def replace_unclaimed(
     db: AsyncSession, ticket_id: int, planned: Iterable[tuple[SlaNotificationKind, datetime]],
+    *, after: datetime | None = None,
 ) -> None:
-    """Make the ticket's unclaimed rows exactly ``planned``; claimed rows are history."""
-    await db.execute(delete(SlaNotification).where(
-        SlaNotification.ticket_id == ticket_id, SlaNotification.claimed_at.is_(None)))
+    """Make the ticket's unclaimed rows exactly ``planned``; claimed rows are history.
+    ``after``: only the rows due after that moment; those due by then stay as they are."""
+    where = [SlaNotification.ticket_id == ticket_id, SlaNotification.claimed_at.is_(None)]
+    if after is not None:
+        where.append(SlaNotification.due_at > after)
+    await db.execute(delete(SlaNotification).where(*where))
     for kind, due_at in planned:
-        await insert_ignore(db, SlaNotification, {"ticket_id": ticket_id, "kind": kind, "due_at": due_at})
+        if after is None or due_at > after:
+            await insert_ignore(db, SlaNotification, {"ticket_id": ticket_id, "kind": kind, "due_at": due_at})
 
 
 async def claimed_kinds(db: AsyncSession, ticket_id: int) -> set[SlaNotificationKind]:

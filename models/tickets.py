@@ -69,6 +69,8 @@ class TicketEventKind(enum.StrEnum):
     MANAGEMENT_NOTIFIED = "management_notified"
     REFUSED = "refused"
     SENT_TO_CUSTOMER = "sent_to_customer"    # an agent's reply sent from the card's thread to the customer's
+    TIER_RESPONSE = "tier_response"  # the tier a ticket was escalated to answered in its thread
+    NOT_ESCALATED = "not_escalated"  # an automatic escalation was due, but the path had ended
 
 
 class Ticket(Base):
@@ -143,6 +145,11 @@ class Ticket(Base):
     next_response_due_at: Mapped[datetime | None] = mapped_column(index=True)
     waiting_since: Mapped[datetime | None]
     paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The escalation matrix: when the ticket entered its tier by an escalation (None: it
+    # is where it was opened, since ``created_at``), and the tier's response clock
+    # (``tiers[].response``), running from that moment until someone answers.
+    tier_entered_at: Mapped[datetime | None]
+    tier_response_due_at: Mapped[datetime | None] = mapped_column(index=True)
 
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
     escalation_count: Mapped[int] = mapped_column(default=0, server_default="0")

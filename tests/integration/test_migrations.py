@@ -64,6 +64,7 @@ EXPECTED_TABLES = {
     "oncall_handovers",
     "incident_actions",
     "statuspage_updates",  # 0021 (#21)
+    "auto_escalations",  # 0018 (#18)
     "slack_deliveries",
     "report_runs",
     "kb_articles",

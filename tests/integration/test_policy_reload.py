@@ -43,3 +43,21 @@ async def test_an_invalid_file_is_refused_and_the_old_policy_kept(bot, tmp_path,
     assert not await reload_policy(bot.runtime, write_policy(tmp_path, first_response="1 hour"))
     assert bot.runtime.config is before
     assert "priorities.P1.first_response: '1 hour' is not a duration" in caplog.text
+
+
+async def test_a_new_escalation_matrix_replans_open_tickets(bot, clock, tmp_path):
+    ticket = await create_ticket(bot, category="Login problems", priority="P1")
+    policy = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
+    policy["escalation"] = {"after": {"P1": "2h"}, "on_breach": {}, "management": {"after": {}}}
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump(policy))
+    assert await reload_policy(bot.runtime, str(path))
+    async with bot.runtime.sessions() as db:
+        kinds = {kind: due for kind, due in (await db.execute(select(SlaNotification.kind, SlaNotification.due_at).where(
+            SlaNotification.ticket_id == ticket.id, SlaNotification.claimed_at.is_(None)))).all()}
+    assert kinds["escalation_after"] == ticket.created_at + timedelta(hours=2)
+    assert "management_notice" not in kinds
+    clock.advance(timedelta(hours=2))
+    await fire_due_notifications(deps=bot.runtime.deps)
+    async with bot.runtime.sessions() as db:
+        assert (await db.execute(select(Ticket.tier).where(Ticket.id == ticket.id))).scalar_one() == "tier2"

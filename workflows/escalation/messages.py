@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from workflows.policy.desk import Tier
 from workflows.policy.schema import AppConfig
 from workflows.escalation.ids import EscalationAction, EscalationBlock, EscalationView
 from models.tickets import Ticket
-from workflows.block_text import escape, link, mrkdwn, plain, user
+from workflows.block_text import cap, escape, link, mrkdwn, plain, slack_date, user
 from workflows.tickets.messages.card import priority_label, tier_label
 from workflows.button_values import parse_row_id
 from workflows.escalation.commands import IMPACT_MAX, REASON_MAX
@@ -31,11 +32,29 @@ class EscalationFacts:
     escalated_by: str | None  # None: the bot (SLA breach)
 
 
-def escalation_request_text(facts: EscalationFacts) -> str:
-    return f"Escalation request: ticket #{facts.ticket.number} needs {facts.to_tier.name}"
+def mention_markup(mention: str | None, *, oncall_primary: str | None = None) -> str | None:
+    """A tier's ``mention`` as Slack markup: a user group (``<!subteam^S…>``), a person
+    (``<@U…>``), the current primary on call (``oncall``; None when nobody is) or ``<!here>``."""
+    if not mention:
+        return None
+    if mention == "here":
+        return "<!here>"
+    if mention == "oncall":
+        return user(oncall_primary) if oncall_primary else None
+    if mention.startswith("S"):
+        return f"<!subteam^{mention}>"
+    return user(mention)
 
 
-def build_escalation_request(facts: EscalationFacts, config: AppConfig) -> list[dict[str, Any]]:
+def escalation_request_text(facts: EscalationFacts, mention: str | None = None) -> str:
+    text = f"Escalation request: ticket #{facts.ticket.number} needs {facts.to_tier.name}"
+    return f"{mention} {text}" if mention else text
+
+
+def build_escalation_request(facts: EscalationFacts, config: AppConfig,
+                             mention: str | None = None) -> list[dict[str, Any]]:
+    """The request in the new tier's channel; ``mention`` (markup from ``mention_markup``)
+    heads it, so the tier is notified."""
     ticket = facts.ticket
     requester = user(facts.escalated_by) if facts.escalated_by else "supportbot (automatic)"
     fields = [
@@ -46,8 +65,10 @@ def build_escalation_request(facts: EscalationFacts, config: AppConfig) -> list[
         f"*Attempts*\n{facts.attempts} thread repl{'y' if facts.attempts == 1 else 'ies'} so far",
         f"*Requesting tier*\n{escape(tier_label(config, facts.from_tier))} → *{escape(facts.to_tier.name)}*",
     ]
+    asked = [{"type": "section", "text": mrkdwn(f"{mention} — {escape(facts.to_tier.name)}, this ticket needs you.")}]
     return [
         {"type": "header", "text": plain(f"🚨 Escalation request · #{ticket.number}")},
+        *(asked if mention else []),
         {"type": "section", "text": mrkdwn(f"*Issue*\n{escape(ticket.summary)}")},
         {"type": "section", "fields": [mrkdwn(f) for f in fields]},
         {"type": "section", "text": mrkdwn(f"*Impact*\n{escape(facts.impact) if facts.impact else '_not stated_'}")},
@@ -56,6 +77,27 @@ def build_escalation_request(facts: EscalationFacts, config: AppConfig) -> list[
             f"Escalated by {requester} · {escape(ticket.category)} · "
             f"{link(ticket.permalink, 'open the ticket thread')} to take it from here")]},
     ]
+
+
+def end_of_path_text(ticket: Ticket, *, reason: str, tier_name: str) -> str:
+    """An automatic escalation was due but the ticket is at the last tier of its path."""
+    return (f":arrow_up: #{ticket.number} is due to move on ({escape(reason)}), but it is already at the last tier "
+            f"of its escalation path ({escape(tier_name)}): it stays there and is not escalated further.")
+
+
+def reporter_escalation_text(*, number: int, summary: str, priority: str, tier: str, response: str | None,
+                             response_due: datetime | None, permalink: str | None = None) -> str:
+    """The reporter's notice that their ticket moved to a specialist team (every escalation,
+    by hand or automatic), with the new tier's response target when it has one. Plain
+    values in (``summary`` and ``tier`` unescaped), Slack mrkdwn out."""
+    ref = link(permalink, f"#{number}") if permalink else f"*#{number}*"
+    text = (f":arrow_up: Your ticket {ref} ({escape(priority)}) “{escape(cap(summary, 150))}” has been passed to "
+            f"*{escape(tier)}*, a specialist team with more expertise in this area.")
+    if response and response_due is not None:
+        text += f" They aim to answer in the ticket's thread within {response} (by {slack_date(response_due)})."
+    else:
+        text += " They will pick it up in the ticket's thread."
+    return text + " We will keep you updated there."
 
 
 def thread_note(facts: EscalationFacts) -> str:

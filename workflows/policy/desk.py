@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BeforeValidator
 
 from workflows.policy.durations import Target
+from workflows.policy.escalation import TierMention
 from workflows.policy.hours import BusinessHours
 from workflows.policy.problems import Problem, show
 from workflows.policy.values import (
@@ -82,6 +83,8 @@ class Priority(Section):
 
     ``next_response`` (optional): once a ticket has its first response, each time the
     reporter writes in the thread an agent must answer within it. None: no such clock.
+    ``page_on_open``: page on-call as soon as a ticket of this priority is opened (the
+    same page a breach would trigger, which a later breach then updates).
     """
 
     name: Name
@@ -91,13 +94,18 @@ class Priority(Section):
     page: bool
     business_hours: bool
     next_response: OptionalSlaTarget = None
+    page_on_open: bool = False
 
 
 class Tier(Section):
     """A support team: its channel, and whether handing a ticket to it pages on-call.
 
     ``members`` (optional) are the Slack user ids of the team's agents: their App Home
-    shows this tier's queue.
+    shows this tier's queue. ``page``: every escalation into the tier (by hand or
+    automatic) pages on-call. ``response`` (optional): after an escalation into the tier,
+    someone other than the reporter answers in the ticket's thread within this target
+    (on the priority's clock). ``mention`` (optional): who the escalation request
+    mentions (``workflows.policy.escalation.TierMention``).
     """
 
     id: TierId
@@ -105,6 +113,8 @@ class Tier(Section):
     channel: ChannelId
     page: bool = False
     members: list[UserId] = []
+    response: OptionalSlaTarget = None
+    mention: TierMention | None = None
 
 
 def _parse_category_name(value: object) -> str:

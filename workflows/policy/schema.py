@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from workflows.policy.desk import Category, Channels, Priority, Tier, target_problems
+from workflows.policy.escalation import DEFAULT_ESCALATION, Escalation, escalation_problems
 from workflows.policy.hours import BusinessHours, Holidays
 from workflows.policy.incidents import Incidents
 from workflows.policy.intake import Customer, Intake, Plan, intake_problems, plan_problems
@@ -60,6 +61,7 @@ class AppConfig(Section):
     intake: Intake = Intake()
     customers: list[Customer] = []
     plans: dict[Annotated[str, BeforeValidator(parse_name)], Plan] = {}
+    escalation: Escalation | None = None
 
     @field_validator("priorities", mode="wrap")
     @classmethod
@@ -133,6 +135,17 @@ class AppConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _escalation_names(self) -> AppConfig:
+        """The tiers and categories the escalation matrix names exist."""
+        if self.escalation is None:
+            return self
+        problems = escalation_problems(self.escalation, tier_ids=[t.id for t in self.tiers],
+                                       category_names=[c.name for c in self.categories])
+        if problems:
+            raise_problems(problems, self)
+        return self
+
+    @model_validator(mode="after")
     def _role_tiers(self) -> AppConfig:
         """Tiers named in ``roles.agents`` exist."""
         tier_ids = [t.id for t in self.tiers]
@@ -176,6 +189,19 @@ class AppConfig(Section):
             if tier.id == tid:
                 return tier
         raise KeyError(tid)
+
+    @property
+    def escalation_policy(self) -> Escalation:
+        """The ``escalation`` section, or without one what the bot always did."""
+        return self.escalation if self.escalation is not None else DEFAULT_ESCALATION
+
+    def management_channel(self) -> str:
+        """Where the management notice goes: ``escalation.management.channel``, else the
+        channel of ``tier4`` when there is one, else of the last tier (triage: no tiers)."""
+        if self.escalation_policy.management.channel:
+            return self.escalation_policy.management.channel
+        tier = next((t for t in self.tiers if t.id == "tier4"), self.tiers[-1] if self.tiers else None)
+        return tier.channel if tier else self.channels.triage
 
     def tier_by_channel(self, channel_id: str) -> Tier | None:
         """The (first) tier whose channel is ``channel_id``."""

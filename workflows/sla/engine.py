@@ -1,11 +1,12 @@
-"""The SLA engine: fires each due warning, breach and management notice exactly once.
+"""The SLA engine: fires each due warning, breach, management notice and timed
+escalation exactly once.
 
 One notification per transaction: claim the row (conditional UPDATE), check that the
-effect still applies, record it in the timeline, and — for a first-response breach of
-a P0/P1 — escalate in the same transaction. The same transaction owes Slack (the
-outbox) the notice for the ticket's thread and the tier channel (one message per place
-that says everything) and the escalation request to the new tier. Once every due row
-is claimed, the outbox is sent and on-call is paged for paging priorities. The tier
+effect still applies, and record it (``workflows/sla/effects.py``): the timeline, an
+escalation the escalation matrix asks for, and what is owed to Slack (the outbox): the
+notice for the ticket's thread and the tier channel (one message per place that says
+everything) and the escalation request to the new tier. Once every due row is claimed,
+the outbox is sent and the pages recorded are announced. The tier
 channel's notice is marked for a digest: in a storm the channel gets one message
 listing the notices waiting for it (``workflows/sla/messages.py``), each thread
 still its own notice.
@@ -24,35 +25,18 @@ import logging
 from dataclasses import dataclass, field
 
 from models.db_errors import is_transient
-from workflows.policy.desk import Tier
-from workflows.policy.plans import ticket_policy
-from workflows.policy.schema import AppConfig
 from models.sla import SlaNotification
-from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import claim, next_due_candidate, set_aside
-from models.ticket_queries import add_ticket_event, get_ticket
-from models.tickets import Ticket, TicketEventKind
-from workflows.escalation.messages import EscalationFacts
-from workflows.sla.messages import SlaNotice, sla_digest_mark, sla_notice_text
+from models.ticket_queries import get_ticket
 from workflows.deps import Deps
-from workflows.errors import InvalidState
-from workflows.escalation.record import owe_escalation_messages, record_escalation
-from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
-from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
-from workflows.sla.plan import AUTO_ESCALATE_PRIORITIES, still_applies
+from workflows.outbox.enqueue import deliver_outbox
+from workflows.paging.pager import announce_page
+from workflows.sla.effects import Fired, record_effect
+from workflows.sla.plan import still_applies
 
 log = logging.getLogger(__name__)
 
-_BREACHES = (Kind.FIRST_RESPONSE_BREACH, Kind.RESOLUTION_BREACH, Kind.NEXT_RESPONSE_BREACH)
 MAX_PER_SWEEP = 500
-
-
-@dataclass(frozen=True)
-class FiredNotice:
-    notice: SlaNotice
-    tier_channel: str
-    escalation: EscalationFacts | None
-    page: PageRecord | None
 
 
 @dataclass
@@ -63,14 +47,7 @@ class SweepOutcome:
     retry_later: bool = False  # stopped by a transient database error: the next sweep tries again
 
 
-def management_tier(config: AppConfig) -> Tier:
-    try:
-        return config.tier("tier4")
-    except KeyError:
-        return config.tiers[-1]
-
-
-async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | None | bool:
+async def _claim_and_record(deps: Deps, claimed: list[int]) -> Fired | None | bool:
     """Claim one due row and record its effect. False: nothing was due. ``claimed``
     gets the id of the row once claimed, for the caller to set aside should this fail."""
     now = deps.clock()
@@ -83,59 +60,9 @@ async def _claim_and_record(deps: Deps, claimed: list[int]) -> FiredNotice | Non
         if row is None:  # claimed by another process, or re-planned away meanwhile
             return None
         claimed.append(row.id)
-        if ticket is None or not still_applies(row.kind, ticket):
+        if ticket is None or not still_applies(row.kind, ticket, row.due_at):
             return None
-        tier_channel = deps.config.tier(ticket.tier).channel if ticket.tier else deps.config.channels.triage
-        if row.kind == Kind.MANAGEMENT_NOTICE:
-            tier_channel = management_tier(deps.config).channel
-        escalation = None
-        if row.kind == Kind.FIRST_RESPONSE_BREACH and ticket.priority in AUTO_ESCALATE_PRIORITIES:
-            escalation = await _auto_escalate(db, ticket, deps.config, now)
-        kind = (TicketEventKind.MANAGEMENT_NOTIFIED if row.kind == Kind.MANAGEMENT_NOTICE
-                else TicketEventKind.SLA_BREACH if row.kind in _BREACHES else TicketEventKind.SLA_WARNING)
-        add_ticket_event(db, ticket, kind, actor_id=None, at=now, detail={
-            "notification": row.kind.value, "due_at": row.due_at.isoformat(),
-            "escalated_to": escalation.to_tier.id if escalation else None,
-        })
-        page = None
-        if _pages(row.kind, ticket, deps.config, escalation):
-            reason = f"SLA breach: {row.kind.value.replace('_breach', '').replace('_', ' ')} overdue"
-            page = await record_ticket_page(db, ticket, deps=deps, now=now, reason=reason)
-        notice = SlaNotice(kind=row.kind, ticket=ticket, due_at=row.due_at, now=now,
-                           escalated_to=escalation.to_tier if escalation else None, paged=page is not None)
-        fired = FiredNotice(notice=notice, tier_channel=tier_channel, escalation=escalation, page=page)
-        await _owe_messages(db, deps, fired)
-        return fired
-
-
-def _pages(kind: Kind, ticket: Ticket, config: AppConfig, escalation: EscalationFacts | None) -> bool:
-    """A breach pages for paging priorities, and so does an escalation into a paging tier."""
-    if kind not in _BREACHES:
-        return False
-    return ticket_policy(config, ticket).priority(ticket.priority).page or bool(escalation and escalation.to_tier.page)
-
-
-async def _auto_escalate(db, ticket: Ticket, config: AppConfig, now) -> EscalationFacts | None:
-    try:
-        return await record_escalation(db, ticket, config=config, now=now, actor_id=None,
-                                       reason="SLA breach: first response overdue")
-    except InvalidState:  # already at the end of its path: the breach notice alone
-        return None
-
-
-async def _owe_messages(db, deps: Deps, fired: FiredNotice) -> None:
-    """The notice in the thread and the tier channel, the escalation request or the
-    re-rendered card: owed in the transaction that claims the notification."""
-    text = sla_notice_text(fired.notice, deps.config)
-    ticket, now = fired.notice.ticket, fired.notice.now
-    if fired.notice.kind != Kind.MANAGEMENT_NOTICE:
-        await owe_thread_post(db, ticket, text=text, now=now)
-    await owe_post(db, channel=fired.tier_channel, text=text, now=now, digest=sla_digest_mark(fired.notice.kind))
-    if fired.escalation is not None:
-        await owe_escalation_messages(db, config=deps.config, now=deps.clock(), facts=fired.escalation,
-                                      note_in_thread=False)
-    else:
-        await owe_card_update(db, ticket, now=now)
+        return await record_effect(db, deps, ticket, row, now)
 
 
 async def fire_due_notifications(*, deps: Deps, outcome: SweepOutcome | None = None) -> int:
@@ -165,18 +92,16 @@ async def fire_due_notifications(*, deps: Deps, outcome: SweepOutcome | None = N
         if fired is None:
             continue
         fired_count += 1
-        if fired.page is not None:
-            pages.append(fired)
+        pages.extend((fired.number, page) for page in fired.pages)
     try:
         await deliver_outbox(deps)
     except Exception:
         log.exception("SLA notices were recorded and are owed to Slack; the outbox relay sends them")
-    for fired in pages:
+    for number, page in pages:
         try:
-            await announce_page(deps=deps, record=fired.page)
+            await announce_page(deps=deps, record=page)
         except Exception:
-            log.exception("page for ticket #%s was recorded; its Slack side is retried by the sweep",
-                          fired.notice.ticket.number)
+            log.exception("page for ticket #%s was recorded; its Slack side is retried by the sweep", number)
     return fired_count
 
 

@@ -22,6 +22,7 @@ from models.sla import SlaNotificationKind as Kind
 from models.tickets import Ticket
 from workflows.block_text import cap, escape, link, slack_date
 from workflows.outbox.digests import BULLET
+from workflows.policy.durations import format_duration
 from workflows.sla.targets import format_remaining
 
 LATE_AFTER = timedelta(seconds=60)
@@ -32,8 +33,10 @@ _CLOCK = {
     Kind.FIRST_RESPONSE_WARNING: "first response", Kind.FIRST_RESPONSE_BREACH: "first response",
     Kind.RESOLUTION_WARNING: "resolution", Kind.RESOLUTION_BREACH: "resolution",
     Kind.NEXT_RESPONSE_WARNING: "next response", Kind.NEXT_RESPONSE_BREACH: "next response",
+    Kind.TIER_RESPONSE_WARNING: "tier response", Kind.TIER_RESPONSE_BREACH: "tier response",
 }
-_WHY = {"first response": "nobody has replied yet", "resolution": "still open", "next response": "the reporter is waiting for an answer"}
+_WHY = {"first response": "nobody has replied yet", "resolution": "still open", "next response": "the reporter is waiting for an answer",
+        "tier response": "escalated, and nobody has answered since"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class SlaNotice:
     now: datetime
     escalated_to: Tier | None = None
     paged: bool = False
+    stays_at: str | None = None  # due to escalate, but already at the last tier of its path (this one)
+    mention: str | None = None  # Slack markup heading a management notice
+    clock_tier: str | None = None  # the tier whose response clock ran out (before an escalation moved it)
 
 
 def _late(notice: SlaNotice) -> str:
@@ -58,29 +64,54 @@ def _ticket_ref(ticket: Ticket) -> str:
 
 def _target(ticket: Ticket, clock: str) -> datetime | None:
     return {"first response": ticket.first_response_due_at, "resolution": ticket.resolution_due_at,
-            "next response": ticket.next_response_due_at}[clock]
+            "next response": ticket.next_response_due_at, "tier response": ticket.tier_response_due_at}[clock]
+
+
+def _tier_name(config: AppConfig, tier_id: str | None) -> str:
+    if not tier_id:
+        return "Triage"
+    try:
+        return config.tier(tier_id).name
+    except KeyError:
+        return tier_id
+
+
+def _clock_name(clock: str, tier_id: str | None, config: AppConfig) -> str:
+    """How a notice names its clock: a tier's response is named after the tier
+    ("Technical response")."""
+    if clock != "tier response" or not tier_id:
+        return clock
+    try:
+        return f"{escape(config.tier(tier_id).name)} response"
+    except KeyError:
+        return clock
 
 
 def sla_notice_text(notice: SlaNotice, config: AppConfig) -> str:
     """One message that says everything that happened (breach, escalation, page) in one place."""
     ticket, kind = notice.ticket, notice.kind
     if kind == Kind.MANAGEMENT_NOTICE:
-        hours = int((notice.due_at - ticket.created_at).total_seconds() // 3600)
-        return (f":briefcase: Management notice: {_ticket_ref(ticket)} is still unresolved after {hours}h. "
-                f"Tier: {escape(config.tier(ticket.tier).name) if ticket.tier else 'Triage'}.{_late(notice)}")
+        after = format_duration(notice.due_at - ticket.created_at)
+        head = f"{notice.mention} " if notice.mention else ""
+        return (f"{head}:briefcase: Management notice: {_ticket_ref(ticket)} is still unresolved after {after}. "
+                f"Tier: {escape(_tier_name(config, ticket.tier))}.{_late(notice)}")
     clock = _CLOCK[kind]
+    name = _clock_name(clock, notice.clock_tier or ticket.tier, config)
     if kind.value.endswith("warning"):
         remaining = format_remaining(notice.now, _target(ticket, clock) or notice.due_at)
-        return (f":hourglass_flowing_sand: SLA warning — {_ticket_ref(ticket)} {clock} {remaining} — "
+        return (f":hourglass_flowing_sand: SLA warning — {_ticket_ref(ticket)} {name} {remaining} — "
                 f"{_WHY[clock]}. At risk of breaching.{_late(notice)}")
     # The clock's own due time: a breach re-armed by a priority change fires when the
     # change is made, but the target was missed earlier.
     since = min(_target(ticket, clock) or notice.due_at, notice.due_at)
-    text = (f":rotating_light: SLA breached — {_ticket_ref(ticket)} {clock} overdue since "
+    text = (f":rotating_light: SLA breached — {_ticket_ref(ticket)} {name} overdue since "
             f"{slack_date(since)} ({_WHY[clock]}).")
     if notice.escalated_to is not None:
         text += (f" Escalated automatically to *{escape(notice.escalated_to.name)}* "
                  f"(<#{notice.escalated_to.channel}>).")
+    if notice.stays_at is not None:
+        text += (f" It is already at the last tier of its escalation path ({escape(notice.stays_at)}), "
+                 f"so it is not escalated further.")
     if notice.paged:
         text += " On-call has been paged."
     return text + _late(notice)

@@ -5,7 +5,10 @@ priority's SLA targets (or a category's overrides) change, each open ticket they
 gets its due times computed again as if the new policy had always applied, and its
 pending notifications are planned again — exactly as a priority change does.
 
-Only the clocks whose own policy changed move: a clock's due time is computed again when
+A changed ``escalation`` section re-plans every open ticket's timed escalations and
+management notice (due times computed from the ticket's history, as if the new matrix had
+always applied; each rule still fires at most once per ticket). Only the clocks whose own
+policy changed move: a clock's due time is computed again when
 its target, its priority's ``business_hours`` or (on business hours) the calendar
 changed, and is otherwise kept as stored. A new ``warn_at`` re-plans the warnings and
 moves no due time. So a reload never moves a due time for a reason other than the file:
@@ -91,6 +94,8 @@ def changed_targets(old: AppConfig, new: AppConfig) -> tuple[set[str], set[str]]
     priorities = {pid for pid, p in new.priorities.items()
                   if pid not in old.priorities
                   or any(getattr(p, f, None) != getattr(old.priorities[pid], f, None) for f in _CLOCK_FIELDS)}
+    if old.escalation_policy != new.escalation_policy:  # the timed escalations move: every open ticket
+        priorities |= set(new.priorities)
     if _calendar(old) != _calendar(new):
         priorities |= {pid for pid, p in new.priorities.items() if p.business_hours}
     categories = set()

@@ -23,19 +23,23 @@ _BREACH_OF = {
 
 
 async def schedule_ticket_sla(db: AsyncSession, ticket: Ticket, config: AppConfig, *,
-                              rearm_at: datetime | None = None) -> None:
+                              rearm_at: datetime | None = None, ahead_of: datetime | None = None) -> None:
     """Re-plan the ticket's pending notifications from its current state.
 
     ``rearm_at``: the targets themselves changed at that moment (a priority change), so
     notifications the new targets put in the past are owed now, not "sent late": they
     are planned at ``rearm_at``. Left out are a warning whose breach is also past, and
     any kind this ticket was already notified of (a breach is announced once per clock).
+
+    ``ahead_of``: only the notifications due after that moment are planned again; those
+    due by then (fired, or waiting for the next sweep) stay as they are. An escalation
+    re-plans so: the new tier's clocks start, and nothing past is sent again or dropped.
     """
     config = ticket_policy(config, ticket)  # a customer's plan may set its own targets and hours
     planned = plan_notifications(ticket, config, calendar_for(config))
     if rearm_at is not None:
         planned = _rearmed(planned, rearm_at, await claimed_kinds(db, ticket.id))
-    await replace_unclaimed(db, ticket.id, [(p.kind, p.due_at) for p in planned])
+    await replace_unclaimed(db, ticket.id, [(p.kind, p.due_at) for p in planned], after=ahead_of)
     deadlines_changed(db)
 
 

@@ -26,6 +26,7 @@ from workflows.sla.plan import (
     FIRST_RESPONSE,
     NEXT_RESPONSE,
     RESOLUTION,
+    TIER_RESPONSE,
     ClockWindow,
     running_clocks,
 )
@@ -84,7 +85,8 @@ def _running(window: ClockWindow, now: datetime) -> ClockStanding:
 def clock_standings(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar,
                     now: datetime) -> list[ClockStanding]:
     """Each SLA clock the ticket has (first response, next response while one is owed,
-    resolution), where it stands at ``now``. Empty for a priority app.yaml no longer has."""
+    resolution, the response of the tier it was escalated to while one is owed), where
+    it stands at ``now``. Empty for a priority app.yaml no longer has."""
     try:
         running = {clock.name: clock for clock in running_clocks(ticket, config, calendar)}
     except KeyError:
@@ -102,6 +104,8 @@ def clock_standings(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar
         standings.append(ClockStanding(RESOLUTION, ClockState.PAUSED, ticket.resolution_due_at))
     elif RESOLUTION in running:
         standings.append(_running(running[RESOLUTION], now))
+    if TIER_RESPONSE in running:
+        standings.append(_running(running[TIER_RESPONSE], now))
     return standings
 
 

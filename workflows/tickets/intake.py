@@ -1,4 +1,9 @@
-"""Opening tickets: number, due times, the card in the tier's channel, the confirmation."""
+"""Opening tickets: number, due times, the card in the tier's channel, the confirmation.
+
+A priority with ``page_on_open: true`` pages on-call in the transaction that stores the
+ticket: the same page (``supportbot-ticket-<N>``, its mirror) a breach would trigger, so a
+later breach or escalation updates it instead of paging again.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.errors import InvalidState
 from workflows.tickets.notes import tell_user
+from models.page_queries import open_page_id
+from models.pages import PageSubjectKind
+from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +112,9 @@ async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
         async with deps.sessions.begin() as db:
             ticket = await _create_row(db, request, deps.config, deps.clock())
             await owe_card(db, ticket, now=ticket.created_at)
+            if deps.config.priority(ticket.priority).page_on_open:
+                await record_ticket_page(db, ticket, deps=deps, now=ticket.created_at,
+                                         reason=f"{ticket.priority} ticket opened (page on open)")
     except IntegrityError:
         async with deps.sessions() as db:
             if await _source_ticket(db, request) is None:
@@ -123,9 +134,21 @@ async def announce_ticket(*, deps: Deps, ticket: Ticket, request: NewTicket) -> 
     async with deps.sessions() as db:
         ticket = await get_ticket(db, ticket.id) or ticket
         card_status = None if ticket.message_ts else await ticket_card_status(db, ticket.id)
+        page_id = (await open_page_id(db, PageSubjectKind.TICKET, ticket.id)
+                   if deps.config.priority(ticket.priority).page_on_open else None)
     await _confirm(deps.slack, ticket, request, card_pending=card_status == OutboxStatus.PENDING,
                    customer_channel=deps.config.customer_of_channel(request.source_channel_id) is not None)
+    if page_id is not None:
+        await _announce_page(deps, page_id, ticket.number)
     return ticket
+
+
+async def _announce_page(deps: Deps, page_id: int, number: int) -> None:
+    """The page on open, sent to PagerDuty (its mirrors went with the outbox above)."""
+    try:
+        await announce_page(deps=deps, record=PageRecord(page_id=page_id, triggered=True))
+    except Exception:  # noqa: BLE001 - recorded: the page sweep delivers it
+        log.exception("the page for #%s was recorded; its delivery is retried", number)
 
 
 async def open_ticket(*, deps: Deps, request: NewTicket) -> Ticket:

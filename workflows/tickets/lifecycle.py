@@ -167,6 +167,7 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
             ticket.paused_seconds = (ticket.paused_seconds or 0) + paused_seconds(ticket.waiting_since, now)
             ticket.waiting_since = None
         ticket.next_response_due_at = None
+        ticket.tier_response_due_at = None  # whoever resolved it answered for the tier
         add_ticket_event(db, ticket, TicketEventKind.RESOLVED, actor_id=actor_id, at=now, detail={
             "resolution": form.resolution, "root_cause": form.root_cause, "follow_up": form.follow_up,
         })
@@ -229,6 +230,7 @@ async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | N
         policy = ticket_policy(deps.config, ticket)
         ticket.resolution_due_at = due_times(now, config=policy, priority=ticket.priority,
                                              category=ticket.category, calendar=calendar_for(policy)).resolution
+        ticket.tier_entered_at = now  # its stay in its tier (escalation.time_in_tier) counts again
         add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=now, detail=detail)
         await schedule_ticket_sla(db, ticket, deps.config)
         await owe_card_update(db, ticket, now=now)

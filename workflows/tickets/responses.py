@@ -5,7 +5,8 @@ card's thread; ``workflows/tickets/customer_thread.py``: a customer's thread).
 - the support desk answering (:func:`answers_for_the_desk`) records the first response
   once (:func:`claim_first_response`, one conditional UPDATE: two replicas, or two
   replies arriving together, cannot both record it) and stops a running next-response
-  clock;
+  clock and the response clock of the tier the ticket was escalated to (``tiers[].response``:
+  a ``tier_response`` row says whether it was in time);
 - the customer writing (the reporter in the card's thread; any customer in their own
   thread) resumes the resolution clock of a ticket waiting on them and, once the first
   response was given, starts the next-response clock (priorities with a
@@ -69,9 +70,14 @@ async def apply_reply(db: AsyncSession, ticket: Ticket, *, config: AppConfig, us
     if ticket.status != TicketStatus.OPEN:
         return ReplyEffect(first_response=first)
     if answers:
-        if ticket.next_response_due_at is None:
+        if ticket.next_response_due_at is None and ticket.tier_response_due_at is None:
             return ReplyEffect(first_response=first)
         ticket.next_response_due_at = None  # answered: the next-response clock stops
+        if ticket.tier_response_due_at is not None:  # the tier it was escalated to answered
+            add_ticket_event(db, ticket, TicketEventKind.TIER_RESPONSE, actor_id=user_id, at=now, detail={
+                "tier": ticket.tier, "due_at": ticket.tier_response_due_at.isoformat(),
+                "in_time": now <= ticket.tier_response_due_at})
+            ticket.tier_response_due_at = None
         await schedule_ticket_sla(db, ticket, config)
         return ReplyEffect(first_response=first, next_response_changed=True)
     if not from_customer:

@@ -23,8 +23,10 @@ by a person:
   was waiting on the customer (``workflows.sla.pauses``; a thread note says so) and,
   once the first response was given, starts the next-response clock (priorities with a
   ``next_response`` target; ``next_response_due_at``) unless one is already running;
-- a reply by the desk stops a running next-response clock; with ``roles``, a reply by
-  someone who is neither the reporter nor the desk is on the timeline and nothing else.
+- a reply by the desk stops a running next-response clock, and the response clock of the
+  tier the ticket was escalated to (``tiers[].response``: a ``tier_response`` row says
+  whether it was in time); with ``roles``, a reply by someone who is neither the
+  reporter nor the desk is on the timeline and nothing else.
 
 A ticket opened in a customer's channel (``customer_thread``) talks in the customer's
 thread instead: a reply there is found by the ticket's source message and handled by

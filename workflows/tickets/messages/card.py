@@ -27,7 +27,7 @@ from workflows.block_text import (
 )
 from workflows.policy.calendars import calendar_for
 from workflows.policy.plans import ticket_policy
-from workflows.sla.plan import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
+from workflows.sla.plan import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TIER_RESPONSE
 from workflows.sla.state import ClockStanding, ClockState, clock_standings, standing_of
 
 STATE_ICONS = {
@@ -159,6 +159,10 @@ def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None
     if ticket.status == TicketStatus.OPEN and ticket.next_response_due_at:
         lines = [f"Due {slack_date(ticket.next_response_due_at)}"]
         fields.append(mrkdwn(f"*Next response*\n{_with(lines, standing_of(standings, NEXT_RESPONSE))}"))
+    if ticket.status == TicketStatus.OPEN and ticket.tier_response_due_at:
+        lines = [f"Due {slack_date(ticket.tier_response_due_at)}"]
+        fields.append(mrkdwn(f"*{escape(tier_label(config, ticket.tier))} response*\n"
+                             f"{_with(lines, standing_of(standings, TIER_RESPONSE))}"))
     return fields
 
 
