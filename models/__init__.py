@@ -4,6 +4,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic's
 ``target_metadata``).
 """
 
+from models.assignment import AssignmentCursor, AwayAgent
 from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.channel_pace import SlackChannelPace
 from models.deliveries import SlackDelivery, record_delivery
@@ -17,16 +18,21 @@ from models.pages import Page, PageStatus, PageSubjectKind
 from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
 from models.tickets import (
+    OPEN_STATUSES,
     Ticket,
     TicketCounter,
     TicketEvent,
     TicketEventKind,
     TicketStatus,
+    TicketWatcher,
     next_ticket_number,
 )
 from models.user_limits import LimitedAction, UserActionLock
 
 __all__ = [
+    "OPEN_STATUSES",
+    "AssignmentCursor",
+    "AwayAgent",
     "Base",
     "Incident",
     "IncidentAction",
@@ -62,6 +68,7 @@ __all__ = [
     "TicketEvent",
     "TicketEventKind",
     "TicketStatus",
+    "TicketWatcher",
     "UTCDateTime",
     "UserActionLock",
     "insert_ignore",

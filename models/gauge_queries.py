@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.outbox import count_pending
 from models.pages import Page
 from models.sla import SlaNotification
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind
 
 __all__ = ["Gauges", "read_gauges"]
 
@@ -30,7 +30,7 @@ class Gauges:
 async def read_gauges(db: AsyncSession, now: datetime) -> Gauges:
     """Every number of the scrape, read in one session."""
     open_rows = await db.execute(select(Ticket.priority, Ticket.tier, func.count())
-                                 .where(Ticket.status == TicketStatus.OPEN).group_by(Ticket.priority, Ticket.tier))
+                                 .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.priority, Ticket.tier))
     breaches = select(Ticket.priority.label("priority"),
                       TicketEvent.detail["notification"].as_string().label("clock")
                       ).join(Ticket, Ticket.id == TicketEvent.ticket_id).where(

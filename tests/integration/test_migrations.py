@@ -63,6 +63,9 @@ EXPECTED_TABLES = {
     "oncall_snapshots",
     "oncall_handovers",
     "incident_actions",
+    "ticket_watchers",  # 0019 (#19)
+    "agents_away",
+    "assignment_cursors",
     "slack_deliveries",
     "report_runs",
     "kb_articles",
@@ -380,7 +383,7 @@ async def test_timeline_rows_need_their_ticket(kind):
             await db.commit()
             event = (await db.execute(select(TicketEvent))).scalar_one()
             assert event.kind is TicketEventKind.CREATED and event.detail == {"a": 1}
-            assert ticket.status is TicketStatus.OPEN and ticket.reopen_count == 0
+            assert ticket.status is TicketStatus.NEW and ticket.reopen_count == 0
         async with sessions() as db:
             db.add(TicketEvent(ticket_id=9999, kind=TicketEventKind.REPLIED, at=T0))
             with pytest.raises(IntegrityError):

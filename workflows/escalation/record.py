@@ -19,7 +19,7 @@ from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration
 from workflows.log_context import bind_log_context
 from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.access.authority import Operation
 from workflows.escalation.messages import (
     EscalationFacts,
@@ -34,6 +34,7 @@ from workflows.incidents.declare import declare_incident_on_escalation
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
+from workflows.tickets.states import require_open
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,7 @@ async def record_escalation(
     impact: str | None = None,
 ) -> EscalationFacts:
     """Move ``ticket`` (locked by the caller) one tier up; raise InvalidState when it cannot."""
-    if ticket.status == TicketStatus.RESOLVED:
-        raise InvalidState(f"#{ticket.number} is resolved; reopen it (`/ticket reopen #{ticket.number}`) before escalating.")
+    require_open(ticket, f"(`/ticket reopen #{ticket.number}`) before escalating")
     to_tier = config.next_tier(ticket.category, ticket.tier)
     if to_tier is None:
         path = config.escalation_path(ticket.category)

@@ -1,7 +1,7 @@
 """Owing messages to Slack, in the transaction of the change that owes them.
 
     async with deps.sessions.begin() as db:
-        ticket.status = TicketStatus.RESOLVED
+        ticket.resolution = form.resolution
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, text=f"{user(actor)} resolved #{ticket.number}.", now=now)
     await deliver_outbox(deps)          # at once when Slack answers; else the relay retries

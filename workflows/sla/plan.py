@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 from workflows.policy.durations import Target
 from workflows.policy.schema import AppConfig
 from models.sla import SlaNotificationKind as Kind
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket
 from workflows.sla.targets import clock_start, sla_targets, warn_at
 from workflows.policy.working_time import WorkingCalendar
+from workflows.tickets.states import is_open
 
 # The practice: an unresolved P0/P1 goes to management after 4 hours.
 MANAGEMENT_NOTICE_AFTER = timedelta(hours=4)
@@ -67,7 +68,7 @@ class ClockWindow:
 def running_clocks(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar) -> list[ClockWindow]:
     """The SLA clocks running on ``ticket`` now (none once resolved; resolution not while
     waiting on the customer), in the order first response, next response, resolution."""
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return []
     priority = config.priority(ticket.priority)
     resolution_target = sla_targets(config, ticket.priority, ticket.category)[1]
@@ -98,7 +99,7 @@ def running_clocks(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar)
 
 def plan_notifications(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar) -> list[PlannedNotification]:
     """Every notification still ahead for ``ticket`` given its clocks (sorted by time)."""
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return []
     planned: list[PlannedNotification] = []
     for clock in running_clocks(ticket, config, calendar):
@@ -113,7 +114,7 @@ def plan_notifications(ticket: Ticket, config: AppConfig, calendar: WorkingCalen
 
 def still_applies(kind: Kind, ticket: Ticket) -> bool:
     """Whether a due notification of ``kind`` should still fire for the ticket as it is now."""
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return False
     if kind in (Kind.FIRST_RESPONSE_WARNING, Kind.FIRST_RESPONSE_BREACH):
         return ticket.first_response_at is None

@@ -29,13 +29,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from models.ticket_queries import get_ticket, ticket_events
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.deps import Deps
 from workflows.policy.calendars import calendar_for
 from workflows.policy.schema import AppConfig
 from workflows.policy.working_time import WorkingCalendar
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target, clock_start, due_times, resume_due_at, sla_targets
+from workflows.tickets.states import OPEN, is_open
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +146,13 @@ async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
         return 0
     async with deps.sessions() as db:
         ids = list((await db.execute(select(Ticket.id).where(
-            Ticket.status == TicketStatus.OPEN,
+            Ticket.status.in_(OPEN),
             Ticket.priority.in_(priorities) | Ticket.category.in_(categories),
         ))).scalars())
     for ticket_id in ids:
         async with deps.sessions.begin() as db:
             ticket = await get_ticket(db, ticket_id, for_update=True)
-            if ticket is None or ticket.status != TicketStatus.OPEN:
+            if ticket is None or not is_open(ticket.status):
                 continue
             moved = changed_clocks(old, new, ticket.priority, ticket.category)
             if moved & {FIRST_RESPONSE, RESOLUTION}:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workflows.policy.schema import AppConfig
 from models.outbox import OutboxStatus, ticket_card_status
 from models.ticket_queries import add_ticket_event, get_ticket, record_source_permalink
-from models.tickets import Ticket, TicketEventKind, TicketStatus, next_ticket_number
+from models.tickets import Ticket, TicketEventKind, next_ticket_number
 from workflows.block_text import escape, link
 from workflows.tickets.messages.form import ModalOrigin, TicketForm
 from workflows.policy.calendars import calendar_for
@@ -22,6 +22,7 @@ from workflows.outbox.enqueue import deliver_outbox, owe_card
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.tickets.notes import tell_user
+from workflows.tickets.states import INITIAL
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +57,10 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     ticket = Ticket(
         team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
-        tier=tier.id if tier else None, status=TicketStatus.OPEN, reporter_id=request.reporter_id,
+        tier=tier.id if tier else None, status=INITIAL, reporter_id=request.reporter_id,
         customer=form.customer, private=request.private, origin_channel_id=request.origin_channel_id,
         channel_id=config.channel_for_category(form.category),
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, desk_replied_at=now,
         first_response_due_at=due.first_response, resolution_due_at=due.resolution,
     )
     db.add(ticket)

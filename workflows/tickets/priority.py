@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from workflows.policy.schema import AppConfig
 from models.ticket_queries import add_ticket_event, ticket_events
-from models.tickets import Ticket, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEventKind
 from workflows.access.authority import Operation
 from workflows.block_text import cap, escape, slack_date, user
 from workflows.tickets.messages.card import priority_label
 from workflows.policy.calendars import calendar_for
 from workflows.deps import Deps
-from workflows.errors import InvalidRequest, InvalidState
+from workflows.errors import InvalidRequest
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
@@ -29,6 +29,7 @@ from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.retarget import retarget_due_times
 from workflows.tickets.lifecycle import TicketChange
 from workflows.tickets.locks import lock_ticket
+from workflows.tickets.states import require_open
 
 __all__ = ["change_ticket_priority"]
 
@@ -48,8 +49,7 @@ async def change_ticket_priority(*, deps: Deps, team_id: str, actor_id: str, num
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, number=number)
         await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.CHANGE_PRIORITY, ticket=ticket)
-        if ticket.status == TicketStatus.RESOLVED:
-            raise InvalidState(f"#{ticket.number} is resolved; reopen it first to change its priority.")
+        require_open(ticket, "first to change its priority")
         if ticket.priority == wanted:
             return TicketChange(ticket, changed=False,
                                 notice=f"#{ticket.number} is already {escape(priority_label(config, wanted))}.")

@@ -50,7 +50,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from workflows.policy.schema import AppConfig
 from models.deliveries import claim_processing
 from models.ticket_queries import add_ticket_event, find_ticket_by_card, get_ticket
-from models.tickets import Ticket, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEventKind
 from workflows.block_text import user
 from workflows.policy.calendars import calendar_for
 from workflows.deps import Deps
@@ -60,6 +60,8 @@ from workflows.sla.pauses import Resumed, resume_resolution_clock
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
 from workflows.slack_text import COUNTED_SUBTYPES
+from workflows.tickets.states import Event, allows, is_open, transition_for
+from workflows.tickets.transitions import enter
 from workflows.tickets.waiting import resume_note
 
 __all__ = [
@@ -198,7 +200,7 @@ async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, no
                            config: AppConfig, desk: bool) -> tuple[Resumed | None, bool]:
     """The reply's effect on the resolution and next-response clocks of an open ticket
     (``desk``: the author answers for the support desk, :func:`answers_for_the_desk`)."""
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return None, False
     if user_id != ticket.reporter_id:
         if not desk or ticket.next_response_due_at is None:
@@ -207,8 +209,10 @@ async def _apply_to_clocks(db: AsyncSession, ticket: Ticket, *, user_id: str, no
         await schedule_ticket_sla(db, ticket, config)
         return None, True
     resumed = None
-    if ticket.waiting_since is not None:
-        resumed = await resume_resolution_clock(db, ticket, config=config, now=now, actor_id=user_id, by_reply=True)
+    if allows(Event.CUSTOMER_REPLY, ticket.status) and ticket.waiting_since is not None:
+        transition = transition_for(Event.CUSTOMER_REPLY, ticket.status, number=ticket.number)
+        resumed = await resume_resolution_clock(db, ticket, config=config, now=now)
+        enter(db, ticket, transition, actor_id=user_id, now=now, detail=resumed.detail(by_reply=True))
     priority = config.priorities.get(ticket.priority)
     target = priority.next_response if priority else None
     if target is None or ticket.first_response_at is None or ticket.next_response_due_at is not None:
