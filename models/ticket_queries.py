@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.locks import lock_row
-from models.tickets import Ticket, TicketEvent, TicketEventKind
+from models.base import insert_ignore
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketWatcher
 
 
 async def _one(db: AsyncSession, where: ColumnElement[bool], for_update: bool) -> Ticket | None:
@@ -69,3 +70,16 @@ async def record_source_permalink(db: AsyncSession, ticket_id: int, permalink: s
     """The link to the Slack message the ticket was opened from."""
     await db.execute(update(Ticket).where(Ticket.id == ticket_id).values(source_permalink=permalink)
                      .execution_options(synchronize_session=False))
+
+
+async def add_watcher(db: AsyncSession, ticket_id: int, user_id: str, *, via_ticket_id: int | None,
+                      at: datetime) -> bool:
+    """Make ``user_id`` a watcher of the ticket (they hear its outcome); False if they were."""
+    return await insert_ignore(db, TicketWatcher, {"ticket_id": ticket_id, "user_id": user_id,
+                                                   "via_ticket_id": via_ticket_id, "added_at": at})
+
+
+async def watchers_of(db: AsyncSession, ticket_id: int) -> list[TicketWatcher]:
+    stmt = select(TicketWatcher).where(TicketWatcher.ticket_id == ticket_id).order_by(TicketWatcher.added_at,
+                                                                                         TicketWatcher.user_id)
+    return list((await db.execute(stmt)).scalars())

@@ -95,6 +95,8 @@ class TicketEventKind(enum.StrEnum):
     CUSTOMER_NOTIFIED = "customer_notified"
     FOLLOWED_UP = "followed_up"
     UNASSIGNABLE = "unassignable"
+    CATEGORY_CHANGED = "category_changed"
+    DUPLICATE_MERGED = "duplicate_merged"
 
 
 class Ticket(Base):

@@ -33,7 +33,8 @@ def card_of(bot, ticket: Ticket) -> dict:
 
 
 def buttons(message: dict) -> list[str]:
-    return [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    return [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+            if e["type"] == "button"]
 
 
 def card_click(bot, ticket: Ticket, action: TicketAction, user_id: str, *, message: dict | None = None,

@@ -34,6 +34,7 @@ from workflows.incidents.declare import declare_incident_on_escalation
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
+from workflows.tickets.assignment import auto_assign
 from workflows.tickets.states import require_open
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ async def owe_escalation_messages(db: AsyncSession, *, config: AppConfig, now: d
     await owe_card_update(db, facts.ticket, now=now)
     if note_in_thread:
         await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
+    await auto_assign(db, facts.ticket, config=config, now=now)  # a tier that assigns gives it to one of its members
 
 
 async def escalate_ticket(

@@ -31,7 +31,7 @@ __all__ = ["prepare_delivery"]
 #: Payload keys for the relay, not for Slack.
 _NOT_SLACK_ARGS = frozenset({"in_thread", DIGEST})
 #: The kinds prepared here; the others are other rooms' (``Deps.outbox_steps``).
-_OWN_KINDS = frozenset({OutboxKind.POST, OutboxKind.TICKET_CARD, OutboxKind.CARD_UPDATE})
+_OWN_KINDS = frozenset({OutboxKind.POST, OutboxKind.TICKET_CARD, OutboxKind.CARD_UPDATE, OutboxKind.UPDATE})
 
 
 async def prepare_delivery(db: AsyncSession, deps: Deps, row: OutboxMessage) -> Delivery | None:
@@ -49,6 +49,8 @@ async def prepare_delivery(db: AsyncSession, deps: Deps, row: OutboxMessage) -> 
                 args.update(channel=ticket.channel_id, thread_ts=ticket.message_ts)
             # else: the card was never posted (Slack refused it): the note goes to the channel
         return call_delivery(SlackCall("chat.postMessage", args))
+    if row.kind == OutboxKind.UPDATE:
+        return call_delivery(SlackCall("chat.update", {k: v for k, v in row.payload.items() if k not in _NOT_SLACK_ARGS}))
     ticket = await get_ticket(db, row.ticket_id) if row.ticket_id is not None else None
     if ticket is None:
         return None

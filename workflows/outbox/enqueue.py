@@ -23,7 +23,7 @@ from models.tickets import Ticket
 from workflows.deps import Deps
 from workflows.outbox.relay import deliver_outbox
 
-__all__ = ["deliver_outbox", "owe_card", "owe_card_update", "owe_post", "owe_thread_post", "send_post"]
+__all__ = ["deliver_outbox", "owe_card", "owe_card_update", "owe_post", "owe_thread_post", "owe_update", "send_post"]
 
 
 def _message(text: str, blocks: list | None, extra: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +63,13 @@ async def owe_thread_post(db: AsyncSession, ticket: Ticket, *, text: str, now: d
         return
     await enqueue(db, lane=ticket.channel_id, kind=OutboxKind.POST, now=now, ticket_id=ticket.id,
                   payload={"channel": ticket.channel_id, "in_thread": True, **_message(text, blocks, {})})
+
+
+async def owe_update(db: AsyncSession, *, channel: str, ts: str, text: str, now: datetime,
+                     blocks: list | None = None) -> None:
+    """chat.update of a message of ours (``channel``, ``ts``) to ``text``/``blocks``, as owed."""
+    payload = {"channel": channel, "ts": ts, "text": text, **({"blocks": blocks} if blocks else {})}
+    await enqueue(db, lane=channel, kind=OutboxKind.UPDATE, now=now, payload=payload)
 
 
 async def owe_card(db: AsyncSession, ticket: Ticket, *, now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, model_validator
 
 from workflows.policy.durations import Target
 from workflows.policy.hours import BusinessHours
@@ -18,10 +18,11 @@ from workflows.policy.values import (
     SlaTarget,
     TierId,
     UserId,
+    optional,
     parse_name,
 )
 
-__all__ = ["Category", "Channels", "Priority", "Tier", "target_problems"]
+__all__ = ["ASSIGNMENT_MODES", "Category", "Channels", "Priority", "Tier", "target_problems"]
 
 
 class Channels(Section):
@@ -93,11 +94,31 @@ class Priority(Section):
     next_response: OptionalSlaTarget = None
 
 
+def _parse_assignment(value: object) -> str:
+    if value in ASSIGNMENT_MODES:
+        return value  # type: ignore[return-value]
+    raise ValueError(f"{show(value)} is not an assignment mode (use {' or '.join(ASSIGNMENT_MODES)})")
+
+
+def _parse_max_open(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_OPEN_LIMIT:
+        return value
+    raise ValueError(f"{show(value)} is not a number of open tickets from 1 to {MAX_OPEN_LIMIT}")
+
+
+#: How a tier hands out its new and escalated tickets: to the next member in turn, or to
+#: the member with the fewest open tickets (``workflows/tickets/assignment.py``).
+ASSIGNMENT_MODES = ("round_robin", "least_open")
+MAX_OPEN_LIMIT = 1000
+
+
 class Tier(Section):
     """A support team: its channel, and whether handing a ticket to it pages on-call.
 
     ``members`` (optional) are the Slack user ids of the team's agents: their App Home
-    shows this tier's queue.
+    shows this tier's queue. ``assignment`` (optional: ``round_robin`` or ``least_open``)
+    gives the tier's new, escalated and moved-in tickets to one of its ``members`` (not
+    those who said `/ticket away`); ``max_open`` caps the open tickets one member is given.
     """
 
     id: TierId
@@ -105,6 +126,14 @@ class Tier(Section):
     channel: ChannelId
     page: bool = False
     members: list[UserId] = []
+    assignment: Annotated[str | None, BeforeValidator(optional(_parse_assignment))] = None
+    max_open: Annotated[int | None, BeforeValidator(optional(_parse_max_open))] = None
+
+    @model_validator(mode="after")
+    def _assignment_needs_members(self) -> Tier:
+        if self.assignment is not None and not self.members:
+            raise ValueError("assignment needs members: list the tier's agents under members")
+        return self
 
 
 def _parse_category_name(value: object) -> str:

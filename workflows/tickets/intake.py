@@ -21,6 +21,7 @@ from workflows.access.limits import enforce_ticket_limit
 from workflows.outbox.enqueue import deliver_outbox, owe_card
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
+from workflows.tickets.assignment import auto_assign
 from workflows.tickets.notes import tell_user
 from workflows.tickets.states import INITIAL
 
@@ -79,6 +80,7 @@ async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
     async with deps.sessions.begin() as db:
         ticket = await _create_row(db, request, deps.config, deps.clock())
         await owe_card(db, ticket, now=ticket.created_at)
+        await auto_assign(db, ticket, config=deps.config, now=ticket.created_at)  # after the card: its note goes under it
     return ticket
 
 

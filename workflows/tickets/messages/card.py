@@ -134,8 +134,10 @@ def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
     claim = "Claim" if not ticket.assignee_id else "Take over"
     waiting = (_button("Resume", TicketAction.RESUME, value) if allows(Event.RESUME, ticket.status)
                else _button("Waiting on customer", TicketAction.WAIT_ON_CUSTOMER, value))
-    buttons = [_button(claim, TicketAction.CLAIM, value, "primary"),
-               _button("Escalate", TicketAction.ESCALATE, f"{ticket.id}:{ticket.number}")]
+    buttons = [_button(claim, TicketAction.CLAIM, value, "primary")]
+    if ticket.tier is None and allows(Event.TRIAGE, ticket.status):  # a card in the triage channel
+        buttons.append(_button("Triage", TicketAction.TRIAGE, value))
+    buttons.append(_button("Escalate", TicketAction.ESCALATE, f"{ticket.id}:{ticket.number}"))
     if offers_incident(ticket):
         buttons.append(build_declare_incident_button(ticket.id))
     return buttons + [waiting, _button("Resolve", TicketAction.RESOLVE, value)]
@@ -179,7 +181,19 @@ def build_ticket_card(ticket: Ticket, config: AppConfig, *, now: datetime | None
     buttons = card_buttons(ticket)
     if buttons:  # a closed ticket has none (Slack refuses an empty actions block)
         blocks.append({"type": "actions", "block_id": str(TicketBlock.TICKET_ACTIONS), "elements": buttons})
+    if allows(Event.ASSIGN, ticket.status):
+        blocks.append(build_assign_menu(ticket))
     return blocks
+
+
+def build_assign_menu(ticket: Ticket) -> dict[str, Any]:
+    """The card's *Assign* menu: pick anyone to give the ticket to (the listener finds the
+    ticket by the card it is on)."""
+    menu: dict[str, Any] = {"type": "users_select", "action_id": str(TicketAction.ASSIGN),
+                            "placeholder": plain("Assign to…")}
+    if ticket.assignee_id:
+        menu["initial_user"] = ticket.assignee_id
+    return {"type": "actions", "block_id": str(TicketBlock.TICKET_ASSIGN), "elements": [menu]}
 
 
 def render_ticket_card(ticket: Ticket, config: AppConfig, now: datetime) -> tuple[str, list[dict[str, Any]]]:
