@@ -106,6 +106,33 @@ async def submit_view(bot, view: dict, values: dict, user_id: str):
 async def wait_for_card(bot, number: int, channel: str) -> Ticket:
     """The ticket once its card is posted in ``channel`` (a move posts a new one)."""
     async def posted() -> Ticket | None:
-        ticket = await stored(bot, number)
-        return ticket if ticket.channel_id == channel and ticket.message_ts and ticket.permalink else None
+        async with bot.runtime.sessions() as db:
+            ticket = await get_ticket_by_number(db, TEAM_ID, number)
+        return ticket if ticket and ticket.channel_id == channel and ticket.message_ts and ticket.permalink else None
     return await until(posted, what=f"the card of #{number} in {channel}")
+
+
+async def resolve(bot, ticket: Ticket, *, user_id: str = AGENT, resolution: str = "Reset the password") -> None:
+    """The card's Resolve button, then the form submitted, as an agent does it."""
+    opened = len(bot.slack.calls_to("views.open"))
+    await click_card(bot, ticket, TicketAction.RESOLVE, user_id)
+    await bot.slack.wait_for("views.open", count=opened + 1)
+    reply = await submit_view(bot, bot.slack.latest_view(), {"Resolution": resolution}, user_id=user_id)
+    assert reply.status == 200 and not reply.body, reply.body
+
+
+def dm_messages(bot, user_id: str) -> list[dict]:
+    """The DMs the bot sent ``user_id``, as they are now in the fake (after any chat.update)."""
+    return [bot.slack.message(c.response["channel"], c.response["ts"]) for c in bot.slack.calls_to("chat.postMessage")
+            if c.args.get("channel") == user_id and c.ok]
+
+
+async def click_dm(bot, message: dict, action: TicketAction, user_id: str) -> None:
+    """A click on a button of a DM the bot sent."""
+    [element] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == str(action)]
+    payload = block_actions_payload(str(action), element["value"], user_id=user_id, channel_id=message["channel"],
+                                    message=message)
+    reply = await bot.sender.interactive(payload)
+    assert reply.status == 200, reply.text
+    await drain(bot)

@@ -35,6 +35,7 @@ from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, 
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
 from workflows.tickets.assignment import auto_assign
+from workflows.tickets.notices import owe_escalated_notice
 from workflows.tickets.states import require_open
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ async def owe_escalation_messages(db: AsyncSession, *, config: AppConfig, now: d
     if note_in_thread:
         await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
     await auto_assign(db, facts.ticket, config=config, now=now)  # a tier that assigns gives it to one of its members
+    await owe_escalated_notice(db, facts.ticket, config=config, now=now, tier=facts.to_tier)  # messages.escalated
 
 
 async def escalate_ticket(

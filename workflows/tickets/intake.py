@@ -23,6 +23,7 @@ from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.tickets.assignment import auto_assign
 from workflows.tickets.notes import tell_user
+from workflows.tickets.notices import Notice, owe_notice
 from workflows.tickets.states import INITIAL
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class NewTicket:
     source_channel_id: str | None = None
     source_ts: str | None = None
     private: bool = False  # ticked on the form, or opened from a message in a private conversation
+    follows_up_id: int | None = None  # the closed ticket this one follows up
 
 
 async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None:
@@ -61,7 +63,7 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
         tier=tier.id if tier else None, status=INITIAL, reporter_id=request.reporter_id,
         customer=form.customer, private=request.private, origin_channel_id=request.origin_channel_id,
         channel_id=config.channel_for_category(form.category),
-        created_at=now, updated_at=now, desk_replied_at=now,
+        created_at=now, updated_at=now, desk_replied_at=now, follows_up_id=request.follows_up_id,
         first_response_due_at=due.first_response, resolution_due_at=due.resolution,
     )
     db.add(ticket)
@@ -81,6 +83,7 @@ async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
         ticket = await _create_row(db, request, deps.config, deps.clock())
         await owe_card(db, ticket, now=ticket.created_at)
         await auto_assign(db, ticket, config=deps.config, now=ticket.created_at)  # after the card: its note goes under it
+        await owe_notice(db, ticket, Notice.ACKNOWLEDGEMENT, config=deps.config, now=ticket.created_at)
     return ticket
 
 

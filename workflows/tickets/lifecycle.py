@@ -54,6 +54,7 @@ from workflows.sla.pauses import paused_seconds
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.tickets.locks import TicketGone, lock_ticket
+from workflows.tickets.notices import owe_resolution_notices
 from workflows.tickets.states import Event, Transition, allows, refusal, transition_for
 from workflows.tickets.transitions import check_event, enter
 
@@ -67,6 +68,7 @@ __all__ = [
     "reopen_ticket_by_number",
     "resolve_ticket",
     "show_resolve_modal",
+    "update_clicked_message",
     "validate_resolution",
 ]
 
@@ -166,6 +168,7 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, text=resolution_summary_text(ticket), now=now,
                               blocks=build_resolution_summary_message(ticket))
+        await owe_resolution_notices(db, ticket, config=deps.config, now=now)  # messages.resolved, watchers
         if ticket.reporter_id != actor_id and ticket.csat_rating is None:  # the survey, by DM
             await owe_post(db, channel=ticket.reporter_id, text=csat_survey_text(ticket), now=now,
                            blocks=build_csat_survey_message(ticket))
@@ -252,15 +255,17 @@ async def rate_ticket(*, deps: Deps, team_id: str, ticket_id: int, rating: int, 
     if not stored:
         return TicketChange(ticket, changed=False,
                             notice=f"You already rated #{ticket.number} ({ticket.csat_rating}/5).")
-    await _update_message(deps.slack, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
-                          blocks=build_csat_thanks_message(ticket, rating))
+    await update_clicked_message(deps.slack, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
+                                 blocks=build_csat_thanks_message(ticket, rating))
     return TicketChange(ticket, changed=True)
 
 
-async def _update_message(slack: AsyncWebClient, channel_id: str | None, ts: str | None, *, text: str, blocks: list) -> None:
+async def update_clicked_message(slack: AsyncWebClient, channel_id: str | None, ts: str | None, *, text: str,
+                                 blocks: list) -> None:
+    """Turn the message someone clicked in (a survey, a resolution DM) into what their click did."""
     if not (channel_id and ts):
         return
-    try:  # direct: the answer to the click itself; if lost, a second click is answered from the stored rating
+    try:  # direct: the answer to the click itself; if lost, a second click is answered from the stored state
         await slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
     except SlackApiError as error:
         log.warning("could not update message %s/%s: %s", channel_id, ts, error.response.get("error"))

@@ -24,7 +24,11 @@ by a person:
   once the first response was given, starts the next-response clock (priorities with a
   ``next_response`` target; ``next_response_due_at``) unless one is already running;
 - a reply by the desk stops a running next-response clock; with ``roles``, a reply by
-  someone who is neither the reporter nor the desk is on the timeline and nothing else.
+  someone who is neither the reporter nor the desk is on the timeline and nothing else;
+- a reply by anyone but the reporter starts a new quiet period (``desk_replied_at``,
+  for ``tickets.update_every``);
+- in a resolved ticket's thread the reporter's reply reopens it; in a closed one the bot
+  answers that it is closed and offers a follow-up (``workflows/tickets/late_replies.py``).
 
 Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
 reporter's and an agent's reply arriving together are applied one after the other.
@@ -60,6 +64,7 @@ from workflows.sla.pauses import Resumed, resume_resolution_clock
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
 from workflows.slack_text import COUNTED_SUBTYPES
+from workflows.tickets.late_replies import answer_late_reply
 from workflows.tickets.states import Event, allows, is_open, transition_for
 from workflows.tickets.transitions import enter
 from workflows.tickets.waiting import resume_note
@@ -172,6 +177,9 @@ async def record_thread_reply(
                 set_committed_value(ticket, "first_response_at", now)
                 set_committed_value(ticket, "first_response_by", user_id)
                 await schedule_ticket_sla(db, ticket, deps.config)
+        if user_id != ticket.reporter_id:  # the desk (or anyone but the reporter) spoke: a new quiet period
+            ticket.desk_replied_at = now
+        await answer_late_reply(db, ticket, user_id=user_id, config=deps.config, now=now)
         resumed, next_changed = await _apply_to_clocks(db, ticket, user_id=user_id, now=now, config=deps.config,
                                                        desk=desk)
         recorded = RecordedReply(ticket_id=ticket.id, number=ticket.number, first_response=first,
