@@ -58,7 +58,7 @@ def resolution_dm(bot) -> dict:
 
 
 async def test_the_resolution_dm_fills_the_template_and_confirm_fixed_closes(bot, clock):
-    ticket = await resolved_ticket(bot)
+    await resolved_ticket(bot)
     dm = resolution_dm(bot)
     assert dm["text"] == "Good news: #1 (Cannot &lt;log&gt; in) is resolved. What we did: Reset the password"
     assert [e["text"]["text"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]] == [

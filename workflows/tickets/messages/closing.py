@@ -1,6 +1,7 @@
-"""What closing says: the resolution DM's *Confirm fixed* / *Still broken* buttons and what
+"""What closing and keeping the customer informed say: the resolution DM's *Confirm fixed* / *Still broken* buttons and what
 the DM turns into once clicked, the watchers' DM, the notes in the thread, and the answer
-in a closed ticket's thread with its *Open a follow-up ticket* button (pure builders)."""
+in a closed ticket's thread with its *Open a follow-up ticket* button, and the reminder of a
+quiet thread (``tickets.update_every``) (pure builders)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from workflows.tickets.ids import TicketAction, TicketBlock
 __all__ = [
     "auto_closed_note", "build_closed_answer", "build_resolution_answer_buttons", "closed_answer_text",
     "confirmed_dm_text", "confirmed_note", "follow_up_note", "follow_up_summary", "merged_reply_text",
-    "reopened_by_reply_note", "still_broken_dm_text", "still_broken_note", "watcher_resolved_text",
+    "quiet_thread_text", "quiet_ticket_channel_text", "reopened_by_reply_note", "still_broken_dm_text",
+    "still_broken_note", "watcher_resolved_text",
 ]
 
 SUMMARY_MAX = 150
@@ -94,3 +96,18 @@ def follow_up_summary(ticket: Ticket) -> str:
 
 def follow_up_note(closed: Ticket, follow_up: Ticket, *, by: str) -> str:
     return f"{user(by)} opened #{follow_up.number} as a follow-up to #{closed.number}."
+
+
+def quiet_thread_text(ticket: Ticket, every: timedelta) -> str:
+    """The reminder in a ticket's thread when nobody but the reporter has written for ``every``."""
+    who = user(ticket.assignee_id) if ticket.assignee_id else "Nobody holds this ticket, and nobody"
+    verb = ": nobody" if ticket.assignee_id else ""
+    return (f":hourglass: {who}{verb} has written to {user(ticket.reporter_id)} in #{ticket.number}'s thread for "
+            f"{format_duration(every)}. Tell them where things stand, even if there is no news yet.")
+
+
+def quiet_ticket_channel_text(ticket: Ticket, every: timedelta) -> str:
+    """In the tier's channel, for a quiet ticket nobody holds."""
+    return (f":hourglass: {link(ticket.permalink, f'#{ticket.number}')} `{escape(ticket.priority)}` "
+            f"{escape(cap(ticket.summary, SUMMARY_MAX))}: no update for the customer in {format_duration(every)}, "
+            f"and nobody holds it. Can someone take it?")
