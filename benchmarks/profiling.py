@@ -27,6 +27,7 @@ from workflows.policy.loader import load_config
 from bot.database import make_engine, make_session_factory
 from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
 from models.sla import SlaNotificationKind as Kind
+from models.tickets import OPEN_STATUSES
 from workflows.deps import Deps
 from workflows.sla.engine import fire_due_notifications
 
@@ -73,7 +74,7 @@ async def _engine_profile(ctx: Context, count: int) -> str:
         await migrate(url)
         rows = seed.history(config, HISTORY, now=datetime.now(UTC))
         await seed.write(url, rows)
-        open_tickets = [t for t in rows.tickets if t["status"] == "open"][:count]
+        open_tickets = [t for t in rows.tickets if t["status"] in OPEN_STATUSES][:count]
         await ctx.fake.reset()
         await ctx.fake.seed_cards(seed.cards_of(open_tickets))
         due = datetime.now(UTC) - timedelta(seconds=1)

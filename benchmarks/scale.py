@@ -46,6 +46,7 @@ from bot.database import make_engine, make_session_factory
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_at, next_due_candidate
 from models.ticket_lists import open_queue
+from models.tickets import OPEN_STATUSES
 from workflows.access.roles import roles_of
 from workflows.deps import Deps
 from workflows.reports.stats_command import answer_stats_command
@@ -235,7 +236,7 @@ async def run(ctx: Context) -> None:
     # full garbage collection walking them stalled it for 500 ms and more mid-sample.
     gc.collect()
     gc.freeze()
-    open_tickets = [t for t in rows.tickets if t["status"] == "open"][:storm]
+    open_tickets = [t for t in rows.tickets if t["status"] in OPEN_STATUSES][:storm]
     results: dict[str, dict[str, Any]] = {}
     for kind in ctx.databases:
         async with throwaway_database(kind, ctx.pg_server) as url:
@@ -260,7 +261,7 @@ async def run(ctx: Context) -> None:
 def _report(ctx: Context, results: dict[str, dict[str, Any]], rows: seed.Rows, generated: float,
             samples: int) -> None:
     report = ctx.report
-    open_count = sum(1 for t in rows.tickets if t["status"] == "open")
+    open_count = sum(1 for t in rows.tickets if t["status"] in OPEN_STATUSES)
     report.heading(f"3. Scale: {len(rows.tickets):,} tickets ({open_count:,} open), {len(rows.events):,} "
                    f"timeline rows, {len(rows.notifications):,} SLA notification rows")
     table = []

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from workflows.policy.schema import AppConfig
 from models.sla import SlaNotificationKind as Kind
-from models.tickets import Ticket, TicketEventKind, TicketStatus
+from models.tickets import OPEN_STATUSES, Ticket, TicketEventKind, TicketStatus
 from workflows.policy.calendars import calendar_for
 from workflows.sla.plan import plan_notifications
 from workflows.sla.targets import due_times
@@ -112,7 +112,7 @@ def _new_ticket(config: AppConfig, rng: random.Random, ticket_id: int, created: 
     due = due_times(created, config=config, priority=priority, category=category, calendar=calendar_for(config))
     return {
         "id": ticket_id, "team_id": TEAM_ID, "number": ticket_id, "summary": f"Seeded ticket {ticket_id}",
-        "category": category, "priority": priority, "tier": tier.id if tier else None, "status": TicketStatus.OPEN,
+        "category": category, "priority": priority, "tier": tier.id if tier else None, "status": TicketStatus.NEW,
         "reporter_id": f"U0USER{rng.randrange(500):03d}", "customer": f"Customer {rng.randrange(200)}",
         "channel_id": config.channel_for_category(category), "message_ts": f"1690000000.{ticket_id:06d}",
         "created_at": created, "updated_at": created, "first_response_due_at": due.first_response,
@@ -217,6 +217,7 @@ def history(config: AppConfig, count: int, *, now: datetime, days: int = 365, se
         fr_target = (t["first_response_due_at"] - created).total_seconds()
         res_target = (t["resolution_due_at"] - created).total_seconds()
         t["assignee_id"] = rng.choice(AGENTS) if rng.random() < 0.9 else None
+        t["status"] = TicketStatus.IN_PROGRESS if t["assignee_id"] else TicketStatus.NEW
         first = created + timedelta(seconds=fr_target * rng.uniform(0.05, 1.4))
         if first < now and rng.random() < 0.95:
             t["first_response_at"], t["first_response_by"] = first, t["assignee_id"] or rng.choice(AGENTS)
@@ -236,7 +237,7 @@ def history(config: AppConfig, count: int, *, now: datetime, days: int = 365, se
 
 def _history_notifications(config: AppConfig, t: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     settled = now + timedelta(minutes=30)
-    if t["status"] == TicketStatus.OPEN:
+    if t["status"] in OPEN_STATUSES:
         planned = _plan(config, t)
     else:  # what fired while it was open: the first response warning, and breaches that happened
         planned = [(Kind.FIRST_RESPONSE_WARNING, t["created_at"] + (t["first_response_due_at"] - t["created_at"]) * 0.75)]

@@ -1,5 +1,6 @@
-"""Wakes the process for deadlines (SLA notifications, incident update reminders): an
-exact date job at the next due moment,
+"""Wakes the process for deadlines (SLA notifications, incident update reminders, resolved
+tickets closing after ``tickets.close_after``, quiet ticket threads after
+``tickets.update_every``): an exact date job at the next due moment,
 re-armed from the database after every run, plus a periodic sweep as a safety net
 (it also re-arms, so a deadline written by any replica is picked up within seconds)."""
 
@@ -13,6 +14,8 @@ from models.incident_queries import next_incident_due_at
 from models.sla_queries import next_due_at
 from workflows.incidents.reminders import fire_due_incident_reminders
 from workflows.sla.engine import SweepOutcome, fire_due_notifications
+from workflows.tickets.closing import close_resolved_tickets, next_close_due
+from workflows.tickets.reminders import next_update_due, remind_quiet_tickets
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,12 @@ async def run_deadline_timers(runtime: Runtime) -> None:
     reminded = await fire_due_incident_reminders(deps=runtime.deps)
     if reminded:
         log.info("sent %d incident reminder(s)", reminded)
+    closed = await close_resolved_tickets(deps=runtime.deps)
+    if closed:
+        log.info("closed %d resolved ticket(s) after tickets.close_after", closed)
+    quiet = await remind_quiet_tickets(deps=runtime.deps)
+    if quiet:
+        log.info("reminded %d quiet ticket thread(s) (tickets.update_every)", quiet)
     if not outcome.retry_later:
         await arm_next_deadline(runtime)
 
@@ -40,7 +49,9 @@ async def run_deadline_timers(runtime: Runtime) -> None:
 async def arm_next_deadline(runtime: Runtime) -> None:
     try:
         async with runtime.sessions() as db:
-            due = [t for t in (await next_due_at(db), await next_incident_due_at(db)) if t is not None]
+            due = [t for t in (await next_due_at(db), await next_incident_due_at(db),
+                               await next_close_due(db, deps=runtime.deps),
+                               await next_update_due(db, deps=runtime.deps)) if t is not None]
         when = min(due) if due else None
     except Exception:  # the periodic sweep re-arms; a failed look-up must not escape a task
         log.exception("could not read the next deadline")

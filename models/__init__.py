@@ -4,6 +4,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic's
 ``target_metadata``).
 """
 
+from models.assignment import AssignmentCursor, AwayAgent
 from models.auto_escalations import AutoEscalation
 from models.base import Base, UTCDateTime, insert_ignore, str_enum
 from models.channel_pace import SlackChannelPace
@@ -19,16 +20,21 @@ from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
 from models.statuspage_updates import StatuspageUpdate, StatuspageUpdateKind
 from models.tickets import (
+    OPEN_STATUSES,
     Ticket,
     TicketCounter,
     TicketEvent,
     TicketEventKind,
     TicketStatus,
+    TicketWatcher,
     next_ticket_number,
 )
 from models.user_limits import LimitedAction, UserActionLock
 
 __all__ = [
+    "OPEN_STATUSES",
+    "AssignmentCursor",
+    "AwayAgent",
     "AutoEscalation",
     "Base",
     "Incident",
@@ -67,6 +73,7 @@ __all__ = [
     "TicketEvent",
     "TicketEventKind",
     "TicketStatus",
+    "TicketWatcher",
     "UTCDateTime",
     "UserActionLock",
     "insert_ignore",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tickets import Ticket, TicketStatus
+from models.tickets import OPEN_STATUSES, Ticket
 
 __all__ = ["TicketsPage", "new_tickets", "open_by_age", "overdue_condition", "overdue_tickets"]
 
@@ -41,7 +41,7 @@ async def open_by_age(db: AsyncSession, *, now: datetime, edges: Sequence[timede
     """Open tickets counted by age: ``[< edges[0], edges[0]..edges[1], …, >= edges[-1]]``."""
     bucket = case(*((Ticket.created_at > now - edge, index) for index, edge in enumerate(edges)),
                   else_=len(edges))
-    inner = select(bucket.label("bucket")).where(Ticket.status == TicketStatus.OPEN, *_team(team_id)).subquery()
+    inner = select(bucket.label("bucket")).where(Ticket.status.in_(OPEN_STATUSES), *_team(team_id)).subquery()
     counts = [0] * (len(edges) + 1)
     for index, n in await db.execute(select(inner.c.bucket, func.count()).group_by(inner.c.bucket)):
         counts[int(index)] = int(n)
@@ -50,7 +50,7 @@ async def open_by_age(db: AsyncSession, *, now: datetime, edges: Sequence[timede
 
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """An open ticket past a running SLA clock: first response, next response or resolution."""
-    return and_(Ticket.status == TicketStatus.OPEN, or_(
+    return and_(Ticket.status.in_(OPEN_STATUSES), or_(
         and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at < now),
         Ticket.next_response_due_at < now,
         and_(Ticket.waiting_since.is_(None), Ticket.resolution_due_at < now),

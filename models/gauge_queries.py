@@ -12,7 +12,7 @@ from models.incident_metrics_queries import DurationHistogram, duration_histogra
 from models.outbox import count_pending
 from models.pages import Page
 from models.sla import SlaNotification
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind
 
 __all__ = ["Gauges", "read_gauges"]
 
@@ -34,7 +34,7 @@ class Gauges:
 async def read_gauges(db: AsyncSession, now: datetime) -> Gauges:
     """Every number of the scrape, read in one session."""
     open_rows = await db.execute(select(Ticket.priority, Ticket.tier, func.count())
-                                 .where(Ticket.status == TicketStatus.OPEN).group_by(Ticket.priority, Ticket.tier))
+                                 .where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.priority, Ticket.tier))
     breaches = select(Ticket.priority.label("priority"),
                       TicketEvent.detail["notification"].as_string().label("clock")
                       ).join(Ticket, Ticket.id == TicketEvent.ticket_id).where(

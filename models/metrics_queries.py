@@ -48,12 +48,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind
 
 __all__ = [
     "CohortCounts", "CohortStats", "Percentiles", "TicketScope", "Unindexed", "Volume", "cohort_stats", "daily_series",
     "epoch_seconds", "volume",
 ]
+
+#: Timeline rows that take a ticket out of the open states (a resolution, or a merge into
+#: another ticket); a reopen (by hand or by the reporter's reply) brings it back.
+RESOLUTION_KINDS = (TicketEventKind.RESOLVED, TicketEventKind.MERGED)
 
 
 class EpochSeconds(FunctionElement[int]):
@@ -364,24 +368,25 @@ def _changed_since(until: datetime) -> Any:
     """Ids of the tickets with a resolution or a reopen at or after ``until``: two ranges
     of ``ix_ticket_events_kind_at_ticket_id`` (for a period ending now, empty)."""
     return select(TicketEvent.ticket_id).where(
-        TicketEvent.kind.in_([TicketEventKind.RESOLVED, TicketEventKind.REOPENED]), TicketEvent.at >= until)
+        TicketEvent.kind.in_([*RESOLUTION_KINDS, TicketEventKind.REOPENED]), TicketEvent.at >= until)
 
 
 def _open_from_ticket_state(scope: TicketScope, existed: list[ColumnElement[bool]]) -> Any:
     """Open at ``until``, read from the tickets' own status where it cannot have changed
-    since: the status changes only with a resolution or a reopen, each written to the
-    timeline with it (``workflows.tickets.lifecycle``), so a ticket without such a row at
+    since: it leaves the open states only with a resolution or a merge and comes back only
+    with a reopen, each written to the timeline with it (``workflows/tickets/states.py``;
+    closing a resolved ticket keeps it out), so a ticket without such a row at
     or after ``until`` is open then exactly when it is open now. Only the tickets with
     one (for a period ending now, none) are looked up in their timeline, ticket by
     ticket: closed then when a resolution before ``until`` has no reopen after it (a
     higher row id) before ``until``."""
     count = select(func.count()).select_from(Ticket)
     changed = _changed_since(scope.until)
-    unchanged = count.where(*existed, Ticket.status == TicketStatus.OPEN, Ticket.id.not_in(changed))
+    unchanged = count.where(*existed, Ticket.status.in_(OPEN_STATUSES), Ticket.id.not_in(changed))
     resolution, reopen = aliased(TicketEvent), aliased(TicketEvent)
     reopened_after = exists().where(reopen.ticket_id == resolution.ticket_id, reopen.kind == TicketEventKind.REOPENED,
                                     reopen.at < scope.until, reopen.id > resolution.id)
-    closed = exists().where(resolution.ticket_id == Ticket.id, resolution.kind == TicketEventKind.RESOLVED,
+    closed = exists().where(resolution.ticket_id == Ticket.id, resolution.kind.in_(RESOLUTION_KINDS),
                             resolution.at < scope.until, ~reopened_after)
     reread = count.where(*existed, Ticket.id.in_(changed), ~closed)
     return unchanged.scalar_subquery() + reread.scalar_subquery()

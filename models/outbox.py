@@ -69,6 +69,7 @@ class OutboxKind(enum.StrEnum):
     POST = "post"                  # chat.postMessage of ``payload`` (thread resolved at send time)
     TICKET_CARD = "ticket_card"    # post the ticket's card, rendered at send time; record its ts
     CARD_UPDATE = "card_update"    # chat.update of the ticket's card, rendered at send time
+    UPDATE = "update"              # chat.update of ``payload``: a message of ours, as owed (a moved ticket's old card)
     WAR_ROOM = "war_room"          # one step of opening an incident's war room (workflows/incidents/war_room_steps.py)
     REPORT = "report"              # a scheduled report's message; its ts goes on its run (workflows/reports/delivery.py)
     REPORT_CHART = "report_chart"  # the report's chart, uploaded into the report's thread

@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tickets import Ticket, TicketStatus
+from models.tickets import DONE_STATUSES, OPEN_STATUSES, Ticket
 
 __all__ = [
     "TicketList",
@@ -82,7 +82,7 @@ async def _list(db: AsyncSession, where: ColumnElement[bool], limit: int | None)
 
 
 def _open(team_id: str) -> ColumnElement[bool]:
-    return and_(Ticket.team_id == team_id, Ticket.status == TicketStatus.OPEN)
+    return and_(Ticket.team_id == team_id, Ticket.status.in_(OPEN_STATUSES))
 
 
 async def open_queue(
@@ -123,7 +123,7 @@ async def resolved_tickets_of_user(db: AsyncSession, team_id: str, user_id: str,
         select(Ticket)
         .where(
             Ticket.team_id == team_id,
-            Ticket.status == TicketStatus.RESOLVED,
+            Ticket.status.in_(DONE_STATUSES),
             or_(Ticket.reporter_id == user_id, Ticket.assignee_id == user_id, Ticket.resolved_by == user_id),
         )
         .order_by(Ticket.resolved_at.is_(None), Ticket.resolved_at.desc(), Ticket.number.desc())

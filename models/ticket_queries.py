@@ -8,14 +8,16 @@ sees the first one's result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.locks import lock_row
-from models.tickets import Ticket, TicketEvent, TicketEventKind
+from models.base import insert_ignore
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus, TicketWatcher
 
 
 async def _one(db: AsyncSession, where: ColumnElement[bool], for_update: bool) -> Ticket | None:
@@ -69,3 +71,49 @@ async def record_source_permalink(db: AsyncSession, ticket_id: int, permalink: s
     """The link to the Slack message the ticket was opened from."""
     await db.execute(update(Ticket).where(Ticket.id == ticket_id).values(source_permalink=permalink)
                      .execution_options(synchronize_session=False))
+
+
+async def add_watcher(db: AsyncSession, ticket_id: int, user_id: str, *, via_ticket_id: int | None,
+                      at: datetime) -> bool:
+    """Make ``user_id`` a watcher of the ticket (they hear its outcome); False if they were."""
+    return await insert_ignore(db, TicketWatcher, {"ticket_id": ticket_id, "user_id": user_id,
+                                                   "via_ticket_id": via_ticket_id, "added_at": at})
+
+
+async def watchers_of(db: AsyncSession, ticket_id: int) -> list[TicketWatcher]:
+    stmt = select(TicketWatcher).where(TicketWatcher.ticket_id == ticket_id).order_by(TicketWatcher.added_at,
+                                                                                         TicketWatcher.user_id)
+    return list((await db.execute(stmt)).scalars())
+
+
+async def resolved_before(db: AsyncSession, cutoff: datetime, *, limit: int) -> list[int]:
+    """Ids of resolved tickets (not closed) resolved at or before ``cutoff``, oldest first."""
+    stmt = (select(Ticket.id).where(Ticket.status == TicketStatus.RESOLVED, Ticket.resolved_at <= cutoff)
+            .order_by(Ticket.resolved_at, Ticket.id).limit(limit))
+    return list((await db.execute(stmt)).scalars())
+
+
+async def oldest_resolution(db: AsyncSession) -> datetime | None:
+    """When the longest-resolved ticket still not closed was resolved (None: there is none)."""
+    stmt = select(func.min(Ticket.resolved_at)).where(Ticket.status == TicketStatus.RESOLVED)
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+def _quiet(statuses: Sequence[TicketStatus]) -> ColumnElement[bool]:
+    """Tickets in ``statuses`` whose current quiet period has had no reminder yet."""
+    return and_(Ticket.status.in_(list(statuses)), Ticket.desk_replied_at.is_not(None),
+                or_(Ticket.update_reminded_for.is_(None), Ticket.update_reminded_for != Ticket.desk_replied_at))
+
+
+async def quiet_since_before(db: AsyncSession, cutoff: datetime, statuses: Sequence[TicketStatus], *,
+                             limit: int) -> list[int]:
+    """Ids of tickets in ``statuses`` where nobody but the reporter has written since
+    ``cutoff`` or earlier, not yet reminded for that quiet period, oldest first."""
+    stmt = (select(Ticket.id).where(_quiet(statuses), Ticket.desk_replied_at <= cutoff)
+            .order_by(Ticket.desk_replied_at, Ticket.id).limit(limit))
+    return list((await db.execute(stmt)).scalars())
+
+
+async def oldest_quiet(db: AsyncSession, statuses: Sequence[TicketStatus]) -> datetime | None:
+    """The start of the oldest quiet period still owed a reminder (None: none)."""
+    return (await db.execute(select(func.min(Ticket.desk_replied_at)).where(_quiet(statuses)))).scalar_one_or_none()

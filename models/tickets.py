@@ -1,8 +1,10 @@
 """Tickets, their per-workspace numbers and their timeline.
 
-A ticket's lifecycle is deliberately small: ``open`` or ``resolved``. Who works on it is
-``assignee_id`` (claimed when set); waiting on the customer is ``waiting_since`` (set
-while the resolution clock is paused). Every change appends a :class:`TicketEvent`.
+A ticket's state is one of :class:`TicketStatus`; which state follows which, on which
+event and by whom, is decided by the transition table in ``workflows/tickets/states.py``
+alone. Who works on it is ``assignee_id``; waiting on the customer also keeps
+``waiting_since`` (set while the resolution clock is paused). Every change appends a
+:class:`TicketEvent`.
 
 Ticket numbers are gap-free per Slack workspace (``team_id``): :func:`next_ticket_number`
 increments a row of ``ticket_counters`` with ``UPDATE ... RETURNING`` in the caller's
@@ -36,16 +38,31 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
     "TicketEventKind",
+    "DONE_STATUSES",
+    "OPEN_STATUSES",
     "TicketStatus",
+    "TicketWatcher",
     "next_ticket_number",
 ]
 
 
 class TicketStatus(enum.StrEnum):
-    """Where a ticket is in its life. Claimed is ``assignee_id IS NOT NULL``."""
+    """Where a ticket is in its life (``workflows/tickets/states.py`` moves it)."""
 
-    OPEN = "open"
+    NEW = "new"
+    TRIAGED = "triaged"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
     RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+#: The states in which the desk still works a ticket: queries filter on them. The table in
+#: ``workflows/tickets/states.py`` holds the same set (its ``OPEN``) and decides the rest.
+OPEN_STATUSES: tuple[TicketStatus, ...] = (
+    TicketStatus.NEW, TicketStatus.TRIAGED, TicketStatus.IN_PROGRESS, TicketStatus.WAITING)
+#: The states of a ticket the desk is done with (its ``DONE``).
+DONE_STATUSES: tuple[TicketStatus, ...] = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 class TicketEventKind(enum.StrEnum):
@@ -71,6 +88,18 @@ class TicketEventKind(enum.StrEnum):
     SENT_TO_CUSTOMER = "sent_to_customer"    # an agent's reply sent from the card's thread to the customer's
     TIER_RESPONSE = "tier_response"  # the tier a ticket was escalated to answered in its thread
     NOT_ESCALATED = "not_escalated"  # an automatic escalation was due, but the path had ended
+    TRIAGED = "triaged"
+    ASSIGNED = "assigned"
+    MOVED = "moved"
+    MERGED = "merged"
+    CONFIRMED = "confirmed"
+    CLOSED = "closed"
+    UPDATE_REMINDER = "update_reminder"
+    CUSTOMER_NOTIFIED = "customer_notified"
+    FOLLOWED_UP = "followed_up"
+    UNASSIGNABLE = "unassignable"
+    CATEGORY_CHANGED = "category_changed"
+    DUPLICATE_MERGED = "duplicate_merged"
 
 
 class Ticket(Base):
@@ -103,7 +132,7 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(String(8))
     tier: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[TicketStatus] = mapped_column(
-        str_enum(TicketStatus), default=TicketStatus.OPEN, server_default=TicketStatus.OPEN.value
+        str_enum(TicketStatus), default=TicketStatus.NEW, server_default=TicketStatus.NEW.value
     )
     reporter_id: Mapped[str] = mapped_column(String(64), index=True)
     assignee_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -151,6 +180,18 @@ class Ticket(Base):
     tier_entered_at: Mapped[datetime | None]
     tier_response_due_at: Mapped[datetime | None] = mapped_column(index=True)
 
+    # Lifecycle: when triage set priority, category and owner; when it closed; the ticket
+    # a merge made this one a duplicate of; the closed ticket this one follows up.
+    triaged_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(index=True)
+    follows_up_id: Mapped[int | None]
+    # Keeping the customer informed (``tickets.update_every``): when someone other than the
+    # reporter last wrote in the thread (its creation until then), and the quiet period
+    # (that moment) the last reminder was for: one reminder per quiet period.
+    desk_replied_at: Mapped[datetime | None]
+    update_reminded_for: Mapped[datetime | None]
+
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
     escalation_count: Mapped[int] = mapped_column(default=0, server_default="0")
     csat_rating: Mapped[int | None]
@@ -158,6 +199,18 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket #{self.number} team={self.team_id} {self.priority} {self.status}>"
+
+
+class TicketWatcher(Base):
+    """Someone who hears a ticket's outcome without having reported it: the reporter of a
+    ticket merged into it (``via_ticket_id``, whose survey they get)."""
+
+    __tablename__ = "ticket_watchers"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    via_ticket_id: Mapped[int | None]
+    added_at: Mapped[datetime]
 
 
 class TicketCounter(Base):

@@ -65,7 +65,8 @@ def card_field(bot, ticket: Ticket, title: str) -> str:
 
 
 def card_buttons(bot, ticket: Ticket) -> list[str]:
-    return [e["text"]["text"] for b in card(bot, ticket)["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    return [e["text"]["text"] for b in card(bot, ticket)["blocks"] if b["type"] == "actions" for e in b["elements"]
+            if e["type"] == "button"]
 
 
 def thread_texts(bot, ticket: Ticket, word: str = "") -> list[str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.actions import escalate, ticket
+from handlers.actions import closing, escalate, ticket
 from handlers.actions import incident, intake, kb
 
 
 def register(app: AsyncApp) -> None:
     ticket.register(app)
+    closing.register(app)
     escalate.register(app)
     incident.register(app)
     kb.register(app)

@@ -1,5 +1,5 @@
-"""Buttons on the ticket card (Claim, Waiting on customer, Resume, Resolve, Reopen) and
-on the satisfaction survey.
+"""Buttons on the ticket card (Claim, Triage, Waiting on customer, Resume, Resolve, Reopen),
+its Assign menu, and the buttons of the satisfaction survey.
 
 Each listener acks, pulls plain values out of the click and calls one workflow
 (``workflows/tickets/lifecycle.py``, ``workflows/tickets/waiting.py``). Errors are answered privately by
@@ -27,6 +27,8 @@ from workflows.tickets.lifecycle import (
     reopen_ticket,
     show_resolve_modal,
 )
+from workflows.tickets.assignment import assign_ticket, parse_assignee
+from workflows.tickets.triage import show_triage_modal
 from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
 
@@ -83,6 +85,26 @@ async def handle_reopen_button(ack: Any, body: dict[str, Any], action: dict[str,
                         actor_id=clicker_of(body))
 
 
+async def handle_triage_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
+    await ack()
+    await show_triage_modal(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                            trigger_id=body["trigger_id"], actor_id=clicker_of(body))
+
+
+async def handle_assign_menu(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
+                             respond: Any) -> None:
+    await ack()
+    container = body.get("container") or {}
+    channel_id = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    message_ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    chosen = action.get("selected_user")
+    if not (isinstance(channel_id, str) and isinstance(message_ts, str) and isinstance(chosen, str) and chosen):
+        raise InvalidRequest("Pick someone in the Assign menu of a ticket card.")
+    change = await assign_ticket(deps=deps_of(context), team_id=team_of(body), actor_id=clicker_of(body),
+                                 assignee_id=parse_assignee(chosen), card=(channel_id, message_ts))
+    await _tell(respond, change)
+
+
 async def handle_csat_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
                              respond: Any) -> None:
     await ack()
@@ -103,5 +125,7 @@ def register(app: AsyncApp) -> None:
     app.action(str(TicketAction.RESUME))(answers_errors(handle_resume_button))
     app.action(str(TicketAction.RESOLVE))(answers_errors(handle_resolve_button))
     app.action(str(TicketAction.REOPEN))(answers_errors(handle_reopen_button))
+    app.action(str(TicketAction.TRIAGE))(answers_errors(handle_triage_button))
+    app.action(str(TicketAction.ASSIGN))(answers_errors(handle_assign_menu))
     for action_id in CSAT_ACTION_IDS:
         app.action(str(action_id))(answers_errors(handle_csat_button))

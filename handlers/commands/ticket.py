@@ -12,6 +12,7 @@ from workflows.reports.stats_command import answer_stats_command
 from workflows.tickets.commands import TicketSubcommand, parse_ticket_command
 from workflows.tickets.form import show_new_ticket_modal
 from workflows.tickets.lookup import answer_ticket_subcommand
+from workflows.tickets.triage import show_triage_modal
 
 
 async def handle_ticket_command(ack: Any, body: dict[str, Any], command: dict[str, Any], context: Any, respond: Any) -> None:
@@ -23,6 +24,10 @@ async def handle_ticket_command(ack: Any, body: dict[str, Any], command: dict[st
             deps=deps, trigger_id=command["trigger_id"], summary=parsed.argument, channel_id=command.get("channel_id"),
             team_id=team_of(command), user_id=command["user_id"],
         )
+        return
+    if parsed.kind == TicketSubcommand.TRIAGE:
+        await show_triage_modal(deps=deps, team_id=team_of(command), actor_id=command["user_id"],
+                                trigger_id=command["trigger_id"], number=parsed.number)
         return
     if parsed.kind == TicketSubcommand.STATS:
         reply = await answer_stats_command(sessions=deps.sessions, config=deps.config, clock=deps.clock,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.views import escalate, resolve, ticket
+from handlers.views import escalate, resolve, ticket, triage
 from handlers.views import incident
 
 
 def register(app: AsyncApp) -> None:
     ticket.register(app)
     resolve.register(app)
+    triage.register(app)
     escalate.register(app)
     incident.register(app)

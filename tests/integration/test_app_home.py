@@ -82,11 +82,11 @@ async def test_home_shows_claimed_reported_and_the_member_tier_queue(bot):
     await new_ticket(bot, "urgent one", priority="P0")                   # #2 tier1
     await new_ticket(bot, "technical", category="Performance issues")    # #3 tier2
     await new_ticket(bot, "to fix", category="Performance issues")       # #4 tier2, claimed
-    await update_ticket(bot, 4, assignee_id=FRONTLINE_AGENT)
+    await update_ticket(bot, 4, assignee_id=FRONTLINE_AGENT, status=TicketStatus.IN_PROGRESS)
     view = await open_home(bot, FRONTLINE_AGENT)
     lists = sections(view)
     assert list(lists) == ["Your claimed tickets", "Tickets you reported", "Queue: Frontline"]
-    assert "|#4>*" in lists["Your claimed tickets"] and "Claimed by <@U0AGENT01>" in lists["Your claimed tickets"]
+    assert "|#4>*" in lists["Your claimed tickets"] and "In progress, assigned to <@U0AGENT01>" in lists["Your claimed tickets"]
     assert "No open tickets reported by you" in lists["Tickets you reported"]
     queue = lists["Queue: Frontline"]
     assert queue.index("|#2>*") < queue.index("|#1>*") and "|#3>" not in queue
@@ -128,7 +128,7 @@ async def test_lists_are_capped_with_a_count_of_the_rest(bot):
         for number in range(1, 21):
             due = now + timedelta(minutes=number)
             db.add(Ticket(team_id=TEAM_ID, number=number, summary="x" * 140, category="Login problems",
-                          priority="P2", tier="tier1", status=TicketStatus.OPEN, reporter_id=FRONTLINE_AGENT,
+                          priority="P2", tier="tier1", status=TicketStatus.NEW, reporter_id=FRONTLINE_AGENT,
                           assignee_id=FRONTLINE_AGENT, created_at=now, updated_at=now,
                           permalink=f"https://fake.slack.com/archives/C0TIER1FL/p{number}",
                           first_response_due_at=due, resolution_due_at=due + timedelta(hours=8)))

@@ -98,7 +98,7 @@ async def _seed_as_the_bot_writes(sessions: async_sessionmaker[AsyncSession], rn
             ticket = Ticket(team_id="T1" if rng.random() < 0.85 else "T2", number=n, summary=f"t{n}",
                             category=rng.choice(["Login problems", "Payment failed"]), priority="P2",
                             tier=rng.choice(["tier1", "tier2"]), reporter_id="U1", created_at=created, updated_at=at,
-                            status=TicketStatus.RESOLVED if closed else TicketStatus.OPEN,
+                            status=TicketStatus.RESOLVED if closed else TicketStatus.NEW,
                             resolved_at=at if closed else None, paused_seconds=0)
             db.add(ticket)
             await db.flush()

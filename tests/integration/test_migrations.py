@@ -65,6 +65,9 @@ EXPECTED_TABLES = {
     "incident_actions",
     "statuspage_updates",  # 0021 (#21)
     "auto_escalations",  # 0018 (#18)
+    "ticket_watchers",  # 0019 (#19)
+    "agents_away",
+    "assignment_cursors",
     "slack_deliveries",
     "report_runs",
     "kb_articles",
@@ -382,7 +385,7 @@ async def test_timeline_rows_need_their_ticket(kind):
             await db.commit()
             event = (await db.execute(select(TicketEvent))).scalar_one()
             assert event.kind is TicketEventKind.CREATED and event.detail == {"a": 1}
-            assert ticket.status is TicketStatus.OPEN and ticket.reopen_count == 0
+            assert ticket.status is TicketStatus.NEW and ticket.reopen_count == 0
         async with sessions() as db:
             db.add(TicketEvent(ticket_id=9999, kind=TicketEventKind.REPLIED, at=T0))
             with pytest.raises(IntegrityError):

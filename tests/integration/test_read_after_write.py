@@ -101,7 +101,7 @@ async def test_stats_right_after_the_resolve_form_count_the_resolution(bot):
 async def test_a_claim_is_seen_by_the_next_request(bot):
     ticket = await create_ticket(bot)
     answer = await read_right_after(bot, card_click(bot, ticket, TicketAction.CLAIM), f"#{ticket.number}")
-    assert f"Claimed by <@{AGENT}>" in answer, answer
+    assert f"In progress, assigned to <@{AGENT}>" in answer, answer
 
 
 async def test_a_reopen_is_seen_by_the_next_request(bot):
@@ -109,7 +109,7 @@ async def test_a_reopen_is_seen_by_the_next_request(bot):
     await resolve(bot, ticket)
     await settle(bot)
     answer = await read_right_after(bot, command(bot, "/ticket", f"reopen #{ticket.number}"), f"#{ticket.number}")
-    assert "Resolved by" not in answer and "Open, unclaimed" in answer, answer
+    assert "Resolved by" not in answer and "New, unassigned" in answer, answer
 
 
 async def test_an_escalation_is_seen_by_the_next_request(bot, config):

@@ -33,7 +33,8 @@ async def test_submission_creates_ticket_posts_card_to_tier_channel_and_confirms
     assert tier.name in text and "<@U0REPORTER>" in text and "ACME Corp" in text
     assert f"<!date^{int(ticket.first_response_due_at.timestamp())}^" in text
     assert f"<!date^{int(ticket.resolution_due_at.timestamp())}^" in text
-    buttons = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    buttons = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["type"] == "button"]
     assert buttons == ["Claim", "Escalate", "Declare incident", "Waiting on customer", "Resolve"]
     confirmation = bot.slack.ephemerals(user=REPORTER)[-1]
     assert "#1" in confirmation["text"] and ticket.permalink in confirmation["text"]

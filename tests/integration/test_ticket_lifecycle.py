@@ -33,7 +33,8 @@ def card_of(bot, ticket: Ticket) -> dict:
 
 
 def buttons(message: dict) -> list[str]:
-    return [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    return [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+            if e["type"] == "button"]
 
 
 def card_click(bot, ticket: Ticket, action: TicketAction, user_id: str, *, message: dict | None = None,
@@ -122,7 +123,8 @@ async def test_claim_assigns_the_clicker_updates_the_card_and_notes_it_in_the_th
     await claim(bot, ticket)
     assert (await stored(bot, ticket)).assignee_id == AGENT
     card = card_of(bot, ticket)
-    assert "Claimed by <@U0AGENT>" in str(card["blocks"])
+    assert "In progress, assigned to <@U0AGENT>" in str(card["blocks"])
+    assert (await stored(bot, ticket)).status == "in_progress"
     assert buttons(card)[0] == "Take over"
     await until(lambda: bot.slack.thread(ticket.channel_id, ticket.message_ts))
     assert bot.slack.thread(ticket.channel_id, ticket.message_ts)[-1]["text"] == "<@U0AGENT> claimed #1."
@@ -153,7 +155,7 @@ async def test_take_over_records_the_previous_assignee(bot):
     await until(lambda: len(bot.slack.thread(ticket.channel_id, ticket.message_ts)) == 2)
     assert bot.slack.thread(ticket.channel_id, ticket.message_ts)[-1]["text"] == \
         "<@U0OTHER> took over #1 from <@U0AGENT>."
-    assert "Claimed by <@U0OTHER>" in str(card_of(bot, ticket)["blocks"])
+    assert "In progress, assigned to <@U0OTHER>" in str(card_of(bot, ticket)["blocks"])
 
 
 async def test_claim_on_a_resolved_ticket_is_refused(bot):
@@ -252,7 +254,7 @@ async def test_empty_resolution_is_a_field_error_and_changes_nothing(bot):
     assert set(reply.json()["errors"]) == {"resolution"}
     reply = await submit_resolution(bot, view, {"Resolution": "   "})
     assert set(reply.json()["errors"]) == {"resolution"}
-    assert (await stored(bot, ticket)).status == "open"
+    assert (await stored(bot, ticket)).status == "new"
     assert await kinds(bot, ticket) == ["created"]
 
 
@@ -263,7 +265,7 @@ async def test_forged_overlong_root_cause_is_a_field_error(bot):
     state["root_cause"]["root_cause_input"]["value"] = "x" * 2001
     reply = await bot.sender.interactive(view_submission_payload(view, state, user_id=AGENT))
     assert set(reply.json()["errors"]) == {"root_cause"}
-    assert (await stored(bot, ticket)).status == "open"
+    assert (await stored(bot, ticket)).status == "new"
 
 
 async def test_submitting_a_resolution_for_a_resolved_ticket_is_a_field_error(bot):
@@ -375,7 +377,7 @@ async def test_reopen_button_reopens_and_counts(bot, clock):
     await click(bot, card_click(bot, ticket, TicketAction.REOPEN, REPORTER))
     await bot.slack.wait_for("chat.update", count=updates + 1)
     row = await stored(bot, ticket)
-    assert (row.status, row.resolved_at, row.resolved_by, row.reopen_count) == ("open", None, None, 1)
+    assert (row.status, row.resolved_at, row.resolved_by, row.reopen_count) == ("in_progress", None, None, 1)
     assert row.assignee_id == AGENT
     reopened = (await timeline(bot, ticket))[-1]
     assert (reopened.kind, reopened.actor_id, reopened.at) == ("reopened", REPORTER, clock())

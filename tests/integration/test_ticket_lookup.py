@@ -60,7 +60,7 @@ async def insert_tickets(bot, numbers, *, tier: str = "tier2", minutes_apart: in
         for i, number in enumerate(numbers):
             due = now + timedelta(minutes=10 + i * minutes_apart)
             db.add(Ticket(team_id=TEAM_ID, number=number, summary=f"Bulk {number}", category="API errors",
-                          priority="P2", tier=tier, status=TicketStatus.OPEN, reporter_id="U0BULK",
+                          priority="P2", tier=tier, status=TicketStatus.NEW, reporter_id="U0BULK",
                           permalink=f"https://fake.slack.com/archives/C0TIER2TS/p{number}", created_at=now,
                           updated_at=now, first_response_due_at=due, resolution_due_at=due + timedelta(hours=8)))
 
@@ -76,7 +76,7 @@ async def test_ticket_number_answers_a_status_card(bot, config):
     assert answer["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "#1 Cannot log in",
                                                              "emoji": True}}
     assert "P1 · High" in text and "Login problems" in text and "Frontline" in text and "ACME Corp" in text
-    assert "Open, unclaimed" in text and "<@U0REPORTER>" in text
+    assert "New, unassigned" in text and "<@U0REPORTER>" in text
     assert "First response due in 1h" in text and "Resolution due in 8h" in text
     assert f"<{ticket.permalink}|Open the ticket card>" in text
     assert all(block["type"] != "actions" for block in answer["blocks"])
@@ -91,10 +91,11 @@ async def test_status_card_shows_overdue_clocks(bot):
 
 async def test_status_card_after_the_first_response_shows_only_the_resolution_clock(bot):
     await new_ticket(bot, priority="P1")
-    await update_ticket(bot, 1, first_response_at=bot.clock(), first_response_by=AGENT, assignee_id=AGENT)
+    await update_ticket(bot, 1, first_response_at=bot.clock(), first_response_by=AGENT, assignee_id=AGENT,
+                        status=TicketStatus.IN_PROGRESS)
     text = shown(await ask(bot, "#1"))
     assert "First response due" not in text and "Resolution due in 8h" in text
-    assert f"Claimed by <@{AGENT}>" in text
+    assert f"In progress, assigned to <@{AGENT}>" in text
 
 
 async def test_unknown_ticket_number_is_answered_not_found(bot):
@@ -130,7 +131,7 @@ async def test_mine_lists_reported_and_held_tickets_open_first_then_resolved(bot
     await new_ticket(bot, "reported, urgent", priority="P0")  # #2 first response in 15m
     await new_ticket(bot, "someone else's", priority="P1")    # #3 held by the agent
     await new_ticket(bot, "done", priority="P2")              # #4 resolved
-    await update_ticket(bot, 3, reporter_id="U0OTHER", assignee_id=REPORTER)
+    await update_ticket(bot, 3, reporter_id="U0OTHER", assignee_id=REPORTER, status=TicketStatus.IN_PROGRESS)
     await update_ticket(bot, 4, status=TicketStatus.RESOLVED, resolved_at=bot.clock(), resolved_by=AGENT)
     await new_ticket(bot, "not mine")                          # #5
     await update_ticket(bot, 5, reporter_id="U0OTHER")
@@ -140,7 +141,7 @@ async def test_mine_lists_reported_and_held_tickets_open_first_then_resolved(bot
     assert order == sorted(order)
     assert "|#5>" not in text
     assert "Recently resolved" in text and f"Resolved by <@{AGENT}>" in text
-    assert "first response due in 15m" in text and f"Claimed by <@{REPORTER}>" in text
+    assert "first response due in 15m" in text and f"In progress, assigned to <@{REPORTER}>" in text
     assert answer["text"] == "Your tickets: 3 open, 1 recently resolved."
 
 
@@ -235,7 +236,7 @@ async def test_reopen_reopens_a_resolved_ticket(bot):
     async with bot.runtime.sessions() as db:
         ticket = await get_ticket_by_number(db, TEAM_ID, 1)
         kinds = (await db.execute(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id))).scalars().all()
-    assert ticket.status == TicketStatus.OPEN and ticket.reopen_count == 1
+    assert ticket.status == TicketStatus.NEW and ticket.reopen_count == 1
     assert TicketEventKind.REOPENED in kinds
 
 

@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 def ticket(**values) -> Ticket:
     defaults = dict(id=4, number=12, summary="Checkout <b> & fails", category="Payment failed", priority="P1",
-                    tier="tier2", status=TicketStatus.OPEN, reporter_id="U0REPORTER", created_at=NOW,
+                    tier="tier2", status=TicketStatus.NEW, reporter_id="U0REPORTER", created_at=NOW,
                     permalink="https://slack.invalid/p1", customer=None)
     return Ticket(**{**defaults, **values})
 

@@ -35,7 +35,7 @@ def policy(escalation: dict | None = None, **responses: str):
 def ticket(**overrides) -> Ticket:
     values = dict(
         id=1, team_id="T1", number=1, summary="s", description=None, category="Performance issues", priority="P1",
-        tier="tier2", status=TicketStatus.OPEN, reporter_id="U0REPORTER", customer=None, created_at=NOW,
+        tier="tier2", status=TicketStatus.NEW, reporter_id="U0REPORTER", customer=None, created_at=NOW,
         updated_at=NOW, first_response_due_at=NOW + H, resolution_due_at=NOW + 8 * H, next_response_due_at=None,
         waiting_since=None, paused_seconds=0, first_response_at=NOW + 5 * M, reopen_count=0, escalation_count=0,
     )

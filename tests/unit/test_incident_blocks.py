@@ -105,8 +105,8 @@ def test_a_long_postmortem_stays_within_slack_limits(config):
 
 
 def test_the_declare_button_is_offered_on_open_p0_p1_tickets():
-    assert offers_incident(Ticket(priority="P0", status=TicketStatus.OPEN))
-    assert not offers_incident(Ticket(priority="P2", status=TicketStatus.OPEN))
+    assert offers_incident(Ticket(priority="P0", status=TicketStatus.NEW))
+    assert not offers_incident(Ticket(priority="P2", status=TicketStatus.NEW))
     assert not offers_incident(Ticket(priority="P1", status=TicketStatus.RESOLVED))
     button = build_declare_incident_button(42)
     assert (button["action_id"], button["value"]) == ("ticket_declare_incident", "42")

@@ -34,7 +34,7 @@ CREATED = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 def make_ticket(**overrides) -> Ticket:
     values = {"id": 42, "team_id": "T1", "number": 7, "summary": "Cannot log in", "category": "Login problems",
-              "priority": "P1", "status": TicketStatus.OPEN, "reporter_id": "U0REPORTER", "created_at": CREATED,
+              "priority": "P1", "status": TicketStatus.NEW, "reporter_id": "U0REPORTER", "created_at": CREATED,
               "updated_at": CREATED, "reopen_count": 0}
     values.update(overrides)
     return Ticket(**values)

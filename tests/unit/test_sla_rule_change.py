@@ -23,7 +23,7 @@ OLD_RULE_DUE = datetime(2027, 1, 4, 23, 0, tzinfo=UTC)  # 1w as 168 working hour
 def _p3(**overrides) -> Ticket:
     values = dict(
         id=1, team_id="T1", number=1, summary="s", description=None, category="Login problems", priority="P3",
-        tier="tier1", status=TicketStatus.OPEN, reporter_id="U0REPORTER", assignee_id=None, customer=None,
+        tier="tier1", status=TicketStatus.NEW, reporter_id="U0REPORTER", assignee_id=None, customer=None,
         created_at=CREATED, updated_at=CREATED, first_response_due_at=None, resolution_due_at=OLD_RULE_DUE,
         next_response_due_at=None, waiting_since=None, paused_seconds=0, first_response_at=CREATED,
         first_response_by="U0AGENT", resolved_at=None, resolved_by=None, reopen_count=0, source_permalink=None,

@@ -26,7 +26,7 @@ M = timedelta(minutes=1)
 def _ticket(**overrides) -> Ticket:
     values = dict(
         id=1, team_id="T1", number=1, summary="s", description=None, category="Login problems", priority="P1",
-        tier="tier1", status=TicketStatus.OPEN, reporter_id="U0REPORTER", assignee_id=None, customer=None,
+        tier="tier1", status=TicketStatus.NEW, reporter_id="U0REPORTER", assignee_id=None, customer=None,
         created_at=NOW, updated_at=NOW, first_response_due_at=NOW + H, resolution_due_at=NOW + 8 * H,
         next_response_due_at=None, waiting_since=None, paused_seconds=0, first_response_at=None,
         first_response_by=None, resolved_at=None, resolved_by=None, reopen_count=0, source_permalink=None,

@@ -21,7 +21,7 @@ NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 def _ticket(**overrides) -> Ticket:
     values = dict(
         id=7, team_id="T1", number=42, summary="Cannot log in", description=None, category="Login problems",
-        priority="P1", tier="tier1", status=TicketStatus.OPEN, reporter_id="U1", assignee_id=None, customer=None,
+        priority="P1", tier="tier1", status=TicketStatus.NEW, reporter_id="U1", assignee_id=None, customer=None,
         created_at=NOW, updated_at=NOW, first_response_due_at=NOW, resolution_due_at=NOW, reopen_count=0,
         source_permalink=None, resolution=None, first_response_at=None, resolved_at=None,
     )
@@ -76,10 +76,15 @@ def test_card_buttons_follow_the_status():
         return [e["action_id"] for b in build_ticket_card(ticket, CONFIG) if b["type"] == "actions" for e in b["elements"]]
 
     assert buttons(_ticket()) == ["ticket_claim", "ticket_escalate", "ticket_declare_incident",
-                                  "ticket_wait_on_customer", "ticket_resolve"]
+                                  "ticket_wait_on_customer", "ticket_resolve", "ticket_assign"]
+    # In the triage channel (no tier yet) the card offers Triage too.
+    assert buttons(_ticket(tier=None, priority="P2")) == ["ticket_claim", "ticket_triage", "ticket_escalate",
+                                                          "ticket_wait_on_customer", "ticket_resolve", "ticket_assign"]
     assert "ticket_declare_incident" not in buttons(_ticket(priority="P2"))
-    assert buttons(_ticket(waiting_since=NOW)) == ["ticket_claim", "ticket_escalate", "ticket_declare_incident", "ticket_resume", "ticket_resolve"]
+    assert buttons(_ticket(status=TicketStatus.WAITING, waiting_since=NOW)) == [
+        "ticket_claim", "ticket_escalate", "ticket_declare_incident", "ticket_resume", "ticket_resolve", "ticket_assign"]
     assert buttons(_ticket(status=TicketStatus.RESOLVED, resolved_at=NOW, resolved_by="U2")) == ["ticket_reopen"]
+    assert buttons(_ticket(status=TicketStatus.CLOSED, resolved_at=NOW, resolved_by="U2")) == []  # no actions block
 
 
 def test_card_escapes_user_text_in_mrkdwn():

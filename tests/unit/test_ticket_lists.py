@@ -44,7 +44,7 @@ PERMALINK = "https://fake.slack.com/archives/C0TIER1FL/p1700000000000100"
 def _ticket(number: int = 1, **overrides) -> Ticket:
     values = dict(
         team_id="T1", number=number, summary=f"Ticket {number}", description=None, category="Login problems",
-        priority="P1", tier="tier1", status=TicketStatus.OPEN, reporter_id="U0REPORTER", assignee_id=None,
+        priority="P1", tier="tier1", status=TicketStatus.NEW, reporter_id="U0REPORTER", assignee_id=None,
         customer=None, created_at=NOW, updated_at=NOW, first_response_due_at=NOW + timedelta(minutes=45),
         resolution_due_at=NOW + timedelta(hours=8), next_response_due_at=None, waiting_since=None,
         reopen_count=0, source_permalink=None, resolution=None, first_response_at=None, first_response_by=None,
@@ -87,9 +87,10 @@ def test_sla_status_of_resolved_tickets_says_whether_the_target_was_met():
 
 
 def test_ticket_line_links_number_and_shows_priority_status_and_sla():
-    line = ticket_line(_ticket(7, assignee_id="U0AGENT"), NOW)
+    line = ticket_line(_ticket(7, assignee_id="U0AGENT", status=TicketStatus.IN_PROGRESS), NOW)
     assert line.startswith(f"*<{PERMALINK}|#7>* `P1` Ticket 7")
-    assert "Claimed by <@U0AGENT>" in line and "first response due in 45m" in line
+    assert "In progress, assigned to <@U0AGENT>" in line and "first response due in 45m" in line
+    assert "New, unassigned" in ticket_line(_ticket(8), NOW)
 
 
 def test_ticket_line_escapes_the_summary_and_caps_it():
@@ -124,13 +125,14 @@ def test_list_blocks_count_the_rest_and_say_when_empty():
 
 
 def test_status_card_has_the_card_facts_sla_and_link_but_no_buttons():
-    ticket = _ticket(12, assignee_id="U0AGENT", customer="<!here>", description="<@U9> says hi")
+    ticket = _ticket(12, assignee_id="U0AGENT", customer="<!here>", description="<@U9> says hi",
+                     status=TicketStatus.IN_PROGRESS)
     blocks = build_ticket_status_message(ticket, CONFIG, NOW + timedelta(hours=1))
     assert validate_message_blocks(blocks) == []
     assert all(b["type"] != "actions" for b in blocks)
     texts = " ".join(mrkdwn_texts(blocks))
     assert "P1 · High" in texts and "Login problems" in texts and "Frontline" in texts
-    assert "Claimed by <@U0AGENT>" in texts and "<@U0REPORTER>" in texts
+    assert "In progress, assigned to <@U0AGENT>" in texts and "<@U0REPORTER>" in texts
     assert "First response overdue by 15m" in texts and "Resolution due in 7h" in texts
     assert f"<{PERMALINK}|Open the ticket card>" in texts
     assert "<!here>" not in texts and "<@U9>" not in texts and "&lt;!here&gt;" in texts

@@ -14,7 +14,12 @@
   and opens a war room the whole workspace can see, so declaring one (or raising an
   incident to P0/P1) needs an agent, someone on call or in the commander pool.
 - Agents (of any tier, of no particular tier, or on call) claim, resolve, escalate,
-  wait on the customer / resume, and change a ticket's priority.
+  wait on the customer / resume, and change a ticket's priority; they triage, assign
+  (to themselves or anyone), move a ticket to another tier or category, merge
+  duplicates, and say they are away (`/ticket away`) or back. Which of these a ticket's
+  state allows, and the events only its reporter (confirming the fix) or the bot itself
+  (closing after ``tickets.close_after``) may fire, is the lifecycle's transition table
+  (``workflows/tickets/states.py``), which asks this matrix for the agents' part.
 - Escalating to the last tier (Executive) needs an agent of the tier before it
   (Engineering, tier3) or of the last tier itself — or an admin.
 - Only the incident's commander (or an admin) resolves an incident or hands over
@@ -80,6 +85,11 @@ class Operation(enum.StrEnum):
     POST_INCIDENT_UPDATE = "post_incident_update"
     POST_EXTERNAL_UPDATE = "post_external_update"
     CHANGE_ONCALL = "change_oncall"
+    TRIAGE_TICKET = "triage_ticket"
+    ASSIGN_TICKET = "assign_ticket"
+    MOVE_TICKET = "move_ticket"
+    MERGE_TICKETS = "merge_tickets"
+    SET_AWAY = "set_away"
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,11 @@ _AGENT_WORK = {
     Operation.WAIT_ON_CUSTOMER: "Only agents can set a ticket to waiting on the customer.",
     Operation.RESUME_TICKET: "Only agents can resume a ticket that waits on the customer.",
     Operation.CHANGE_PRIORITY: "Only agents can change a ticket's priority.",
+    Operation.TRIAGE_TICKET: "Only agents can triage tickets.",
+    Operation.ASSIGN_TICKET: "Only agents can assign tickets.",
+    Operation.MOVE_TICKET: "Only agents can move a ticket to another tier or category.",
+    Operation.MERGE_TICKETS: "Only agents can merge tickets.",
+    Operation.SET_AWAY: "Only agents can say they are away or back (it only matters for automatic assignment).",
 }
 _COMMANDER_ONLY = {
     Operation.RESOLVE_INCIDENT: "Only the incident commander or an admin can resolve an incident.",

@@ -41,7 +41,8 @@ from workflows.errors import NotAllowed
 
 log = logging.getLogger(__name__)
 
-__all__ = ["authorize_declaration", "authorize_incident_action", "authorize_page_action", "authorize_ticket_action"]
+__all__ = ["authorize_declaration", "authorize_incident_action", "authorize_page_action", "authorize_ticket_action",
+           "enforce_ticket_decision", "ticket_context"]
 
 
 def _tiers(config: AppConfig) -> tuple[tuple[str, str], ...]:
@@ -58,14 +59,28 @@ async def authorize_ticket_action(db: AsyncSession, *, deps: Deps, actor: ActorR
     otherwise record the refusal on the ticket's timeline, commit, raise NotAllowed."""
     if not actor.restricted:
         return
-    decision = can(actor, operation, AuthorityContext(tiers=_tiers(deps.config), to_tier=to_tier,
-                                                      reporter_id=ticket.reporter_id))
+    decision = can(actor, operation, ticket_context(deps.config, ticket, to_tier=to_tier))
+    await enforce_ticket_decision(db, deps=deps, actor_id=actor.user_id, action=str(operation), decision=decision,
+                                  ticket=ticket, extra={"to_tier": to_tier})
+
+
+def ticket_context(config: AppConfig, ticket: Ticket, *, to_tier: str | None = None) -> AuthorityContext:
+    """What the authority matrix looks at for a change to ``ticket``."""
+    return AuthorityContext(tiers=_tiers(config), to_tier=to_tier, reporter_id=ticket.reporter_id)
+
+
+async def enforce_ticket_decision(db: AsyncSession, *, deps: Deps, actor_id: str, action: str, decision: Decision,
+                                  ticket: Ticket, extra: dict[str, Any] | None = None) -> None:
+    """Return when ``decision`` allows; otherwise record the refusal of ``action`` by
+    ``actor_id`` on the ticket's timeline, commit, raise NotAllowed (the lifecycle's
+    transition table decides with the matrix: ``workflows/tickets/transitions.py``)."""
     if decision.allowed:
         return
-    db.add(TicketEvent(ticket_id=ticket.id, kind=TicketEventKind.REFUSED, actor_id=actor.user_id, at=deps.clock(),
-                       detail=_detail(operation, decision, {"to_tier": to_tier})))
+    detail = {"action": action, "reason": decision.reason, **{k: v for k, v in (extra or {}).items() if v}}
+    db.add(TicketEvent(ticket_id=ticket.id, kind=TicketEventKind.REFUSED, actor_id=actor_id, at=deps.clock(),
+                       detail=detail))
     await db.commit()
-    log.info("refused %s on ticket #%s for %s: %s", operation, ticket.number, actor.user_id, decision.reason)
+    log.info("refused %s on ticket #%s for %s: %s", action, ticket.number, actor_id, decision.reason)
     raise NotAllowed(decision.reason)
 
 

@@ -22,7 +22,7 @@ from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration
 from workflows.log_context import bind_log_context
 from models.ticket_queries import add_ticket_event, get_ticket, get_ticket_by_number
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.access.authority import Operation
 from workflows.escalation.messages import (
     EscalationFacts,
@@ -45,6 +45,10 @@ from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, 
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
 from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
+from workflows.tickets.assignment import auto_assign
+from workflows.tickets.customer_thread import owe_to_customer
+from workflows.tickets.notices import owe_escalated_notice
+from workflows.tickets.states import require_open
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +71,7 @@ async def record_escalation(
 ) -> EscalationFacts:
     """Move ``ticket`` (locked by the caller) one tier up; raise InvalidState when it cannot.
     ``rule``: the rule of the escalation matrix that moved it (None: a person did)."""
-    if ticket.status == TicketStatus.RESOLVED:
-        raise InvalidState(f"#{ticket.number} is resolved; reopen it (`/ticket reopen #{ticket.number}`) before escalating.")
+    require_open(ticket, f"(`/ticket reopen #{ticket.number}`) before escalating")
     to_tier = config.next_tier(ticket.category, ticket.tier)
     if to_tier is None:
         path = config.escalation_path(ticket.category)
@@ -120,10 +123,17 @@ async def owe_escalation_messages(db: AsyncSession, *, config: AppConfig, now: d
     if note_in_thread:
         await owe_thread_post(db, facts.ticket, text=thread_note(facts), now=now)
     ticket = facts.ticket
-    await owe_post(db, channel=ticket.reporter_id, now=now, text=reporter_escalation_text(  # a DM, owed
-        number=ticket.number, summary=ticket.summary, priority=priority_label(config, ticket.priority),
-        tier=facts.to_tier.name, response=str(facts.to_tier.response) if facts.to_tier.response else None,
-        response_due=ticket.tier_response_due_at, permalink=ticket.permalink))
+    await auto_assign(db, ticket, config=config, now=now)  # a tier that assigns gives it to one of its members
+    if config.messages.escalated is not None:  # app.yaml's template (or "off": nothing)
+        await owe_escalated_notice(db, ticket, config=config, now=now, tier=facts.to_tier)
+    else:  # the built-in notice, with the new tier's response target
+        text = reporter_escalation_text(
+            number=ticket.number, summary=ticket.summary, priority=priority_label(config, ticket.priority),
+            tier=facts.to_tier.name, response=str(facts.to_tier.response) if facts.to_tier.response else None,
+            response_due=ticket.tier_response_due_at,
+            permalink=None if ticket.customer_thread else ticket.permalink)  # customers never see the card
+        if not await owe_to_customer(db, ticket, text=text, now=now):  # their thread, or a DM (owed)
+            await owe_post(db, channel=ticket.reporter_id, now=now, text=text)
 
 
 @dataclass(frozen=True)

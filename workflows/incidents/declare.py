@@ -36,7 +36,7 @@ from models.incidents import Incident, IncidentEventKind, IncidentStatus
 from models.outbox import OutboxMessage, OutboxStatus, delete_lane, lane_rows
 from models.outbox_pause import relay_pause
 from models.ticket_queries import get_ticket
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState, NotFound, SupportbotError
 from workflows.access.limits import enforce_declaration_limit
@@ -47,6 +47,7 @@ from workflows.outbox.relay import LEASE
 from workflows.paging.roster import on_duty
 from workflows.paging.pager import announce_page, record_incident_page
 from workflows.incidents.war_room_steps import ALL_NAMES_TAKEN, owe_war_room, war_room_lane
+from workflows.tickets.states import require_open
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +239,7 @@ async def declare_incident_from_ticket(*, deps: Deps, ticket_id: int, actor_id: 
         ticket = await db.get(Ticket, ticket_id)
     if ticket is None or (team_id is not None and ticket.team_id != team_id):
         raise NotFound(f"Ticket {ticket_id} not found.")
-    if ticket.status == TicketStatus.RESOLVED:
-        raise InvalidState(f"#{ticket.number} is resolved; reopen it before declaring an incident.")
+    require_open(ticket, "before declaring an incident")
     if ticket.priority not in INCIDENT_PRIORITIES:
         raise InvalidState(f"#{ticket.number} is {ticket.priority}; raise it to P0–P2 to declare an incident.")
     return await declare_incident(

@@ -32,7 +32,7 @@ __all__ = ["prepare_delivery"]
 _NOT_SLACK_ARGS = frozenset({"in_thread", DIGEST, "card_link"})
 _CARD_LINK_TEXT = "{card}"
 #: The kinds prepared here; the others are other rooms' (``Deps.outbox_steps``).
-_OWN_KINDS = frozenset({OutboxKind.POST, OutboxKind.TICKET_CARD, OutboxKind.CARD_UPDATE})
+_OWN_KINDS = frozenset({OutboxKind.POST, OutboxKind.TICKET_CARD, OutboxKind.CARD_UPDATE, OutboxKind.UPDATE})
 
 
 async def prepare_delivery(db: AsyncSession, deps: Deps, row: OutboxMessage) -> Delivery | None:
@@ -52,6 +52,8 @@ async def prepare_delivery(db: AsyncSession, deps: Deps, row: OutboxMessage) -> 
         if row.payload.get("card_link") and row.ticket_id is not None:
             args["text"] = await _with_card_link(db, row.ticket_id, str(args.get("text") or ""))
         return call_delivery(SlackCall("chat.postMessage", args))
+    if row.kind == OutboxKind.UPDATE:
+        return call_delivery(SlackCall("chat.update", {k: v for k, v in row.payload.items() if k not in _NOT_SLACK_ARGS}))
     ticket = await get_ticket(db, row.ticket_id) if row.ticket_id is not None else None
     if ticket is None:
         return None

@@ -1,7 +1,7 @@
 """Owing messages to Slack, in the transaction of the change that owes them.
 
     async with deps.sessions.begin() as db:
-        ticket.status = TicketStatus.RESOLVED
+        ticket.resolution = form.resolution
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, text=f"{user(actor)} resolved #{ticket.number}.", now=now)
     await deliver_outbox(deps)          # at once when Slack answers; else the relay retries
@@ -24,7 +24,7 @@ from workflows.deps import Deps
 from workflows.outbox.relay import deliver_outbox
 
 __all__ = ["CARD_LINK", "CARD_LINK_TEXT", "deliver_outbox", "owe_card", "owe_card_update", "owe_post",
-           "owe_thread_post", "send_post"]
+           "owe_thread_post", "owe_update", "send_post"]
 
 #: A post owed with ``{CARD_LINK: True}`` and a ``ticket_id`` has the last ``CARD_LINK_TEXT``
 #: of its text replaced, when it is sent, by a link to that ticket's card (owe it in the
@@ -70,6 +70,13 @@ async def owe_thread_post(db: AsyncSession, ticket: Ticket, *, text: str, now: d
         return
     await enqueue(db, lane=ticket.channel_id, kind=OutboxKind.POST, now=now, ticket_id=ticket.id,
                   payload={"channel": ticket.channel_id, "in_thread": True, **_message(text, blocks, {})})
+
+
+async def owe_update(db: AsyncSession, *, channel: str, ts: str, text: str, now: datetime,
+                     blocks: list | None = None) -> None:
+    """chat.update of a message of ours (``channel``, ``ts``) to ``text``/``blocks``, as owed."""
+    payload = {"channel": channel, "ts": ts, "text": text, **({"blocks": blocks} if blocks else {})}
+    await enqueue(db, lane=channel, kind=OutboxKind.UPDATE, now=now, payload=payload)
 
 
 async def owe_card(db: AsyncSession, ticket: Ticket, *, now: datetime) -> None:

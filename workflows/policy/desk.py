@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, model_validator
 
 from workflows.policy.durations import Target
 from workflows.policy.escalation import TierMention
@@ -19,10 +19,11 @@ from workflows.policy.values import (
     SlaTarget,
     TierId,
     UserId,
+    optional,
     parse_name,
 )
 
-__all__ = ["Category", "Channels", "Priority", "Tier", "target_problems"]
+__all__ = ["ASSIGNMENT_MODES", "Category", "Channels", "Priority", "Tier", "target_problems"]
 
 
 class Channels(Section):
@@ -97,6 +98,24 @@ class Priority(Section):
     page_on_open: bool = False
 
 
+def _parse_assignment(value: object) -> str:
+    if value in ASSIGNMENT_MODES:
+        return value  # type: ignore[return-value]
+    raise ValueError(f"{show(value)} is not an assignment mode (use {' or '.join(ASSIGNMENT_MODES)})")
+
+
+def _parse_max_open(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_OPEN_LIMIT:
+        return value
+    raise ValueError(f"{show(value)} is not a number of open tickets from 1 to {MAX_OPEN_LIMIT}")
+
+
+#: How a tier hands out its new and escalated tickets: to the next member in turn, or to
+#: the member with the fewest open tickets (``workflows/tickets/assignment.py``).
+ASSIGNMENT_MODES = ("round_robin", "least_open")
+MAX_OPEN_LIMIT = 1000
+
+
 class Tier(Section):
     """A support team: its channel, and whether handing a ticket to it pages on-call.
 
@@ -105,7 +124,10 @@ class Tier(Section):
     automatic) pages on-call. ``response`` (optional): after an escalation into the tier,
     someone other than the reporter answers in the ticket's thread within this target
     (on the priority's clock). ``mention`` (optional): who the escalation request
-    mentions (``workflows.policy.escalation.TierMention``).
+    mentions (``workflows.policy.escalation.TierMention``). ``assignment`` (optional:
+    ``round_robin`` or ``least_open``) gives the tier's new, escalated and moved-in
+    tickets to one of its ``members`` (not those who said `/ticket away`); ``max_open``
+    caps the open tickets one member is given.
     """
 
     id: TierId
@@ -115,6 +137,14 @@ class Tier(Section):
     members: list[UserId] = []
     response: OptionalSlaTarget = None
     mention: TierMention | None = None
+    assignment: Annotated[str | None, BeforeValidator(optional(_parse_assignment))] = None
+    max_open: Annotated[int | None, BeforeValidator(optional(_parse_max_open))] = None
+
+    @model_validator(mode="after")
+    def _assignment_needs_members(self) -> Tier:
+        if self.assignment is not None and not self.members:
+            raise ValueError("assignment needs members: list the tier's agents under members")
+        return self
 
 
 def _parse_category_name(value: object) -> str:

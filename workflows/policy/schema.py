@@ -9,7 +9,7 @@ across them (tier references, duplicate ids, every priority present).
 Each section is a frozen pydantic v2 model that refuses unknown keys, in a module of its
 own: ``hours`` (business hours, holidays), ``desk`` (channels, priorities, tiers,
 categories), ``incidents``, ``oncall``, ``reports``, ``knowledge_base``, ``roles``,
-``limits``, ``statuspage``. Durations go through ``workflows.policy.durations.parse_duration``, SLA targets
+``limits``, ``statuspage``, ``lifecycle`` (``tickets`` and ``messages``). Durations go through ``workflows.policy.durations.parse_duration``, SLA targets
 through its ``parse_target`` (weeks and days kept apart: on business hours they are working
 days). When the file is wrong, ``ConfigError.problems`` (``workflows.policy.problems``)
 holds one line per problem, ``<key path>: <message>``. Shape problems (types, formats, missing and
@@ -30,6 +30,7 @@ from workflows.policy.hours import BusinessHours, Holidays
 from workflows.policy.incidents import Incidents
 from workflows.policy.intake import Customer, Intake, Plan, intake_problems, plan_problems
 from workflows.policy.knowledge_base import KnowledgeBase
+from workflows.policy.lifecycle import Notices, TicketLifecycle
 from workflows.policy.limits import Limits
 from workflows.policy.oncall import Oncall
 from workflows.policy.problems import Location, Problem, problem_message, raise_problems, show
@@ -62,6 +63,8 @@ class AppConfig(Section):
     customers: list[Customer] = []
     plans: dict[Annotated[str, BeforeValidator(parse_name)], Plan] = {}
     escalation: Escalation | None = None
+    tickets: TicketLifecycle = TicketLifecycle()
+    messages: Notices = Notices()
 
     @field_validator("priorities", mode="wrap")
     @classmethod

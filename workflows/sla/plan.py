@@ -37,9 +37,10 @@ from datetime import datetime
 from workflows.policy.durations import Target
 from workflows.policy.schema import AppConfig
 from models.sla import SlaNotificationKind as Kind
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket
 from workflows.sla.targets import add_target, clock_start, sla_targets, warn_at
 from workflows.policy.working_time import WorkingCalendar
+from workflows.tickets.states import is_open
 
 FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first response", "next response", "resolution"
 TIER_RESPONSE = "tier response"
@@ -72,7 +73,7 @@ def running_clocks(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar)
     """The SLA clocks running on ``ticket`` now (none once resolved; resolution not while
     waiting on the customer), in the order first response, next response, resolution,
     tier response."""
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return []
     priority = config.priority(ticket.priority)
     resolution_target = sla_targets(config, ticket.priority, ticket.category)[1]
@@ -125,7 +126,7 @@ def timed_escalations(ticket: Ticket, config: AppConfig, calendar: WorkingCalend
 
 def plan_notifications(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar) -> list[PlannedNotification]:
     """Every notification still ahead for ``ticket`` given its clocks (sorted by time)."""
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return []
     planned: list[PlannedNotification] = []
     for clock in running_clocks(ticket, config, calendar):
@@ -144,7 +145,7 @@ def still_applies(kind: Kind, ticket: Ticket, due_at: datetime | None = None) ->
     """Whether a due notification of ``kind`` (due at ``due_at``) should still fire for the
     ticket as it is now. One of the tier's clocks due before the ticket entered its
     current tier was the previous tier's (an escalation re-plans only what lies ahead)."""
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return False
     if kind in _OF_THE_TIER and due_at is not None and ticket.tier_entered_at is not None \
             and due_at <= ticket.tier_entered_at:

@@ -32,7 +32,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from models.ticket_queries import get_ticket, ticket_events
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.deps import Deps
 from workflows.policy.calendars import calendar_for
 from workflows.policy.plans import ticket_policy
@@ -40,6 +40,7 @@ from workflows.policy.schema import AppConfig
 from workflows.policy.working_time import WorkingCalendar
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target, clock_start, due_times, resume_due_at, sla_targets
+from workflows.tickets.states import OPEN, is_open
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +153,13 @@ async def retarget_open_tickets(*, deps: Deps, old: AppConfig) -> int:
         return 0
     async with deps.sessions() as db:
         ids = list((await db.execute(select(Ticket.id).where(
-            Ticket.status == TicketStatus.OPEN,
+            Ticket.status.in_(OPEN),
             Ticket.priority.in_(priorities) | Ticket.category.in_(categories) | Ticket.plan.in_(plans),
         ))).scalars())
     for ticket_id in ids:
         async with deps.sessions.begin() as db:
             ticket = await get_ticket(db, ticket_id, for_update=True)
-            if ticket is None or ticket.status != TicketStatus.OPEN:
+            if ticket is None or not is_open(ticket.status):
                 continue
             before, new = ticket_policy(old, ticket), ticket_policy(desk, ticket)  # the plan's, if any
             moved = changed_clocks(before, new, ticket.priority, ticket.category)

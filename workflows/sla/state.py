@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket
 from workflows.sla.plan import (
     FIRST_RESPONSE,
     NEXT_RESPONSE,
@@ -32,6 +32,7 @@ from workflows.sla.plan import (
 )
 from workflows.sla.targets import format_remaining
 from workflows.policy.working_time import WorkingCalendar
+from workflows.tickets.states import is_done
 
 __all__ = ["ClockStanding", "ClockState", "clock_standings", "standing_of"]
 
@@ -98,7 +99,7 @@ def clock_standings(ticket: Ticket, config: AppConfig, calendar: WorkingCalendar
         standings.append(_running(running[FIRST_RESPONSE], now))
     if NEXT_RESPONSE in running:
         standings.append(_running(running[NEXT_RESPONSE], now))
-    if ticket.status == TicketStatus.RESOLVED and ticket.resolved_at is not None:
+    if is_done(ticket.status) and ticket.resolved_at is not None:
         standings.append(_stopped(RESOLUTION, ticket.resolved_at, ticket.resolution_due_at, "resolved"))
     elif ticket.waiting_since is not None and ticket.resolution_due_at is not None:
         standings.append(ClockStanding(RESOLUTION, ClockState.PAUSED, ticket.resolution_due_at))

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from models.deliveries import claim_processing
 from models.outbox import OutboxKind, enqueue
 from models.ticket_queries import add_ticket_event
-from models.tickets import Ticket, TicketEventKind, TicketStatus, next_ticket_number
+from models.tickets import Ticket, TicketEventKind, next_ticket_number
 from workflows.access.privacy import is_private_conversation
 from workflows.block_text import cap, escape, user
 from workflows.deps import Deps
@@ -41,7 +41,9 @@ from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.slack_reads import permalink_of
 from workflows.slack_text import plain_text, summary_from_message
+from workflows.tickets.assignment import auto_assign
 from workflows.tickets.messages.form import DESCRIPTION_MAX
+from workflows.tickets.states import INITIAL
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +127,12 @@ async def _create(db, deps: Deps, *, team_id: str, message: SourceMessage, opene
     ticket = Ticket(
         team_id=team_id, number=await next_ticket_number(db, team_id), summary=summary,
         description=cap(plain_text(message.text, keep_urls=True).strip(), DESCRIPTION_MAX) or None,
-        category=category, priority=priority, tier=tier.id if tier else None, status=TicketStatus.OPEN,
+        category=category, priority=priority, tier=tier.id if tier else None, status=INITIAL,
         reporter_id=message.user_id, customer=customer.name if customer else None, private=private,
         origin_channel_id=message.channel_id, channel_id=config.channel_for_category(category),
         source_permalink=source_link, source_channel_id=message.channel_id, source_ts=message.ts,
         customer_thread=customer is not None and message.top_level, plan=plan,
-        created_at=now, updated_at=now, first_response_due_at=due.first_response, resolution_due_at=due.resolution,
+        created_at=now, updated_at=now, desk_replied_at=now, first_response_due_at=due.first_response, resolution_due_at=due.resolution,
     )
     db.add(ticket)
     await db.flush()  # the unique source message: a second ticket of it fails here
@@ -139,6 +141,7 @@ async def _create(db, deps: Deps, *, team_id: str, message: SourceMessage, opene
         "source": {"channel": message.channel_id, "ts": message.ts}})
     await schedule_ticket_sla(db, ticket, policy)
     await owe_card(db, ticket, now=now)
+    await auto_assign(db, ticket, config=config, now=now)  # after the card: its note goes under it
     if customer is not None:  # the customer reads this thread: no link to the internal card
         await owe_post(db, channel=message.channel_id, thread_ts=message.ts, now=now, text=(
             f"Thanks, {user(message.user_id)}: this is ticket *#{ticket.number}*. "

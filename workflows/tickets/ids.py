@@ -16,6 +16,7 @@ class TicketView(StrEnum):
 
     NEW_TICKET = "ticket_new"
     RESOLVE_TICKET = "ticket_resolve"
+    TRIAGE_TICKET = "ticket_triage"
 
 
 class TicketBlock(StrEnum):
@@ -34,6 +35,12 @@ class TicketBlock(StrEnum):
     TICKET_ACTIONS = "ticket_actions"
     CSAT = "csat"
     ADD_TO_KB = "add_to_kb"
+    TICKET_ASSIGN = "ticket_assign"  # the card's Assign menu, in an actions block of its own
+    TRIAGE_PRIORITY = "triage_priority"
+    TRIAGE_CATEGORY = "triage_category"
+    TRIAGE_ASSIGNEE = "triage_assignee"
+    RESOLUTION_ANSWER = "resolution_answer"  # Confirm fixed / Still broken in the resolution DM
+    FOLLOW_UP_OFFER = "follow_up_offer"      # in a closed ticket's thread
 
 
 class TicketAction(StrEnum):
@@ -66,3 +73,11 @@ class TicketAction(StrEnum):
     # The "Declare incident" button on a P0/P1 ticket card; its value is the ticket id.
     DECLARE_INCIDENT = "ticket_declare_incident"
     ADD_TO_KB = "add_to_kb_input"
+    TRIAGE = "ticket_triage"            # the card's Triage button (opens the triage form)
+    ASSIGN = "ticket_assign"            # the card's Assign menu (a users_select)
+    TRIAGE_PRIORITY = "triage_priority_select"
+    TRIAGE_CATEGORY = "triage_category_select"
+    TRIAGE_ASSIGNEE = "triage_assignee_select"
+    CONFIRM_FIXED = "ticket_confirm_fixed"
+    STILL_BROKEN = "ticket_still_broken"
+    OPEN_FOLLOW_UP = "ticket_open_follow_up"

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workflows.policy.schema import AppConfig
 from models.outbox import OutboxStatus, ticket_card_status
 from models.ticket_queries import add_ticket_event, get_ticket, record_source_permalink
-from models.tickets import Ticket, TicketEventKind, TicketStatus, next_ticket_number
+from models.tickets import Ticket, TicketEventKind, next_ticket_number
 from workflows.block_text import escape, link
 from workflows.tickets.messages.form import ModalOrigin, TicketForm
 from workflows.policy.calendars import calendar_for
@@ -30,7 +30,10 @@ from workflows.outbox.enqueue import deliver_outbox, owe_card
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.errors import InvalidState
+from workflows.tickets.assignment import auto_assign
 from workflows.tickets.notes import tell_user
+from workflows.tickets.notices import Notice, owe_notice
+from workflows.tickets.states import INITIAL
 from models.page_queries import open_page_id
 from models.pages import PageSubjectKind
 from workflows.paging.pager import PageRecord, announce_page, record_ticket_page
@@ -48,6 +51,7 @@ class NewTicket:
     source_ts: str | None = None
     private: bool = False  # ticked on the form, or opened from a message in a private conversation
     plan: str | None = None  # the plan to measure it by (default: the plan of the form's customer, if known)
+    follows_up_id: int | None = None  # the closed ticket this one follows up
 
 
 async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None:
@@ -72,12 +76,12 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     ticket = Ticket(
         team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
-        tier=tier.id if tier else None, status=TicketStatus.OPEN, reporter_id=request.reporter_id,
+        tier=tier.id if tier else None, status=INITIAL, reporter_id=request.reporter_id,
         customer=known.name if known else form.customer, plan=plan, private=request.private,
         origin_channel_id=request.origin_channel_id, channel_id=config.channel_for_category(form.category),
         source_channel_id=request.source_channel_id if request.source_ts else None,
         source_ts=request.source_ts if request.source_channel_id else None,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, desk_replied_at=now, follows_up_id=request.follows_up_id,
         first_response_due_at=due.first_response, resolution_due_at=due.resolution,
     )
     if ticket.source_ts and await _source_ticket(db, request) is not None:
@@ -112,6 +116,8 @@ async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
         async with deps.sessions.begin() as db:
             ticket = await _create_row(db, request, deps.config, deps.clock())
             await owe_card(db, ticket, now=ticket.created_at)
+            await auto_assign(db, ticket, config=deps.config, now=ticket.created_at)  # after the card: its note goes under it
+            await owe_notice(db, ticket, Notice.ACKNOWLEDGEMENT, config=deps.config, now=ticket.created_at)
             if deps.config.priority(ticket.priority).page_on_open:
                 await record_ticket_page(db, ticket, deps=deps, now=ticket.created_at,
                                          reason=f"{ticket.priority} ticket opened (page on open)")

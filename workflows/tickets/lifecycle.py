@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.tickets.ids import TicketBlock
 from models.ticket_queries import add_ticket_event, get_ticket
-from models.tickets import Ticket, TicketEventKind, TicketStatus
-from workflows.access.authority import Operation
+from models.tickets import Ticket, TicketEventKind
 from workflows.tickets.messages.csat import (
     build_csat_survey_message,
     build_csat_thanks_message,
@@ -44,18 +45,21 @@ from workflows.tickets.messages.resolve_form import (
     validate_resolve_form,
 )
 from workflows.block_text import user
+from workflows.policy.schema import AppConfig
 from workflows.policy.calendars import calendar_for
 from workflows.policy.plans import ticket_policy
 from workflows.deps import Deps
-from workflows.errors import InvalidRequest, InvalidState, NotAllowed
+from workflows.errors import InvalidRequest, NotAllowed
 from workflows.kb.drafts import draft_kb_article
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_post, owe_thread_post
-from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
 from workflows.sla.pauses import paused_seconds
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.tickets.locks import TicketGone, lock_ticket
+from workflows.tickets.notices import owe_resolution_notices
+from workflows.tickets.states import Event, Transition, allows, refusal, transition_for
+from workflows.tickets.transitions import check_event, enter
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,7 @@ __all__ = [
     "reopen_ticket_by_number",
     "resolve_ticket",
     "show_resolve_modal",
+    "update_clicked_message",
     "validate_resolution",
 ]
 
@@ -89,16 +94,14 @@ async def claim_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: st
     actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
-        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.CLAIM_TICKET, ticket=ticket)
-        if ticket.status == TicketStatus.RESOLVED:
-            raise InvalidState(f"#{ticket.number} is resolved; reopen it first.")
+        transition = await check_event(db, deps=deps, actor=actor, event=Event.CLAIM, ticket=ticket)
         if ticket.assignee_id == actor_id:
             return TicketChange(ticket, changed=False, notice=f"You already have #{ticket.number}.")
         previous = ticket.assignee_id
         ticket.assignee_id = actor_id
         now = deps.clock()
-        add_ticket_event(db, ticket, TicketEventKind.CLAIMED, actor_id=actor_id, at=now,
-                         detail={"previous_assignee": previous} if previous else None)
+        enter(db, ticket, transition, actor_id=actor_id, now=now,
+              detail={"previous_assignee": previous} if previous else None)
         took_over = f"took over #{ticket.number} from {user(previous)}" if previous else f"claimed #{ticket.number}"
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, text=f"{user(actor_id)} {took_over}.", now=now)
@@ -118,10 +121,9 @@ async def show_resolve_modal(*, deps: Deps, team_id: str, ticket_id: int, trigge
         if ticket is None or ticket.team_id != team_id:
             raise TicketGone()
         if actor is not None:
-            await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_TICKET,
-                                          ticket=ticket)
-    if ticket.status == TicketStatus.RESOLVED:
-        raise InvalidState(f"#{ticket.number} is already resolved.")
+            await check_event(db, deps=deps, actor=actor, event=Event.RESOLVE, ticket=ticket)
+        else:
+            transition_for(Event.RESOLVE, ticket.status, number=ticket.number)
     # direct: the trigger_id expires 3 s after the click
     await deps.slack.views_open(trigger_id=trigger_id, view=build_resolve_modal(
         ticket, knowledge_base=deps.config.knowledge_base is not None))
@@ -138,8 +140,8 @@ async def validate_resolution(*, deps: Deps, team_id: str, ticket_id: int | None
         ticket = await get_ticket(db, ticket_id) if ticket_id is not None else None
     if ticket is None or ticket.team_id != team_id:
         return {str(TicketBlock.RESOLUTION): "This ticket no longer exists."}
-    if ticket.status == TicketStatus.RESOLVED:
-        return {str(TicketBlock.RESOLUTION): f"#{ticket.number} is already resolved."}
+    if not allows(Event.RESOLVE, ticket.status):
+        return {str(TicketBlock.RESOLUTION): refusal(Event.RESOLVE, ticket.status, ticket.number)}
     return {}
 
 
@@ -156,11 +158,8 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
     actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id)
-        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESOLVE_TICKET, ticket=ticket)
-        if ticket.status == TicketStatus.RESOLVED:
-            raise InvalidState(f"#{ticket.number} is already resolved.")
+        transition = await check_event(db, deps=deps, actor=actor, event=Event.RESOLVE, ticket=ticket)
         now = deps.clock()
-        ticket.status = TicketStatus.RESOLVED
         ticket.resolved_at, ticket.resolved_by = now, actor_id
         ticket.resolution, ticket.root_cause, ticket.follow_up = form.resolution, form.root_cause, form.follow_up
         if ticket.waiting_since is not None:  # no longer waiting: the pause ends with the ticket
@@ -168,17 +167,19 @@ async def resolve_ticket(*, deps: Deps, team_id: str, ticket_id: int, actor_id: 
             ticket.waiting_since = None
         ticket.next_response_due_at = None
         ticket.tier_response_due_at = None  # whoever resolved it answered for the tier
-        add_ticket_event(db, ticket, TicketEventKind.RESOLVED, actor_id=actor_id, at=now, detail={
+        enter(db, ticket, transition, actor_id=actor_id, now=now, detail={
             "resolution": form.resolution, "root_cause": form.root_cause, "follow_up": form.follow_up,
         })
         await schedule_ticket_sla(db, ticket, deps.config)  # resolution stops every clock
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, text=resolution_summary_text(ticket), now=now,
                               blocks=build_resolution_summary_message(ticket))
+        await owe_resolution_notices(db, ticket, config=deps.config, now=now)  # messages.resolved, watchers
         survey = ticket.reporter_id != actor_id and ticket.csat_rating is None
         if ticket.customer_thread:  # the customer hears it in their thread, survey included
-            await owe_to_customer(db, ticket, text=customer_resolution_text(ticket), now=now,
-                                  blocks=customer_resolution_blocks(ticket))
+            if not deps.config.messages.resolved:  # no template (it went there already): the built-in note
+                await owe_to_customer(db, ticket, text=customer_resolution_text(ticket), now=now,
+                                      blocks=customer_resolution_blocks(ticket))
             if survey:
                 await owe_to_customer(db, ticket, text=csat_survey_text(ticket), now=now,
                                       blocks=build_csat_survey_message(ticket))
@@ -212,31 +213,35 @@ async def _reopen(deps: Deps, *, team_id: str, actor_id: str, ticket_id: int | N
     actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
-        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.REOPEN_TICKET, ticket=ticket)
-        if ticket.status != TicketStatus.RESOLVED:
-            raise InvalidState(f"#{ticket.number} is open; there is nothing to reopen.")
-        # The timeline keeps what the resolution said; the ticket forgets it until resolved again.
-        detail = {
-            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
-            "resolved_by": ticket.resolved_by, "resolution": ticket.resolution,
-            "root_cause": ticket.root_cause, "follow_up": ticket.follow_up,
-        }
-        ticket.status = TicketStatus.OPEN
-        ticket.resolved_at = ticket.resolved_by = None
-        ticket.resolution = ticket.root_cause = ticket.follow_up = None
-        ticket.reopen_count = (ticket.reopen_count or 0) + 1
+        transition = await check_event(db, deps=deps, actor=actor, event=Event.REOPEN, ticket=ticket)
         now = deps.clock()
-        # A reopened ticket gets a fresh resolution target, counted from the reopen.
-        policy = ticket_policy(deps.config, ticket)
-        ticket.resolution_due_at = due_times(now, config=policy, priority=ticket.priority,
-                                             category=ticket.category, calendar=calendar_for(policy)).resolution
-        ticket.tier_entered_at = now  # its stay in its tier (escalation.time_in_tier) counts again
-        add_ticket_event(db, ticket, TicketEventKind.REOPENED, actor_id=actor_id, at=now, detail=detail)
-        await schedule_ticket_sla(db, ticket, deps.config)
+        await reopen_in_place(db, ticket, transition, config=deps.config, actor_id=actor_id, now=now)
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, text=f"{user(actor_id)} reopened #{ticket.number}.", now=now)
     await deliver_outbox(deps)
     return ticket
+
+
+async def reopen_in_place(db: AsyncSession, ticket: Ticket, transition: Transition, *, config: AppConfig,
+                          actor_id: str | None, now: datetime, by_reply: bool = False) -> None:
+    """Back to work (``transition``: a reopen, or the reporter's reply to a resolved
+    ticket), in the caller's transaction: the resolution is forgotten (the timeline
+    keeps it) and a fresh resolution target counts from now."""
+    detail = {
+        "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+        "resolved_by": ticket.resolved_by, "resolution": ticket.resolution,
+        "root_cause": ticket.root_cause, "follow_up": ticket.follow_up,
+        **({"by_reply": True} if by_reply else {}),
+    }
+    ticket.resolved_at = ticket.resolved_by = None
+    ticket.resolution = ticket.root_cause = ticket.follow_up = None
+    ticket.reopen_count = (ticket.reopen_count or 0) + 1
+    policy = ticket_policy(config, ticket)  # the customer's plan's, if any
+    ticket.resolution_due_at = due_times(now, config=policy, priority=ticket.priority,
+                                         category=ticket.category, calendar=calendar_for(policy)).resolution
+    ticket.tier_entered_at = now  # its stay in its tier (escalation.time_in_tier) counts again
+    enter(db, ticket, transition, actor_id=actor_id, now=now, detail=detail)
+    await schedule_ticket_sla(db, ticket, config)
 
 
 # -- rate ---------------------------------------------------------------------------
@@ -266,15 +271,17 @@ async def rate_ticket(*, deps: Deps, team_id: str, ticket_id: int, rating: int, 
     if not stored:
         return TicketChange(ticket, changed=False,
                             notice=f"You already rated #{ticket.number} ({ticket.csat_rating}/5).")
-    await _update_message(deps.slack, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
-                          blocks=build_csat_thanks_message(ticket, rating))
+    await update_clicked_message(deps.slack, channel_id, message_ts, text=csat_thanks_text(ticket, rating),
+                                 blocks=build_csat_thanks_message(ticket, rating))
     return TicketChange(ticket, changed=True)
 
 
-async def _update_message(slack: AsyncWebClient, channel_id: str | None, ts: str | None, *, text: str, blocks: list) -> None:
+async def update_clicked_message(slack: AsyncWebClient, channel_id: str | None, ts: str | None, *, text: str,
+                                 blocks: list) -> None:
+    """Turn the message someone clicked in (a survey, a resolution DM) into what their click did."""
     if not (channel_id and ts):
         return
-    try:  # direct: the answer to the click itself; if lost, a second click is answered from the stored rating
+    try:  # direct: the answer to the click itself; if lost, a second click is answered from the stored state
         await slack.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
     except SlackApiError as error:
         log.warning("could not update message %s/%s: %s", channel_id, ts, error.response.get("error"))

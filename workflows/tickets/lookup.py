@@ -1,5 +1,6 @@
 """Answers to `/ticket` subcommands: #N, mine, queue, help look tickets up; reopen, wait,
-resume and priority hand over to the workflows that change them.
+resume, priority, assign, category, move, merge, away and back hand over to the
+workflows that change them.
 
     reply = await answer_ticket_subcommand(deps=deps, team_id="T1", user_id="U1",
                                            channel_id="C1", command=parse_ticket_command("mine"))
@@ -8,8 +9,11 @@ resume and priority hand over to the workflows that change them.
 Unknown tickets raise ``TicketNotFound`` and unknown tiers ``InvalidRequest``; the app's
 error handler answers them. Nothing here changes state itself: `/ticket reopen #N` hands
 over to ``workflows.tickets.lifecycle``, `wait`/`resume` to ``workflows.tickets.waiting``
-and `priority` to ``workflows.tickets.priority``. `/ticket stats` is the reports' room
-(``workflows.reports.stats_command``); the listener sends it there.
+and `priority` to ``workflows.tickets.priority``, `assign`/`away`/`back` to
+``workflows.tickets.assignment``, `category`/`move` to ``workflows.tickets.routing`` and
+`merge` to ``workflows.tickets.merge``. `/ticket stats` is the reports' room
+(``workflows.reports.stats_command``) and `/ticket triage #N` opens a form; the listener
+sends them there.
 """
 
 from __future__ import annotations
@@ -40,7 +44,10 @@ from workflows.errors import InvalidRequest, TicketNotFound
 from workflows.access.privacy import Viewer, hidden_ticket_ids, private_ticket_text, visible_to
 from workflows.access.roles import roles_of
 from workflows.tickets.commands import HELP_TEXT, TicketCommand, TicketSubcommand
+from workflows.tickets.assignment import assign_ticket, parse_assignee, say_away, say_back
 from workflows.tickets.lifecycle import reopen_ticket_by_number
+from workflows.tickets.merge import merge_tickets
+from workflows.tickets.routing import change_category, move_ticket
 from workflows.tickets.priority import change_ticket_priority
 from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
@@ -124,7 +131,36 @@ async def answer_ticket_subcommand(
     if kind == TicketSubcommand.PRIORITY and command.number is not None:
         return await change_priority_from_command(deps=deps, team_id=team_id, user_id=user_id,
                                                   number=command.number, priority=command.argument)
+    if kind in _WORK:
+        return {"text": await _WORK[kind](deps, team_id, user_id, command)}
     raise InvalidRequest("I did not understand that. See `/ticket help`.")
+
+
+async def _assign(deps: Deps, team_id: str, user_id: str, command: TicketCommand) -> str:
+    assert command.number is not None
+    change = await assign_ticket(deps=deps, team_id=team_id, actor_id=user_id, number=command.number,
+                                 assignee_id=parse_assignee(command.argument))
+    return change.notice or f"Assigned #{command.number}."
+
+
+async def _merge(deps: Deps, team_id: str, user_id: str, command: TicketCommand) -> str:
+    assert command.number is not None and command.other is not None
+    duplicate, target = await merge_tickets(deps=deps, team_id=team_id, actor_id=user_id, number=command.number,
+                                            into=command.other)
+    return f"Merged #{duplicate.number} into #{target.number}: #{duplicate.number} is resolved as a duplicate."
+
+
+#: The subcommands that hand over to the workflows of assignment, routing and merging.
+_WORK = {
+    TicketSubcommand.ASSIGN: _assign,
+    TicketSubcommand.MERGE: _merge,
+    TicketSubcommand.AWAY: lambda deps, team_id, user_id, _: say_away(deps=deps, team_id=team_id, user_id=user_id),
+    TicketSubcommand.BACK: lambda deps, team_id, user_id, _: say_back(deps=deps, team_id=team_id, user_id=user_id),
+    TicketSubcommand.MOVE: lambda deps, team_id, user_id, c: move_ticket(
+        deps=deps, team_id=team_id, actor_id=user_id, number=c.number, tier=c.argument),
+    TicketSubcommand.CATEGORY: lambda deps, team_id, user_id, c: change_category(
+        deps=deps, team_id=team_id, actor_id=user_id, number=c.number, category=c.argument),
+}
 
 
 async def show_ticket_status(*, sessions: async_sessionmaker[AsyncSession], config: AppConfig, now: datetime,

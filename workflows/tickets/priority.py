@@ -13,16 +13,20 @@ An unknown priority is an ``InvalidRequest`` naming the known ones; a resolved t
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from workflows.policy.schema import AppConfig
 from models.ticket_queries import add_ticket_event, ticket_events
-from models.tickets import Ticket, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEventKind
 from workflows.access.authority import Operation
 from workflows.block_text import cap, escape, slack_date, user
 from workflows.tickets.messages.card import priority_label
 from workflows.policy.calendars import calendar_for
 from workflows.policy.plans import ticket_policy
 from workflows.deps import Deps
-from workflows.errors import InvalidRequest, InvalidState
+from workflows.errors import InvalidRequest
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
@@ -30,8 +34,9 @@ from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.retarget import retarget_due_times
 from workflows.tickets.lifecycle import TicketChange
 from workflows.tickets.locks import lock_ticket
+from workflows.tickets.states import require_open
 
-__all__ = ["change_ticket_priority"]
+__all__ = ["apply_priority", "change_ticket_priority"]
 
 
 def _known(config: AppConfig) -> str:
@@ -49,28 +54,34 @@ async def change_ticket_priority(*, deps: Deps, team_id: str, actor_id: str, num
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, number=number)
         await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.CHANGE_PRIORITY, ticket=ticket)
-        if ticket.status == TicketStatus.RESOLVED:
-            raise InvalidState(f"#{ticket.number} is resolved; reopen it first to change its priority.")
+        require_open(ticket, "first to change its priority")
         if ticket.priority == wanted:
             return TicketChange(ticket, changed=False,
                                 notice=f"#{ticket.number} is already {escape(priority_label(config, wanted))}.")
-        now, previous = deps.clock(), ticket.priority
-        policy = ticket_policy(config, ticket)
-        due = retarget_due_times(ticket, wanted, config=policy, calendar=calendar_for(policy),
-                                 history=await ticket_events(db, ticket.id))
-        ticket.priority = wanted
-        ticket.first_response_due_at, ticket.resolution_due_at = due.first_response, due.resolution
-        ticket.next_response_due_at = due.next_response
-        add_ticket_event(db, ticket, TicketEventKind.PRIORITY_CHANGED, actor_id=actor_id, at=now, detail={
-            "from": previous, "to": wanted, "first_response_due_at": due.first_response.isoformat(),
-            "resolution_due_at": due.resolution.isoformat(),
-            "next_response_due_at": due.next_response.isoformat() if due.next_response else None,
-        })
-        await schedule_ticket_sla(db, ticket, config, rearm_at=now)
-        await owe_card_update(db, ticket, now=now)
-        await owe_thread_post(db, ticket, text=_note(ticket, previous, actor_id, config), now=now)
+        await apply_priority(db, ticket, wanted, config=config, actor_id=actor_id, now=deps.clock())
     await deliver_outbox(deps)
     return TicketChange(ticket, changed=True)
+
+
+async def apply_priority(db: AsyncSession, ticket: Ticket, wanted: str, *, config: AppConfig, actor_id: str,
+                         now: datetime) -> None:
+    """Give ``ticket`` (locked by the caller, open) the priority ``wanted``: due times
+    computed again, timers re-armed, the timeline row, the card and the thread note."""
+    previous = ticket.priority
+    policy = ticket_policy(config, ticket)  # the customer's plan's, if any
+    due = retarget_due_times(ticket, wanted, config=policy, calendar=calendar_for(policy),
+                             history=await ticket_events(db, ticket.id))
+    ticket.priority = wanted
+    ticket.first_response_due_at, ticket.resolution_due_at = due.first_response, due.resolution
+    ticket.next_response_due_at = due.next_response
+    add_ticket_event(db, ticket, TicketEventKind.PRIORITY_CHANGED, actor_id=actor_id, at=now, detail={
+        "from": previous, "to": wanted, "first_response_due_at": due.first_response.isoformat(),
+        "resolution_due_at": due.resolution.isoformat(),
+        "next_response_due_at": due.next_response.isoformat() if due.next_response else None,
+    })
+    await schedule_ticket_sla(db, ticket, config, rearm_at=now)
+    await owe_card_update(db, ticket, now=now)
+    await owe_thread_post(db, ticket, text=_note(ticket, previous, actor_id, config), now=now)
 
 
 def _note(ticket: Ticket, previous: str, actor_id: str, config: AppConfig) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models.ticket_queries import add_ticket_event
-from models.tickets import Ticket, TicketEventKind, TicketStatus
+from models.tickets import Ticket, TicketEventKind
 from workflows.access.roles import roles_of
 from workflows.deps import Deps
 from workflows.policy.calendars import calendar_for
@@ -35,6 +35,8 @@ from workflows.policy.schema import AppConfig
 from workflows.sla.pauses import Resumed, resume_resolution_clock
 from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import add_target
+from workflows.tickets.states import Event, allows, is_open, transition_for
+from workflows.tickets.transitions import enter
 
 __all__ = ["ReplyEffect", "answers_for_the_desk", "apply_reply", "claim_first_response"]
 
@@ -67,7 +69,7 @@ async def apply_reply(db: AsyncSession, ticket: Ticket, *, config: AppConfig, us
             set_committed_value(ticket, "first_response_at", now)
             set_committed_value(ticket, "first_response_by", user_id)
             await schedule_ticket_sla(db, ticket, config)
-    if ticket.status != TicketStatus.OPEN:
+    if not is_open(ticket.status):
         return ReplyEffect(first_response=first)
     if answers:
         if ticket.next_response_due_at is None and ticket.tier_response_due_at is None:
@@ -83,8 +85,10 @@ async def apply_reply(db: AsyncSession, ticket: Ticket, *, config: AppConfig, us
     if not from_customer:
         return ReplyEffect(first_response=first)
     resumed = None
-    if ticket.waiting_since is not None:
-        resumed = await resume_resolution_clock(db, ticket, config=config, now=now, actor_id=user_id, by_reply=True)
+    if allows(Event.CUSTOMER_REPLY, ticket.status) and ticket.waiting_since is not None:
+        transition = transition_for(Event.CUSTOMER_REPLY, ticket.status, number=ticket.number)
+        resumed = await resume_resolution_clock(db, ticket, config=config, now=now)
+        enter(db, ticket, transition, actor_id=user_id, now=now, detail=resumed.detail(by_reply=True))
     policy = ticket_policy(config, ticket)
     priority = policy.priorities.get(ticket.priority)
     target = priority.next_response if priority else None

@@ -34,6 +34,9 @@ thread instead: a reply there is found by the ticket's source message and handle
 message counting as the reporter's, an agent's as the response); in its card's thread
 agents talk internally, and only a ``intake.send_prefix`` reply reaches the customer.
 What a reply does to the clocks is ``workflows/tickets/responses.py``.
+- a reply by anyone but the reporter starts a new quiet period (``desk_replied_at``,
+  for ``tickets.update_every``); a reply in a resolved or closed ticket's thread is
+  ``workflows/tickets/late_replies.py``'s (the reporter's reopens a resolved ticket).
 
 Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
 reporter's and an agent's reply arriving together are applied one after the other.
@@ -65,6 +68,7 @@ from workflows.tickets.customer_thread import (
     take_customer_thread_message,
 )
 from workflows.tickets.responses import answers_for_the_desk, apply_reply
+from workflows.tickets.late_replies import answer_late_reply
 from workflows.tickets.waiting import resume_note
 
 __all__ = [
@@ -172,6 +176,8 @@ async def record_thread_reply(
                 return None
         ticket = await get_ticket(db, found.id, for_update=True)
         assert ticket is not None, "tickets are never deleted"
+        if desk and user_id != ticket.reporter_id and (customer_side or ticket.customer_thread):
+            ticket.desk_replied_at = now  # the desk spoke: a new quiet period (tickets.update_every)
         if customer_side:
             effect = await take_customer_thread_message(db, deps, ticket, user_id=user_id, ts=ts, text=text,
                                                         desk=desk, now=now)
@@ -181,6 +187,9 @@ async def record_thread_reply(
         else:
             add_ticket_event(db, ticket, TicketEventKind.REPLIED, actor_id=user_id, at=now,
                              detail={"ts": ts, "text": text[:REPLY_TEXT_MAX]})
+            if user_id != ticket.reporter_id:  # anyone but the reporter spoke: a new quiet period
+                ticket.desk_replied_at = now
+            await answer_late_reply(db, ticket, user_id=user_id, config=deps.config, now=now)
             effect = await apply_reply(db, ticket, config=deps.config, user_id=user_id, ts=ts, now=now,
                                        answers=desk and user_id != ticket.reporter_id,
                                        from_customer=user_id == ticket.reporter_id)

@@ -17,13 +17,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from workflows.policy.durations import format_duration
-from models.tickets import TicketStatus
-from workflows.access.authority import Operation
 from workflows.block_text import slack_date, user
 from workflows.deps import Deps
 from workflows.errors import InvalidState
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
-from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
 from workflows.sla.pauses import (
     Resumed,
@@ -32,6 +29,8 @@ from workflows.sla.pauses import (
 )
 from workflows.tickets.lifecycle import TicketChange
 from workflows.tickets.locks import lock_ticket
+from workflows.tickets.states import Event, allows
+from workflows.tickets.transitions import check_event, enter
 
 __all__ = ["resume_note", "resume_ticket", "wait_on_customer"]
 
@@ -42,16 +41,17 @@ async def wait_on_customer(*, deps: Deps, team_id: str, actor_id: str, ticket_id
     actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
-        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.WAIT_ON_CUSTOMER,
-                                      ticket=ticket)
-        if ticket.status == TicketStatus.RESOLVED:
-            raise InvalidState(f"#{ticket.number} is resolved; there is nothing to wait for.")
-        if ticket.waiting_since is not None:
+        try:
+            transition = await check_event(db, deps=deps, actor=actor, event=Event.WAIT, ticket=ticket)
+        except InvalidState:
+            if not allows(Event.RESUME, ticket.status):  # not waiting: a real refusal
+                raise
             return TicketChange(ticket, changed=False, notice=(
                 f"#{ticket.number} is already waiting on the customer "
                 f"(since {slack_date(ticket.waiting_since)})."))
         now = deps.clock()
-        await pause_resolution_clock(db, ticket, config=deps.config, now=now, actor_id=actor_id)
+        detail = await pause_resolution_clock(db, ticket, config=deps.config, now=now)
+        enter(db, ticket, transition, actor_id=actor_id, now=now, detail=detail)
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, now=now, text=(
             f"{user(actor_id)} is waiting on the customer: the resolution clock of #{ticket.number} is paused "
@@ -66,13 +66,13 @@ async def resume_ticket(*, deps: Deps, team_id: str, actor_id: str, ticket_id: i
     actor = await roles_of(deps=deps, user_id=actor_id)
     async with deps.sessions.begin() as db:
         ticket = await lock_ticket(db, team_id=team_id, ticket_id=ticket_id, number=number)
-        await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.RESUME_TICKET, ticket=ticket)
-        if ticket.waiting_since is None or ticket.status == TicketStatus.RESOLVED:
-            return TicketChange(ticket, changed=False,
-                                notice=f"#{ticket.number} is not waiting on the customer.")
+        try:
+            transition = await check_event(db, deps=deps, actor=actor, event=Event.RESUME, ticket=ticket)
+        except InvalidState as refused:  # nothing to resume: said, not an error
+            return TicketChange(ticket, changed=False, notice=refused.message)
         now = deps.clock()
-        resumed = await resume_resolution_clock(db, ticket, config=deps.config, now=now, actor_id=actor_id,
-                                                by_reply=False)
+        resumed = await resume_resolution_clock(db, ticket, config=deps.config, now=now)
+        enter(db, ticket, transition, actor_id=actor_id, now=now, detail=resumed.detail(by_reply=False))
         await owe_card_update(db, ticket, now=now)
         await owe_thread_post(db, ticket, now=now,
                               text=resume_note(resumed, who=f"{user(actor_id)} resumed #{ticket.number}"))

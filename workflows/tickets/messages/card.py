@@ -14,7 +14,7 @@ from typing import Any
 
 from workflows.policy.schema import AppConfig
 from workflows.tickets.ids import TicketAction, TicketBlock
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket
 from workflows.block_text import (
     HEADER_TEXT_MAX,
     cap,
@@ -29,6 +29,7 @@ from workflows.policy.calendars import calendar_for
 from workflows.policy.plans import ticket_policy
 from workflows.sla.plan import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, TIER_RESPONSE
 from workflows.sla.state import ClockStanding, ClockState, clock_standings, standing_of
+from workflows.tickets.states import Event, allows, is_closed, is_done, is_open, words
 
 STATE_ICONS = {
     ClockState.ON_TRACK: ":large_green_circle:", ClockState.AT_RISK: ":large_yellow_circle:",
@@ -55,12 +56,17 @@ def tier_label(config: AppConfig, tier_id: str | None) -> str:
         return tier_id
 
 
+def holder_text(ticket: Ticket) -> str:
+    return f"assigned to {user(ticket.assignee_id)}" if ticket.assignee_id else "unassigned"
+
+
 def status_text(ticket: Ticket) -> str:
-    if ticket.status == TicketStatus.RESOLVED:
+    """The state in words: "In progress, assigned to <@U1>", "New, unassigned", "Resolved by <@U2>"."""
+    if is_closed(ticket.status):
+        return "Closed" + (f" (resolved by {user(ticket.resolved_by)})" if ticket.resolved_by else "")
+    if is_done(ticket.status):
         return f"Resolved by {user(ticket.resolved_by)}"
-    if ticket.assignee_id:
-        return f"Claimed by {user(ticket.assignee_id)}"
-    return "Open, unclaimed"
+    return f"{words(ticket.status)}, {holder_text(ticket)}"
 
 
 def standing_text(standing: ClockStanding | None) -> str:
@@ -93,9 +99,9 @@ def resolution_text(ticket: Ticket, standing: ClockStanding | None = None) -> st
 
 
 def status_field_text(ticket: Ticket) -> str:
-    """The card's Status field: who has it, and whether it waits on the customer."""
-    if ticket.status == TicketStatus.OPEN and ticket.waiting_since:
-        return f"{status_text(ticket)}\nWaiting on customer since {slack_date(ticket.waiting_since)}"
+    """The card's Status field: the state in words, who has it, since when it waits."""
+    if is_open(ticket.status) and ticket.waiting_since:
+        return f"Waiting on customer since {slack_date(ticket.waiting_since)}, {holder_text(ticket)}"
     return status_text(ticket)
 
 
@@ -119,7 +125,7 @@ def _button(text: str, action: TicketAction, value: str, style: str | None = Non
 
 def offers_incident(ticket: Ticket) -> bool:
     """True when the ticket's card shows "Declare incident" (open P0/P1)."""
-    return ticket.priority in DECLARE_FROM_TICKET and ticket.status != TicketStatus.RESOLVED
+    return ticket.priority in DECLARE_FROM_TICKET and is_open(ticket.status)
 
 
 def build_declare_incident_button(ticket_id: int) -> dict[str, Any]:
@@ -130,13 +136,15 @@ def build_declare_incident_button(ticket_id: int) -> dict[str, Any]:
 
 def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
     value = str(ticket.id)
-    if ticket.status == TicketStatus.RESOLVED:
-        return [_button("Reopen", TicketAction.REOPEN, value)]
+    if not is_open(ticket.status):
+        return [_button("Reopen", TicketAction.REOPEN, value)] if allows(Event.REOPEN, ticket.status) else []
     claim = "Claim" if not ticket.assignee_id else "Take over"
-    waiting = (_button("Resume", TicketAction.RESUME, value) if ticket.waiting_since
+    waiting = (_button("Resume", TicketAction.RESUME, value) if allows(Event.RESUME, ticket.status)
                else _button("Waiting on customer", TicketAction.WAIT_ON_CUSTOMER, value))
-    buttons = [_button(claim, TicketAction.CLAIM, value, "primary"),
-               _button("Escalate", TicketAction.ESCALATE, f"{ticket.id}:{ticket.number}")]
+    buttons = [_button(claim, TicketAction.CLAIM, value, "primary")]
+    if ticket.tier is None and allows(Event.TRIAGE, ticket.status):  # a card in the triage channel
+        buttons.append(_button("Triage", TicketAction.TRIAGE, value))
+    buttons.append(_button("Escalate", TicketAction.ESCALATE, f"{ticket.id}:{ticket.number}"))
     if offers_incident(ticket):
         buttons.append(build_declare_incident_button(ticket.id))
     return buttons + [waiting, _button("Resolve", TicketAction.RESOLVE, value)]
@@ -156,10 +164,10 @@ def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None
         mrkdwn(f"*First response*\n{first_response_text(ticket, standing_of(standings, FIRST_RESPONSE))}"),
         mrkdwn(f"*Resolution*\n{resolution_text(ticket, standing_of(standings, RESOLUTION))}"),
     ]
-    if ticket.status == TicketStatus.OPEN and ticket.next_response_due_at:
+    if is_open(ticket.status) and ticket.next_response_due_at:
         lines = [f"Due {slack_date(ticket.next_response_due_at)}"]
         fields.append(mrkdwn(f"*Next response*\n{_with(lines, standing_of(standings, NEXT_RESPONSE))}"))
-    if ticket.status == TicketStatus.OPEN and ticket.tier_response_due_at:
+    if is_open(ticket.status) and ticket.tier_response_due_at:
         lines = [f"Due {slack_date(ticket.tier_response_due_at)}"]
         fields.append(mrkdwn(f"*{escape(tier_label(config, ticket.tier))} response*\n"
                              f"{_with(lines, standing_of(standings, TIER_RESPONSE))}"))
@@ -174,7 +182,7 @@ def build_ticket_card(ticket: Ticket, config: AppConfig, *, now: datetime | None
     ]
     if ticket.description:
         blocks.append({"type": "section", "text": mrkdwn(escape(cap(ticket.description, 2900)))})
-    if ticket.status == TicketStatus.RESOLVED and ticket.resolution:
+    if is_done(ticket.status) and ticket.resolution:
         blocks.append({"type": "section", "text": mrkdwn(f"*Resolution*\n{escape(cap(ticket.resolution, 2800))}")})
     context = ["Reply in this thread to talk about the ticket."]
     if ticket.source_permalink:
@@ -182,8 +190,22 @@ def build_ticket_card(ticket: Ticket, config: AppConfig, *, now: datetime | None
     if ticket.reopen_count:
         context.append(f"Reopened {ticket.reopen_count}×")
     blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(context))]})
-    blocks.append({"type": "actions", "block_id": str(TicketBlock.TICKET_ACTIONS), "elements": card_buttons(ticket)})
+    buttons = card_buttons(ticket)
+    if buttons:  # a closed ticket has none (Slack refuses an empty actions block)
+        blocks.append({"type": "actions", "block_id": str(TicketBlock.TICKET_ACTIONS), "elements": buttons})
+    if allows(Event.ASSIGN, ticket.status):
+        blocks.append(build_assign_menu(ticket))
     return blocks
+
+
+def build_assign_menu(ticket: Ticket) -> dict[str, Any]:
+    """The card's *Assign* menu: pick anyone to give the ticket to (the listener finds the
+    ticket by the card it is on)."""
+    menu: dict[str, Any] = {"type": "users_select", "action_id": str(TicketAction.ASSIGN),
+                            "placeholder": plain("Assign to…")}
+    if ticket.assignee_id:
+        menu["initial_user"] = ticket.assignee_id
+    return {"type": "actions", "block_id": str(TicketBlock.TICKET_ASSIGN), "elements": [menu]}
 
 
 def render_ticket_card(ticket: Ticket, config: AppConfig, now: datetime) -> tuple[str, list[dict[str, Any]]]:

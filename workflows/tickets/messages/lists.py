@@ -22,7 +22,7 @@ from typing import Any
 
 from workflows.policy.schema import AppConfig
 from workflows.policy.durations import format_duration
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket
 from workflows.block_text import (
     HEADER_TEXT_MAX,
     SECTION_TEXT_MAX,
@@ -38,6 +38,7 @@ from workflows.policy.calendars import calendar_for
 from workflows.policy.plans import ticket_policy
 from workflows.sla.state import ClockState, clock_standings
 from workflows.sla.targets import format_remaining
+from workflows.tickets.states import is_done, is_open
 
 __all__ = [
     "SlaClock",
@@ -79,7 +80,7 @@ def open_clocks(ticket: Ticket) -> list[SlaClock]:
 
     The same clocks as ``models.ticket_lists.sla_deadline`` orders by.
     """
-    if ticket.status == TicketStatus.RESOLVED:
+    if not is_open(ticket.status):
         return []
     clocks: list[SlaClock] = []
     if ticket.first_response_at is None and ticket.first_response_due_at is not None:
@@ -110,7 +111,7 @@ def _resolution_outcome(ticket: Ticket) -> str:
 
 def sla_status(ticket: Ticket, now: datetime) -> str:
     """The ticket's SLA standing in a few words, as lists show it (the nearest clock)."""
-    if ticket.status == TicketStatus.RESOLVED:
+    if not is_open(ticket.status):
         return _resolution_outcome(ticket)
     clock = nearest_clock(ticket)
     if clock is None:
@@ -186,7 +187,7 @@ def _sentence(text: str) -> str:
 
 
 def _sla_section(ticket: Ticket, config: AppConfig, now: datetime) -> str:
-    if ticket.status == TicketStatus.RESOLVED:
+    if not is_open(ticket.status):
         return f"*SLA*\n{_sentence(_resolution_outcome(ticket))}"
     policy = ticket_policy(config, ticket)
     states = {s.clock: s for s in clock_standings(ticket, policy, calendar_for(policy), now)}
@@ -214,7 +215,7 @@ def build_ticket_status_message(ticket: Ticket, config: AppConfig, now: datetime
     if ticket.description:
         blocks.append({"type": "section",
                        "text": mrkdwn(f"*Description*\n{escape(cap(ticket.description, STATUS_DESCRIPTION_MAX))}")})
-    if ticket.status == TicketStatus.RESOLVED and ticket.resolution:
+    if is_done(ticket.status) and ticket.resolution:
         blocks.append({"type": "section", "text": mrkdwn(f"*Resolution*\n{escape(cap(ticket.resolution, 2800))}")})
     context = [link(ticket.permalink, "Open the ticket card") if ticket.permalink
                else "The ticket card has not been posted."]
