@@ -10,6 +10,7 @@ from models.tickets import Ticket, TicketEvent, TicketStatus
 from tests.fakes.slack import view_state
 from tests.fakes.slack_requests import block_actions_payload, view_submission_payload
 from tests.ticket_steps import create_ticket, mrkdwn_texts
+from tests.waiting import drain
 from tests.waiting import until
 
 AGENT = "U0AGENT"
@@ -44,6 +45,7 @@ async def test_escalate_moves_the_ticket_to_the_next_tier_and_posts_the_request(
     assert moved.tier == next_tier.id and moved.escalation_count == 1
     card = bot.slack.message(ticket.channel_id, ticket.message_ts)
     assert next_tier.name in " ".join(mrkdwn_texts(card["blocks"]))
+    await drain(bot)  # the thread note goes through the outbox after the answer
     note = bot.slack.thread(ticket.channel_id, ticket.message_ts)[-1]
     assert "escalated" in note["text"] and next_tier.name in note["text"]
     async with bot.runtime.sessions() as db:

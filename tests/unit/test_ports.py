@@ -14,6 +14,7 @@ from bot.clock import system_clock
 from bot.pagerduty_gateway import PagerDutyGateway
 from bot.shared_pacer import SharedChannelPacer
 from bot.spare_time import SpareTime
+from bot.statuspage_gateway import StatusPageGateway
 from bot.telemetry import Telemetry
 from workflows import ports
 
@@ -24,6 +25,7 @@ IMPLEMENTATIONS: list[tuple[type, Any]] = [
     (ports.PostingBudget, ChannelPacer),
     (ports.PostingBudget, SharedChannelPacer),
     (ports.Telemetry, Telemetry),
+    (ports.StatusPage, StatusPageGateway),
 ]
 
 
