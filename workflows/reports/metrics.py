@@ -1,6 +1,7 @@
 """Support KPIs of a period: volume, response and resolution times, SLA attainment,
-escalation and reopen rates, CSAT, the busiest categories and self-service (the
-knowledge base's deflection rate and its gaps).
+escalation and reopen rates, CSAT, the busiest categories, self-service (the
+knowledge base's deflection rate and its gaps), and the lifecycle (the backlog by state,
+the time in triage: ``workflows/reports/lifecycle_stats.py``).
 
     stats = await compute_stats(db=db, config=config, since=now - timedelta(days=30), until=now)
     stats.priority("P1").first_response_attainment.percent     # 95.0, or None without data
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.reports import ReportTargets
+from workflows.reports.lifecycle_stats import LifecycleStats, compute_lifecycle
 from workflows.policy.schema import AppConfig
 from models.kb_queries import SearchGap, count_deflections, search_gaps
 from models.metrics_queries import (
@@ -98,6 +100,7 @@ class SupportStats:
     csat_average: float | None
     top_categories: list[tuple[str, int]] = field(default_factory=list)
     self_service: SelfServiceStats | None = None  # None: no knowledge base in app.yaml
+    lifecycle: LifecycleStats | None = None  # backlog by state now, time in triage in the period
 
     def priority(self, pid: str) -> PriorityStats:
         return next(p for p in self.priorities if p.priority == pid)
@@ -152,6 +155,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
     volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created)
     step(2, 3)
     self_service = await _self_service(db, config, scope, tickets=total.created)
+    lifecycle = await compute_lifecycle(db, since=since, until=until, team_id=team_id, tier=tier, category=category)
     step(3, 3)
     return SupportStats(
         since=since, until=until, tier=tier, category=category,
@@ -166,6 +170,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         csat_average=None if total.rated == 0 else total.rating_sum / total.rated,
         top_categories=cohort.categories[:TOP_CATEGORIES],
         self_service=self_service,
+        lifecycle=lifecycle,
     )
 
 
