@@ -14,7 +14,9 @@ period's resolved incidents) come per priority and for all, ``denominator`` coun
 them; left out when the stats are narrowed to a tier or category. With a
 knowledge base, ``deflection_rate`` (questions answered without a ticket) and one
 ``kb_gap`` row per question most asked without a good answer (scope: the question,
-value: how often) close the list. In CSV a text cell that starts like a formula (``=``,
+value: how often) come next. The lifecycle closes it: one ``backlog`` row per state (scope:
+the state, value: tickets in it now) and ``time_in_triage_median`` / ``_p90`` (seconds
+from opening to triage, of the tickets triaged in the period). In CSV a text cell that starts like a formula (``=``,
 ``+``, ``-``, ``@``, tab, carriage return) is prefixed with ``'`` (``workflows/reports/csv_export.py``).
 """
 
@@ -95,6 +97,11 @@ def stat_rows(stats: SupportStats, targets: ReportTargets) -> list[StatRow]:
         rows.append(_ratio_row("deflection_rate", ALL, stats.self_service.deflection, targets.deflection_rate))
         rows += [StatRow("kb_gap", " ".join(gap.query.split())[:200], gap.count, "searches")
                  for gap in stats.self_service.gaps or []]
+    if stats.lifecycle is not None:
+        rows += [StatRow("backlog", state, n, "tickets") for state, n in stats.lifecycle.backlog]
+        triage = stats.lifecycle.time_in_triage
+        rows += [StatRow("time_in_triage_median", ALL, triage.median, "seconds", denominator=triage.count),
+                 StatRow("time_in_triage_p90", ALL, triage.p90, "seconds", denominator=triage.count)]
     return rows
 
 

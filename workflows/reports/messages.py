@@ -22,6 +22,7 @@ from models.tickets import Ticket
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, link, mrkdwn, plain
 from workflows.policy.durations import Target, format_duration
 from workflows.policy.reports import ReportTargets
+from workflows.reports.lifecycle_stats import lifecycle_lines
 from workflows.reports.metrics import IncidentTimes, PriorityStats, Ratio, SupportStats
 from workflows.sla.targets import format_remaining
 from workflows.tickets.messages.lists import PRIVATE_LINE, pack_lines
@@ -163,7 +164,7 @@ def _scope_line(stats: SupportStats, zone: ZoneInfo, tier_name: str | None, chan
 def build_stats_message(stats: SupportStats, targets: ReportTargets, *, title: str, zone: ZoneInfo,
                         tier_name: str | None = None, previous: SupportStats | None = None,
                         change_label: str | None = None) -> list[dict[str, Any]]:
-    """The summary blocks (eight, one more for on-call and incidents, one more with a
+    """The summary blocks (nine, one more for on-call and incidents, one more with a
     knowledge base; far below Slack's 50); the period is shown in ``zone``."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain(cap(title, HEADER_TEXT_MAX))},
@@ -182,6 +183,8 @@ def build_stats_message(stats: SupportStats, targets: ReportTargets, *, title: s
                                "resolution, means)", _incident_lines(stats, stats.incidents)))
     if stats.self_service is not None:
         blocks.append(_section("*Self-service* (knowledge base)", _self_service_lines(stats, targets, previous)))
+    if stats.lifecycle is not None:
+        blocks.append(_section("*Lifecycle*", lifecycle_lines(stats.lifecycle, format_seconds)))
     return blocks
 
 

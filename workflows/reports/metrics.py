@@ -1,6 +1,7 @@
 """Support KPIs of a period: volume, response and resolution times, SLA attainment,
 escalation and reopen rates, CSAT, the busiest categories, self-service (the
-knowledge base's deflection rate and its gaps), and on-call: MTTA and MTTR per priority.
+knowledge base's deflection rate and its gaps), on-call (MTTA and MTTR per priority), and
+the lifecycle (the backlog by state, the time in triage: ``workflows/reports/lifecycle_stats.py``).
 
     stats = await compute_stats(db=db, config=config, since=now - timedelta(days=30), until=now)
     stats.priority("P1").first_response_attainment.percent     # 95.0, or None without data
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.reports import ReportTargets
 from workflows.policy.plans import plan_policy
+from workflows.reports.lifecycle_stats import LifecycleStats, compute_lifecycle
 from workflows.policy.schema import AppConfig
 from models.incident_metrics_queries import MeanTime, acknowledge_times, resolve_times
 from models.kb_queries import SearchGap, count_deflections, search_gaps
@@ -120,6 +122,7 @@ class SupportStats:
     #: customer, which incidents do not have).
     incidents: IncidentTimes | None = None
     customer: str | None = None  # one customer's tickets only
+    lifecycle: LifecycleStats | None = None  # backlog by state now, time in triage (None for one customer)
 
     def priority(self, pid: str) -> PriorityStats:
         return next(p for p in self.priorities if p.priority == pid)
@@ -182,6 +185,8 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
     if tier is None and category is None and customer is None:
         incidents = IncidentTimes(await acknowledge_times(db, since=since, until=until, team_id=team_id),
                                   await resolve_times(db, since=since, until=until, team_id=team_id))
+    lifecycle = None if customer is not None else await compute_lifecycle(
+        db, since=since, until=until, team_id=team_id, tier=tier, category=category)
     step(3, 3)
     return SupportStats(
         since=since, until=until, tier=tier, category=category,
@@ -198,6 +203,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         self_service=self_service,
         incidents=incidents,
         customer=known.name if known else customer,
+        lifecycle=lifecycle,
     )
 
 
