@@ -25,6 +25,7 @@ from bot.database import make_engine, upgrade_database
 from bot.doctor_cli import add_doctor_parser, run_doctor_command
 from workflows.policy.durations import parse_duration
 from workflows.policy.explain import calendar_summary, target_notes
+from workflows.policy.escalation_notes import escalation_warnings
 from bot.init_cli import add_init_parser, run_init
 from bot.kb_cli import add_kb_parser, run_kb_command
 from bot.manifest import ManifestUrlError, render_manifest
@@ -123,6 +124,8 @@ def _check_config(path: str) -> int:
         print(calendar_summary(result))
         for note in notes:
             print(note)
+    for warning in escalation_warnings(result):  # the policy works; these entries cannot act as written
+        print(f"warning: {warning}")
     return 0
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import yaml
 
-from workflows.policy.loader import _Loader, load_config
+from workflows.policy.loader import _Loader, load_config, parse_config
 from workflows.policy.schema import AppConfig
 
 EXAMPLE_APP_YAML = Path(__file__).resolve().parent.parent / "app.yaml"
 
-__all__ = ["EXAMPLE_APP_YAML", "example_policy", "example_policy_data"]
+__all__ = ["EXAMPLE_APP_YAML", "example_policy", "example_policy_data", "policy_without_matrix"]
 
 
 def example_policy() -> AppConfig:
@@ -25,3 +25,18 @@ def example_policy_data() -> dict[str, Any]:
     """A fresh copy of the example app.yaml as plain data, read with the bot's own YAML
     rules (``18:00`` stays text, ``NO`` is not false), for a test to change and parse."""
     return yaml.load(EXAMPLE_APP_YAML.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
+
+
+def policy_without_matrix() -> AppConfig:
+    """The example app.yaml without its escalation matrix (#18): no ``escalation`` section
+    (the defaults: P0/P1 first-response breaches escalate, the 4h management notice), no
+    tier ``response`` or ``mention``, no ``page_on_open``. For tests of the SLA clocks,
+    paging and metrics on their own, whose timelines the matrix would add to."""
+    data = example_policy_data()
+    data.pop("escalation", None)
+    for tier in data["tiers"]:
+        tier.pop("response", None)
+        tier.pop("mention", None)
+    for priority in data["priorities"].values():
+        priority.pop("page_on_open", None)
+    return parse_config(data)

@@ -32,6 +32,7 @@ from tests.fakes.clock import DEFAULT_START
 from tests.fakes.slack_views import validate_message_blocks
 from tests.metrics_steps import AGENT, Desk
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
+from tests.policies import policy_without_matrix
 from workflows.errors import InvalidRequest
 from workflows.reports.metrics import Ratio, compute_stats
 from workflows.reports.stats_command import answer_stats_command
@@ -40,6 +41,13 @@ from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
 T0 = DEFAULT_START                                 # Wed 2026-11-25 15:00 UTC, 10:00 in New York
 UNTIL = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)   # Thu 10:00 in New York
+
+
+@pytest.fixture
+def config():
+    """The example policy without its escalation matrix (#18), whose timed escalations,
+    tier clocks and pages on open would add to the timelines this file counts."""
+    return policy_without_matrix()
 
 
 async def build_dataset(bot) -> dict[str, object]:

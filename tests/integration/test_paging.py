@@ -7,6 +7,7 @@ import dataclasses
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.database import make_engine, make_session_factory
@@ -19,6 +20,7 @@ from tests.paging_fixtures import *  # noqa: F403 - pagerduty, paged_bot, start_
 from tests.paging_fixtures import pagerduty_settings, start_bot
 from tests.ticket_steps import create_ticket, mrkdwn_texts
 from tests.waiting import drain, until
+from tests.policies import policy_without_matrix
 from workflows.paging.actions import resolve_pages_for_incident, resolve_pages_for_ticket
 from workflows.paging.delivery import deliver_pending_pages
 from workflows.paging.pager import page_incident, page_ticket, record_ticket_page
@@ -26,6 +28,13 @@ from workflows.paging.pager import page_incident, page_ticket, record_ticket_pag
 ONCALL = "C0ONCALL01"
 PRIMARY, SECONDARY = "U0PRIMARY1", "U0SECOND01"  # the rotation's shift at the FakeClock's start
 AGENT = "U0AGENT01"
+
+
+@pytest.fixture
+def config():
+    """The example policy without its escalation matrix (#18), whose timed escalations,
+    tier clocks and pages on open would add to the timelines this file counts."""
+    return policy_without_matrix()
 
 
 async def load_page(bot, page_id: int) -> Page:

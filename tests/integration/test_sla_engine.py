@@ -6,6 +6,7 @@ import dataclasses
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.database import make_engine, make_session_factory
@@ -14,9 +15,17 @@ from models.sla import SlaNotification
 from models.tickets import Ticket, TicketEvent
 from tests.ticket_steps import create_ticket
 from tests.waiting import drain, until
+from tests.policies import policy_without_matrix
 from workflows.sla.engine import fire_due_notifications
 
 AGENT = "U0AGENT"
+
+
+@pytest.fixture
+def config():
+    """The example policy without its escalation matrix (#18), whose timed escalations,
+    tier clocks and pages on open would add to the timelines this file counts."""
+    return policy_without_matrix()
 
 
 def notices(bot, channel: str, word: str) -> list[dict]:

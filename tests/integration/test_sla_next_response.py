@@ -6,8 +6,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.sla_steps import AGENT, card_field, fire, reload, reply, thread_texts
 from tests.ticket_steps import REPORTER, create_ticket
+from tests.policies import policy_without_matrix
+
+
+@pytest.fixture
+def config():
+    """The example policy without its escalation matrix (#18), whose timed escalations,
+    tier clocks and pages on open would add to the timelines this file counts."""
+    return policy_without_matrix()
 
 
 def tier_notices(bot, channel: str, word: str) -> list[str]:

@@ -6,16 +6,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from models.sla import SlaNotification
 from tests.sla_steps import AGENT, ask, card_field, fire, reload, shown, thread_texts, timeline
 from tests.ticket_steps import create_ticket
+from tests.policies import policy_without_matrix
 from workflows.tickets.messages.resolve_form import ResolutionForm
 from workflows.tickets.lifecycle import resolve_ticket
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
+
+
+@pytest.fixture
+def config():
+    """The example policy without its escalation matrix (#18), whose timed escalations,
+    tier clocks and pages on open would add to the timelines this file counts."""
+    return policy_without_matrix()
 
 
 async def pending(bot, ticket) -> list[tuple[str, datetime]]:

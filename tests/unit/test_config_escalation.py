@@ -119,3 +119,58 @@ def test_wrong_values_are_named_with_their_key_paths(data):
 def test_a_breach_listed_twice_is_a_problem(data):
     data["escalation"] = {"on_breach": {"P1": ["resolution", "resolution"]}}
     assert problems(data) == ["escalation.on_breach.P1[1]: resolution is listed twice"]
+
+
+def test_the_example_policy_encodes_the_practice_and_warns_of_nothing():
+    from tests.policies import example_policy
+    from workflows.policy.escalation_notes import escalation_warnings
+
+    config = example_policy()
+    policy = config.escalation_policy
+    assert config.priority("P0").page_on_open
+    assert [str(t.response) for t in config.tiers] == ["15m", "30m", "15m", "1h"]
+    assert [str(policy.after_for(p)) for p in ("P0", "P1")] == ["30m", "2h"]
+    assert str(policy.time_in_tier_for("Performance issues", "tier2")) == "4h"
+    assert str(policy.time_in_tier_for("Account compromise", "tier3")) == "30m"
+    assert policy.escalates_on("P0", "resolution") and policy.escalates_on("P1", "first_response")
+    assert policy.management_after("P1") == timedelta(hours=4)
+    assert escalation_warnings(config) == []
+
+
+def test_entries_that_cannot_act_as_written_are_warnings_with_key_paths(data):
+    from workflows.policy.escalation_notes import escalation_warnings
+
+    data["categories"][2]["resolution"] = "4h"  # Performance issues
+    for tier in data["tiers"]:
+        tier.pop("response", None)
+    data["escalation"] = {
+        "time_in_tier": {"Performance issues": {"tier2": "8h", "tier1": "1h"}},
+        "after": {"P1": "12h"},
+        "on_breach": {"P2": ["next_response"], "P3": ["tier_response"]},
+    }
+    warnings = escalation_warnings(parse_config(data))
+    assert warnings == [
+        "escalation.time_in_tier.Performance issues.tier2: 8h is longer than the resolution target of every "
+        "priority (the longest: 4h on P0): a ticket is overdue before it would move on",
+        "escalation.time_in_tier.Performance issues.tier1: tier1 is not on the escalation path of Performance "
+        "issues (tier2 → tier3): this entry never applies",
+        "escalation.after.P1: 12h is longer than P1's resolution target (8h): the ticket is overdue before it "
+        "would move on",
+        "escalation.on_breach.P2: next_response, but P2 has no next_response target (that breach never happens)",
+        "escalation.on_breach.P3: tier_response, but no tier has a response target (that breach never happens)",
+    ]
+
+
+def test_check_config_prints_the_warnings_and_still_passes(data, tmp_path, capsys):
+    import yaml
+
+    from bot.cli import main
+
+    data["escalation"] = {"after": {"P1": "12h"}}
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["check-config", str(path)], environ={}) == 0
+    out = capsys.readouterr().out
+    assert "OK" in out
+    assert ("warning: escalation.after.P1: 12h is longer than P1's resolution target (8h): the ticket is overdue "
+            "before it would move on") in out.splitlines()

@@ -14,9 +14,9 @@ from workflows.policy.calendars import calendar_for
 from workflows.sla.plan import PlannedNotification, plan_notifications, still_applies
 from workflows.sla.schedule import _rearmed
 from workflows.sla.state import ClockState, clock_standings
-from tests.policies import example_policy
+from tests.policies import policy_without_matrix
 
-CONFIG = example_policy()
+CONFIG = policy_without_matrix()  # the clocks on their own (the escalation matrix: test_escalation_plan.py)
 CAL = calendar_for(CONFIG)
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wed 10:00 New York
 H = timedelta(hours=1)
