@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.database import make_engine, make_session_factory
+from bot.doctor_statuspage import check_statuspage_updates
 from bot.statuspage_gateway import StatusPageGateway
 from models.statuspage_updates import StatuspageUpdate
 from tests.conftest import REPO_ROOT
@@ -107,6 +108,12 @@ async def test_a_5xx_is_retried_with_backoff_shown_in_the_war_room_and_sent_once
                for t in room_texts(bot, incident))
     [row] = await _updates(bot)
     assert row.sent_at is None and row.attempts == 1 and row.next_attempt_at == clock() + timedelta(seconds=5)
+    [waiting] = await check_statuspage_updates(database_url, bot.runtime.deps.config, now=clock())
+    line = waiting.line()  # supportbot doctor lists what still waits, as it lists the outbox's failures
+    assert not waiting.ok and line.startswith("✗ Status page: 1 update(s) waiting to be sent:")
+    assert f"#{row.id} the customer update of incident #{incident.id}" in line and "1 attempt(s)" in line
+    assert "last error: POST /v1/pages/" in line and "503" in line and "'We are investigating an outage'" in line
+    assert "STATUSPAGE_API_KEY" in line  # the fix
 
     deps = bot.runtime.deps
     assert await deliver_statuspage_updates(deps=deps) == 0  # not due yet: nothing sent
@@ -131,6 +138,8 @@ async def test_a_5xx_is_retried_with_backoff_shown_in_the_war_room_and_sent_once
     texts = room_texts(bot, incident)
     assert sum("has not taken" in t for t in texts) == 1  # the first failure is said, not each retry
     assert any("is on the status page" in t and "took the customer update after 3 tries" in t for t in texts)
+    [clear] = await check_statuspage_updates(database_url, bot.runtime.deps.config, now=clock())
+    assert clear.line() == "✓ Status page: no update waiting to be sent, none refused in the last day"
 
 
 async def test_an_answer_lost_after_the_incident_was_created_creates_no_second_one(sp_bot, statuspage, clock):
@@ -159,6 +168,14 @@ async def test_a_refused_update_is_given_up_and_said(database_url, fake_slack, c
         assert any("The status page refused the customer update" in t for t in room_texts(bot, incident))
         [row] = await _updates(bot)
         assert row.failed_at is not None
+        [refused] = await check_statuspage_updates(database_url, bot.runtime.deps.config, now=clock())
+        line = refused.line()
+        assert not refused.ok and line.startswith("✗ Status page: 1 update(s) refused in the last day, not published:")
+        assert f"#{row.id} the customer update of incident #{incident.id}" in line and "422" in line
+        assert "'Search is down'" in line and "/incident external" in line
+        [later] = await check_statuspage_updates(database_url, bot.runtime.deps.config,
+                                                 now=clock() + timedelta(days=2))
+        assert later.ok and "none refused in the last day" in later.line()
         clock.advance(timedelta(hours=1))
         assert await deliver_statuspage_updates(deps=bot.runtime.deps) == 0
         assert len(statuspage.writes()) == 1
@@ -188,9 +205,10 @@ async def test_without_a_key_nothing_is_published_and_the_war_room_is_told(datab
         assert await _updates(bot) == [] and statuspage.calls == []
 
 
-async def test_without_statuspage_in_app_yaml_external_only_records(bot):
+async def test_without_statuspage_in_app_yaml_external_only_records(bot, database_url):
     incident, _ = await declare(bot, "P1 Checkout failing")
     await settle(bot)
     await run_in_war_room(bot, incident, "external Degraded", then="external_update_posted")
     assert not any("status page" in t for t in room_texts(bot, incident))
     assert await _updates(bot) == []
+    assert await check_statuspage_updates(database_url, bot.runtime.deps.config) == []  # doctor says nothing
