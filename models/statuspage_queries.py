@@ -33,10 +33,10 @@ def _is_head() -> ColumnElement[bool]:
 
 
 def owe_statuspage_update(db: AsyncSession, *, incident_id: int, kind: StatuspageUpdateKind, body: str,
-                          created_by: str | None, now: datetime) -> StatuspageUpdate:
+                          created_by: str | None, now: datetime, status: str | None = None) -> StatuspageUpdate:
     """Owe one update, in the caller's transaction; due at once."""
-    row = StatuspageUpdate(incident_id=incident_id, kind=kind, body=body, created_by=created_by, created_at=now,
-                           attempts=0, next_attempt_at=now)
+    row = StatuspageUpdate(incident_id=incident_id, kind=kind, body=body, status=status, created_by=created_by,
+                           created_at=now, attempts=0, next_attempt_at=now)
     db.add(row)
     return row
 

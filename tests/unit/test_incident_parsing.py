@@ -29,6 +29,12 @@ from workflows.incidents.commands import IncidentCommand, IncidentSubcommand as 
     ("resolve Fixed &amp; verified", IncidentCommand(Sub.RESOLVE, text="Fixed & verified")),
     ("post-mortem", IncidentCommand(Sub.POSTMORTEM)),
     ("external Status page updated", IncidentCommand(Sub.EXTERNAL, text="Status page updated")),
+    ("external identified Bad deploy &lt;v2&gt;", IncidentCommand(Sub.EXTERNAL, status="identified",
+                                                                   text="Bad deploy <v2>")),
+    ("customers monitoring Fixed", IncidentCommand(Sub.EXTERNAL, status="monitoring", text="Fixed")),
+    ("external Investigating reports of errors", IncidentCommand(Sub.EXTERNAL,
+                                                                 text="Investigating reports of errors")),
+    ("external monitoring", IncidentCommand(Sub.EXTERNAL, status="monitoring")),
 ])
 def test_parse(text, expected):
     assert parse_incident_command(text) == expected
@@ -43,6 +49,7 @@ def test_parse(text, expected):
     ("role comms", "Mention the person"),
     ("severity", "Give the new severity"),
     ("severity high", "Give the new severity"),
+    ("external resolved All good", "`/incident resolve summary` resolves the incident"),
 ])
 def test_refused(text, message):
     with pytest.raises(InvalidRequest) as error:

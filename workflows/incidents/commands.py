@@ -29,6 +29,7 @@ from workflows.incidents.resolution import repost_postmortem, resolve_incident
 from workflows.incidents.rules import parse_priority
 from workflows.incidents.declare import declare_incident, declare_incident_from_ticket, declared_text
 from workflows.outbox.enqueue import send_post
+from workflows.policy.statuspage import OPEN_STATUSES
 from workflows.slack_text import plain_text
 
 __all__ = ["IncidentSubcommand", "IncidentCommand", "parse_incident_command", "parse_user", "answer_incident_command",
@@ -65,6 +66,7 @@ class IncidentCommand:
     private: bool = False  # `/incident declare --private …`
     number: int | None = None  # `/incident action done N`
     due: date | None = None  # `/incident action @owner YYYY-MM-DD text`
+    status: str | None = None  # `/incident external identified text`: the status page's status
 
 
 def parse_user(token: str) -> str | None:
@@ -121,6 +123,8 @@ def parse_incident_command(text: str) -> IncidentCommand:
         return IncidentCommand(kind, priority=priority)
     if kind == IncidentSubcommand.ACTION:
         return _action(rest)
+    if kind == IncidentSubcommand.EXTERNAL:
+        return _external(rest)
     if kind == IncidentSubcommand.POSTMORTEM and rest:
         what, _, arg = rest.partition(" ")
         if what.lower() == "owner":
@@ -130,6 +134,19 @@ def parse_incident_command(text: str) -> IncidentCommand:
         raise InvalidRequest("`/incident postmortem` posts the draft again; `/incident postmortem owner @someone` "
                              "names its owner; `/incident postmortem done URL` marks it done.")
     return IncidentCommand(kind, text=plain_text(rest, keep_urls=True).strip())
+
+
+def _external(rest: str) -> IncidentCommand:
+    """``[investigating|identified|monitoring] text``: a leading status word, written in
+    lower case as Statuspage writes it (a sentence that starts "Monitoring the fix…" is
+    text), sets the incident's status on the status page; without one it is kept."""
+    word, _, text = rest.partition(" ")
+    if word in OPEN_STATUSES:
+        return IncidentCommand(IncidentSubcommand.EXTERNAL, status=word, text=plain_text(text, keep_urls=True).strip())
+    if word == "resolved":
+        raise InvalidRequest("`/incident resolve summary` resolves the incident, and so resolves it on the status "
+                             "page; `/incident external` sets investigating, identified or monitoring.")
+    return IncidentCommand(IncidentSubcommand.EXTERNAL, text=plain_text(rest, keep_urls=True).strip())
 
 
 ACTION_USAGE = "`/incident action @owner YYYY-MM-DD what to do` (or `/incident action done N`)"
@@ -176,7 +193,7 @@ async def answer_incident_command(
     if kind == IncidentSubcommand.UPDATE:
         await post_incident_update(**where, text=command.text)
     elif kind == IncidentSubcommand.EXTERNAL:
-        await record_external_update(**where, text=command.text)
+        await record_external_update(**where, text=command.text, status=command.status)
     elif kind == IncidentSubcommand.COMMANDER:
         assert command.user_id is not None
         await hand_over_command(**where, commander_id=command.user_id)
