@@ -35,6 +35,15 @@ from workflows.incidents.commands import IncidentCommand, IncidentSubcommand as 
     ("external Investigating reports of errors", IncidentCommand(Sub.EXTERNAL,
                                                                  text="Investigating reports of errors")),
     ("external monitoring", IncidentCommand(Sub.EXTERNAL, status="monitoring")),
+    ("actions", IncidentCommand(Sub.ACTIONS)),
+    ("actions #12", IncidentCommand(Sub.ACTIONS, incident_id=12)),
+    ("action done 3", IncidentCommand(Sub.ACTION, number=3)),
+    ("action done #3", IncidentCommand(Sub.ACTION, number=3)),
+    ("action done #12 3", IncidentCommand(Sub.ACTION, number=3, incident_id=12)),
+    ("postmortem done <https://wiki.example/pm>", IncidentCommand(Sub.POSTMORTEM, role="done",
+                                                                 text="https://wiki.example/pm")),
+    ("postmortem done #12 https://wiki.example/pm", IncidentCommand(Sub.POSTMORTEM, role="done", incident_id=12,
+                                                                   text="https://wiki.example/pm")),
 ])
 def test_parse(text, expected):
     assert parse_incident_command(text) == expected
@@ -50,6 +59,11 @@ def test_parse(text, expected):
     ("severity", "Give the new severity"),
     ("severity high", "Give the new severity"),
     ("external resolved All good", "`/incident resolve summary` resolves the incident"),
+    ("actions 12", "`/incident actions #12`"),
+    ("action done 12 3", "Give the item's number"),
+    ("action done #12 3 4", "Give the item's number"),
+    ("action done #12 x", "Give the item's number"),
+    ("postmortem done #12", "Give the post-mortem's link"),
 ])
 def test_refused(text, message):
     with pytest.raises(InvalidRequest) as error:

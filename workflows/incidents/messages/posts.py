@@ -284,4 +284,6 @@ HELP_TEXT = "\n".join([
     "`/incident postmortem owner @someone` name its owner · `/incident postmortem done URL` mark it done",
     "`/incident action @owner YYYY-MM-DD what to do` add an action item (the owner is reminded when it is due)",
     "`/incident actions` list the action items · `/incident action done N` mark one done",
+    "Anywhere (a DM with the bot, after the war room is archived), with the incident's number:",
+    "`/incident actions #12` · `/incident action done #12 N` · `/incident postmortem done #12 URL`",
 ])
