@@ -17,7 +17,8 @@ The checks, in order; those that need an earlier one to pass are left out when i
 - PagerDuty (`bot.doctor_pagerduty`): the routing key's shape, the REST token
   (``GET /abilities``, which pages nobody), the webhook secret when pages go to PagerDuty.
 - Status page (`bot.doctor_statuspage`), with ``statuspage`` in app.yaml: the key, through
-  ``GET /v1/pages/{page_id}`` (read-only).
+  ``GET /v1/pages/{page_id}`` (read-only); then, when the database passed, the updates
+  still waiting to be sent to the page and those it refused in the last day.
 - Who may do what: one line, "open by default" without a ``roles`` section.
 
 Nothing is changed, posted or paged — except with ``join=True``, where the bot joins
@@ -37,7 +38,7 @@ from bot.doctor_checks import CheckResult, failed, passed
 from bot.doctor_database import check_database
 from bot.doctor_outbox import check_outbox
 from bot.doctor_pagerduty import check_pagerduty
-from bot.doctor_statuspage import check_statuspage
+from bot.doctor_statuspage import check_statuspage, check_statuspage_updates
 from bot.manifest import BOT_SCOPES
 from bot.settings import APP_TOKEN_PREFIX, Settings
 from bot.slack_gateway import make_slack_client
@@ -54,10 +55,13 @@ async def run_checks(settings: Settings, config: AppConfig | None, *, join: bool
         results.append(passed(roles_line(config.roles)))  # who may do what: open by default, or roles
     database = await check_database(settings.database_url)
     results += database
-    if all(r.ok for r in database):
+    migrated = all(r.ok for r in database)
+    if migrated:
         results += await check_outbox(settings.database_url)
     results += await check_pagerduty(settings, config)
     results += await check_statuspage(settings, config)
+    if migrated:
+        results += await check_statuspage_updates(settings.database_url, config)
     return results
 
 

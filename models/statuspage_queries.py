@@ -17,8 +17,9 @@ from sqlalchemy.orm import aliased
 
 from models.statuspage_updates import StatuspageUpdate, StatuspageUpdateKind
 
-__all__ = ["claim_statuspage_update", "due_statuspage_updates", "fail_statuspage_update", "owe_statuspage_update",
-           "pending_statuspage_updates", "record_statuspage_sent", "retry_statuspage_update"]
+__all__ = ["claim_statuspage_update", "due_statuspage_updates", "fail_statuspage_update", "failed_statuspage_updates",
+           "owe_statuspage_update", "pending_statuspage_updates", "record_statuspage_sent", "retry_statuspage_update",
+           "waiting_statuspage_updates"]
 
 
 def _pending(row: type[StatuspageUpdate] | StatuspageUpdate = StatuspageUpdate) -> ColumnElement[bool]:
@@ -32,10 +33,10 @@ def _is_head() -> ColumnElement[bool]:
 
 
 def owe_statuspage_update(db: AsyncSession, *, incident_id: int, kind: StatuspageUpdateKind, body: str,
-                          created_by: str | None, now: datetime) -> StatuspageUpdate:
+                          created_by: str | None, now: datetime, status: str | None = None) -> StatuspageUpdate:
     """Owe one update, in the caller's transaction; due at once."""
-    row = StatuspageUpdate(incident_id=incident_id, kind=kind, body=body, created_by=created_by, created_at=now,
-                           attempts=0, next_attempt_at=now)
+    row = StatuspageUpdate(incident_id=incident_id, kind=kind, body=body, status=status, created_by=created_by,
+                           created_at=now, attempts=0, next_attempt_at=now)
     db.add(row)
     return row
 
@@ -88,3 +89,24 @@ async def retry_statuspage_update(db: AsyncSession, update_id: int, *, attempts:
 async def fail_statuspage_update(db: AsyncSession, update_id: int, *, attempts: int, now: datetime,
                                  error: str) -> bool:
     return await _settle(db, update_id, attempts, failed_at=now, last_error=error)
+
+
+async def waiting_statuspage_updates(db: AsyncSession, *, limit: int) -> tuple[int, list[StatuspageUpdate]]:
+    """How many updates are still owed to the status page (neither sent nor refused), and
+    the oldest ``limit`` of them (``supportbot doctor``)."""
+    count = (await db.execute(select(func.count()).select_from(StatuspageUpdate).where(_pending()))).scalar_one()
+    rows = (await db.execute(select(StatuspageUpdate).where(_pending())
+                             .order_by(StatuspageUpdate.id).limit(limit))).scalars()
+    return int(count), list(rows)
+
+
+async def failed_statuspage_updates(db: AsyncSession, *, since: datetime,
+                                    limit: int) -> tuple[int, list[StatuspageUpdate]]:
+    """How many updates the status page refused since ``since`` (given up on), and the
+    latest ``limit`` of them (``supportbot doctor``)."""
+    recent = (StatuspageUpdate.failed_at.is_not(None), StatuspageUpdate.failed_at >= since)
+    count = (await db.execute(select(func.count()).select_from(StatuspageUpdate).where(*recent))).scalar_one()
+    rows = (await db.execute(select(StatuspageUpdate).where(*recent)
+                             .order_by(StatuspageUpdate.failed_at.desc(), StatuspageUpdate.id.desc())
+                             .limit(limit))).scalars()
+    return int(count), list(rows)

@@ -36,6 +36,9 @@ class StatuspageUpdate(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     kind: Mapped[StatuspageUpdateKind] = mapped_column(str_enum(StatuspageUpdateKind))
     body: Mapped[str] = mapped_column(Text)
+    #: investigating, identified or monitoring (`/incident external identified …`); None
+    #: keeps the status the incident has there (a create says investigating).
+    status: Mapped[str | None] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -49,6 +49,7 @@ async def test_action_items_are_added_listed_reminded_and_done(bot, clock, datab
     await settle(bot)
     [due] = reminders(bot)
     assert "Your action item 1 of incident" in due and "is due today" in due and f"<#{room}>" in due
+    assert f"`/incident action done #{incident.id} 1` (here or anywhere)" in due
     clock.advance(timedelta(hours=6))
     assert await remind_action_items(deps=deps) == 0  # once a day
 
@@ -58,6 +59,15 @@ async def test_action_items_are_added_listed_reminded_and_done(bot, clock, datab
     assert "was due 2026-11-27 (1 day overdue)" in reminders(bot)[-1]
 
     await run_in_war_room(bot, incident, "action done 1", then="action_done")
+    assert not any(r for name, r in bot.slack.responses.items() if name.startswith("incident-")
+                   and any("is done" in (x.get("text") or "") for x in r))  # in the war room its post says it
+    # Typed elsewhere (the owner's DM with the bot) with the incident's number: answered privately, and the
+    # (open) war room hears it as usual.
+    dm = bot.slack.dm_channel(OWNER)
+    done = await answer(bot, f"action done #{incident.id} 2", user=OWNER, channel=dm)
+    assert done.startswith(f":white_check_mark: Action item 2 of incident #{incident.id} is done")
+    await settle(bot)
+    assert any(m["text"] == done for m in bot.slack.messages(room))
     clock.set(datetime(2026, 11, 29, 15, 0, tzinfo=UTC))
     assert await remind_action_items(deps=deps) == 0
     listing = await answer(bot, "actions", channel=room)
@@ -82,5 +92,10 @@ async def test_bad_action_commands_get_a_clear_answer(bot):
     assert "is in the past" in await answer(bot, f"action <@{OWNER}> 2026-11-01 Do it", channel=room)
     assert "Give the owner" in await answer(bot, "action", channel=room)
     assert "Give the item's number" in await answer(bot, "action done two", channel=room)
-    assert "works in an incident's war room" in await answer(bot, "actions")
+    assert "works in an incident's war room, or anywhere with the incident's number: `/incident actions #12`" \
+        in await answer(bot, "actions")
+    assert "anywhere else name the incident: `/incident actions #12`" in await answer(bot, "actions soon")
+    assert "`/incident action done #12 2` anywhere" in await answer(bot, "action done #12 two", channel=room)
+    assert "There is no incident #999." in await answer(bot, "actions #999")
+    assert "has no action item 4" in await answer(bot, f"action done #{incident.id} 4")
     assert "has no action items yet" in await answer(bot, "actions", channel=room)

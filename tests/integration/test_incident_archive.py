@@ -12,7 +12,7 @@ import yaml
 
 from bot.database import make_engine, make_session_factory
 from tests.conftest import REPO_ROOT
-from tests.incident_steps import IC, declare, kinds, load_incident, run_in_war_room, settle
+from tests.incident_steps import IC, answer, declare, kinds, load_incident, run_in_war_room, settle
 from tests.paging_fixtures import start_bot
 from workflows.deps import Deps
 from workflows.incidents.actions import remind_action_items
@@ -97,7 +97,9 @@ async def test_time_up_archives_with_the_follow_through_left_open_and_its_remind
         await settle(bot)
         [farewell] = last_words(bot, room)
         assert "Its post-mortem was not marked done." in farewell
-        assert "Action item 1 is still open (past due); their reminders stop here." in farewell
+        assert "Action item 1 is still open (past due); their reminders stop here, and " \
+               f"`/incident action done #{incident.id} N` marks one done from anywhere." in farewell
+        assert f"`/incident actions #{incident.id}` lists its action items from anywhere" in farewell
         assert fake_slack.archived == [room]
         dms_before = len(bot.slack.messages(bot.slack.dm_channel(IC)))
         clock.advance(timedelta(days=1))
@@ -105,6 +107,26 @@ async def test_time_up_archives_with_the_follow_through_left_open_and_its_remind
         assert await remind_postmortems(deps=deps) == 0
         await settle(bot)
         assert len(bot.slack.messages(bot.slack.dm_channel(IC))) == dms_before
+
+        # The war room is archived: the follow-through is finished from anywhere, by the incident's number,
+        # answered privately, and nothing is posted in the archived room.
+        in_room = len(bot.slack.messages(room))
+        dm = bot.slack.dm_channel(OWNER)
+        listing = await answer(bot, f"actions #{incident.id}", user=OWNER, channel=dm)
+        assert f"Action items of incident #{incident.id}" in listing and "Tune the index" in listing
+        assert "*overdue*" in listing
+        done = await answer(bot, f"action done #{incident.id} 1", user=OWNER, channel=dm)
+        assert done.startswith(f":white_check_mark: Action item 1 of incident #{incident.id} is done "
+                               f"(marked by <@{OWNER}>): Tune the index")
+        assert "already done" in await answer(bot, f"action done #{incident.id} 1", user=OWNER, channel=dm)
+        assert "· done" in await answer(bot, f"actions #{incident.id}")
+        pm = await answer(bot, f"postmortem done #{incident.id} https://wiki.example/pm/9")
+        assert pm.startswith(f":white_check_mark: The post-mortem of incident #{incident.id} is done: "
+                             "<https://wiki.example/pm/9>")
+        await settle(bot)
+        assert len(bot.slack.messages(room)) == in_room
+        assert (await kinds(bot, incident.id))[-2:] == ["action_done", "postmortem_done"]
+        assert "There is no incident #999." in await answer(bot, "action done #999 1", user=OWNER, channel=dm)
 
 
 async def test_a_room_someone_archived_already_is_recorded_and_nothing_is_posted_in_it(

@@ -10,8 +10,8 @@ import yaml
 from models.incidents import Incident
 from tests.conftest import REPO_ROOT
 from tests.fakes.slack_requests import block_actions_payload
-from tests.incident_steps import IC, INCIDENTS, ONCALL, PRIMARY, declare, load_incident, run_in_war_room, settle, \
-    text_of
+from tests.incident_steps import IC, INCIDENTS, ONCALL, PRIMARY, answer, declare, kinds, load_incident, \
+    run_in_war_room, settle, text_of
 from tests.ticket_steps import create_ticket
 from workflows.incidents.commands import parse_incident_command
 from workflows.policy.loader import parse_config
@@ -96,3 +96,19 @@ def test_private_categories_must_exist():
         parse_config(data)
     [problem] = info.value.problems
     assert problem.startswith("incidents.private_categories[1]: unknown category 'Fraud' (categories: Login problems")
+
+
+async def test_a_private_incidents_follow_through_by_number_only_for_the_people_it_concerns(bot):
+    incident, _ = await declare(bot, f"--private P1 {SECRET}")
+    await settle(bot)
+    owner, stranger = "U0OWNER01", "U0STRANGER"
+    await run_in_war_room(bot, incident, f"action <@{owner}> 2026-12-01 Rotate the CFO's keys", then="action_added")
+    refused = await answer(bot, f"actions #{incident.id}", user=stranger)
+    assert f"Incident #{incident.id} is private: its follow-through is for its commander" in refused
+    assert "Rotate" not in refused
+    assert f"Incident #{incident.id} is private" in await answer(bot, f"action done #{incident.id} 1", user=stranger)
+    assert "Rotate the CFO's keys" in await answer(bot, f"actions #{incident.id}", user=owner)  # an item's owner
+    assert "Rotate the CFO's keys" in await answer(bot, f"actions #{incident.id}")  # the commander
+    done = await answer(bot, f"action done #{incident.id} 1", user=owner, channel=bot.slack.dm_channel(owner))
+    assert done.startswith(f":white_check_mark: Action item 1 of incident #{incident.id} is done")
+    assert (await kinds(bot, incident.id)).count("action_done") == 1

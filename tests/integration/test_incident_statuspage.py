@@ -14,11 +14,12 @@ import yaml
 from sqlalchemy import select
 
 from bot.database import make_engine, make_session_factory
+from bot.doctor_statuspage import check_statuspage_updates
 from bot.statuspage_gateway import StatusPageGateway
 from models.statuspage_updates import StatuspageUpdate
 from tests.conftest import REPO_ROOT
 from tests.fakes.statuspage import FakeStatuspage
-from tests.incident_steps import declare, kinds, load_incident, run_in_war_room, settle, text_of
+from tests.incident_steps import answer, declare, kinds, load_incident, run_in_war_room, settle, text_of
 from tests.paging_fixtures import start_bot
 from workflows.deps import Deps
 from workflows.incidents.statuspage import deliver_statuspage_updates
@@ -76,21 +77,33 @@ async def test_created_updated_and_resolved(sp_bot, statuspage):
                for t in texts)
     assert any(f"is on the status page: <{page_incident['shortlink']}>" in t for t in texts)
 
-    await run_in_war_room(bot, incident, "external Fix deployed, monitoring", then="statuspage_sent")
+    # A leading status word sets the incident's status on the page; without one it stays.
+    await run_in_war_room(bot, incident, "external identified The card processor is failing; fix deployed",
+                          then="statuspage_sent", count=2)
     [patch] = await statuspage.wait_for(1, "PATCH")
     assert patch.path == f"/v1/pages/{statuspage.page_id}/incidents/{page_incident['id']}"
-    assert patch.body["incident"]["body"] == "Fix deployed, monitoring" and "name" not in patch.body["incident"]
-    await run_in_war_room(bot, incident, "resolve Card processor recovered", then="statuspage_sent", count=3)
+    assert patch.body["incident"]["body"] == "The card processor is failing; fix deployed"
+    assert patch.body["incident"]["status"] == "identified" and "name" not in patch.body["incident"]
+    assert any("updated customers (status: *identified*): The card processor is failing" in t
+               for t in room_texts(bot, incident))
+    await run_in_war_room(bot, incident, "external Monitoring the fix", then="statuspage_sent", count=3)
+    second = (await statuspage.wait_for(2, "PATCH"))[1]
+    assert second.body["incident"]["body"] == "Monitoring the fix" and "status" not in second.body["incident"]
+    assert statuspage.incidents[page_incident["id"]]["status"] == "identified"
+    await run_in_war_room(bot, incident, "resolve Card processor recovered", then="statuspage_sent", count=4)
     assert len(statuspage.writes("POST")) == 1  # one incident on the page, ever
     resolved = statuspage.incidents[page_incident["id"]]
     assert resolved["status"] == "resolved" and statuspage.components[API] == "operational"
-    assert [u["body"] for u in resolved["incident_updates"]] == [
-        "Payments are failing for some customers; we are on it", "Fix deployed, monitoring",
-        "Card processor recovered"]
+    assert [(u["body"], u["status"]) for u in resolved["incident_updates"]] == [
+        ("Payments are failing for some customers; we are on it", "investigating"),
+        ("The card processor is failing; fix deployed", "identified"), ("Monitoring the fix", "identified"),
+        ("Card processor recovered", "resolved")]
     assert statuspage.components[DB] == "operational"  # a P1 touches only its components
-    assert (await kinds(bot, incident.id)).count("statuspage_sent") == 3
+    assert (await kinds(bot, incident.id)).count("statuspage_sent") == 4
     await settle(bot)
-    assert any("Published on the status page" in t and "Resolved on the status page" in t
+    assert any("Published on the status page" in t and "Published on the status page (identified)" in t
+               and "Customers updated by" in t and "(identified): The card processor" in t
+               and "Resolved on the status page" in t
                for t in room_texts(bot, incident))  # the post-mortem draft's timeline
 
 
@@ -107,6 +120,12 @@ async def test_a_5xx_is_retried_with_backoff_shown_in_the_war_room_and_sent_once
                for t in room_texts(bot, incident))
     [row] = await _updates(bot)
     assert row.sent_at is None and row.attempts == 1 and row.next_attempt_at == clock() + timedelta(seconds=5)
+    [waiting] = await check_statuspage_updates(database_url, bot.runtime.deps.config, now=clock())
+    line = waiting.line()  # supportbot doctor lists what still waits, as it lists the outbox's failures
+    assert not waiting.ok and line.startswith("✗ Status page: 1 update(s) waiting to be sent:")
+    assert f"#{row.id} the customer update of incident #{incident.id}" in line and "1 attempt(s)" in line
+    assert "last error: POST /v1/pages/" in line and "503" in line and "'We are investigating an outage'" in line
+    assert "STATUSPAGE_API_KEY" in line  # the fix
 
     deps = bot.runtime.deps
     assert await deliver_statuspage_updates(deps=deps) == 0  # not due yet: nothing sent
@@ -131,6 +150,8 @@ async def test_a_5xx_is_retried_with_backoff_shown_in_the_war_room_and_sent_once
     texts = room_texts(bot, incident)
     assert sum("has not taken" in t for t in texts) == 1  # the first failure is said, not each retry
     assert any("is on the status page" in t and "took the customer update after 3 tries" in t for t in texts)
+    [clear] = await check_statuspage_updates(database_url, bot.runtime.deps.config, now=clock())
+    assert clear.line() == "✓ Status page: no update waiting to be sent, none refused in the last day"
 
 
 async def test_an_answer_lost_after_the_incident_was_created_creates_no_second_one(sp_bot, statuspage, clock):
@@ -159,6 +180,14 @@ async def test_a_refused_update_is_given_up_and_said(database_url, fake_slack, c
         assert any("The status page refused the customer update" in t for t in room_texts(bot, incident))
         [row] = await _updates(bot)
         assert row.failed_at is not None
+        [refused] = await check_statuspage_updates(database_url, bot.runtime.deps.config, now=clock())
+        line = refused.line()
+        assert not refused.ok and line.startswith("✗ Status page: 1 update(s) refused in the last day, not published:")
+        assert f"#{row.id} the customer update of incident #{incident.id}" in line and "422" in line
+        assert "'Search is down'" in line and "/incident external" in line
+        [later] = await check_statuspage_updates(database_url, bot.runtime.deps.config,
+                                                 now=clock() + timedelta(days=2))
+        assert later.ok and "none refused in the last day" in later.line()
         clock.advance(timedelta(hours=1))
         assert await deliver_statuspage_updates(deps=bot.runtime.deps) == 0
         assert len(statuspage.writes()) == 1
@@ -177,6 +206,23 @@ async def test_private_incidents_keep_their_title_off_the_page(sp_bot, statuspag
     assert created.body["incident"]["name"] == "Investigating an issue"
 
 
+async def test_the_first_update_may_set_the_status_and_a_wrong_word_is_answered(sp_bot, statuspage):
+    bot = sp_bot
+    incident, _ = await declare(bot, "P1 Login errors")
+    await settle(bot)
+    refused = await answer(bot, "external resolved All good", channel=incident.channel_id)
+    assert "`/incident resolve summary` resolves the incident" in refused
+    assert "Write the customer update" in await answer(bot, "external monitoring", channel=incident.channel_id)
+    assert statuspage.calls == []
+    await run_in_war_room(bot, incident, "external monitoring A fix is live; we are watching logins",
+                          then="statuspage_sent")
+    [created] = await statuspage.wait_for(1, "POST")
+    assert created.body["incident"]["status"] == "monitoring"
+    assert created.body["incident"]["body"] == "A fix is live; we are watching logins"
+    help_text = await answer(bot, "help", channel=incident.channel_id)
+    assert "`/incident external [investigating|identified|monitoring] what customers were told`" in help_text
+
+
 async def test_without_a_key_nothing_is_published_and_the_war_room_is_told(database_url, fake_slack, clock,
                                                                             statuspage):
     async with start_bot(database_url, fake_slack, clock, statuspage_config(statuspage.page_id)) as bot:
@@ -188,9 +234,10 @@ async def test_without_a_key_nothing_is_published_and_the_war_room_is_told(datab
         assert await _updates(bot) == [] and statuspage.calls == []
 
 
-async def test_without_statuspage_in_app_yaml_external_only_records(bot):
+async def test_without_statuspage_in_app_yaml_external_only_records(bot, database_url):
     incident, _ = await declare(bot, "P1 Checkout failing")
     await settle(bot)
     await run_in_war_room(bot, incident, "external Degraded", then="external_update_posted")
     assert not any("status page" in t for t in room_texts(bot, incident))
     assert await _updates(bot) == []
+    assert await check_statuspage_updates(database_url, bot.runtime.deps.config) == []  # doctor says nothing

@@ -29,6 +29,21 @@ from workflows.incidents.commands import IncidentCommand, IncidentSubcommand as 
     ("resolve Fixed &amp; verified", IncidentCommand(Sub.RESOLVE, text="Fixed & verified")),
     ("post-mortem", IncidentCommand(Sub.POSTMORTEM)),
     ("external Status page updated", IncidentCommand(Sub.EXTERNAL, text="Status page updated")),
+    ("external identified Bad deploy &lt;v2&gt;", IncidentCommand(Sub.EXTERNAL, status="identified",
+                                                                   text="Bad deploy <v2>")),
+    ("customers monitoring Fixed", IncidentCommand(Sub.EXTERNAL, status="monitoring", text="Fixed")),
+    ("external Investigating reports of errors", IncidentCommand(Sub.EXTERNAL,
+                                                                 text="Investigating reports of errors")),
+    ("external monitoring", IncidentCommand(Sub.EXTERNAL, status="monitoring")),
+    ("actions", IncidentCommand(Sub.ACTIONS)),
+    ("actions #12", IncidentCommand(Sub.ACTIONS, incident_id=12)),
+    ("action done 3", IncidentCommand(Sub.ACTION, number=3)),
+    ("action done #3", IncidentCommand(Sub.ACTION, number=3)),
+    ("action done #12 3", IncidentCommand(Sub.ACTION, number=3, incident_id=12)),
+    ("postmortem done <https://wiki.example/pm>", IncidentCommand(Sub.POSTMORTEM, role="done",
+                                                                 text="https://wiki.example/pm")),
+    ("postmortem done #12 https://wiki.example/pm", IncidentCommand(Sub.POSTMORTEM, role="done", incident_id=12,
+                                                                   text="https://wiki.example/pm")),
 ])
 def test_parse(text, expected):
     assert parse_incident_command(text) == expected
@@ -43,6 +58,12 @@ def test_parse(text, expected):
     ("role comms", "Mention the person"),
     ("severity", "Give the new severity"),
     ("severity high", "Give the new severity"),
+    ("external resolved All good", "`/incident resolve summary` resolves the incident"),
+    ("actions 12", "`/incident actions #12`"),
+    ("action done 12 3", "Give the item's number"),
+    ("action done #12 3 4", "Give the item's number"),
+    ("action done #12 x", "Give the item's number"),
+    ("postmortem done #12", "Give the post-mortem's link"),
 ])
 def test_refused(text, message):
     with pytest.raises(InvalidRequest) as error:

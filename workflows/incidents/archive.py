@@ -5,7 +5,8 @@ follow-through is done or its time is up: the post-mortem is marked done or was 
 (``incidents.postmortem_due``), and every action item is done or past its due day. An
 action item due later keeps the room open, since the room is where `/incident action
 done N` is typed; one left open past its due day is named in the last message, and its
-reminders (and the post-mortem's) stop with the archive.
+reminders (and the post-mortem's) stop with the archive (it can still be marked done by
+the incident's number from anywhere: ``workflows/incidents/reference.py``).
 
 A sweep (``bot/jobs.py``, with the follow-through reminders) claims each war room once
 (``archive_owed_at``, set ``WHERE … IS NULL`` in the transaction that owes the Slack

@@ -113,10 +113,12 @@ async def post_incident_update(*, deps: Deps, channel_id: str, user_id: str, tex
     await refresh_after_change(deps, incident.id)
 
 
-async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, text: str) -> None:
-    """`/incident external …`: customers were updated; restart the external cadence; with
-    ``statuspage`` in app.yaml, publish it there (``workflows/incidents/statuspage.py``)."""
-    text = _text(text, "customer update", "/incident external Status page: payments degraded, fix in progress")
+async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, text: str,
+                                 status: str | None = None) -> None:
+    """`/incident external [status] …`: customers were updated; restart the external cadence;
+    with ``statuspage`` in app.yaml, publish it there, with ``status`` (investigating,
+    identified, monitoring; None keeps the page's) (``workflows/incidents/statuspage.py``)."""
+    text = _text(text, "customer update", "/incident external identified Payments degraded, fix in progress")
     actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
@@ -127,10 +129,10 @@ async def record_external_update(*, deps: Deps, channel_id: str, user_id: str, t
         incident.next_external_update_due_at = first_due(deps.config, incident.priority, now, external=True)
         deadlines_changed(db)
         add_incident_event(db, incident, IncidentEventKind.EXTERNAL_UPDATE_POSTED, actor_id=user_id, at=now,
-                           detail={"text": text})
-        note = owe_external_on_statuspage(db, deps, incident, text=text, actor_id=user_id, now=now)
-        await owe_in_war_room(db, incident, external_update_text(incident, author_id=user_id, text=text, note=note),
-                              now=now)
+                           detail={"text": text, **({"status": status} if status else {})})
+        note = owe_external_on_statuspage(db, deps, incident, text=text, status=status, actor_id=user_id, now=now)
+        await owe_in_war_room(db, incident, external_update_text(incident, author_id=user_id, text=text, note=note,
+                                                                 status=status), now=now)
     await deliver_outbox(deps)
     await publish_after_commit(deps=deps, incident_id=incident.id)
 

@@ -21,6 +21,7 @@ from workflows.deps import Deps
 from workflows.errors import InvalidRequest
 from workflows.incidents.actions import add_action_item, complete_action_item, list_action_items
 from workflows.incidents.admission import declaration_form_errors
+from workflows.incidents.reference import parse_incident_reference
 from workflows.incidents.postmortem_follow_up import mark_postmortem_done, parse_postmortem_url, set_postmortem_owner
 from workflows.incidents.changes import (
     assign_incident_role, change_incident_severity, hand_over_command, post_incident_update, record_external_update,
@@ -29,6 +30,7 @@ from workflows.incidents.resolution import repost_postmortem, resolve_incident
 from workflows.incidents.rules import parse_priority
 from workflows.incidents.declare import declare_incident, declare_incident_from_ticket, declared_text
 from workflows.outbox.enqueue import send_post
+from workflows.policy.statuspage import OPEN_STATUSES
 from workflows.slack_text import plain_text
 
 __all__ = ["IncidentSubcommand", "IncidentCommand", "parse_incident_command", "parse_user", "answer_incident_command",
@@ -65,6 +67,8 @@ class IncidentCommand:
     private: bool = False  # `/incident declare --private …`
     number: int | None = None  # `/incident action done N`
     due: date | None = None  # `/incident action @owner YYYY-MM-DD text`
+    status: str | None = None  # `/incident external identified text`: the status page's status
+    incident_id: int | None = None  # `#12` in `/incident actions #12`, `action done #12 3`, `postmortem done #12 URL`
 
 
 def parse_user(token: str) -> str | None:
@@ -121,26 +125,61 @@ def parse_incident_command(text: str) -> IncidentCommand:
         return IncidentCommand(kind, priority=priority)
     if kind == IncidentSubcommand.ACTION:
         return _action(rest)
+    if kind == IncidentSubcommand.EXTERNAL:
+        return _external(rest)
     if kind == IncidentSubcommand.POSTMORTEM and rest:
         what, _, arg = rest.partition(" ")
         if what.lower() == "owner":
             return IncidentCommand(kind, role="owner", user_id=_person(arg, "/incident postmortem owner @someone"))
         if what.lower() == "done":
-            return IncidentCommand(kind, role="done", text=parse_postmortem_url(arg))
+            first, _, url = arg.strip().partition(" ")
+            incident_id = parse_incident_reference(first)
+            return IncidentCommand(kind, role="done", incident_id=incident_id,
+                                   text=parse_postmortem_url(url if incident_id is not None else arg))
         raise InvalidRequest("`/incident postmortem` posts the draft again; `/incident postmortem owner @someone` "
-                             "names its owner; `/incident postmortem done URL` marks it done.")
+                             "names its owner; `/incident postmortem done URL` marks it done (anywhere: "
+                             "`/incident postmortem done #12 URL`).")
+    if kind == IncidentSubcommand.ACTIONS and rest:
+        incident_id = parse_incident_reference(rest)
+        if incident_id is None:
+            raise InvalidRequest("`/incident actions` lists the war room's action items; anywhere else name the "
+                                 "incident: `/incident actions #12`.")
+        return IncidentCommand(kind, incident_id=incident_id)
     return IncidentCommand(kind, text=plain_text(rest, keep_urls=True).strip())
+
+
+def _external(rest: str) -> IncidentCommand:
+    """``[investigating|identified|monitoring] text``: a leading status word, written in
+    lower case as Statuspage writes it (a sentence that starts "Monitoring the fix…" is
+    text), sets the incident's status on the status page; without one it is kept."""
+    word, _, text = rest.partition(" ")
+    if word in OPEN_STATUSES:
+        return IncidentCommand(IncidentSubcommand.EXTERNAL, status=word, text=plain_text(text, keep_urls=True).strip())
+    if word == "resolved":
+        raise InvalidRequest("`/incident resolve summary` resolves the incident, and so resolves it on the status "
+                             "page; `/incident external` sets investigating, identified or monitoring.")
+    return IncidentCommand(IncidentSubcommand.EXTERNAL, text=plain_text(rest, keep_urls=True).strip())
 
 
 ACTION_USAGE = "`/incident action @owner YYYY-MM-DD what to do` (or `/incident action done N`)"
 
 
+def _item_number(token: str) -> int | None:
+    token = token.lstrip("#")
+    return int(token) if token.isascii() and token.isdigit() and len(token) <= 9 else None
+
+
 def _action(rest: str) -> IncidentCommand:
     words = rest.split()
     if words and words[0].lower() == "done":
-        if len(words) != 2 or not words[1].lstrip("#").isdigit() or not words[1].isascii():
-            raise InvalidRequest("Give the item's number: `/incident action done 2` (`/incident actions` lists them).")
-        return IncidentCommand(IncidentSubcommand.ACTION, number=int(words[1].lstrip("#")))
+        # `done N` in the war room; `done #12 N` anywhere (incident #12's item N)
+        incident_id = parse_incident_reference(words[1]) if len(words) == 3 else None
+        number = _item_number(words[-1]) if len(words) == 2 or incident_id is not None else None
+        if number is None:
+            raise InvalidRequest("Give the item's number: `/incident action done 2` in the war room, or "
+                                 "`/incident action done #12 2` anywhere for incident #12 "
+                                 "(`/incident actions` lists them).")
+        return IncidentCommand(IncidentSubcommand.ACTION, number=number, incident_id=incident_id)
     if len(words) < 3:
         raise InvalidRequest(f"Give the owner, the day it is due and what to do: {ACTION_USAGE}.")
     owner = parse_user(words[0])
@@ -176,7 +215,7 @@ async def answer_incident_command(
     if kind == IncidentSubcommand.UPDATE:
         await post_incident_update(**where, text=command.text)
     elif kind == IncidentSubcommand.EXTERNAL:
-        await record_external_update(**where, text=command.text)
+        await record_external_update(**where, text=command.text, status=command.status)
     elif kind == IncidentSubcommand.COMMANDER:
         assert command.user_id is not None
         await hand_over_command(**where, commander_id=command.user_id)
@@ -192,14 +231,16 @@ async def answer_incident_command(
         assert command.user_id is not None
         await set_postmortem_owner(**where, owner_id=command.user_id)
     elif kind == IncidentSubcommand.POSTMORTEM and command.role == "done":
-        await mark_postmortem_done(**where, url=command.text)
+        return await mark_postmortem_done(**where, url=command.text, incident_id=command.incident_id,
+                                          team_id=team_id)
     elif kind == IncidentSubcommand.POSTMORTEM:
         await repost_postmortem(**where)
     elif kind == IncidentSubcommand.ACTIONS:
-        return await list_action_items(deps=deps, channel_id=channel_id)
+        return await list_action_items(**where, incident_id=command.incident_id, team_id=team_id)
     elif kind == IncidentSubcommand.ACTION:
         if command.number is not None:
-            await complete_action_item(**where, number=command.number)
+            return await complete_action_item(**where, number=command.number, incident_id=command.incident_id,
+                                              team_id=team_id)
         else:
             assert command.user_id is not None and command.due is not None
             await add_action_item(**where, owner_id=command.user_id, due_on=command.due, text=command.text)

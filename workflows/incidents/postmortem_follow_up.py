@@ -2,8 +2,9 @@
 
 `/incident postmortem owner @someone` (the commander or an admin: naming who does what
 is the commander's call) names the owner; until then it is the commander.
-`/incident postmortem done URL` (anyone in the war room) records where it is and stops
-the reminders. A sweep (``bot/jobs.py``) DMs the owner at ``postmortem_due_at``
+`/incident postmortem done URL` (anyone in the war room; anywhere, also after the war
+room was archived, as `/incident postmortem done #12 URL`: ``workflows/incidents/reference.py``)
+records where it is and stops the reminders. A sweep (``bot/jobs.py``) DMs the owner at ``postmortem_due_at``
 (resolution + ``incidents.postmortem_due``, default 48h) and every 24 hours after until
 it is done, each reminder claimed with ``… WHERE postmortem_reminded_at IS :seen`` in
 the transaction that owes the DM; they stop 30 days after it was due.
@@ -23,6 +24,7 @@ from workflows.access.roles import roles_of
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, InvalidState
 from workflows.incidents.changes import incident_in_channel
+from workflows.incidents.reference import follow_up_target
 from workflows.incidents.messages.postmortem_follow_up import (
     postmortem_done_text,
     postmortem_owner_text,
@@ -64,17 +66,26 @@ async def set_postmortem_owner(*, deps: Deps, channel_id: str, user_id: str, own
     await deliver_outbox(deps)
 
 
-async def mark_postmortem_done(*, deps: Deps, channel_id: str, user_id: str, url: str) -> None:
+async def mark_postmortem_done(*, deps: Deps, channel_id: str, user_id: str, url: str,
+                               incident_id: int | None = None, team_id: str | None = None) -> str | None:
+    """Record the post-mortem of the war room's incident (or of ``incident_id``) as done;
+    the private answer when typed outside the war room (else None: the war room hears it)."""
+    actor = await roles_of(deps=deps, user_id=user_id)
     now = deps.clock()
     async with deps.sessions.begin() as db:
-        incident = await incident_in_channel(db, channel_id, "postmortem done", open_only=False)
+        target = await follow_up_target(db, channel_id=channel_id, incident_id=incident_id, team_id=team_id,
+                                        actor=actor, command="postmortem done",
+                                        usage=f"/incident postmortem done #{incident_id or 12} {url}")
+        incident = target.incident
         if incident.status != IncidentStatus.RESOLVED:
             raise InvalidState(f"Incident #{incident.id} is still open; resolve it before its post-mortem is done.")
         incident.postmortem_done_at, incident.postmortem_url = now, url
         add_incident_event(db, incident, IncidentEventKind.POSTMORTEM_DONE, actor_id=user_id, at=now,
                            detail={"url": url})
-        await owe_in_war_room(db, incident, postmortem_done_text(incident, actor_id=user_id), now=now)
+        done = postmortem_done_text(incident, actor_id=user_id)
+        await owe_in_war_room(db, incident, done, now=now)  # nothing once the room is archived
     await deliver_outbox(deps)
+    return None if target.in_war_room else done
 
 
 async def remind_postmortems(*, deps: Deps, limit: int = 50) -> int:

@@ -1,8 +1,10 @@
 """Publishing an incident on the status page (Atlassian Statuspage, ``statuspage`` in app.yaml).
 
-`/incident external text` owes the status page that text: the first one creates the
-incident there (its name is the incident's title; a private incident's is not shown),
-the later ones add updates to it; the resolution resolves it. The components named for
+`/incident external [status] text` owes the status page that text: the first one creates
+the incident there (its name is the incident's title; a private incident's is not shown),
+the later ones add updates to it; a leading status word (investigating, identified,
+monitoring) sets the incident's status there, and without one it stays as it was (a
+create says investigating); the resolution resolves it. The components named for
 the incident's priority (``statuspage.components``) are shown degraded while it is open
 and operational once it is resolved (``workflows/policy/statuspage.py``). Nothing is
 published until someone says so: an incident never told to customers stays off the page.
@@ -57,7 +59,7 @@ from workflows.incidents.messages.statuspage import (
 from workflows.incidents.war_room import owe_in_war_room
 from workflows.outbox.enqueue import deliver_outbox
 from workflows.paging.delivery import backoff
-from workflows.policy.statuspage import Statuspage
+from workflows.policy.statuspage import OPEN_STATUSES, Statuspage
 from workflows.ports import StatusPage, StatusPageError
 from workflows.slack_text import plain_text
 
@@ -78,7 +80,7 @@ def _publishes(deps: Deps) -> bool:
 
 
 def owe_external_on_statuspage(db: AsyncSession, deps: Deps, incident: Incident, *, text: str, actor_id: str,
-                               now: datetime) -> str | None:
+                               now: datetime, status: str | None = None) -> str | None:
     """In `/incident external`'s transaction: owe the status page ``text``. Returns what the
     war room's message adds about it (None: no status page in app.yaml)."""
     if deps.config.statuspage is None:
@@ -86,7 +88,7 @@ def owe_external_on_statuspage(db: AsyncSession, deps: Deps, incident: Incident,
     if deps.statuspage is None:
         return "Not published on the status page: STATUSPAGE_API_KEY is not set (`supportbot doctor` says so too)."
     owe_statuspage_update(db, incident_id=incident.id, kind=StatuspageUpdateKind.UPDATE, body=text,
-                          created_by=actor_id, now=now)
+                          status=status, created_by=actor_id, now=now)
     return "Publishing it on the status page."
 
 
@@ -144,6 +146,7 @@ class _Owed:
     incident_id: int
     kind: str
     body: str
+    status: str | None  # the incident's status there (None: as it is)
     failed_before: bool
     statuspage_id: str | None
     name: str
@@ -163,7 +166,7 @@ async def _deliver(deps: Deps, update_id: int) -> bool:
         incident = await get_incident(db, row.incident_id) if row else None
         if row is None or incident is None:
             return False
-        owed = _Owed(update_id, incident.id, row.kind.value, row.body, row.last_error is not None,
+        owed = _Owed(update_id, incident.id, row.kind.value, row.body, row.status, row.last_error is not None,
                      incident.statuspage_incident_id, _name(incident), incident.priority)
     try:
         answer = await _send(gateway, page, owed, attempts)
@@ -182,7 +185,8 @@ async def _deliver(deps: Deps, update_id: int) -> bool:
             created = owed.kind == StatuspageUpdateKind.UPDATE.value
         if incident.statuspage_incident_id:  # else a resolution with nothing on the page to resolve
             add_incident_event(db, incident, IncidentEventKind.STATUSPAGE_SENT, actor_id=None, at=now, detail={
-                "kind": owed.kind, "statuspage_incident_id": incident.statuspage_incident_id, "attempts": attempts})
+                "kind": owed.kind, "statuspage_incident_id": incident.statuspage_incident_id, "attempts": attempts,
+                **({"status": owed.status} if owed.status else {})})
         if created:
             await owe_in_war_room(db, incident, statuspage_posted_text(
                 incident, tries=attempts if owed.failed_before else None), now=now)
@@ -212,12 +216,14 @@ async def _send(gateway: StatusPage, page: Statuspage, owed: _Owed, attempts: in
     None when there is nothing to resolve (customers were never told there)."""
     body = plain_text(owed.body, keep_urls=True)
     resolve = owed.kind == StatuspageUpdateKind.RESOLVE.value
+    status = {"status": owed.status} if owed.status else {}  # else the page keeps the incident's status
     target = owed.statuspage_id
     if target is None and attempts > 1:  # an earlier attempt may have created it: never twice
         target = await _created_before(gateway, page, owed)
         if target is not None and not resolve:
             return await gateway.update_incident(page_id=page.page_id, incident_id=target, fields={
-                "body": body, "deliver_notifications": True, **_components(page, owed.priority, resolved=False)})
+                **status, "body": body, "deliver_notifications": True,
+                **_components(page, owed.priority, resolved=False)})
     if resolve:
         if target is None:
             return None
@@ -226,10 +232,10 @@ async def _send(gateway: StatusPage, page: Statuspage, owed: _Owed, attempts: in
             **_components(page, owed.priority, resolved=True)})
     if target is not None:
         await gateway.update_incident(page_id=page.page_id, incident_id=target, fields={
-            "body": body, "deliver_notifications": True, **_components(page, owed.priority, resolved=False)})
+            **status, "body": body, "deliver_notifications": True, **_components(page, owed.priority, resolved=False)})
         return None
     return await gateway.create_incident(page_id=page.page_id, fields={
-        "name": owed.name, "status": "investigating", "body": body, "deliver_notifications": True,
+        "name": owed.name, "status": owed.status or OPEN_STATUSES[0], "body": body, "deliver_notifications": True,
         "metadata": _marker(owed.incident_id), **_components(page, owed.priority, resolved=False)})
 
 

@@ -20,7 +20,11 @@ from pydantic import BeforeValidator
 
 from workflows.policy.values import PriorityId, Section, text_matching
 
-__all__ = ["COMPONENT_STATUS", "RESOLVED_COMPONENT_STATUS", "Statuspage"]
+__all__ = ["COMPONENT_STATUS", "OPEN_STATUSES", "RESOLVED_COMPONENT_STATUS", "Statuspage"]
+
+#: The statuses an open incident may have on the page (Statuspage's own words), in the
+#: order an incident usually goes through them; `/incident external identified …` sets one.
+OPEN_STATUSES = ("investigating", "identified", "monitoring")
 
 #: What an open incident of each priority shows its components as (Statuspage's statuses).
 COMPONENT_STATUS = {"P0": "major_outage", "P1": "partial_outage", "P2": "degraded_performance",

@@ -57,5 +57,5 @@ def action_reminder_text(action: IncidentAction, *, incident_id: int, channel_id
     else:
         when = "is due today"
     return (f":alarm_clock: Your action item {action.number} of incident #{incident_id}{where} {when}: "
-            f"{escape(cap(action.text, TEXT_SHOWN))}. When it is done: `/incident action done {action.number}` "
-            "in the war room.")
+            f"{escape(cap(action.text, TEXT_SHOWN))}. When it is done: `/incident action done #{incident_id} "
+            f"{action.number}` (here or anywhere).")

@@ -20,10 +20,12 @@ def archive_notice_text(incident: Incident, actions: list[IncidentAction]) -> st
     if still_open:
         items = ", ".join(str(n) for n in still_open)
         follow = (f" Action item{'s' if len(still_open) > 1 else ''} {items} "
-                  f"{'are' if len(still_open) > 1 else 'is'} still open (past due); their reminders stop here.")
+                  f"{'are' if len(still_open) > 1 else 'is'} still open (past due); their reminders stop here, "
+                  f"and `/incident action done #{incident.id} N` marks one done from anywhere.")
     elif actions:
         follow = " Every action item is done."
     else:
         follow = ""
     return (f":file_cabinet: Incident #{incident.id}{resolved}. {postmortem}{follow} This war room is archived "
-            "now: it stays readable and searchable, and `/incident` commands no longer work in it.")
+            "now: it stays readable and searchable, and `/incident` commands no longer work in it "
+            f"(`/incident actions #{incident.id}` lists its action items from anywhere).")

@@ -48,7 +48,8 @@ def _line(event: IncidentEvent) -> str | None:
     if kind == IncidentEventKind.UPDATE_POSTED:
         return f"Status update by {who}: {_quote(d.get('text'))}"
     if kind == IncidentEventKind.EXTERNAL_UPDATE_POSTED:
-        return f"Customers updated by {who}: {_quote(d.get('text'))}"
+        status = f" ({escape(str(d['status']))})" if d.get("status") else ""
+        return f"Customers updated by {who}{status}: {_quote(d.get('text'))}"
     if kind == IncidentEventKind.SEVERITY_CHANGED:
         return f"Severity {d.get('from')} → {d.get('to')} by {who}"
     if kind == IncidentEventKind.PAGED:
@@ -73,7 +74,9 @@ def _line(event: IncidentEvent) -> str | None:
     if kind == IncidentEventKind.POSTMORTEM_DONE:
         return f"Post-mortem done ({who}): {escape(str(d.get('url') or ''))}"
     if kind == IncidentEventKind.STATUSPAGE_SENT:
-        return "Resolved on the status page" if d.get("kind") == "resolve" else "Published on the status page"
+        if d.get("kind") == "resolve":
+            return "Resolved on the status page"
+        return "Published on the status page" + (f" ({escape(str(d['status']))})" if d.get("status") else "")
     if kind == IncidentEventKind.STATUSPAGE_FAILED:
         return f"The status page refused an update: {_quote(d.get('error'))}"
     if kind == IncidentEventKind.RESOLVED:

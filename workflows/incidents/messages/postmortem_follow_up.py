@@ -25,4 +25,5 @@ def postmortem_reminder_text(incident: Incident, *, now: datetime) -> str:
     where = f" (war room <#{incident.channel_id}>)" if incident.channel_id else ""
     due = incident.postmortem_due_at or now
     return (f":alarm_clock: The post-mortem of incident #{incident.id}{where} was due {slack_date(due)}. Please "
-            "complete it, then `/incident postmortem done URL` in the war room (daily reminders until then).")
+            f"complete it, then `/incident postmortem done #{incident.id} URL` (here or anywhere; daily reminders "
+            "until then).")

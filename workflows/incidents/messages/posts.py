@@ -231,11 +231,14 @@ def severity_changed_text(incident: Incident, config: AppConfig, *, previous: st
             f"*{escape(priority_label(config, incident.priority))}*.{due}{page}")
 
 
-def external_update_text(incident: Incident, *, author_id: str, text: str, note: str | None = None) -> str:
-    """``note``: what became of it on the status page (``workflows/incidents/statuspage.py``)."""
+def external_update_text(incident: Incident, *, author_id: str, text: str, note: str | None = None,
+                         status: str | None = None) -> str:
+    """``note``: what became of it on the status page (``workflows/incidents/statuspage.py``);
+    ``status``: the status it gives the incident there (investigating, identified, monitoring)."""
     due = (f" Next customer update due {slack_date(incident.next_external_update_due_at)}."
            if incident.next_external_update_due_at else "")
-    return f":mega: {user(author_id)} updated customers: {escape(text)}{due}{' ' + note if note else ''}"
+    said = f" (status: *{status}*)" if status else ""
+    return f":mega: {user(author_id)} updated customers{said}: {escape(text)}{due}{' ' + note if note else ''}"
 
 
 def reminder_text(incident: Incident, *, now: datetime, external: bool) -> str:
@@ -272,12 +275,15 @@ HELP_TEXT = "\n".join([
     "`/incident update what changed…` post a status update (restarts the update reminders)",
     "`/incident commander @someone` hand over command",
     "`/incident role comms @someone` name the communications lead",
-    "`/incident external what customers were told` record a customer update (restarts its reminders; "
-    "published on the status page when app.yaml has `statuspage`)",
+    "`/incident external [investigating|identified|monitoring] what customers were told` record a customer "
+    "update (restarts its reminders; published on the status page when app.yaml has `statuspage`, with that "
+    "status when given, else the status stays as it was)",
     "`/incident severity P0|P1|P2` change the priority",
     "`/incident resolve [summary]` resolve: stops the reminders, resolves the page, posts the post-mortem draft",
     "`/incident postmortem` post the post-mortem draft again",
     "`/incident postmortem owner @someone` name its owner · `/incident postmortem done URL` mark it done",
     "`/incident action @owner YYYY-MM-DD what to do` add an action item (the owner is reminded when it is due)",
     "`/incident actions` list the action items · `/incident action done N` mark one done",
+    "Anywhere (a DM with the bot, after the war room is archived), with the incident's number:",
+    "`/incident actions #12` · `/incident action done #12 N` · `/incident postmortem done #12 URL`",
 ])
