@@ -37,7 +37,8 @@ def test_values_and_off():
     data["tiers"][0].update(assignment="least_open", max_open=5)
     config = parse_config(data)
     assert (config.tickets.close_after, config.tickets.update_every) == (None, timedelta(days=2))
-    assert (config.messages.acknowledgement, config.messages.escalated) == (None, None)
+    # off ("": nothing is sent) and left out (None: for escalated, the built-in notice)
+    assert (config.messages.acknowledgement, config.messages.escalated) == ("", None)
     assert config.messages.resolved == "#{number}: {resolution} {{done}}"
     assert (config.tiers[0].assignment, config.tiers[0].max_open) == ("least_open", 5)
 
