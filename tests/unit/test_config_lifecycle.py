@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.policies import example_policy, example_policy_data
+import yaml
+
+from tests.policies import EXAMPLE_APP_YAML, example_policy, example_policy_data
 from workflows.policy.loader import parse_config
 from workflows.policy.problems import ConfigError
 
@@ -23,8 +25,16 @@ def test_without_the_sections_nothing_closes_reminds_or_is_sent():
 
 
 def test_the_example_carries_the_practice():
+    """tickets is on in the example; messages is there in the practice's words, commented
+    out (uncommented, it is valid)."""
     config = example_policy()
     assert (config.tickets.close_after, config.tickets.update_every) == (timedelta(days=7), timedelta(hours=24))
+    assert config.messages.acknowledgement is None
+    text = EXAMPLE_APP_YAML.read_text(encoding="utf-8")
+    block = text[text.index("# messages:"):].split("\n\n", 1)[0]
+    data = example_policy_data()
+    data.update(yaml.safe_load("\n".join(line[2:] for line in block.splitlines())))
+    config = parse_config(data)
     assert "{first_response_due}" in config.messages.acknowledgement
     assert "escalated it to our {tier} team" in config.messages.escalated
     assert "{resolution}" in config.messages.resolved
