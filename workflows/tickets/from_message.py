@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.deliveries import claim_processing
 from models.outbox import OutboxKind, enqueue
@@ -72,7 +73,7 @@ class MessageTicket:
     created: bool
 
 
-async def find_ticket_by_source(db, channel_id: str, ts: str) -> Ticket | None:
+async def find_ticket_by_source(db: AsyncSession, channel_id: str, ts: str) -> Ticket | None:
     """The ticket opened from message ``ts`` of ``channel_id``, if any."""
     return (await db.execute(select(Ticket).where(Ticket.source_channel_id == channel_id,
                                                   Ticket.source_ts == ts))).scalar_one_or_none()
@@ -110,7 +111,7 @@ async def open_ticket_from_message(*, deps: Deps, team_id: str, message: SourceM
     return MessageTicket(ticket, created=True)
 
 
-async def _create(db, deps: Deps, *, team_id: str, message: SourceMessage, opened_by: str, via: str,
+async def _create(db: AsyncSession, deps: Deps, *, team_id: str, message: SourceMessage, opened_by: str, via: str,
                   private: bool, source_link: str | None) -> Ticket:
     config = deps.config
     customer = config.customer_of_channel(message.channel_id)
