@@ -69,13 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", default=None, metavar="PATH",
                        help="the policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
 
-    simulate = sub.add_parser("simulate", help="print what the bot would do to one ticket under this policy")
-    simulate.add_argument("--priority", required=True, help="P0, P1, P2 or P3")
-    simulate.add_argument("--category", required=True, help="a category name from app.yaml")
+    simulate = sub.add_parser("simulate", help="print what the bot would do to one ticket under this policy, "
+                                                "or (--replay) what the stored tickets would have produced")
+    simulate.add_argument("--priority", default=None, help="P0, P1, P2 or P3 (required without --replay)")
+    simulate.add_argument("--category", default=None, help="a category name from app.yaml (required without --replay)")
     simulate.add_argument("--created", default=None, help='local time in the policy\'s timezone, e.g. "2026-11-27 17:30" (default: now)')
     simulate.add_argument("--responds-after", default=None, help="when an agent first replies, e.g. 2h (default: never)")
     simulate.add_argument("--plan", default=None, help="a plan from app.yaml's plans: the ticket of a customer on it")
-    simulate.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml)")
+    simulate.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml); "
+                                                          "with --replay, the proposed policy")
+    simulate.add_argument("--replay", action="store_true", help="replay the tickets stored in $DATABASE_URL under "
+                                                                 "$SUPPORTBOT_CONFIG and --config, side by side")
+    simulate.add_argument("--since", default="90d", help="with --replay: the tickets opened this long before "
+                                                         "--until (default 90d)")
+    simulate.add_argument("--until", default=None, help='with --replay: the end of the period, "YYYY-MM-DD" or '
+                                                        '"YYYY-MM-DD HH:MM" in the policy\'s timezone (default: now)')
 
     add_report_parser(sub)
 
@@ -184,6 +192,9 @@ async def _serve(settings, config: AppConfig, host: str, port: int, socket_mode:
 def _simulate(args: argparse.Namespace, path: str) -> int:
     from bot.simulation import simulate
 
+    if args.priority is None or args.category is None:
+        return _fail("supportbot simulate: give --priority and --category (or --replay)", 2)
+
     config = _load_config_or_report(path)
     if isinstance(config, ConfigError):
         for problem in config.problems:
@@ -275,6 +286,10 @@ def _run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 0
     if args.command == "check-config":
         return _check_config(config_path_from(env, args.path))
+    if args.command == "simulate" and args.replay:
+        from bot.replay_cli import run_replay
+
+        return run_replay(args, env)
     if args.command == "simulate":
         return _simulate(args, config_path_from(env, args.config))
     if args.command == "report":

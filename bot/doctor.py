@@ -140,6 +140,9 @@ def named_channels(config: AppConfig) -> dict[str, list[str]]:
     reports = getattr(config, "reports", None)
     if reports is not None:
         places.append(("reports.channel", reports.channel))
+    management = config.escalation.management.channel if config.escalation is not None else None
+    if management:  # the management notice (escalation matrix)
+        places.append(("escalation.management.channel", management))
     kb = getattr(config, "knowledge_base", None)
     if kb is not None:  # help channels: the bot answers every new message there
         places += [(f"knowledge_base.help_channels[{i}]", channel) for i, channel in enumerate(kb.help_channels)]
@@ -158,6 +161,11 @@ def named_users(config: AppConfig) -> dict[str, list[str]]:
     places = [("oncall.rotation.primary", u) for u in rotation.primary]
     places += [("oncall.rotation.secondary", u) for u in rotation.secondary]
     places += [(f"tiers[{tier.id}].members", u) for tier in config.tiers for u in tier.members]
+    places += [(f"tiers[{tier.id}].mention", tier.mention) for tier in config.tiers
+               if tier.mention and tier.mention[0] in "UW"]
+    mention = config.escalation.management.mention if config.escalation is not None else None
+    if mention and mention[0] in "UW":
+        places.append(("escalation.management.mention", mention))
     for key, user in places:
         found.setdefault(user, []).append(key)
     return found

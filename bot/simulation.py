@@ -4,11 +4,15 @@ One ticket goes through the live SLA engine on a virtual clock: ``run_scenario``
 the very functions the bot runs (open_ticket, record_thread_reply,
 fire_due_notifications), stepping the clock from deadline to deadline, against a
 throwaway SQLite database and a Slack stand-in that records instead of sending; what it
-recorded becomes a plain-text timeline in the policy's timezone.
+recorded becomes a plain-text timeline in the policy's timezone, with what the ticket's
+own timeline adds that no new message shows: a page triggered or updated (``•
+on-call paged``, ``• page updated``), an automatic escalation due at the end of the path
+(``• not escalated``). (``--replay``, the stored tickets under two policies: ``bot/replay.py``.)
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import tempfile
 from collections.abc import Callable
@@ -19,10 +23,12 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from sqlalchemy import func, select
 
 from bot.database import make_engine, make_session_factory, upgrade_database
 from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
 from models.sla_queries import next_due_at
+from models.tickets import TicketEvent, TicketEventKind
 from workflows.deps import Deps
 from workflows.policy.explain import target_meaning
 from workflows.policy.plans import plan_policy
@@ -70,12 +76,12 @@ async def run_scenario(*, deps: Deps, clock: VirtualClock, scenario: Scenario, o
                        on_due: Callable[[DueMoment], None] | None = None) -> None:
     """Open the ticket, then wake at each deadline (and at the agent's reply) until none is left.
 
-    ``on_step(moment, label)`` is called before each step so the caller can attribute
+    ``on_step(moment, label)`` (a function or a coroutine function) is called before each step so the caller can attribute
     what the stand-in Slack records to the moment it happened; ``on_due`` once per SLA
     clock of the ticket just opened, with the due time it stores (what its card shows).
     """
     clock.now = scenario.created
-    on_step(clock.now, "ticket opened")
+    await _call(on_step, clock.now, "ticket opened")
     form = TicketForm(summary=f"Simulated {scenario.priority} ticket", description=None,
                       category=scenario.category, priority=scenario.priority, customer=None)
     ticket = await open_ticket(deps=deps, request=NewTicket(team_id=SIM_TEAM, reporter_id=SIM_REPORTER, form=form,
@@ -96,7 +102,7 @@ async def run_scenario(*, deps: Deps, clock: VirtualClock, scenario: Scenario, o
             due = await next_due_at(db)
         if reply_at is not None and (due is None or reply_at <= due):
             clock.now = reply_at
-            on_step(clock.now, "an agent replies in the ticket thread")
+            await _call(on_step, clock.now, "an agent replies in the ticket thread")
             await record_thread_reply(deps=deps, team_id=SIM_TEAM, channel_id=ticket.channel_id or "",
                                       thread_ts=ticket.message_ts or "", user_id=SIM_AGENT,
                                       ts=f"{reply_at.timestamp():.6f}", text="(simulated reply)")
@@ -105,8 +111,14 @@ async def run_scenario(*, deps: Deps, clock: VirtualClock, scenario: Scenario, o
         if due is None or due > end:
             return
         clock.now = max(clock.now, due)
-        on_step(clock.now, None)
+        await _call(on_step, clock.now, None)
         await fire_due_notifications(deps=deps)
+
+
+async def _call(on_step, moment: datetime, label: str | None) -> None:
+    result = on_step(moment, label)
+    if inspect.isawaitable(result):
+        await result
 
 
 class SimulatedSlack(AsyncWebClient):
@@ -162,6 +174,27 @@ def _plain(text: str, timeline: Timeline) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+async def _timeline_notes(deps: Deps, *, after: list[int]) -> list[tuple[datetime, str]]:
+    """Timeline rows since the last call (``after[0]``: the last id seen) that no Slack
+    message shows on its own: pages triggered or updated, escalations not made."""
+    async with deps.sessions() as db:
+        rows = (await db.execute(select(TicketEvent).where(
+            TicketEvent.id > after[0],
+            TicketEvent.kind.in_([TicketEventKind.PAGED, TicketEventKind.NOT_ESCALATED]),
+        ).order_by(TicketEvent.id))).scalars().all()
+        last = (await db.execute(select(func.max(TicketEvent.id)))).scalar()
+    after[0] = last or after[0]
+    notes = []
+    for row in rows:
+        detail = row.detail or {}
+        if row.kind == TicketEventKind.NOT_ESCALATED:
+            notes.append((row.at, f"• not escalated ({detail.get('reason')}): the end of its escalation path"))
+        elif not detail.get("repage_level"):
+            what = "page updated" if detail.get("repeat") else "on-call paged"
+            notes.append((row.at, f"• {what}: {detail.get('reason')}"))
+    return notes
+
+
 async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
     """The timeline of what the bot would post for ``scenario``, one line per effect."""
     timeline = Timeline(config)
@@ -173,10 +206,12 @@ async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
             clock = VirtualClock(scenario.created)
             deps = Deps(sessions=make_session_factory(engine), slack=slack, config=config, clock=clock,
                         outbox_steps=OUTBOX_STEPS, outbox_renderers=OUTBOX_RENDERERS)
-            seen = 0
+            seen, events = 0, [0]
 
-            def flush(moment: datetime) -> None:
+            async def flush(moment: datetime) -> None:
                 nonlocal seen
+                for at, line in await _timeline_notes(deps, after=events):
+                    timeline.add(at, line)
                 for method, args in slack.posts[seen:]:
                     if method != "chat.postMessage":
                         continue
@@ -188,8 +223,8 @@ async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
 
             last = [scenario.created]
 
-            def on_step(moment: datetime, label: str | None) -> None:
-                flush(last[0])
+            async def on_step(moment: datetime, label: str | None) -> None:
+                await flush(last[0])
                 last[0] = moment
                 if label:
                     timeline.add(moment, label)
@@ -198,7 +233,7 @@ async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
                 timeline.add(scenario.created, f"{due.clock} due {timeline.when(due.due_at)} ({due.meaning})")
 
             await run_scenario(deps=deps, clock=clock, scenario=scenario, on_step=on_step, on_due=on_due)
-            flush(last[0])
+            await flush(last[0])
         finally:
             await engine.dispose()
     return timeline.lines

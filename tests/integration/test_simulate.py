@@ -76,3 +76,35 @@ def test_around_the_clock_targets_say_so(capsys):
     code, lines, _ = run(capsys, "--priority", "P1", "--category", "Payment failed", "--created", "2026-11-27 17:30")
     assert code == 0
     assert "Fri 2026-11-27 17:30 EST  resolution due Sat 2026-11-28 01:30 EST (8h around the clock)" in lines
+
+
+def test_every_event_of_the_escalation_matrix_is_on_the_virtual_clock(capsys):
+    # The example's matrix: a P0 pages when opened; its first-response breach moves it from Technical to
+    # Engineering (the end of its path), whose 15m response is warned and breached; at 30m it is due to move
+    # on but stays, said once; management hears at 4h. Every escalation tells the reporter.
+    code, lines, _ = run(capsys, "--priority", "P0", "--category", "Performance issues", "--created", "2026-12-08 10:00")
+    assert code == 0
+
+    def at(time: str, *words: str) -> list[str]:
+        return [line for line in lines if line.startswith(f"Tue 2026-12-08 {time} EST") and all(w in line for w in words)]
+
+    assert at("10:00", "• on-call paged: P0 ticket opened (page on open)")
+    assert at("10:00", "→ #oncall:", "Page: Ticket #1")
+    assert at("10:15", "→ #tier3 (Engineering): <@U0PRIMARY3> Escalation request")  # mention: oncall
+    assert at("10:15", "• page updated: escalated to Engineering")
+    assert at("10:15", "→ DM U0REPORTER:", "passed to *Engineering*", "within 15m")
+    assert len(at("10:26", "Engineering response due in 4m")) == 2       # thread and tier channel
+    assert len(at("10:30", "Engineering response overdue")) == 2
+    assert at("10:30", "• not escalated (unresolved after 30m (P0))")
+    assert len([line for line in lines if "last tier of its escalation path" in line and "→" in line]) == 2
+    assert at("14:00", "→ #tier4 (Executive): <!subteam^S0MANAGERS> :briefcase: Management notice")
+
+
+def test_a_timed_escalation_names_its_reason(capsys):
+    code, lines, _ = run(capsys, "--priority", "P1", "--category", "Payment failed", "--created", "2026-11-27 17:30",
+                         "--responds-after", "10m")
+    assert code == 0
+    [note] = [line for line in lines if "supportbot escalated" in line]
+    assert note.startswith("Fri 2026-11-27 19:30 EST") and "unresolved after 2h (P1)" in note
+    assert [line for line in lines if line.startswith("Fri 2026-11-27 19:30 EST") and "→ #tier2 (Technical):" in line
+            and "<!subteam^S0TIER2LEAD> Escalation request" in line]

@@ -174,3 +174,16 @@ def test_check_config_prints_the_warnings_and_still_passes(data, tmp_path, capsy
     assert "OK" in out
     assert ("warning: escalation.after.P1: 12h is longer than P1's resolution target (8h): the ticket is overdue "
             "before it would move on") in out.splitlines()
+
+
+def test_doctor_checks_the_channels_and_people_the_matrix_names(data):
+    from bot.doctor import named_channels, named_users
+
+    data["tiers"][3]["mention"] = "U0HEADOFSUP"
+    data["tiers"][1]["mention"] = "S0TIER2LEAD"
+    data["escalation"] = {"management": {"channel": "C0MGMT0001", "mention": "U0CTO00001"}}
+    config = parse_config(data)
+    assert named_channels(config)["C0MGMT0001"] == ["escalation.management.channel"]
+    users = named_users(config)
+    assert users["U0HEADOFSUP"] == ["tiers[tier4].mention"] and users["U0CTO00001"] == ["escalation.management.mention"]
+    assert "S0TIER2LEAD" not in users
