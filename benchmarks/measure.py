@@ -112,15 +112,30 @@ async def explain(engine: AsyncEngine, statement: str, parameters: Any) -> str:
         return "\n".join(row[0] for row in rows)
 
 
-def uses_index(plan: str) -> bool:
-    """No full scan of a table in the plan (SQLite ``SCAN t`` without an index, Postgres ``Seq Scan``)."""
+def scanned_tables(plan: str) -> list[str]:
+    """Tables the plan reads whole (SQLite ``SCAN t`` without an index, Postgres ``Seq Scan on t``)."""
+    out = []
     for line in plan.splitlines():
-        words = line.strip()
-        if "Seq Scan" in words:
-            return False
-        if words.startswith("SCAN ") and "INDEX" not in words and "CONSTANT ROW" not in words:
-            return False
-    return True
+        words = line.strip().lstrip("->").strip()
+        if "Seq Scan on " in words:
+            out.append(words.split("Seq Scan on ", 1)[1].split()[0])
+        elif words.startswith("SCAN ") and "INDEX" not in words and "CONSTANT ROW" not in words:
+            out.append(words.split()[1])
+    return out
+
+
+def uses_index(plan: str) -> bool:
+    """No table read whole in the plan."""
+    return not scanned_tables(plan)
+
+
+async def table_rows(engine: AsyncEngine, tables: list[str]) -> dict[str, int]:
+    """Rows in each table (a whole read of a table of a few rows is the right plan)."""
+    out = {}
+    async with engine.connect() as conn:
+        for name in sorted(set(tables)):
+            out[name] = int((await conn.exec_driver_sql(f'SELECT count(*) FROM "{name}"')).scalar_one())
+    return out
 
 
 def clip(plan: str, width: int = 200) -> str:
