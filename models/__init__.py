@@ -16,6 +16,13 @@ from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
 from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
+from models.stats_rollups import (
+    StatsRollupCount,
+    StatsRollupDay,
+    StatsRollupDuration,
+    StatsRollupPending,
+    StatsRollupState,
+)
 from models.tickets import (
     Ticket,
     TicketCounter,
@@ -57,6 +64,11 @@ __all__ = [
     "SlaNotificationKind",
     "SlackChannelPace",
     "SlackDelivery",
+    "StatsRollupCount",
+    "StatsRollupDay",
+    "StatsRollupDuration",
+    "StatsRollupPending",
+    "StatsRollupState",
     "Ticket",
     "TicketCounter",
     "TicketEvent",

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workflows.policy.reports import ReportTargets
 from workflows.policy.schema import AppConfig
 from models.kb_queries import SearchGap, count_deflections, search_gaps
+from workflows.reports.rolled_stats import rolled_cohort
 from models.metrics_queries import (
     CohortCounts,
     Percentiles,
@@ -124,17 +125,24 @@ def report_zone(config: AppConfig) -> ZoneInfo:
 async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime, until: datetime,
                         tier: str | None = None, category: str | None = None,
                         team_id: str | None = None,
-                        on_progress: Callable[[int, int], None] | None = None) -> SupportStats:
+                        on_progress: Callable[[int, int], None] | None = None,
+                        use_rollups: bool = True) -> SupportStats:
     """The KPIs of the tickets opened in ``[since, until)``, as they stood at ``until``.
 
     ``tier``: only tickets that tier handled (now or before an escalation);
     ``category``: only that category (its exact name); ``team_id``: one workspace.
     ``on_progress(done, total)``: after each of its three readings (``supportbot report``'s bar).
+    The whole desk's tickets are read from the daily rollups where they can be
+    (``workflows/reports/rolled_stats.py``: the same figures); ``use_rollups=False``
+    reads every ticket directly (the reference the rollups are tested against).
     """
     step = on_progress or (lambda done, total: None)
     scope = TicketScope(since=since, until=until, team_id=team_id, tier=tier, category=category)
     step(0, 3)
-    cohort = await cohort_stats(db, scope, upper_tiers=upper_tiers(config))
+    rolled = (await rolled_cohort(db, scope=scope, zone=report_zone(config), upper=upper_tiers(config))
+              if use_rollups else None)
+    cohort, resolved = rolled if rolled is not None else (
+        await cohort_stats(db, scope, upper_tiers=upper_tiers(config)), None)
     step(1, 3)
     counts, first, resolution = cohort.counts, cohort.first_response, cohort.resolution
     total = sum(counts.values(), CohortCounts())
@@ -149,7 +157,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
             first_response_target=priority.first_response, resolution_target=priority.resolution,
             business_hours=priority.business_hours,
         ))
-    volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created)
+    volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created, resolved=resolved)
     step(2, 3)
     self_service = await _self_service(db, config, scope, tickets=total.created)
     step(3, 3)
