@@ -74,8 +74,45 @@ async def run(ctx: Context) -> None:
 
 def ready_hook():  # noqa: ANN201 - see benchmarks.desk.through_serve
     """What `serve` does with the history in the background before the numbers mean
-    what they should (None: nothing)."""
-    return None
+    what they should: the daily stats rollups of every past day (#23; a checkout
+    without them: nothing to wait for)."""
+    return rollups_ready
+
+
+async def rollups_ready(url: str, timeout: float = 1800.0) -> float | None:
+    """Seconds until `serve`'s job has built a rollup for every complete past day of the
+    history (``workflows/reports/rollups.py``); None when this code has no rollups."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from bot.database import make_engine
+    from workflows.reports.days import day_of
+    from workflows.reports.metrics import report_zone
+    from workflows.reports.rollups import HORIZON
+
+    zone = report_zone(load_config(REPO_ROOT / "app.yaml"))
+    engine = make_engine(url)
+    started = time.perf_counter()
+    try:
+        async with engine.connect() as conn:
+            earliest = (await conn.execute(text("SELECT min(created_at) FROM tickets"))).scalar_one()
+        if isinstance(earliest, str):
+            earliest = datetime.fromisoformat(earliest).replace(tzinfo=UTC)
+        now = datetime.now(UTC)
+        first = max(day_of(earliest, zone), day_of(now - HORIZON, zone))
+        wanted = (day_of(now, zone) - first).days
+        while time.perf_counter() - started < timeout:
+            async with engine.connect() as conn:
+                built = (await conn.execute(text(
+                    "SELECT count(*) FROM stats_rollup_days WHERE zone = :zone AND NOT stale"), {"zone": zone.key}
+                )).scalar_one()
+            if built >= wanted:
+                return time.perf_counter() - started
+            await asyncio.sleep(0.5)
+        raise RuntimeError(f"the stats rollups were not built within {timeout:.0f} s")
+    finally:
+        await engine.dispose()
 
 
 async def settle_postgres(url: str) -> None:

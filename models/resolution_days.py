@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from models.metrics_queries import Unindexed
 from models.tickets import Ticket, TicketEvent, TicketEventKind
 
 __all__ = ["any_of", "created_between", "first_resolutions", "next_resolutions", "resolved_between"]
@@ -30,8 +31,8 @@ RESOLVED = TicketEventKind.RESOLVED
 async def first_resolutions(db: AsyncSession, start: datetime, end: datetime) -> list[tuple[str, datetime | None]]:
     """Per ticket with a resolution in ``[start, end)``: its workspace and when its
     resolution before the first of those came (None: none before)."""
-    day = select(TicketEvent.ticket_id).where(TicketEvent.kind == RESOLVED, TicketEvent.at >= start,
-                                              TicketEvent.at < end)
+    day = select(Unindexed(TicketEvent.ticket_id)).where(TicketEvent.kind == RESOLVED, TicketEvent.at >= start,
+                                                         TicketEvent.at < end)
     stmt = (select(TicketEvent.ticket_id, TicketEvent.at, Ticket.team_id)
             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
             .where(TicketEvent.kind == RESOLVED, TicketEvent.at < end, TicketEvent.ticket_id.in_(day))
@@ -61,7 +62,7 @@ async def resolved_between(db: AsyncSession, start: datetime, end: datetime, *, 
         earlier = aliased(TicketEvent)
         more.append(~exists().where(earlier.ticket_id == TicketEvent.ticket_id, earlier.kind == RESOLVED,
                                     earlier.at >= not_since, earlier.at < start))
-    ids = (select(TicketEvent.ticket_id.label("ticket_id"))
+    ids = (select(Unindexed(TicketEvent.ticket_id).label("ticket_id"))  # the range, not every resolution
            .where(TicketEvent.kind == RESOLVED, TicketEvent.at >= start, TicketEvent.at < end, *more)
            .distinct().subquery())
     stmt = select(func.count()).select_from(Ticket).join(ids, ids.c.ticket_id == Ticket.id).where(*_team(team_id))
@@ -73,7 +74,7 @@ async def next_resolutions(db: AsyncSession, start: datetime, end: datetime, *, 
     """For each ticket with a resolution in ``[start, end)``: its first resolution in
     ``[after, before)``, when it has one."""
     later = aliased(TicketEvent)
-    ids = (select(TicketEvent.ticket_id.label("ticket_id"))
+    ids = (select(Unindexed(TicketEvent.ticket_id).label("ticket_id"))
            .where(TicketEvent.kind == RESOLVED, TicketEvent.at >= start, TicketEvent.at < end).distinct().subquery())
     first = (select(func.min(later.at)).where(later.ticket_id == Ticket.id, later.kind == RESOLVED,
                                                later.at >= after, later.at < before).scalar_subquery())

@@ -28,7 +28,7 @@ from models.tickets import Ticket, TicketEvent
 Runs = Sequence[tuple[date, date]]
 
 __all__ = [
-    "Runs", "advance_checkpoint", "bucket_values", "bump_generation", "claim_builder", "count_sums", "day_rows",
+    "Runs", "advance_checkpoint", "any_day", "bucket_values", "bump_generation", "claim_builder", "count_sums", "day_rows",
     "events_after", "high_water", "histograms", "in_runs", "mark_stale", "pending_ids", "read_state",
     "release_builder", "write_day",
 ]
@@ -115,6 +115,10 @@ async def advance_checkpoint(db: AsyncSession, checkpoint: int) -> None:
 
 
 # -- days ------------------------------------------------------------------------------
+
+
+async def any_day(db: AsyncSession, zone: str) -> bool:
+    return (await db.execute(select(StatsRollupDay.day).where(StatsRollupDay.zone == zone).limit(1))).first() is not None
 
 
 async def day_rows(db: AsyncSession, zone: str, first: date, last: date) -> dict[date, StatsRollupDay]:

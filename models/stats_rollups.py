@@ -16,9 +16,9 @@ dimension (a customer, a state) or a new metric is new rows, not new columns:
   "created")``, ``("resolved_after", day or "", "tickets")``.
 - :class:`StatsRollupDuration`: per day, workspace, priority and metric
   (``first_response`` / ``resolution``), the durations in seconds by bucket (a
-  monotonic log scale): bucket ``-1`` holds the day's histogram (JSON ``{bucket: n}``),
-  the others the exact values of one bucket (packed), so that an exact nearest-rank
-  percentile reads the histograms and then only the bucket that holds the rank.
+  monotonic log scale): bucket ``-1`` holds the day's histogram (packed ``bucket, n``
+  pairs), the others the exact values of one bucket (packed), so that an exact
+  nearest-rank percentile reads the histograms and then only the bucket that holds the rank.
 - :class:`StatsRollupPending`: the tickets of a day left out of its rows because a
   figure of theirs may still change with the clock alone (an open ticket not yet due);
   they are read directly at every query.
@@ -56,6 +56,7 @@ class StatsRollupDay(Base):
     """One complete local day of the reports' zone, as built."""
 
     __tablename__ = "stats_rollup_days"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the rows stored in key order, read as ranges
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -70,6 +71,7 @@ class StatsRollupCount(Base):
     """``n`` of one metric for one value of one dimension, on one day, in one workspace."""
 
     __tablename__ = "stats_rollup_counts"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the rows stored in key order, read as ranges
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -82,9 +84,10 @@ class StatsRollupCount(Base):
 
 class StatsRollupDuration(Base):
     """A day's durations of one metric and priority in one workspace: a histogram (bucket
-    -1, ``seconds`` = JSON) or one bucket's exact values (``seconds`` = packed int32)."""
+    -1, ``seconds`` = packed pairs) or one bucket's exact values (``seconds`` = packed)."""
 
     __tablename__ = "stats_rollup_durations"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the rows stored in key order, read as ranges
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -100,6 +103,7 @@ class StatsRollupPending(Base):
     """A ticket of a built day whose figures are read directly (see the module docstring)."""
 
     __tablename__ = "stats_rollup_pending"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the rows stored in key order, read as ranges
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

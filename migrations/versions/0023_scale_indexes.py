@@ -9,7 +9,8 @@
 - ``stats_rollup_pending``: the tickets of a built day that every query reads directly.
 
 Every table leads with ``(zone, day)``: a period's days are ranges of that key
-(``models/stats_rollups.py``).
+(``models/stats_rollups.py``); on SQLite they are ``WITHOUT ROWID`` tables, stored in
+that key's order.
 
 Revision ID: 0023
 Revises: 0017
@@ -51,6 +52,7 @@ def upgrade() -> None:
         sa.Column("stale", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("ripe_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("zone", "day", name=op.f("pk_stats_rollup_days")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_rollup_counts",
@@ -62,6 +64,7 @@ def upgrade() -> None:
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("zone", "day", "team_id", "dimension", "value", "metric",
                                 name=op.f("pk_stats_rollup_counts")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_rollup_durations",
@@ -74,12 +77,14 @@ def upgrade() -> None:
         sa.Column("seconds", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("zone", "day", "team_id", "priority", "metric", "bucket",
                                 name=op.f("pk_stats_rollup_durations")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_rollup_pending",
         *_day_key(),
         sa.Column("ticket_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.PrimaryKeyConstraint("zone", "day", "ticket_id", name=op.f("pk_stats_rollup_pending")),
+        sqlite_with_rowid=False,
     )
 
 

@@ -1,7 +1,7 @@
 """Durations by bucket, for exact percentiles over many days of rollups.
 
     bucket_of(3600)                      # 8 buckets per doubling of the seconds
-    histogram([30, 3600, 3700])          # {bucket: count}
+    histogram([30, 3600, 3700])          # {bucket: count}; dump_histogram / add_histogram: packed
     pack([3600, 3700]) / unpack(text)    # one bucket's exact values, compact
 
 A bucket is a monotonic function of the seconds (a larger duration never falls in an
@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import array
 import base64
-import json
 import math
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["bucket_of", "histogram", "pack", "rank_of", "unpack", "load_histogram", "dump_histogram", "locate"]
+__all__ = ["MAX_BUCKET", "add_histogram", "bucket_of", "dump_histogram", "histogram", "locate", "pack", "rank_of",
+           "unpack"]
 
 PER_DOUBLING = 8
+#: Above every bucket of a 64-bit duration.
+MAX_BUCKET = 1 + 64 * PER_DOUBLING
 
 
 def bucket_of(seconds: int) -> int:
@@ -37,19 +39,27 @@ def histogram(values: Iterable[int]) -> Counter[int]:
 
 
 def dump_histogram(counts: Mapping[int, int]) -> str:
-    return json.dumps({str(b): n for b, n in sorted(counts.items())}, separators=(",", ":"))
+    """``{bucket: n}`` packed as ``bucket, n, bucket, n, ...``."""
+    return pack_pairs([x for bucket, n in sorted(counts.items()) for x in (bucket, n)])
 
 
-def load_histogram(text: str) -> dict[int, int]:
-    return {int(b): n for b, n in json.loads(text).items()}
+def add_histogram(total: list[int], text: str) -> None:
+    """Add a packed histogram into ``total`` (indexed by bucket, long enough)."""
+    pairs = unpack(text)
+    for i in range(0, len(pairs), 2):
+        total[pairs[i]] += pairs[i + 1]
+
+
+def pack_pairs(values: list[int]) -> str:
+    packed = array.array("q", values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
 
 
 def pack(values: Iterable[int]) -> str:
     """Sorted 64-bit little-endian integers, base64."""
-    packed = array.array("q", sorted(values))
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return base64.b64encode(packed.tobytes()).decode("ascii")
+    return pack_pairs(sorted(values))
 
 
 def unpack(text: str) -> list[int]:
@@ -65,11 +75,12 @@ def rank_of(n: int, percent: int) -> int:
     return (n * percent + 99) // 100
 
 
-def locate(counts: Mapping[int, int], rank: int) -> tuple[int, int]:
-    """(bucket holding the ``rank``-th smallest value, its rank within that bucket)."""
+def locate(counts: Sequence[int], rank: int) -> tuple[int, int]:
+    """(bucket holding the ``rank``-th smallest value, its rank within that bucket), of
+    counts indexed by bucket."""
     seen = 0
-    for bucket in sorted(counts):
-        if seen + counts[bucket] >= rank:
+    for bucket, n in enumerate(counts):
+        if n and seen + n >= rank:
             return bucket, rank - seen
-        seen += counts[bucket]
+        seen += n
     raise ValueError(f"rank {rank} beyond {seen} values")

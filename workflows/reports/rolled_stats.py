@@ -46,7 +46,7 @@ from models.stats_rollup_queries import (
     read_state,
 )
 from models.tickets import Ticket, TicketEventKind
-from workflows.reports.buckets import bucket_of, histogram, load_histogram, locate, rank_of, unpack
+from workflows.reports.buckets import MAX_BUCKET, add_histogram, bucket_of, locate, rank_of, unpack
 from workflows.reports.days import day_bounds, day_of, full_days, policy_key, runs, uncovered
 
 __all__ = ["rolled_cohort"]
@@ -81,13 +81,17 @@ async def rolled_cohort(db: AsyncSession, *, scope: TicketScope, zone: ZoneInfo,
                        if not row.stale and (resolutions_from is None or d < resolutions_from)]
     if not cohort_days and not resolution_days:
         return None
-    cohort = await _cohort(db, scope, zone, upper, runs(cohort_days))
-    resolved = await _resolved(db, scope, zone, runs(resolution_days), first, last)
+    cohort_runs, resolution_runs = runs(cohort_days), runs(resolution_days)
+    sums = await count_sums(db, zone.key, cohort_runs, scope.team_id)
+    cohort = await _cohort(db, scope, zone, upper, cohort_runs, sums)
+    if resolution_runs != cohort_runs:
+        sums = await count_sums(db, zone.key, resolution_runs, scope.team_id)
+    resolved = await _resolved(db, scope, zone, resolution_runs, first, last, sums)
     return cohort, resolved
 
 
-async def _cohort(db: AsyncSession, scope: TicketScope, zone: ZoneInfo, upper: Sequence[str],
-                  used: Runs) -> CohortStats:
+async def _cohort(db: AsyncSession, scope: TicketScope, zone: ZoneInfo, upper: Sequence[str], used: Runs,
+                  sums: list[tuple[str, str, str, int]]) -> CohortStats:
     narrowing = _narrowing(scope)
     direct = CohortTally()
     for start, end in uncovered(scope.since, scope.until, used, zone):
@@ -99,7 +103,7 @@ async def _cohort(db: AsyncSession, scope: TicketScope, zone: ZoneInfo, upper: S
     mine = direct.total()
     counts = {priority: list(values) for priority, values in mine.counts.items()}
     categories: Counter[str] = Counter(mine.categories)
-    for dimension, value, metric, n in await count_sums(db, zone.key, used, scope.team_id):
+    for dimension, value, metric, n in sums:
         if dimension == "priority" and metric in COUNT_FIELDS:
             counts.setdefault(value, [0] * len(COUNT_FIELDS))[COUNT_FIELDS.index(metric)] += n
         elif dimension == "category" and metric == "created":
@@ -116,58 +120,57 @@ async def _percentiles(db: AsyncSession, zone: ZoneInfo, used: Runs, team_id: st
                        direct: TeamTally) -> tuple[dict[str | None, Percentiles], dict[str | None, Percentiles]]:
     """Nearest-rank median and 90th percentile per priority and over all (key None), of
     the used days' durations and the direct ones, per metric."""
-    hists: dict[tuple[str, str], Counter[int]] = {}
-    for priority, metric, text in await histograms(db, zone.key, used, team_id):
-        hists.setdefault((metric, priority), Counter()).update(load_histogram(text))
-    rolled_hists = {key: Counter(value) for key, value in hists.items()}
+    rolled: dict[tuple[str, str], list[int]] = {}
+    for priority, metric, packed in await histograms(db, zone.key, used, team_id):
+        add_histogram(rolled.setdefault((metric, priority), [0] * MAX_BUCKET), packed)
+    hists = {key: list(counts) for key, counts in rolled.items()}
     for metric in METRICS:
         for priority, values in durations_of(direct, metric).items():
-            hists.setdefault((metric, priority), Counter()).update(histogram(values))
-    # Which rank of which group falls in which bucket; the buckets to read.
-    located: dict[tuple[str, str | None, int], tuple[int, int]] = {}
+            counts = hists.setdefault((metric, priority), [0] * MAX_BUCKET)
+            for value in values:
+                counts[bucket_of(value)] += 1
+    # Which rank of which group falls in which bucket, and the buckets to read.
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for metric, priority in hists:
+        groups[(metric, priority)] = [priority]
+        groups.setdefault((metric, None), []).append(priority)
+    located: dict[tuple[str, str | None, int], tuple[int, int, int]] = {}
     wanted: set[tuple[str, str, int]] = set()
-    for metric in METRICS:
-        groups: dict[str | None, Counter[int]] = {p: c for (m, p), c in hists.items() if m == metric}
-        groups[None] = sum(groups.values(), Counter())
-        for group, counts in groups.items():
-            n = sum(counts.values())
-            for percent in PERCENTS if n else ():
-                bucket, within = locate(counts, rank_of(n, percent))
-                located[(metric, group, percent)] = (bucket, within)
-                for priority in ([group] if group is not None else [p for (m, p) in hists if m == metric]):
-                    if rolled_hists.get((metric, priority), {}).get(bucket):
-                        wanted.add((priority, metric, bucket))
+    for (metric, group), priorities in groups.items():
+        counts = [sum(column) for column in zip(*(hists[(metric, p)] for p in priorities), strict=True)]
+        n = sum(counts)
+        for percent in PERCENTS if n else ():
+            bucket, within = locate(counts, rank_of(n, percent))
+            located[(metric, group, percent)] = (bucket, within, n)
+            wanted.update((p, metric, bucket) for p in priorities if rolled.get((metric, p), [0] * MAX_BUCKET)[bucket])
     values: dict[tuple[str, str, int], list[int]] = {}
     for priority, metric, bucket, packed in await bucket_values(db, zone.key, used, team_id, wanted):
         values.setdefault((priority, metric, bucket), []).extend(unpack(packed))
     out: dict[str, dict[str | None, Percentiles]] = {metric: {} for metric in METRICS}
-    for metric in METRICS:
+    for (metric, group), priorities in groups.items():
+        if (metric, group, PERCENTS[0]) not in located:
+            continue
         mine = durations_of(direct, metric)
-        for group in [p for (m, p) in hists if m == metric] + [None]:
-            if (metric, group, 50) not in located:
-                continue
-            priorities = [group] if group is not None else [p for (m, p) in hists if m == metric]
-            n = sum(sum(hists[(metric, p)].values()) for p in priorities)
-            picked = []
-            for percent in PERCENTS:
-                bucket, within = located[(metric, group, percent)]
-                pool = [v for p in priorities for v in values.get((p, metric, bucket), [])]
-                pool += [v for p in priorities for v in mine.get(p, []) if bucket_of(v) == bucket]
-                pool.sort()
-                picked.append(pool[within - 1])
-            out[metric][group] = Percentiles(n, picked[0], picked[1])
+        picked = []
+        for percent in PERCENTS:
+            bucket, within, n = located[(metric, group, percent)]
+            pool = [v for p in priorities for v in values.get((p, metric, bucket), ())]
+            pool += [v for p in priorities for v in mine.get(p, ()) if bucket_of(v) == bucket]
+            pool.sort()
+            picked.append(pool[within - 1])
+        out[metric][group] = Percentiles(n, picked[0], picked[1])
     return out["first_response"], out["resolution"]
 
 
 async def _resolved(db: AsyncSession, scope: TicketScope, zone: ZoneInfo, used: Runs, first: date,
-                    last: date) -> int:
+                    last: date, sums: list[tuple[str, str, str, int]]) -> int:
     """Tickets with a resolution in the period, each once (``models.resolution_days``)."""
     start = day_bounds(first, zone)[0]
     last_end = day_bounds(last, zone)[1]
     since_day = day_of(scope.since, zone).isoformat()
     partial = scope.since < start  # the period starts mid-day: [since, start) is read directly
     total = await resolved_between(db, scope.since, start, team_id=scope.team_id) if partial else 0
-    for dimension, value, _metric, n in await count_sums(db, zone.key, used, scope.team_id):
+    for dimension, value, _metric, n in sums:
         if dimension != "resolved_after":
             continue
         if value == "" or value < since_day or (partial and value == since_day):

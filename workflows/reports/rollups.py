@@ -37,6 +37,7 @@ from models.cohort_rows import COUNT_FIELDS, CohortTally, cohort_rows
 from models.resolution_days import created_between, first_resolutions
 from models.stats_rollup_queries import (
     advance_checkpoint,
+    any_day,
     bump_generation,
     claim_builder,
     clock_dependent,
@@ -119,6 +120,9 @@ async def _account_for_new_rows(deps: Deps, zone) -> int:  # noqa: ANN001 - Zone
     async with deps.sessions.begin() as db:
         checkpoint, _generation = await read_state(db)
         if high <= checkpoint:
+            return 0
+        if not await any_day(db, zone.key):  # nothing built yet, nothing to mark: every row is seen by the builds
+            await advance_checkpoint(db, high)
             return 0
         today = day_of(deps.clock(), zone)
         days: set[date] = set()
