@@ -9,7 +9,7 @@ a small record; the full ``SlackCall`` list of the test fake is dropped after ea
 so a long run does not hold every request in memory. Control routes (JSON):
 
 - ``GET  /bench/records?since=N``: records N.. as ``{"records": [...], "next": M}``; a
-  record is ``{"t", "m" (method or "response"), "ch", "th", "tr", "tx", "ok"}``;
+  record is ``{"t", "m" (method or "response"), "ch", "th", "tr", "tx", "ok", "u" (user_id)}``;
 - ``GET  /bench/counts``: calls per method so far;
 - ``GET  /bench/latest_view``: the latest view opened (a modal to submit);
 - ``POST /bench/cards``: ``[{"channel", "ts"}, ...]`` stored as bot messages (ticket
@@ -74,6 +74,7 @@ class BenchFakeSlack(FakeSlack):
         self.records.append({
             "t": arrived, "m": call.method, "ch": args.get("channel"), "th": args.get("thread_ts"),
             "tr": args.get("trigger_id"), "tx": text[:300] if isinstance(text, str) else None, "ok": call.ok,
+            "u": args.get("user_id"),
         })
         return response
 
@@ -84,7 +85,7 @@ class BenchFakeSlack(FakeSlack):
         self.responses.pop(name, None)
         self.counts["response"] += 1
         self.records.append({"t": arrived, "m": "response", "ch": name, "th": None, "tr": None, "tx": None,
-                             "ok": response.status == 200})
+                             "ok": response.status == 200, "u": None})
         return response
 
     async def _records(self, request: web.Request) -> web.Response:

@@ -314,6 +314,7 @@ class Context:
     pg_server: str
     report: Report
     databases: list[str]
+    soak: float = 600.0     # seconds of the memory soak (``--soak``)
 
     def size(self, full: int, quick: int) -> int:
         return quick if self.quick else full

@@ -1,9 +1,13 @@
-"""Run the benchmark suite: ``python -m benchmarks.run [--quick] [--only NAMES] [--profile]``.
+"""Run the benchmark suite: ``python -m benchmarks.run [--quick] [--only NAMES] [--profile]
+[--soak SECONDS] [--large]``.
 
 Starts the fake Slack (its own process), then each section in turn; prints text tables
 and, after a complete run (every section, both databases) unless ``--no-readme``, writes
 them into ``benchmarks/README.md`` between the ``<!-- results:full|quick:... -->``
 markers, with the command, the date, the code's revision and the machine's facts.
+``--large`` adds the million-ticket section (``benchmarks/large.py``, its own time
+budget); ``--large --only large`` runs it alone. Its results go to the
+``results:large`` block (``large-quick`` with ``--quick``) when it ran on both databases.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ack_latency, replicas, scale, timers
+from benchmarks import ack_latency, ack_rounds, large, replicas, scale, timers
 from benchmarks.harness import DEFAULT_PG_SERVER, Context, FakeSlackProcess, Report
 
-SECTIONS = {"ack": ack_latency.run, "timers": timers.run, "scale": scale.run, "replicas": replicas.run}
+SECTIONS = {"ack": ack_latency.run, "rounds": ack_rounds.run, "timers": timers.run, "scale": scale.run,
+            "replicas": replicas.run}
+LARGE = {"large": large.run}
 README = Path(__file__).resolve().parent / "README.md"
 
 
@@ -89,16 +95,19 @@ async def _main(args: argparse.Namespace) -> int:
     report.text(f"Command: `{command.strip()}`  \n"
                 f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  \nCode: {_revision()}  \nMachine: {_machine()}")
     started = time.monotonic()
+    large_from = None
     pg_started = await _postgres_started(args.pg_server) if "postgres" in args.databases else None
     with tempfile.TemporaryDirectory(prefix="sb_bench_run_") as tmp:
         workdir = Path(tmp)
         fake = await FakeSlackProcess.start(workdir)
         ctx = Context(quick=args.quick, workdir=workdir, fake=fake, pg_server=args.pg_server, report=report,
-                      databases=args.databases)
+                      databases=args.databases, soak=args.soak)
         try:
             for name in args.only:
+                if name in LARGE:
+                    large_from = len(report.parts)
                 section_started = time.monotonic()
-                await SECTIONS[name](ctx)
+                await {**SECTIONS, **LARGE}[name](ctx)
                 print(f"[{name}: {time.monotonic() - section_started:.0f} s]", flush=True)
             if args.profile:
                 from benchmarks import profiling
@@ -113,11 +122,18 @@ async def _main(args: argparse.Namespace) -> int:
     if "postgres" in args.databases and await _postgres_started(args.pg_server) != pg_started:
         report.text("**Postgres was restarted during this run (not by the benchmarks); rows measured on "
                     "Postgres around that moment may show it.**")
-    complete = args.only == list(SECTIONS) and sorted(args.databases) == ["postgres", "sqlite"]
+    both = sorted(args.databases) == ["postgres", "sqlite"]
+    complete = [name for name in args.only if name in SECTIONS] == list(SECTIONS) and both
+    block = "quick" if args.quick else "full"
     if args.no_readme:
         pass
-    elif complete:
-        _write_readme("quick" if args.quick else "full", report.markdown())
+    elif complete or ("large" in args.only and both):
+        parts = report.parts
+        split = len(parts) - 1 if large_from is None else large_from  # the last part: the total time
+        if complete:
+            _write_readme(block, "\n".join(parts[:split] + parts[-1:]))
+        if large_from is not None and both:
+            _write_readme(f"large-{block}" if args.quick else "large", "\n".join(parts[:1] + parts[split:]))
         print(f"results written to {README}")
     else:
         print("a partial run (--only / --databases): benchmarks/README.md left as it was")
@@ -127,8 +143,12 @@ async def _main(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description="supportbot benchmarks (issue 11)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes (about 2 minutes)")
+    parser.add_argument("--large", action="store_true",
+                        help="also the million-ticket section (about 10 minutes of loading, then the soak)")
+    parser.add_argument("--soak", type=float, default=None,
+                        help="seconds of the memory soak at 20 requests/s (default 600; 60 with --quick; 0: none)")
     parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated sections to run, of {', '.join(SECTIONS)}")
+                        help=f"comma-separated sections to run, of {', '.join([*SECTIONS, *LARGE])}")
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite, postgres or both")
     parser.add_argument("--profile", action="store_true", help="also profile the hot paths with pyinstrument")
     parser.add_argument("--pg-server", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_SERVER),
@@ -139,7 +159,11 @@ def main() -> int:
     args = parser.parse_args()
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     args.databases = [name.strip() for name in args.databases.split(",") if name.strip()]
-    unknown = [name for name in args.only if name not in SECTIONS]
+    if args.large and "large" not in args.only:
+        args.only.append("large")
+    if args.soak is None:
+        args.soak = 60.0 if args.quick else 600.0
+    unknown = [name for name in args.only if name not in SECTIONS and name not in LARGE]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
     return asyncio.run(_main(args))

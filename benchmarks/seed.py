@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -190,11 +190,13 @@ def _events(rng: random.Random, t: dict[str, Any], now: datetime, upper_tiers: l
         out.append({"ticket_id": tid, "kind": TicketEventKind.ESCALATED, "actor_id": None, "at": at(0.3),
                     "detail": {"from": "tier1", "to": rng.choice(upper_tiers or ["tier2"])}})
     if t["resolved_at"]:
-        out.append({"ticket_id": tid, "kind": TicketEventKind.RESOLVED, "actor_id": t["resolved_by"],
-                    "at": t["resolved_at"]})
-        if t["reopen_count"]:
+        if t["reopen_count"]:  # resolved, reopened by the reporter, resolved again
+            out.append({"ticket_id": tid, "kind": TicketEventKind.RESOLVED, "actor_id": t["resolved_by"],
+                        "at": t["resolved_at"] - timedelta(seconds=span * 0.3)})
             out.append({"ticket_id": tid, "kind": TicketEventKind.REOPENED, "actor_id": t["reporter_id"],
                         "at": t["resolved_at"] - timedelta(seconds=span * 0.2)})
+        out.append({"ticket_id": tid, "kind": TicketEventKind.RESOLVED, "actor_id": t["resolved_by"],
+                    "at": t["resolved_at"]})
     if t["csat_rating"]:
         out.append({"ticket_id": tid, "kind": TicketEventKind.RATED, "actor_id": t["reporter_id"],
                     "at": t["csat_at"], "detail": {"rating": t["csat_rating"]}})
@@ -205,34 +207,68 @@ def history(config: AppConfig, count: int, *, now: datetime, days: int = 365, se
     """``count`` tickets opened over ``days`` (about 10 timeline rows each): most resolved,
     the recent ones partly open. Open tickets get their real SLA plan; what fell due
     before ``now`` + 30 min is stored as already claimed, so nothing fires on startup."""
+    rows = Rows()
+    for chunk in history_chunks(config, count, now=now, days=days, seed=seed):
+        rows.tickets += chunk.tickets
+        rows.events += chunk.events
+        rows.notifications += chunk.notifications
+    return rows
+
+
+def history_chunks(config: AppConfig, count: int, *, now: datetime, days: int = 365, seed: int = 12,
+                   chunk: int = 50_000) -> Iterator[Rows]:
+    """:func:`history` in chunks of ``chunk`` tickets (numbered 1..count, each chunk from
+    its own random stream), so that a million tickets and ten million timeline rows
+    never sit in memory at once (``benchmarks.seed_bulk``)."""
     from workflows.reports.metrics import upper_tiers
 
-    rng = random.Random(seed)
-    rows = Rows()
     uppers = upper_tiers(config)
-    for ticket_id in range(1, count + 1):
-        created = now - timedelta(seconds=rng.uniform(0, days * 86400))
-        t = _new_ticket(config, rng, ticket_id, created)
-        age = (now - created).total_seconds()
-        fr_target = (t["first_response_due_at"] - created).total_seconds()
-        res_target = (t["resolution_due_at"] - created).total_seconds()
-        t["assignee_id"] = rng.choice(AGENTS) if rng.random() < 0.9 else None
-        t["status"] = TicketStatus.IN_PROGRESS if t["assignee_id"] else TicketStatus.NEW
-        first = created + timedelta(seconds=fr_target * rng.uniform(0.05, 1.4))
-        if first < now and rng.random() < 0.95:
-            t["first_response_at"], t["first_response_by"] = first, t["assignee_id"] or rng.choice(AGENTS)
-        resolved = created + timedelta(seconds=res_target * rng.uniform(0.1, 1.5))
-        if resolved < now and t["first_response_at"] and rng.random() < (0.98 if age > 3 * 86400 else 0.5):
-            t.update(status=TicketStatus.RESOLVED, resolved_at=max(resolved, first), resolved_by=t["assignee_id"])
-            if rng.random() < 0.3:
-                t["csat_rating"], t["csat_at"] = rng.randint(1, 5), t["resolved_at"] + timedelta(hours=1)
-            t["reopen_count"] = 1 if rng.random() < 0.05 else 0
-        t["escalation_count"] = 1 if rng.random() < 0.1 else 0
-        t["updated_at"] = t["resolved_at"] or created
-        rows.tickets.append(t)
-        rows.events.extend(_events(rng, t, now, uppers))
-        rows.notifications.extend(_history_notifications(config, t, now))
-    return rows
+    for start in range(1, count + 1, chunk):
+        rng = random.Random(seed * 1_000_003 + start)
+        rows = Rows()
+        for ticket_id in range(start, min(start + chunk, count + 1)):
+            t = _history_ticket(config, rng, ticket_id, now, days)
+            rows.tickets.append(t)
+            rows.events.extend(_events(rng, t, now, uppers))
+            rows.notifications.extend(_history_notifications(config, t, now))
+        yield rows
+
+
+def _history_ticket(config: AppConfig, rng: random.Random, ticket_id: int, now: datetime,
+                    days: int) -> dict[str, Any]:
+    created = now - timedelta(seconds=rng.uniform(0, days * 86400))
+    t = _new_ticket(config, rng, ticket_id, created)
+    age = (now - created).total_seconds()
+    fr_target = (t["first_response_due_at"] - created).total_seconds()
+    res_target = (t["resolution_due_at"] - created).total_seconds()
+    t["assignee_id"] = rng.choice(AGENTS) if rng.random() < 0.9 else None
+    t["status"] = TicketStatus.IN_PROGRESS if t["assignee_id"] else TicketStatus.NEW
+    first = created + timedelta(seconds=fr_target * rng.uniform(0.05, 1.4))
+    if first < now and rng.random() < 0.95:
+        t["first_response_at"], t["first_response_by"] = first, t["assignee_id"] or rng.choice(AGENTS)
+    resolved = created + timedelta(seconds=res_target * rng.uniform(0.1, 1.5))
+    if resolved < now and t["first_response_at"] and rng.random() < (0.98 if age > 3 * 86400 else 0.5):
+        t.update(status=TicketStatus.RESOLVED, resolved_at=max(resolved, first), resolved_by=t["assignee_id"])
+        if rng.random() < 0.3:
+            t["csat_rating"], t["csat_at"] = rng.randint(1, 5), t["resolved_at"] + timedelta(hours=1)
+        t["reopen_count"] = 1 if rng.random() < 0.05 else 0
+    t["escalation_count"] = 1 if rng.random() < 0.1 else 0
+    t["updated_at"] = t["resolved_at"] or created
+    return t
+
+
+def top_up_open(config: AppConfig, rows: Rows, tier: str, target: int, *, first_id: int, now: datetime,
+                seed: int = 14) -> Rows:
+    """Live tickets of ``tier``'s categories (real plans, created in the last minute),
+    numbered from ``first_id``, enough for ``rows`` plus them to hold ``target`` open
+    tickets in ``tier`` (App Home's queue of an agent of that tier)."""
+    have = sum(1 for t in rows.tickets if t["status"] in OPEN_STATUSES and t["tier"] == tier)
+    categories = [c.name for c in config.categories if c.tier == tier]
+    extra = tickets_in(config, categories, max(0, target - have), first_id=first_id, now=now, seed=seed)
+    for t in extra.tickets:
+        extra.notifications += [{"ticket_id": t["id"], "kind": kind, "due_at": due_at, "claimed_at": None}
+                                for kind, due_at in _plan(config, t)]
+    return extra
 
 
 def _history_notifications(config: AppConfig, t: dict[str, Any], now: datetime) -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@ each with ``replace_existing``, ``coalesce`` and at most one instance running)."
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import UTC, datetime, timedelta
 
 from slack_bolt.async_app import AsyncApp
@@ -24,6 +26,7 @@ from workflows.incidents.statuspage import deliver_statuspage_updates
 from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pagerduty_roster import REFRESH_EVERY, refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
+from workflows.reports.rollups import refresh_stats_rollups
 
 #: Pages owed to PagerDuty are sent (and retried) by this sweep; Slack-only pages are
 #: re-paged by the other (their Slack messages are the outbox's).
@@ -38,6 +41,9 @@ EXECUTIVES_EVERY = timedelta(seconds=30)
 #: Action-item and post-mortem reminders are daily, war-room archives days after the
 #: resolution; this sweep finds the ones due.
 FOLLOW_THROUGH_EVERY = timedelta(minutes=5)
+#: The daily stats rollups catch up with the timeline this often (each run at most
+#: ``workflows.reports.rollups.BUDGET`` of work; a new desk's year takes a few runs).
+STATS_ROLLUPS_EVERY = timedelta(seconds=15)
 
 
 def declare_jobs(runtime: Runtime) -> None:
@@ -101,6 +107,14 @@ def declare_jobs(runtime: Runtime) -> None:
 
     runtime.scheduler.add_periodic(PeriodicJob(id="incident-follow-through", every=FOLLOW_THROUGH_EVERY,
                                                func=follow_through))
+
+    owner = f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+    async def stats_rollups() -> None:  # daily rollups of /ticket stats (workflows/reports/rollups.py)
+        await refresh_stats_rollups(deps=runtime.deps, owner=owner)
+
+    runtime.scheduler.add_periodic(PeriodicJob(id="stats-rollups", every=STATS_ROLLUPS_EVERY, func=stats_rollups))
+    runtime.scheduler.wake_at("stats-rollups-at-startup", datetime.now(UTC) + timedelta(seconds=2), stats_rollups)
     # Every committed change to a deadline re-arms the exact wake-up (models/deadlines.py).
     runtime.sessions.configure(info={HOOK_KEY: lambda: runtime.spawn(arm_next_deadline(runtime))})
 

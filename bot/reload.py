@@ -9,6 +9,7 @@ import logging
 from workflows.policy.loader import load_config
 from workflows.policy.problems import ConfigError
 from bot.runtime import Runtime
+from workflows.reports.rollups import invalidate_stats_rollups
 from workflows.sla.retarget import retarget_open_tickets
 
 log = logging.getLogger(__name__)
@@ -30,4 +31,8 @@ async def reload_policy(runtime: Runtime, path: str) -> bool:
     except Exception:
         log.exception("the new policy is in force, but re-targeting open tickets failed; "
                       "their timers follow the old targets until they change")
+    try:  # due times moved without a timeline row: the stats' daily rollups are rebuilt
+        await invalidate_stats_rollups(deps=runtime.deps)
+    except Exception:
+        log.exception("could not mark the stats rollups for rebuilding; /ticket stats may count old due times")
     return True

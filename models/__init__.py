@@ -18,6 +18,13 @@ from models.outbox_pause import OutboxPause
 from models.pages import Page, PageStatus, PageSubjectKind
 from models.report_runs import ReportKind, ReportRun
 from models.sla import SlaNotification, SlaNotificationKind
+from models.stats_rollups import (
+    StatsRollupCount,
+    StatsRollupDay,
+    StatsRollupDuration,
+    StatsRollupPending,
+    StatsRollupState,
+)
 from models.statuspage_updates import StatuspageUpdate, StatuspageUpdateKind
 from models.tickets import (
     OPEN_STATUSES,
@@ -66,6 +73,11 @@ __all__ = [
     "SlaNotificationKind",
     "SlackChannelPace",
     "SlackDelivery",
+    "StatsRollupCount",
+    "StatsRollupDay",
+    "StatsRollupDuration",
+    "StatsRollupPending",
+    "StatsRollupState",
     "StatuspageUpdate",
     "StatuspageUpdateKind",
     "Ticket",

@@ -162,14 +162,14 @@ def _event(kind: TicketEventKind, until: datetime, *more: ColumnElement[bool]) -
                           TicketEvent.at < until, *more)
 
 
-def _probe(kind: TicketEventKind, until: datetime) -> ColumnElement[int]:
+def _probe(kind: TicketEventKind, until: datetime, *more: ColumnElement[bool]) -> ColumnElement[int]:
     """1 when the ticket has a ``kind`` row before ``until``, else 0, for a kind nearly
     every ticket has (resolutions): one seek of ``ix_ticket_events_kind_ticket_id_at``
     per ticket. A scalar subquery, not EXISTS: in a select list Postgres would rather
     read every such row before ``until`` into a hash (90,000 resolutions at 100,000
     tickets) than make the period's few thousand seeks."""
     first = (select(literal(1)).where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == kind,
-                                       TicketEvent.at < until).limit(1).scalar_subquery())
+                                       TicketEvent.at < until, *more).limit(1).scalar_subquery())
     return case((first.is_not(None), 1), else_=0)
 
 
@@ -242,16 +242,21 @@ FLAGS = 7  # CohortCounts from first_response_met to reopened, as bits (see _tic
 _RATED, _RATING_SUM = 1 + FLAGS, 2 + FLAGS
 
 
-def _ticket_columns(since: datetime, until: datetime, upper_tiers: Sequence[str]) -> list[ColumnElement[Any]]:
+def _ticket_columns(since: datetime, until: datetime, upper_tiers: Sequence[str], *,
+                    seeks: bool = False) -> list[ColumnElement[Any]]:
     """Per ticket: priority, category, the 0/1 counts of :class:`CohortCounts` from SLA
     met to reopened as the bits of one integer (bit 0 first), the rating (when rated)
-    and the two durations in seconds (None when not answered / resolved before ``until``)."""
+    and the two durations in seconds (None when not answered / resolved before ``until``).
+    ``seeks``: escalations and reopens looked up ticket by ticket (:func:`_probe`), for a
+    few tickets of a long period (``models.cohort_rows``), not read as the period's set."""
     fr_met, fr_counted = _attainment(_answered(), Ticket.first_response_due_at, until)
     res_met, res_counted = _attainment(Ticket.resolved_at, Ticket.resolution_due_at, until,
                                        running=Ticket.waiting_since.is_(None))
     high = TicketEvent.detail["to"].as_string().in_(list(upper_tiers))
-    ones = [fr_met, fr_counted, res_met, res_counted, _among(TicketEventKind.ESCALATED, since, until, high),
-            _probe(TicketEventKind.RESOLVED, until), _among(TicketEventKind.REOPENED, since, until)]
+    escalated = (_probe(TicketEventKind.ESCALATED, until, high) if seeks
+                 else _among(TicketEventKind.ESCALATED, since, until, high))
+    reopened = _probe(TicketEventKind.REOPENED, until) if seeks else _among(TicketEventKind.REOPENED, since, until)
+    ones = [fr_met, fr_counted, res_met, res_counted, escalated, _probe(TicketEventKind.RESOLVED, until), reopened]
     flags = ones[0]
     for bit, one in enumerate(ones[1:], start=1):
         flags = flags + one * (1 << bit)
@@ -330,7 +335,7 @@ def _reopened_last(until: datetime) -> Any:
 
 
 async def volume(db: AsyncSession, scope: TicketScope, *, from_ticket_state: bool = False,
-                 created: int | None = None) -> Volume:
+                 created: int | None = None, resolved: int | None = None) -> Volume:
     """Tickets created, resolved and open (see :class:`Volume`), from the timeline.
 
     Resolved: the tickets among the period's resolutions (a range of
@@ -339,8 +344,8 @@ async def volume(db: AsyncSession, scope: TicketScope, *, from_ticket_state: boo
     followed (a higher row id). Counted as the tickets opened before ``until`` less the
     closed ones, the resolutions joined to the tickets once; the (few) reopens are
     checked one by one. ``from_ticket_state``: the open ones as
-    :func:`_open_from_ticket_state` reads them. ``created``: the scope's tickets, when
-    the caller has counted them already (:func:`cohort_stats`)."""
+    :func:`_open_from_ticket_state` reads them. ``created``, ``resolved``: when the
+    caller has counted them already (:func:`cohort_stats`, the daily rollups)."""
     narrowing = _narrowing(scope)
     count = select(func.count()).select_from(Ticket)
     # Unindexed: for the DISTINCT SQLite would rather walk every resolution in ticket
@@ -348,7 +353,7 @@ async def volume(db: AsyncSession, scope: TicketScope, *, from_ticket_state: boo
     resolutions = (select(Unindexed(TicketEvent.ticket_id).label("ticket_id"))
                    .where(TicketEvent.kind == TicketEventKind.RESOLVED, TicketEvent.at >= scope.since,
                           TicketEvent.at < scope.until).distinct().subquery())
-    resolved = count.join(resolutions, resolutions.c.ticket_id == Ticket.id).where(*narrowing)
+    resolved_in = count.join(resolutions, resolutions.c.ticket_id == Ticket.id).where(*narrowing)
     existed = [Ticket.created_at < scope.until, *narrowing]
     if from_ticket_state:
         open_then = _open_from_ticket_state(scope, existed)
@@ -357,11 +362,15 @@ async def volume(db: AsyncSession, scope: TicketScope, *, from_ticket_state: boo
                                TicketEvent.ticket_id.not_in(_reopened_last(scope.until)))
         open_then = (count.where(*existed).scalar_subquery()
                      - count.join(closed, closed.c.ticket_id == Ticket.id).where(*existed).scalar_subquery())
-    columns = [resolved.scalar_subquery(), open_then]
+    columns = [open_then]
+    if resolved is None:
+        columns.insert(0, resolved_in.scalar_subquery())
     if created is None:
         columns.insert(0, count.where(*_cohort(scope)).scalar_subquery())
-    *counted, resolved_count, open_count = (int(v) for v in (await db.execute(select(*columns))).one())
-    return Volume(created=counted[0] if created is None else created, resolved=resolved_count, open=open_count)
+    *counted, open_count = (int(v) for v in (await db.execute(select(*columns))).one())
+    if resolved is None:
+        resolved = counted.pop()
+    return Volume(created=counted[0] if created is None else created, resolved=resolved, open=open_count)
 
 
 def _changed_since(until: datetime) -> Any:

@@ -74,6 +74,11 @@ EXPECTED_TABLES = {
     "kb_searches",
     "kb_deflections",
     "user_action_locks",
+    "stats_rollup_state",  # 0023 (#23)
+    "stats_rollup_days",
+    "stats_rollup_counts",
+    "stats_rollup_durations",
+    "stats_rollup_pending",
 }
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 

@@ -26,6 +26,7 @@ from workflows.reports.lifecycle_stats import LifecycleStats, compute_lifecycle
 from workflows.policy.schema import AppConfig
 from models.incident_metrics_queries import MeanTime, acknowledge_times, resolve_times
 from models.kb_queries import SearchGap, count_deflections, search_gaps
+from workflows.reports.rolled_stats import rolled_cohort
 from models.metrics_queries import (
     CohortCounts,
     Percentiles,
@@ -149,7 +150,8 @@ def report_zone(config: AppConfig) -> ZoneInfo:
 async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime, until: datetime,
                         tier: str | None = None, category: str | None = None,
                         team_id: str | None = None, customer: str | None = None,
-                        on_progress: Callable[[int, int], None] | None = None) -> SupportStats:
+                        on_progress: Callable[[int, int], None] | None = None,
+                        use_rollups: bool = True) -> SupportStats:
     """The KPIs of the tickets opened in ``[since, until)``, as they stood at ``until``.
 
     ``tier``: only tickets that tier handled (now or before an escalation);
@@ -157,13 +159,19 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
     ``customer``: one customer's tickets (any case), measured against its plan's targets
     when app.yaml knows the customer (no self-service numbers: questions have no customer).
     ``on_progress(done, total)``: after each of its three readings (``supportbot report``'s bar).
+    The whole desk's tickets are read from the daily rollups where they can be
+    (``workflows/reports/rolled_stats.py``: the same figures); ``use_rollups=False``
+    reads every ticket directly (the reference the rollups are tested against).
     """
     step = on_progress or (lambda done, total: None)
     scope = TicketScope(since=since, until=until, team_id=team_id, tier=tier, category=category, customer=customer)
     known = config.customer(customer)
     targets_of = plan_policy(config, known.plan if known else None)  # its plan's targets, if any
     step(0, 3)
-    cohort = await cohort_stats(db, scope, upper_tiers=upper_tiers(config))
+    rolled = (await rolled_cohort(db, scope=scope, zone=report_zone(config), upper=upper_tiers(config))
+              if use_rollups else None)
+    cohort, resolved = rolled if rolled is not None else (
+        await cohort_stats(db, scope, upper_tiers=upper_tiers(config)), None)
     step(1, 3)
     counts, first, resolution = cohort.counts, cohort.first_response, cohort.resolution
     total = sum(counts.values(), CohortCounts())
@@ -178,7 +186,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
             first_response_target=priority.first_response, resolution_target=priority.resolution,
             business_hours=priority.business_hours,
         ))
-    volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created)
+    volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created, resolved=resolved)
     step(2, 3)
     self_service = None if customer is not None else await _self_service(db, config, scope, tickets=total.created)
     incidents = None

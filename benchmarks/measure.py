@@ -1,0 +1,147 @@
+"""Timing helpers shared by the sections: signed commands answered at the response_url,
+App Home opened -> views.publish, in-process calls, the SQL statements a call runs, and
+their query plans."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from benchmarks.harness import Context
+from benchmarks.load import Request, fire, slash_requests
+from tests.fakes.slack_requests import event_callback_body
+
+JSON = "application/json"
+
+
+async def _arrival(ctx: Context, match: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> float | None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        arrived = [r for r in await ctx.fake.records() if match(r)]
+        if arrived:
+            return arrived[0]["t"]
+        await asyncio.sleep(0.005)
+    return None
+
+
+async def signed_samples(ctx: Context, url: str, text_: str, channel: str, count: int, tag: str) -> list[float]:
+    """Latency of slash commands answered through response_url, one at a time."""
+    latencies = []
+    for i in range(count):
+        name = f"{tag}{i}"
+        [request] = slash_requests(name, 1, text=text_, channel_id=channel, response_url=ctx.fake.response_url(name))
+        await ctx.fake.records()
+        result = await fire(url, [request], 1)
+        arrived = await _arrival(ctx, lambda r, name=name: r["m"] == "response" and r["ch"] == name)
+        if arrived is not None:
+            latencies.append(arrived - result.sent_at[request.key])
+    return latencies
+
+
+def home_opened(user_id: str, key: str) -> Request:
+    """An ``app_home_opened`` event (the Home tab) as Slack sends it."""
+    event_ = {"type": "app_home_opened", "user": user_id, "channel": "D0HOME0001", "tab": "home",
+              "event_ts": f"{time.time():.6f}"}
+    return Request(event_callback_body(event_), key, JSON)
+
+
+async def home_samples(ctx: Context, url: str, user_id: str, count: int) -> list[float]:
+    """App Home opened (signed event) -> the tab's views.publish arriving at the fake, one at a time."""
+    latencies = []
+    for i in range(count):
+        request = home_opened(user_id, f"home{i}")
+        await ctx.fake.records()
+        result = await fire(url, [request], 1)
+        arrived = await _arrival(ctx, lambda r: r["m"] == "views.publish" and r.get("u") == user_id)
+        if arrived is not None:
+            latencies.append(arrived - result.sent_at[request.key])
+    return latencies
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], count: int) -> list[float]:
+    await fn()  # warm: first compile of each statement
+    out = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        await fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+async def statements(engine: AsyncEngine, fn: Callable[[], Awaitable[Any]]) -> list[tuple[float, str, Any]]:
+    """Run ``fn``; every SQL statement it executed with its duration, in order."""
+    timings: list[tuple[float, str, Any]] = []
+    started: dict[int, float] = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        started[id(cursor)] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        timings.append((time.perf_counter() - started.pop(id(cursor), time.perf_counter()), statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+    try:
+        await fn()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+        event.remove(engine.sync_engine, "after_cursor_execute", after)
+    return timings
+
+
+async def explain(engine: AsyncEngine, statement: str, parameters: Any) -> str:
+    """SQLite: ``EXPLAIN QUERY PLAN`` (as a tree); Postgres: ``EXPLAIN ANALYZE`` in a
+    transaction that is rolled back (so an UPDATE or DELETE changes nothing)."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).fetchall()
+            depth: dict[int, int] = {0: 0}
+            lines = []
+            for node, parent, _unused, detail in rows:
+                depth[node] = depth.get(parent, 0) + 1
+                lines.append("  " * (depth[node] - 1) + detail)
+            return "\n".join(lines)
+        rows = (await conn.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + statement,
+                                           parameters)).fetchall()
+        await conn.rollback()
+        return "\n".join(row[0] for row in rows)
+
+
+def scanned_tables(plan: str) -> list[str]:
+    """Tables the plan reads whole (SQLite ``SCAN t`` without an index, Postgres ``Seq Scan on t``)."""
+    out = []
+    for line in plan.splitlines():
+        words = line.strip().lstrip("->").strip()
+        if "Seq Scan on " in words:
+            out.append(words.split("Seq Scan on ", 1)[1].split()[0])
+        elif words.startswith("SCAN ") and "INDEX" not in words and "CONSTANT ROW" not in words:
+            out.append(words.split()[1])
+    return out
+
+
+def uses_index(plan: str) -> bool:
+    """No table read whole in the plan."""
+    return not scanned_tables(plan)
+
+
+async def table_rows(engine: AsyncEngine, tables: list[str]) -> dict[str, int]:
+    """Rows in each table (a whole read of a table of a few rows is the right plan)."""
+    out = {}
+    async with engine.connect() as conn:
+        for name in sorted(set(tables)):
+            out[name] = int((await conn.exec_driver_sql(f'SELECT count(*) FROM "{name}"')).scalar_one())
+    return out
+
+
+def clip(plan: str, width: int = 200) -> str:
+    return "\n".join(line if len(line) <= width else line[:width - 3] + "..." for line in plan.splitlines())
+
+
+def one_line(sql: str, limit: int = 160) -> str:
+    flat = " ".join(sql.split())
+    return flat if len(flat) <= limit else flat[:limit - 3] + "..."
