@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.database import make_session_factory
 from models.metrics_queries import TicketScope
 from models.stats_rollups import StatsRollupDay, StatsRollupPending
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
+from models.tickets import OPEN_STATUSES, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tests.dbutil import migrated_engine, test_database_kind
 from tests.fakes.clock import FakeClock
 from tests.policies import example_policy
@@ -82,7 +82,7 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], config: Any, rng: ra
                 team_id="T1" if rng.random() < 0.85 else "T2", number=n, summary=f"t{n}",
                 category=rng.choice(categories), priority=priority, tier=rng.choice(["tier1", "tier2", None]),
                 reporter_id="U0REPORTER", created_at=created, updated_at=created,
-                status=TicketStatus.RESOLVED if final else TicketStatus.OPEN,
+                status=TicketStatus.RESOLVED if final else TicketStatus.IN_PROGRESS,
                 first_response_at=answered, resolved_at=final,
                 first_response_due_at=created + fr_target if rng.random() < 0.95 else None,
                 resolution_due_at=created + res_target if rng.random() < 0.95 else None,
@@ -178,11 +178,11 @@ async def test_changes_the_built_days_did_not_see(desk: Deps) -> None:
                                     Ticket.csat_rating.is_(None)])
     rated = await _ticket(desk, [Ticket.status == TicketStatus.RESOLVED, Ticket.created_at < old - timedelta(days=3),
                                  Ticket.csat_rating.is_(None), Ticket.id != resolved.id])
-    still_open = await _ticket(desk, [Ticket.status == TicketStatus.OPEN, Ticket.created_at < old,
+    still_open = await _ticket(desk, [Ticket.status.in_(OPEN_STATUSES), Ticket.created_at < old,
                                       Ticket.waiting_since.is_(None)])
     async with desk.sessions.begin() as db:
         await db.execute(update(Ticket).where(Ticket.id == resolved.id).values(
-            status=TicketStatus.OPEN, resolved_at=None, reopen_count=1))
+            status=TicketStatus.IN_PROGRESS, resolved_at=None, reopen_count=1))
         await db.execute(update(Ticket).where(Ticket.id == rated.id).values(csat_rating=2, csat_at=NOW))
         await db.execute(update(Ticket).where(Ticket.id == still_open.id).values(
             status=TicketStatus.RESOLVED, resolved_at=NOW - timedelta(minutes=5)))
@@ -200,7 +200,7 @@ async def test_changes_the_built_days_did_not_see(desk: Deps) -> None:
 
 async def test_a_resolution_stamped_days_back(desk: Deps) -> None:
     await _build(desk)
-    late = await _ticket(desk, [Ticket.status == TicketStatus.OPEN, Ticket.created_at < NOW - timedelta(days=15),
+    late = await _ticket(desk, [Ticket.status.in_(OPEN_STATUSES), Ticket.created_at < NOW - timedelta(days=15),
                                 Ticket.waiting_since.is_(None)])
     async with desk.sessions.begin() as db:
         at = NOW - timedelta(days=9, hours=5)
@@ -215,7 +215,7 @@ async def test_a_resolution_stamped_days_back(desk: Deps) -> None:
 async def test_due_times_moved_by_a_policy_reload(desk: Deps) -> None:
     await _build(desk)
     async with desk.sessions.begin() as db:  # re-targeted open tickets: no timeline row
-        for ticket in (await db.execute(select(Ticket).where(Ticket.status == TicketStatus.OPEN,
+        for ticket in (await db.execute(select(Ticket).where(Ticket.status.in_(OPEN_STATUSES),
                                                              Ticket.priority == "P2"))).scalars():
             ticket.first_response_due_at = ticket.created_at + timedelta(days=30)
             ticket.resolution_due_at = ticket.created_at + timedelta(days=60)
