@@ -8,7 +8,8 @@ resuming, priority changes, resolutions and reopenings. What the bot did by itse
 policy decides. :func:`replay` then plays those actions, every ticket on one virtual clock,
 through the very workflows the bot runs (open_ticket, record_thread_reply, the escalation,
 waiting, resolve, reopen, priority change) and the live SLA engine, against a throwaway
-SQLite database and a Slack stand-in that records nothing, and counts per priority what
+SQLite database whose outbox relay is paused for good (what would be posted is owed,
+never sent: the count comes from the timeline), and counts per priority what
 the policy produced: warnings, breaches, automatic escalations, management notices and
 pages (a page triggered about a ticket; a later breach updating an open page is not a new
 page). Played twice, under the current and the proposed policy, the counts compare them.
@@ -27,17 +28,18 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.database import make_engine, make_session_factory, upgrade_database
 from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
 from bot.simulation import SimulatedSlack, VirtualClock
+from models.outbox_pause import pause_relay
 from models.sla_queries import next_due_at
-from models.ticket_queries import get_ticket
+from models.ticket_queries import get_ticket, record_card
 from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.deps import Deps
 from workflows.errors import SupportbotError
@@ -59,6 +61,7 @@ __all__ = ["COUNTED", "Counts", "Step", "StoredTicket", "read_history", "replay"
 
 #: What the comparison counts, in the order it prints them.
 COUNTED = ("warnings", "breaches", "automatic escalations", "management notices", "pages")
+NEVER = timedelta(days=365 * 100)
 OPEN, REPLY, ESCALATE, WAIT, RESUME, RESOLVE, REOPEN, PRIORITY = (
     "open", "reply", "escalate", "wait", "resume", "resolve", "reopen", "priority")
 
@@ -187,7 +190,10 @@ class _Replay:
                           priority=stored.priority, customer=stored.customer)
         ticket = await open_ticket(deps=self.deps, request=NewTicket(team_id=stored.team_id,
                                                                       reporter_id=stored.reporter_id, form=form))
-        self.played[stored.id] = _Played(ticket.id, ticket.number, ticket.channel_id or "", ticket.message_ts or "")
+        card = f"{ticket.id}.000000"  # nothing is sent (the relay is paused): the card is where it would be
+        async with self.deps.sessions.begin() as db:
+            await record_card(db, ticket.id, channel_id=ticket.channel_id or "", message_ts=card)
+        self.played[stored.id] = _Played(ticket.id, ticket.number, ticket.channel_id or "", card)
 
     async def act(self, stored: StoredTicket, step: Step) -> None:
         played = self.played.get(stored.id)
@@ -247,6 +253,15 @@ async def _count(deps: Deps, until: datetime) -> Counts:
     return counts
 
 
+def _unsynced(dbapi_connection: Any, _record: Any) -> None:
+    """A throwaway database: no waiting for the disk at each commit."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA synchronous=OFF")
+    finally:
+        cursor.close()
+
+
 async def replay(config: AppConfig, tickets: list[StoredTicket], *, until: datetime,
                  on_progress: Callable[[int, int], None] | None = None) -> Counts:
     """Play ``tickets`` under ``config`` on a virtual clock until ``until``; what it produced."""
@@ -257,9 +272,12 @@ async def replay(config: AppConfig, tickets: list[StoredTicket], *, until: datet
         key=lambda item: (item[0], item[1], item[2]))
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite+aiosqlite:///{Path(folder) / 'replay.db'}")
+        event.listen(engine.sync_engine, "connect", _unsynced)
         try:
             await upgrade_database(engine)
             clock = VirtualClock(actions[0][0] if actions else until)
+            async with make_session_factory(engine).begin() as db:  # what is owed to Slack is never sent
+                await pause_relay(db, reason="replay", now=clock(), delay=lambda _attempts: NEVER)
             deps = Deps(sessions=make_session_factory(engine), slack=SimulatedSlack(), config=config, clock=clock,
                         outbox_steps=OUTBOX_STEPS, outbox_renderers=OUTBOX_RENDERERS)
             player = _Replay(deps, clock)

@@ -13,6 +13,7 @@ on-call paged``, ``• page updated``), an automatic escalation due at the end o
 from __future__ import annotations
 
 import inspect
+import itertools
 import re
 import tempfile
 from collections.abc import Callable
@@ -127,13 +128,13 @@ class SimulatedSlack(AsyncWebClient):
     def __init__(self) -> None:
         super().__init__(token="xoxb-simulation", base_url="http://simulation.invalid/api/")
         self.posts: list[tuple[str, dict[str, Any]]] = []
-        self._ts = 1_000_000_000.0
+        # Shared with the copies the outbox relay makes of its client: every ts stays unique.
+        self._ts = itertools.count(1_000_000_001)
 
     async def api_call(self, api_method: str, *, http_verb: str = "POST", files=None, data=None, params=None,
                        json=None, headers=None, auth=None) -> AsyncSlackResponse:
         args = {**(params or {}), **(data or {}), **(json or {})}
-        self._ts += 1
-        ts = f"{self._ts:.6f}"
+        ts = f"{next(self._ts)}.000000"
         if api_method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             self.posts.append((api_method, args))
         payload: dict[str, Any] = {"ok": True, "channel": args.get("channel"), "ts": ts, "message_ts": ts,

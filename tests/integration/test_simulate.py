@@ -108,3 +108,14 @@ def test_a_timed_escalation_names_its_reason(capsys):
     assert note.startswith("Fri 2026-11-27 19:30 EST") and "unresolved after 2h (P1)" in note
     assert [line for line in lines if line.startswith("Fri 2026-11-27 19:30 EST") and "→ #tier2 (Technical):" in line
             and "<!subteam^S0TIER2LEAD> Escalation request" in line]
+
+
+async def test_the_slack_stand_in_never_repeats_a_ts_across_the_relays_copies():
+    import copy
+
+    from bot.simulation import SimulatedSlack
+
+    slack = SimulatedSlack()
+    copies = [copy.copy(slack) for _ in range(3)]  # the outbox relay posts through a copy of its client
+    answers = [await c.chat_postMessage(channel="C0TIER1FL", text="x") for c in copies]
+    assert len({a["ts"] for a in answers}) == 3 and len(slack.posts) == 3
