@@ -1,6 +1,7 @@
 """Support KPIs of a period: volume, response and resolution times, SLA attainment,
 escalation and reopen rates, CSAT, the busiest categories, self-service (the
-knowledge base's deflection rate and its gaps), and on-call: MTTA and MTTR per priority.
+knowledge base's deflection rate and its gaps), and on-call: MTTA and MTTR per priority,
+and the incidents' action items (added, done, open, overdue, and the overdue ones).
 
     stats = await compute_stats(db=db, config=config, since=now - timedelta(days=30), until=now)
     stats.priority("P1").first_response_attainment.percent     # 95.0, or None without data
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workflows.policy.reports import ReportTargets
 from workflows.policy.plans import plan_policy
 from workflows.policy.schema import AppConfig
+from models.incident_action_queries import ActionItemCounts, action_item_counts, overdue_action_items
+from models.incident_actions import IncidentAction
 from models.incident_metrics_queries import MeanTime, acknowledge_times, resolve_times
 from models.kb_queries import SearchGap, count_deflections, search_gaps
 from models.metrics_queries import (
@@ -33,13 +36,14 @@ from models.metrics_queries import (
     volume,
 )
 
-__all__ = ["IncidentTimes", "PriorityStats", "Ratio", "SelfServiceStats", "SupportStats", "compute_stats",
+__all__ = ["ActionItemStats", "IncidentTimes", "PriorityStats", "Ratio", "SelfServiceStats", "SupportStats", "compute_stats",
            "report_targets", "report_zone", "upper_tiers"]
 
 NO_TIMES = Percentiles(0, None, None)
 NO_MEAN = MeanTime(0, None)
 TOP_CATEGORIES = 5
 TOP_GAPS = 5
+OVERDUE_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,16 @@ class IncidentTimes:
 
 
 @dataclass(frozen=True)
+class ActionItemStats:
+    """The incidents' action items (``models.incident_action_queries``): counts, and the
+    longest overdue ones (at most ``OVERDUE_SHOWN``); ``today``: ``until``'s local day."""
+
+    counts: ActionItemCounts
+    overdue: list[IncidentAction]
+    today: date
+
+
+@dataclass(frozen=True)
 class SupportStats:
     """The KPIs of the tickets opened in ``[since, until)`` (see models.metrics_queries)."""
 
@@ -119,6 +133,7 @@ class SupportStats:
     #: Pages and incidents of the period (None when narrowed to a tier, a category or a
     #: customer, which incidents do not have).
     incidents: IncidentTimes | None = None
+    action_items: ActionItemStats | None = None  # None when narrowed, as ``incidents``
     customer: str | None = None  # one customer's tickets only
 
     def priority(self, pid: str) -> PriorityStats:
@@ -178,10 +193,14 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
     volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created)
     step(2, 3)
     self_service = None if customer is not None else await _self_service(db, config, scope, tickets=total.created)
-    incidents = None
+    incidents = actions = None
     if tier is None and category is None and customer is None:
         incidents = IncidentTimes(await acknowledge_times(db, since=since, until=until, team_id=team_id),
                                   await resolve_times(db, since=since, until=until, team_id=team_id))
+        today = until.astimezone(config.zone).date()  # due days are days of app.yaml's timezone
+        actions = ActionItemStats(
+            await action_item_counts(db, since=since, until=until, today=today, team_id=team_id),
+            await overdue_action_items(db, until=until, today=today, limit=OVERDUE_SHOWN, team_id=team_id), today)
     step(3, 3)
     return SupportStats(
         since=since, until=until, tier=tier, category=category,
@@ -197,6 +216,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         top_categories=cohort.categories[:TOP_CATEGORIES],
         self_service=self_service,
         incidents=incidents,
+        action_items=actions,
         customer=known.name if known else customer,
     )
 
