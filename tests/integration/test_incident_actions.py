@@ -5,9 +5,13 @@ overdue (once a day, across replicas); the items in the post-mortem draft."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 from datetime import UTC, datetime, timedelta
 
 from bot.database import make_engine, make_session_factory
+from tests.integration.test_report_cli import report
 from tests.incident_steps import answer, declare, kinds, run_in_war_room, settle, text_of
 from workflows.deps import Deps
 from workflows.incidents.actions import remind_action_items
@@ -99,3 +103,36 @@ async def test_bad_action_commands_get_a_clear_answer(bot):
     assert "There is no incident #999." in await answer(bot, "actions #999")
     assert "has no action item 4" in await answer(bot, f"action done #{incident.id} 4")
     assert "has no action items yet" in await answer(bot, "actions", channel=room)
+
+
+async def test_action_items_in_supportbot_report(bot, clock, database_url):
+    incident, _ = await declare(bot, "P1 Checkout failing")
+    await settle(bot)
+    # Wednesday 2026-11-25 10:00 in New York.
+    for text in (f"action <@{OWNER}> 2026-11-26 Add an alert", f"action <@{OWNER}> 2026-11-27 Write the runbook",
+                 f"action <@{OWNER}> 2026-12-10 Load-test checkout"):
+        await run_in_war_room(bot, incident, text, then="action_added")
+    await run_in_war_room(bot, incident, "action done 1", then="action_done")
+    clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # Saturday: item 2 is a day overdue
+
+    result = report(database_url, "--since", "7d", "--until", "2026-11-28 12:00", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = {(r["metric"], r["scope"]): r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows[("action_items_added", "all")]["value"] == "3"
+    assert (rows[("action_items_done", "all")]["numerator"], rows[("action_items_done", "all")]["denominator"],
+            rows[("action_items_done", "all")]["value"]) == ("1", "3", "33.33")
+    assert rows[("action_items_open", "all")]["value"] == "2"
+    assert rows[("action_items_overdue", "all")]["value"] == "1"
+    scope = f"incident #{incident.id} item 2 ({OWNER}, due 2026-11-27): Write the runbook"
+    assert rows[("action_item_overdue", scope)]["value"] == "1" and rows[("action_item_overdue", scope)]["unit"] == "days"
+    assert sum(1 for metric, _ in rows if metric == "action_item_overdue") == 1
+
+    # As the period stood before anything was done (the items were added on the 25th at 10:00).
+    earlier = report(database_url, "--since", "7d", "--until", "2026-11-25 09:00", "--format", "json")
+    metrics = {(m["metric"], m["scope"]): m for m in json.loads(earlier.stdout)["metrics"]}
+    assert metrics[("action_items_added", "all")]["value"] == 0 and metrics[("action_items_open", "all")]["value"] == 0
+    table = report(database_url, "--since", "7d", "--until", "2026-11-28 12:00").stdout
+    assert any(line.split()[:3] == ["action_items_overdue", "all", "1"] for line in table.splitlines())
+    narrowed = report(database_url, "--since", "7d", "--until", "2026-11-28 12:00", "--format", "csv",
+                      "--tier", "tier2").stdout
+    assert "action_item" not in narrowed

@@ -4,7 +4,12 @@ thread replies too; other reactions and other channels are ignored."""
 
 from __future__ import annotations
 
+import yaml
+
+from tests.conftest import REPO_ROOT
 from tests.incident_steps import HELPER, declare, eventually, events, run_in_war_room, settle, text_of
+from tests.paging_fixtures import start_bot
+from workflows.policy.loader import parse_config
 
 
 def reaction(channel: str, ts: str, *, name: str = "pushpin", user: str = HELPER) -> dict:
@@ -49,3 +54,19 @@ async def test_a_pinned_message_joins_the_timeline_and_the_postmortem(bot):
 
 async def _count(bot, incident_id: int, n: int) -> bool:
     return len(await pinned(bot, incident_id)) >= n
+
+
+async def test_the_pin_emoji_is_configurable(database_url, fake_slack, clock):
+    data = yaml.safe_load((REPO_ROOT / "app.yaml").read_text())
+    data["incidents"]["pin_emoji"] = "round_pushpin"
+    async with start_bot(database_url, fake_slack, clock, parse_config(data)) as bot:
+        incident, _ = await declare(bot, "P1 Checkout failing")
+        await settle(bot)
+        room = incident.channel_id
+        said = bot.slack.add_message(room, "Found it: the cache", user=HELPER)
+        other = bot.slack.add_message(room, "Not this one", user=HELPER)
+        assert (await bot.sender.event(reaction(room, other["ts"]))).status == 200  # :pushpin: is not it now
+        assert (await bot.sender.event(reaction(room, said["ts"], name="round_pushpin"))).status == 200
+        await eventually(lambda: _count(bot, incident.id, 1))
+        await settle(bot)
+        assert [r.detail["text"] for r in await pinned(bot, incident.id)] == ["Found it: the cache"]

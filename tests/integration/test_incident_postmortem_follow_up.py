@@ -43,6 +43,7 @@ async def test_reminded_at_48h_then_daily_until_done(bot, clock, database_url):
     await settle(bot)
     [first] = reminded(bot, IC)  # the commander owns it
     assert f"The post-mortem of incident #{incident.id} (war room <#{incident.channel_id}>) was due" in first
+    assert f"`/incident postmortem done #{incident.id} URL` (here or anywhere" in first
 
     clock.advance(timedelta(hours=23))
     assert await remind_postmortems(deps=deps) == 0

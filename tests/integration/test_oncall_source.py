@@ -16,6 +16,7 @@ from tests.incident_steps import declare, settle
 from tests.paging_fixtures import *  # noqa: F403 - pagerduty
 from tests.paging_fixtures import pagerduty_settings, start_bot
 from tests.ticket_steps import create_ticket
+from workflows.paging.handover import hand_over_if_turned
 from workflows.paging.pager import page_ticket
 from workflows.paging.pagerduty_roster import refresh_pagerduty_roster
 from workflows.paging.repaging import repage_unacknowledged
@@ -126,3 +127,31 @@ async def test_without_pagerduty_the_mirror_names_the_rotation(bot):
     assert page.oncall_source == "rotation"
     assert "(on call per app.yaml's rotation)" in context_of(bot.slack.message(ONCALL, page.mirror_ts))
     assert await refresh_pagerduty_roster(deps=bot.runtime.deps) is None
+
+
+async def test_hand_overs_follow_pagerduty_shift_changes_and_wait_while_it_is_down(pd_bot, pagerduty, clock):
+    deps, slack = pd_bot.runtime.deps, pd_bot.slack
+    start = clock()
+    cara = "U0CARA"
+    slack.add_user(cara, name="cara", email="cara@acme.example")
+    pagerduty.oncalls.append(oncall_entry("Cara Ops", level=1, start=start + timedelta(days=2),
+                                          end=start + timedelta(days=9), email="cara@acme.example"))
+    assert await refresh_pagerduty_roster(deps=deps) is True
+    first = await hand_over_if_turned(deps=deps)  # the bot starts watching PagerDuty's shift
+    assert (first.to_primary, first.to_secondary, first.source, first.announced) == (ANA, BEN, "pagerduty", False)
+
+    clock.set(start + timedelta(days=2, minutes=1))  # PagerDuty's shift changed, but it does not answer now
+    pagerduty.fail_oncalls(status=503)
+    assert await refresh_pagerduty_roster(deps=deps) is False
+    assert await hand_over_if_turned(deps=deps) is None  # the rotation standing in is not a turn
+
+    clock.advance(timedelta(minutes=2))  # PagerDuty answers again: Cara's shift
+    assert await refresh_pagerduty_roster(deps=deps) is True
+    turned = await hand_over_if_turned(deps=deps)
+    assert (turned.from_primary, turned.to_primary, turned.to_secondary, turned.source, turned.announced) == (
+        ANA, cara, BEN, "pagerduty", True)
+    assert await hand_over_if_turned(deps=deps) is None
+    await settle(pd_bot)
+    [message] = [m for m in slack.messages(ONCALL) if m["text"].startswith(":arrows_counterclockwise:")]
+    assert message["text"] == (f":arrows_counterclockwise: On-call hand-over: primary <@{ANA}> hands over to "
+                               f"<@{cara}>; secondary <@{BEN}> stays on.")

@@ -83,3 +83,21 @@ def test_statuspage_is_optional_and_its_problems_are_named_by_key_path(data):
     ]
     data["statuspage"] = {"components": {}}
     assert problems(data) == ["statuspage.page_id: missing"]
+
+
+def test_the_example_app_yaml_commented_21_keys_are_valid_once_uncommented():
+    """Every #21 key the example app.yaml shows commented out parses as shown."""
+    keys = ("private_categories:", "archive_after:", "executives:", "priorities:", "after:", "notify:",
+            "handoff_channel:", "usergroup:", "statuspage:", "page_id:", "components:", "P0: [", "P1: [")
+    lines = []
+    for line in (REPO_ROOT / "app.yaml").read_text().splitlines():
+        body = line.lstrip()
+        if body.startswith("# ") and body[2:].lstrip().startswith(keys) and not body[2:].startswith(" #"):
+            indent = len(line) - len(body)
+            line = " " * indent + body[2:]
+        lines.append(line)
+    config = parse_config(yaml.safe_load("\n".join(lines)))
+    assert config.incidents.private_categories == ["Account compromise", "Fraud suspicion"]
+    assert config.incidents.executives is not None and config.incidents.archive_after is not None
+    assert config.oncall.usergroup and config.oncall.handoff_channel
+    assert config.statuspage is not None and config.statuspage.component_ids("P0")

@@ -11,7 +11,12 @@ Durations are whole seconds, percentages have two decimals; ``target`` is the le
 (mean time from a page to its acknowledgement, over the period's acknowledged pages)
 and ``mttr`` (mean time from an incident's declaration to its resolution, over the
 period's resolved incidents) come per priority and for all, ``denominator`` counting
-them; left out when the stats are narrowed to a tier or category. With a
+them; left out when the stats are narrowed to a tier or category, as are the
+incidents' action items: ``action_items_added`` (in the period), ``action_items_done``
+(of those, done by its end: percent), ``action_items_open`` and ``action_items_overdue``
+(open at its end, of any incident; overdue: due before its last day), and one
+``action_item_overdue`` row per overdue item (scope: the incident, the item's number,
+owner, due day and text; value: days overdue; the ten longest overdue). With a
 knowledge base, ``deflection_rate`` (questions answered without a ticket) and one
 ``kb_gap`` row per question most asked without a good answer (scope: the question,
 value: how often) come next. The lifecycle closes it: one ``backlog`` row per state (scope:
@@ -26,6 +31,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from models.incident_actions import IncidentAction
 from workflows.policy.reports import ReportTargets
 from workflows.reports.csv_export import write_csv
 from workflows.reports.messages import format_percent, format_seconds
@@ -92,6 +98,14 @@ def stat_rows(stats: SupportStats, targets: ReportTargets) -> list[StatRow]:
             rows += [StatRow(metric, ALL, of().mean, "seconds", denominator=of().count)]
             rows += [StatRow(metric, p.priority, of(p.priority).mean, "seconds", denominator=of(p.priority).count)
                      for p in stats.priorities]
+    if stats.action_items is not None:  # the incidents' follow-through (practice 003)
+        a = stats.action_items
+        rows += [StatRow("action_items_added", ALL, a.counts.added, "items"),
+                 _ratio_row("action_items_done", ALL, Ratio(a.counts.done, a.counts.added), None),
+                 StatRow("action_items_open", ALL, a.counts.open, "items"),
+                 StatRow("action_items_overdue", ALL, a.counts.overdue, "items")]
+        rows += [StatRow("action_item_overdue", _item_scope(item), (a.today - item.due_on).days, "days")
+                 for item in a.overdue]
     rows += [StatRow("top_category", name, n, "tickets") for name, n in stats.top_categories]
     if stats.self_service is not None:
         rows.append(_ratio_row("deflection_rate", ALL, stats.self_service.deflection, targets.deflection_rate))
@@ -103,6 +117,11 @@ def stat_rows(stats: SupportStats, targets: ReportTargets) -> list[StatRow]:
         rows += [StatRow("time_in_triage_median", ALL, triage.median, "seconds", denominator=triage.count),
                  StatRow("time_in_triage_p90", ALL, triage.p90, "seconds", denominator=triage.count)]
     return rows
+
+
+def _item_scope(item: IncidentAction) -> str:
+    text = " ".join(item.text.split())
+    return f"incident #{item.incident_id} item {item.number} ({item.owner_id}, due {item.due_on.isoformat()}): {text}"[:200]
 
 
 def _cells(row: StatRow) -> list[Any]:

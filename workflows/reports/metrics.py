@@ -1,7 +1,8 @@
 """Support KPIs of a period: volume, response and resolution times, SLA attainment,
 escalation and reopen rates, CSAT, the busiest categories, self-service (the
-knowledge base's deflection rate and its gaps), on-call (MTTA and MTTR per priority), and
-the lifecycle (the backlog by state, the time in triage: ``workflows/reports/lifecycle_stats.py``).
+knowledge base's deflection rate and its gaps), on-call (MTTA and MTTR per priority, and the
+incidents' action items: added, done, open, overdue), and the lifecycle (the backlog by
+state, the time in triage: ``workflows/reports/lifecycle_stats.py``).
 
     stats = await compute_stats(db=db, config=config, since=now - timedelta(days=30), until=now)
     stats.priority("P1").first_response_attainment.percent     # 95.0, or None without data
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,8 @@ from workflows.policy.reports import ReportTargets
 from workflows.policy.plans import plan_policy
 from workflows.reports.lifecycle_stats import LifecycleStats, compute_lifecycle
 from workflows.policy.schema import AppConfig
+from models.incident_action_queries import ActionItemCounts, action_item_counts, overdue_action_items
+from models.incident_actions import IncidentAction
 from models.incident_metrics_queries import MeanTime, acknowledge_times, resolve_times
 from models.kb_queries import SearchGap, count_deflections, search_gaps
 from workflows.reports.rolled_stats import rolled_cohort
@@ -36,13 +39,14 @@ from models.metrics_queries import (
     volume,
 )
 
-__all__ = ["IncidentTimes", "PriorityStats", "Ratio", "SelfServiceStats", "SupportStats", "compute_stats",
+__all__ = ["ActionItemStats", "IncidentTimes", "PriorityStats", "Ratio", "SelfServiceStats", "SupportStats", "compute_stats",
            "report_targets", "report_zone", "upper_tiers"]
 
 NO_TIMES = Percentiles(0, None, None)
 NO_MEAN = MeanTime(0, None)
 TOP_CATEGORIES = 5
 TOP_GAPS = 5
+OVERDUE_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,16 @@ class IncidentTimes:
 
 
 @dataclass(frozen=True)
+class ActionItemStats:
+    """The incidents' action items (``models.incident_action_queries``): counts, and the
+    longest overdue ones (at most ``OVERDUE_SHOWN``); ``today``: ``until``'s local day."""
+
+    counts: ActionItemCounts
+    overdue: list[IncidentAction]
+    today: date
+
+
+@dataclass(frozen=True)
 class SupportStats:
     """The KPIs of the tickets opened in ``[since, until)`` (see models.metrics_queries)."""
 
@@ -122,6 +136,7 @@ class SupportStats:
     #: Pages and incidents of the period (None when narrowed to a tier, a category or a
     #: customer, which incidents do not have).
     incidents: IncidentTimes | None = None
+    action_items: ActionItemStats | None = None  # None when narrowed, as ``incidents``
     customer: str | None = None  # one customer's tickets only
     lifecycle: LifecycleStats | None = None  # backlog by state now, time in triage (None for one customer)
 
@@ -189,10 +204,14 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
     volume_stats = await volume(db, scope, from_ticket_state=True, created=total.created, resolved=resolved)
     step(2, 3)
     self_service = None if customer is not None else await _self_service(db, config, scope, tickets=total.created)
-    incidents = None
+    incidents = actions = None
     if tier is None and category is None and customer is None:
         incidents = IncidentTimes(await acknowledge_times(db, since=since, until=until, team_id=team_id),
                                   await resolve_times(db, since=since, until=until, team_id=team_id))
+        today = until.astimezone(config.zone).date()  # due days are days of app.yaml's timezone
+        actions = ActionItemStats(
+            await action_item_counts(db, since=since, until=until, today=today, team_id=team_id),
+            await overdue_action_items(db, until=until, today=today, limit=OVERDUE_SHOWN, team_id=team_id), today)
     lifecycle = None if customer is not None else await compute_lifecycle(
         db, since=since, until=until, team_id=team_id, tier=tier, category=category)
     step(3, 3)
@@ -210,6 +229,7 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
         top_categories=cohort.categories[:TOP_CATEGORIES],
         self_service=self_service,
         incidents=incidents,
+        action_items=actions,
         customer=known.name if known else customer,
         lifecycle=lifecycle,
     )
