@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from handlers.actions import escalate, ticket
-from handlers.actions import incident, kb
+from handlers.actions import home, incident, kb
 
 
 def register(app: AsyncApp) -> None:
@@ -13,3 +13,4 @@ def register(app: AsyncApp) -> None:
     escalate.register(app)
     incident.register(app)
     kb.register(app)
+    home.register(app)
