@@ -94,9 +94,41 @@ async def statements(engine: AsyncEngine, fn: Callable[[], Awaitable[Any]]) -> l
     return timings
 
 
-async def explain(engine: AsyncEngine, statement: str, parameters: Any) -> str:
+def _pg_literal(value: Any) -> str:
+    import json
+    from datetime import date, datetime
+
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    elif isinstance(value, dict | list):
+        value = json.dumps(value)
+    elif hasattr(value, "value"):
+        value = value.value
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+async def explain(engine: AsyncEngine, statement: str, parameters: Any, *, generic: bool = False) -> str:
     """SQLite: ``EXPLAIN QUERY PLAN`` (as a tree); Postgres: ``EXPLAIN ANALYZE`` in a
-    transaction that is rolled back (so an UPDATE or DELETE changes nothing)."""
+    transaction that is rolled back (so an UPDATE or DELETE changes nothing). ``generic``
+    (Postgres): the plan Postgres uses for the statement once it has run it a few times
+    as a prepared statement (asyncpg prepares every statement), which cannot use what
+    only the parameters' values tell (a partial index on ``status = 'pending'`` when the
+    status is a parameter)."""
+    if generic and engine.dialect.name == "postgresql" and parameters:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            await conn.exec_driver_sql(f"PREPARE bench_plan AS {statement}")
+            values = ", ".join(_pg_literal(v) for v in parameters)
+            rows = (await conn.exec_driver_sql(
+                f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) EXECUTE bench_plan({values})")).fetchall()
+            await conn.rollback()
+            return "\n".join(row[0] for row in rows)
     async with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             rows = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).fetchall()
@@ -122,6 +154,15 @@ def scanned_tables(plan: str) -> list[str]:
         elif words.startswith("SCAN ") and "INDEX" not in words and "CONSTANT ROW" not in words:
             out.append(words.split()[1])
     return out
+
+
+def filtered_out(plan: str) -> int:
+    """Rows a Postgres plan read and threw away (``Rows Removed by Filter``), in all."""
+    total = 0
+    for line in plan.splitlines():
+        if "Rows Removed by Filter:" in line:
+            total += int(line.split("Rows Removed by Filter:", 1)[1].split()[0])
+    return total
 
 
 def uses_index(plan: str) -> bool:

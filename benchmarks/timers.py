@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import func, select
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -64,6 +65,7 @@ from workflows.policy.loader import load_config
 from workflows.policy.schema import AppConfig
 from bot.database import make_engine, make_session_factory
 from bot.runtime import OUTBOX_RENDERERS, OUTBOX_STEPS
+from models.sla import SlaNotification
 from models.sla import SlaNotificationKind as Kind
 from models.sla_queries import next_due_candidate
 from workflows.outbox.digests import digest_size
@@ -213,6 +215,7 @@ class _Served:
     bot: Proc | None = None
     rows: seed.Rows = field(default_factory=seed.Rows)
     storm_tickets: list[dict[str, Any]] = field(default_factory=list)
+    engine_tickets: list[dict[str, Any]] = field(default_factory=list)
     card_ts: dict[str, int] = field(default_factory=dict)
     seed_seconds: float = 0.0
     trickle: list[dict[str, Any]] = field(default_factory=list)
@@ -242,14 +245,19 @@ async def _start(ctx: Context, served: _Served) -> None:
     await wait_healthy(served.bot)
 
 
-async def _seed(ctx: Context, served: _Served, storm_n: int, live_n: int) -> None:
+async def _seed(ctx: Context, served: _Served, storm_n: int, live_n: int, engine_n: int) -> None:
     now = datetime.now(UTC)
     live = seed.live_tickets(served.base, live_n, now=now)
     storm = seed.tickets_in(served.config, served.storm_categories, storm_n, first_id=live_n + 1, now=now)
+    # The engine-alone storm's tickets: app.yaml's own categories, no SLA plan of their own
+    # (a live ticket's plan falling due during a long run would add notices to its thread).
+    cards = [c.name for c in served.base.categories if c.tier]
+    engine = seed.tickets_in(served.base, cards, engine_n, first_id=live_n + storm_n + 1, now=now, seed=17)
     served.rows = live
     served.storm_tickets = storm.tickets
-    rows = seed.Rows(tickets=live.tickets + storm.tickets, events=live.events + storm.events,
-                     notifications=live.notifications)
+    served.engine_tickets = _round_robin(engine.tickets)
+    rows = seed.Rows(tickets=live.tickets + storm.tickets + engine.tickets,
+                     events=live.events + storm.events + engine.events, notifications=live.notifications)
     started = time.perf_counter()
     await seed.write(served.url, rows)
     served.seed_seconds = time.perf_counter() - started
@@ -283,17 +291,21 @@ async def engine_storm(ctx: Context, url: str, config: AppConfig, tickets: list[
                 outbox_steps=OUTBOX_STEPS, outbox_renderers=OUTBOX_RENDERERS)
     started = time.perf_counter()
     fired = 0
+    ids = [t["id"] for t in tickets]
     try:
-        while True:
+        while True:  # until the storm's own rows are claimed (live plans falling due meanwhile fire too)
             fired += await fire_due_notifications(deps=deps)
             async with deps.sessions() as db:
-                if await next_due_candidate(db, system_clock()) is None:
+                left = (await db.execute(select(func.count()).select_from(SlaNotification).where(
+                    SlaNotification.claimed_at.is_(None), SlaNotification.ticket_id.in_(ids),
+                    SlaNotification.due_at <= due + timedelta(seconds=1)))).scalar_one()
+                if not left or await next_due_candidate(db, system_clock()) is None:
                     break
         elapsed = time.perf_counter() - started
     finally:
         await engine.dispose()
     records = await ctx.fake.records()
-    seen = notices(records, card_ts)
+    seen = {tid: times for tid, times in notices(records, card_ts).items() if tid in set(ids)}
     return {"count": len(rows), "fired": fired, "delivered": sum(1 for r in rows if r["ticket_id"] in seen),
             "dupes": sum(len(v) - 1 for v in seen.values()), "elapsed": elapsed,
             "calls": sum(1 for r in records if r["m"].startswith("chat."))}
@@ -313,7 +325,7 @@ async def run(ctx: Context) -> None:
         try:
             await asyncio.gather(*(_start(ctx, served) for served in databases))
             for served in databases:  # one after the other: the bulk seed is measured
-                await _seed(ctx, served, storm_n, live_n)
+                await _seed(ctx, served, storm_n, live_n, engine_n)
             start = datetime.now(UTC) + ARM_MARGIN
             storm_at = start + timedelta(seconds=trickle_n / TRICKLE_PER_SECOND + 3)
             for served in databases:
@@ -333,10 +345,9 @@ async def run(ctx: Context) -> None:
         for served in databases:
             mine = [r for r in records if r["ch"] in served.channels]
             ordered = _round_robin(served.rows.tickets)
-            engine_t = ordered[trickle_n:trickle_n + engine_n]
             results[served.kind] = {
                 **_storm_result(served, mine, storm_at.timestamp(), storm_n),
-                "engine": await engine_storm(ctx, served.url, served.config, engine_t, served.card_ts),
+                "engine": await engine_storm(ctx, served.url, served.config, served.engine_tickets, served.card_ts),
                 "pending": await _pending(served.url),
                 "sweep": await sweep_plans(served.url, served.config, ordered[-1]["id"], ctx.fake.api_url),
             }

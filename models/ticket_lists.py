@@ -39,15 +39,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TicketList:
-    """The first ``len(tickets)`` of ``total`` matching tickets."""
+    """``len(tickets)`` of ``total`` matching tickets, from the ``offset``-th on."""
 
     tickets: list[Ticket] = field(default_factory=list)
     total: int = 0
+    offset: int = 0
 
     @property
     def more(self) -> int:
-        """How many matching tickets are not in ``tickets``."""
-        return max(self.total - len(self.tickets), 0)
+        """How many matching tickets come after ``tickets``."""
+        return max(self.total - self.offset - len(self.tickets), 0)
 
 
 def _earlier(a: ColumnElement[datetime], b: ColumnElement[datetime]) -> ColumnElement[datetime]:
@@ -69,16 +70,19 @@ def _by_deadline(stmt: Select[tuple[Ticket]]) -> Select[tuple[Ticket]]:
     return stmt.order_by(deadline.is_(None), deadline, Ticket.number)
 
 
-async def _list(db: AsyncSession, where: ColumnElement[bool], limit: int | None) -> TicketList:
-    """Open tickets matching ``where``, nearest deadline first, and how many there are."""
+async def _list(db: AsyncSession, where: ColumnElement[bool], limit: int | None, offset: int = 0) -> TicketList:
+    """Open tickets matching ``where``, nearest deadline first (``limit`` of them from the
+    ``offset``-th on), and how many there are."""
     stmt = _by_deadline(select(Ticket).where(where))
     if limit is not None:
         stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
     tickets = list((await db.execute(stmt)).scalars())
-    if limit is None or len(tickets) < limit:
+    if not offset and (limit is None or len(tickets) < limit):
         return TicketList(tickets, len(tickets))
     total = (await db.execute(select(func.count()).select_from(Ticket).where(where))).scalar_one()
-    return TicketList(tickets, total)
+    return TicketList(tickets, total, offset)
 
 
 def _open(team_id: str) -> ColumnElement[bool]:
@@ -87,9 +91,10 @@ def _open(team_id: str) -> ColumnElement[bool]:
 
 async def open_queue(
     db: AsyncSession, team_id: str, *, tier_ids: Iterable[str | None] | None = None, limit: int | None = None,
+    offset: int = 0,
 ) -> TicketList:
     """Open tickets of the given tiers (``None`` in ``tier_ids``: triage, no tier),
-    nearest SLA deadline first. ``tier_ids=None``: every open ticket."""
+    nearest SLA deadline first, from the ``offset``-th on. ``tier_ids=None``: every open ticket."""
     where = _open(team_id)
     if tier_ids is not None:
         wanted = list(tier_ids)
@@ -98,7 +103,7 @@ async def open_queue(
         if None in wanted:
             conditions.append(Ticket.tier.is_(None))
         where = and_(where, or_(*conditions)) if conditions else false()
-    return await _list(db, where, limit)
+    return await _list(db, where, limit, offset)
 
 
 async def open_tickets_of_user(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:

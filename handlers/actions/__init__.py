@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from handlers.actions import closing, escalate, ticket
-from handlers.actions import incident, intake, kb
+from handlers.actions import home, incident, intake, kb
 
 
 def register(app: AsyncApp) -> None:
@@ -15,3 +15,4 @@ def register(app: AsyncApp) -> None:
     incident.register(app)
     kb.register(app)
     intake.register(app)
+    home.register(app)

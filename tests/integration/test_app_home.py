@@ -4,6 +4,7 @@ acknowledged and ignored. Also the app.yaml key that puts agents in a tier."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from workflows.policy.problems import ConfigError
 from models.ticket_queries import get_ticket_by_number
 from models.tickets import Ticket, TicketStatus
 from tests.conftest import REPO_ROOT
-from tests.fakes.slack_requests import TEAM_ID
+from tests.fakes.slack_requests import TEAM_ID, block_actions_payload
 from tests.fakes.slack_views import validate_view
 from tests.ticket_steps import REPORTER, create_ticket, mrkdwn_texts
 
@@ -181,3 +182,51 @@ def test_a_tier_member_that_is_not_a_user_id_is_a_config_problem():
     with pytest.raises(ConfigError) as info:
         parse_config(data)
     assert info.value.problems == ["tiers[0].members[1]: '@alice' is not a Slack user id (like U0123ABCDE)"]
+
+
+async def test_a_queue_is_paged_nearest_deadline_first(bot):
+    """#23: a tier's queue on the tab pages through its open tickets, nearest deadline
+    first, with Next / Previous buttons; the other lists keep their first page."""
+    now = bot.clock()
+    async with bot.runtime.sessions.begin() as db:
+        for number in range(1, 41):  # due in reverse order of their numbers
+            due = now + timedelta(minutes=100 - number)
+            db.add(Ticket(team_id=TEAM_ID, number=number, summary=f"queue {number}", category="Login problems",
+                          priority="P2", tier="tier1", status=TicketStatus.OPEN, reporter_id=REPORTER,
+                          created_at=now, updated_at=now, first_response_due_at=due,
+                          resolution_due_at=due + timedelta(hours=8)))
+    order = list(range(40, 0, -1))
+    view = await open_home(bot, FRONTLINE_AGENT)
+
+    async def click(view: dict, label: str) -> dict:
+        [button] = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]
+                    if e["text"]["text"].startswith(label)]
+        before = len(bot.slack.calls_to("views.publish"))
+        payload = block_actions_payload(button["action_id"], button["value"], user_id=FRONTLINE_AGENT, view=view)
+        assert (await bot.sender.interactive(payload)).status == 200
+        calls = await bot.slack.wait_for("views.publish", count=before + 1)
+        assert validate_view(calls[-1].args["view"], kinds=("home",)) == []
+        return calls[-1].args["view"]
+
+    def shown(view: dict) -> list[int]:
+        return [int(n) for n in re.findall(r"queue (\d+)", sections(view)["Queue: Frontline"])]
+
+    assert shown(view) == order[:15]
+    second = await click(view, "Next")
+    assert shown(second) == order[15:30]
+    assert "Showing 16–30 of 40, nearest deadline first." in "\n".join(t for b in second["blocks"]
+                                                                       for t in mrkdwn_texts(b))
+    third = await click(second, "Next")
+    assert shown(third) == order[30:]
+    assert not [e for b in third["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["text"]["text"].startswith("Next")]
+    assert shown(await click(third, "‹ Previous")) == order[15:30]
+
+
+async def test_a_forged_page_button_shows_the_first_page(bot):
+    click = block_actions_payload("home_queue_next", "tier1:not-a-number", user_id=FRONTLINE_AGENT,
+                                  view={"id": "V1", "type": "home"})
+    reply = await bot.sender.interactive(click)
+    assert reply.status == 200
+    [call] = await bot.slack.wait_for("views.publish")
+    assert call.args["user_id"] == FRONTLINE_AGENT

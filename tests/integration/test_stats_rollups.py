@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.database import make_session_factory
@@ -52,6 +52,10 @@ async def desk() -> AsyncIterator[Deps]:
         sessions = make_session_factory(engine)
         config = example_policy()
         await _seed(sessions, config, random.Random(23))
+        if engine.dialect.name == "postgresql":  # statistics, as autovacuum gathers: the direct path's plans need them
+            async with engine.connect() as conn:
+                await conn.execute(text("ANALYZE"))
+                await conn.commit()
         yield Deps(sessions=sessions, slack=AsyncWebClient(token="xoxb-unused"), config=config,
                    clock=FakeClock(NOW))
 
@@ -136,7 +140,7 @@ def _periods(now: datetime) -> list[tuple[datetime, datetime, str | None]]:
     midnight = day_bounds(day_of(now, zone) - timedelta(days=12), zone)[0]
     today = day_bounds(day_of(now, zone), zone)[0]
     out = []
-    for team in ("T1", "T2", None):
+    for team in ("T2", None):
         out += [(now - timedelta(days=days), now, team) for days in (1, 7, 13.6, 30, 43.25)]
         out += [(midnight, now, team), (today - timedelta(days=10), today, team),
                 (now - timedelta(days=20.4), now - timedelta(days=2.3), team)]

@@ -6,7 +6,9 @@ It shows the user's claimed tickets, the open tickets they reported, and queues:
 per tier that lists the user in ``members`` (app.yaml), else the tiers of the tickets
 they hold, else all open tickets. A private ticket the user may not see
 (``workflows/access/privacy.py``) is listed without its summary. Lists are capped (``HOME_SECTION_LIMIT``) with a count
-of the rest. A Slack failure to publish is logged; nothing else depends on it.
+of the rest; a queue is paged, nearest deadline first (``page``: a queue's key and the
+offset its Next / Previous button asked for; the other queues show their first page).
+A Slack failure to publish is logged; nothing else depends on it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from models.ticket_lists import (
     reported_open_tickets,
     tiers_of_claimed_tickets,
 )
-from workflows.home.messages import HomeSection, build_home_view
+from workflows.home.messages import HomeSection, QueuePage, build_home_view
 from workflows.block_text import escape
 from workflows.tickets.messages.card import tier_label
 from workflows.deps import Deps
@@ -46,6 +48,13 @@ class HomeQueue:
     tier_ids: list[str | None] | None
     hint: str = ""
 
+    @property
+    def key(self) -> str:
+        """What its page buttons name it by: its tier, ``triage`` or ``all``."""
+        if self.tier_ids is None:
+            return "all"
+        return ",".join(tier or "triage" for tier in self.tier_ids)
+
 
 def home_queues(config: AppConfig, user_id: str, claimed_tiers: Iterable[str | None]) -> list[HomeQueue]:
     """The queues ``user_id`` sees: their tiers (``members``), else the tiers of the
@@ -62,8 +71,9 @@ def home_queues(config: AppConfig, user_id: str, claimed_tiers: Iterable[str | N
     return [HomeQueue("All open tickets", None, " (`/ticket queue` lists more)")]
 
 
-async def publish_home(*, deps: Deps, team_id: str, user_id: str) -> None:
-    """Build ``user_id``'s home tab from the database and publish it (views.publish)."""
+async def publish_home(*, deps: Deps, team_id: str, user_id: str, page: tuple[str, int] | None = None) -> None:
+    """Build ``user_id``'s home tab from the database and publish it (views.publish);
+    ``page``: (queue key, offset) asked for by a page button."""
     now = deps.clock()
     async with deps.sessions() as db:
         claimed = await claimed_open_tickets(db, team_id, user_id, limit=HOME_SECTION_LIMIT)
@@ -76,8 +86,12 @@ async def publish_home(*, deps: Deps, team_id: str, user_id: str) -> None:
                         " (`/ticket mine` lists more)"),
         ]
         for queue in queues:
-            tickets = await open_queue(db, team_id, tier_ids=queue.tier_ids, limit=HOME_SECTION_LIMIT)
-            sections.append(HomeSection(queue.title, tickets, "No open tickets in this queue.", queue.hint))
+            offset = page[1] - page[1] % HOME_SECTION_LIMIT if page is not None and page[0] == queue.key else 0
+            tickets = await open_queue(db, team_id, tier_ids=queue.tier_ids, limit=HOME_SECTION_LIMIT, offset=offset)
+            if offset and not tickets.tickets:  # the queue shrank since the button was drawn: its first page
+                tickets = await open_queue(db, team_id, tier_ids=queue.tier_ids, limit=HOME_SECTION_LIMIT)
+            sections.append(HomeSection(queue.title, tickets, "No open tickets in this queue.", queue.hint,
+                                        page=QueuePage(queue.key, HOME_SECTION_LIMIT)))
     actor = await roles_of(deps=deps, user_id=user_id)
     hidden = frozenset().union(*(hidden_ticket_ids(actor, section.tickets.tickets) for section in sections))
     view = build_home_view(sections, now=now, hidden=hidden)

@@ -31,9 +31,7 @@ def full_days(since: datetime, until: datetime, zone: ZoneInfo) -> tuple[date, d
     first = day_of(since, zone)
     if day_bounds(first, zone)[0] < since:
         first += timedelta(days=1)
-    last = day_of(until, zone) - timedelta(days=1)
-    if day_bounds(last + timedelta(days=1), zone)[0] > until:  # cannot happen: the day of until starts <= until
-        last -= timedelta(days=1)
+    last = day_of(until, zone) - timedelta(days=1)  # it ends where the day of ``until`` starts
     return (first, last) if first <= last else None
 
 
