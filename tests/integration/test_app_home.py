@@ -192,7 +192,7 @@ async def test_a_queue_is_paged_nearest_deadline_first(bot):
         for number in range(1, 41):  # due in reverse order of their numbers
             due = now + timedelta(minutes=100 - number)
             db.add(Ticket(team_id=TEAM_ID, number=number, summary=f"queue {number}", category="Login problems",
-                          priority="P2", tier="tier1", status=TicketStatus.OPEN, reporter_id=REPORTER,
+                          priority="P2", tier="tier1", status=TicketStatus.NEW, reporter_id=REPORTER,
                           created_at=now, updated_at=now, first_response_due_at=due,
                           resolution_due_at=due + timedelta(hours=8)))
     order = list(range(40, 0, -1))
