@@ -36,6 +36,7 @@ async def test_escalate_moves_the_ticket_to_the_next_tier_and_posts_the_request(
     answer = await escalate(bot, f"#{ticket.number} card declined for every customer impact: all EU checkouts")
     next_tier = config.next_tier("Payment failed", ticket.tier)
     assert answer["text"].startswith(f"Escalated #{ticket.number} to *{next_tier.name}*")
+    await drain(bot)  # the request, the card and the thread note go through the outbox after the answer
     request = bot.slack.messages(next_tier.channel)[-1]
     body = " ".join(mrkdwn_texts(request["blocks"]))
     for expected in (f"#{ticket.number}", "ACME", "Checkout fails", "P1 · High", "50m", "card declined for every customer",
@@ -45,7 +46,6 @@ async def test_escalate_moves_the_ticket_to_the_next_tier_and_posts_the_request(
     assert moved.tier == next_tier.id and moved.escalation_count == 1
     card = bot.slack.message(ticket.channel_id, ticket.message_ts)
     assert next_tier.name in " ".join(mrkdwn_texts(card["blocks"]))
-    await drain(bot)  # the thread note goes through the outbox after the answer
     note = bot.slack.thread(ticket.channel_id, ticket.message_ts)[-1]
     assert "escalated" in note["text"] and next_tier.name in note["text"]
     async with bot.runtime.sessions() as db:
