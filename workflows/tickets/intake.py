@@ -31,6 +31,7 @@ from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.errors import InvalidState
 from workflows.tickets.assignment import auto_assign
+from workflows.tickets.follow_up import hold_followed_ticket, note_follow_up
 from workflows.tickets.notes import tell_user
 from workflows.tickets.notices import Notice, owe_notice
 from workflows.tickets.states import INITIAL
@@ -65,6 +66,9 @@ async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None
 async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now) -> Ticket:
     form = request.form
     assert form.category and form.priority, "validated before"
+    # The closed ticket first (before the number counter): one follow-up per person, decided under its lock.
+    followed = await hold_followed_ticket(db, request.team_id, request.follows_up_id, reporter_id=request.reporter_id) \
+        if request.follows_up_id is not None else None
     await enforce_ticket_limit(db, config=config, team_id=request.team_id, user_id=request.reporter_id, now=now)
     category = config.category(form.category)
     tier = config.initial_tier(category) if category else None
@@ -77,7 +81,8 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
         team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
         tier=tier.id if tier else None, status=INITIAL, reporter_id=request.reporter_id,
-        customer=known.name if known else form.customer, plan=plan, private=request.private,
+        customer=known.name if known else form.customer, plan=plan,
+        private=request.private or bool(followed and followed.private),  # a private ticket's follow-up is too
         origin_channel_id=request.origin_channel_id, channel_id=config.channel_for_category(form.category),
         source_channel_id=request.source_channel_id if request.source_ts else None,
         source_ts=request.source_ts if request.source_channel_id else None,
@@ -90,6 +95,8 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     await db.flush()  # one ticket per message: a racing one fails here (store_ticket says so)
     add_ticket_event(db, ticket, TicketEventKind.CREATED, actor_id=request.reporter_id, at=now,
                      detail={"priority": ticket.priority, "category": ticket.category, "tier": ticket.tier})
+    if followed is not None:
+        await note_follow_up(db, followed, ticket, now=now)
     await schedule_ticket_sla(db, ticket, config)
     return ticket
 
@@ -193,5 +200,5 @@ def new_ticket_request(*, team_id: str, reporter_id: str, form: TicketForm, priv
     return NewTicket(
         team_id=team_id, reporter_id=reporter_id, form=form, origin_channel_id=origin.channel_id,
         source_channel_id=origin.source_channel_id, source_ts=origin.source_ts,
-        private=form.private or origin.private,
+        private=form.private or origin.private, follows_up_id=origin.follows_up_id,
     )
