@@ -71,7 +71,8 @@ async def test_waiting_pauses_and_the_reporters_reply_resumes_shifted_by_the_pau
     assert (event.actor_id, event.detail["paused_seconds"], event.detail["by_reply"]) == (REPORTER, 9 * 3600, True)
     [note] = thread_texts(bot, ticket, "runs again")
     assert f"<@{REPORTER}> replied" in note and "after 9h waiting on the customer" in note
-    assert card_buttons(bot, ticket) == ["Claim", "Escalate", "Declare incident", "Waiting on customer", "Resolve", "Merge into…"]
+    assert card_buttons(bot, ticket) == ["Claim", "Escalate", "Declare incident", "Waiting on customer", "Resolve",
+                                         "Merge into…"]
     assert "On track · due in 7h" in card_field(bot, ticket, "Resolution")
 
     await reply(bot, ticket, "Thanks, looking", user=AGENT)  # answers the reporter: no next-response breach

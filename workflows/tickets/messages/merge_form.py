@@ -64,7 +64,8 @@ def parse_merge_form(view: dict[str, Any]) -> MergeForm:
 def validate_merge_form(form: MergeForm) -> dict[str, str]:
     """Field errors keyed by block_id for what can be told without the database."""
     if form.ticket_id is None:
-        return {str(TicketBlock.MERGE_INTO): "This form does not name a ticket; use the Merge into… button on a ticket card."}
+        return {str(TicketBlock.MERGE_INTO):
+                "This form does not name a ticket; use the Merge into… button on a ticket card."}
     if form.into is None:
         said = f"“{cap(form.typed, NUMBER_INPUT_MAX)}” is not a ticket number. " if form.typed else ""
         return {str(TicketBlock.MERGE_INTO): f"{said}Type the number of the ticket this one duplicates, e.g. 42."}
