@@ -105,6 +105,10 @@ async def test_the_follow_up_button_opens_the_prefilled_form_and_the_ticket_link
     assert (followed.actor_id, followed.detail) == (REPORTER, {"follow_up": 2, "follow_up_id": follow_up.id})
     await until(lambda: "<@U0REPORTER> opened #2 as a follow-up to #1." in
                 thread_texts(bot, TIER1_CHANNEL, closed.message_ts), what="the note in the closed thread")
+    await until(lambda: thread_texts(bot, TIER1_CHANNEL, follow_up.message_ts), what="the follow-up's first note")
+    assert thread_texts(bot, TIER1_CHANNEL, follow_up.message_ts)[0] == (
+        f"This ticket follows up <{closed.permalink}|#1> (Invoices missing), which is closed; "
+        f"its thread has the story so far.")
     await bot.slack.wait_for("chat.postEphemeral", count=confirmations + 1)  # the reporter's confirmation
     assert "Ticket *#2* opened" in bot.slack.calls_to("chat.postEphemeral")[-1].args["text"]
 

@@ -46,7 +46,7 @@ def test_only_a_ticket_number_is_read(typed, into):
     assert (errors == {}) == (into is not None)
 
 
-@pytest.mark.parametrize("metadata", ["", "nope", '{"ticket_id": "7"}', '{"ticket_id": true}', "[7]"])
+@pytest.mark.parametrize("metadata", ["", "nope", '{"ticket_id": "7"}', '{"ticket_id": true}', "[7]", 7])
 def test_a_form_without_its_ticket_is_refused(metadata):
     form = parse_merge_form(_submitted("42", metadata))
     assert form.ticket_id is None and set(validate_merge_form(form)) == {"merge_into"}

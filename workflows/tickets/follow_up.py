@@ -12,8 +12,8 @@ anyone can edit. Submitting it is submitting the `/ticket` form
 (``workflows/tickets/intake.py``), and in its transaction :func:`hold_followed_ticket`
 checks the closed ticket again (it exists in the workspace, it is closed, the person has
 no follow-up of it yet) and :func:`note_follow_up` records the link: the new ticket
-remembers the closed one (``follows_up_id``), the closed one's timeline (``followed_up``)
-and thread name the follow-up. The closed ticket stays closed; a follow-up of a private
+remembers the closed one (``follows_up_id``) and its thread opens with a link to it; the
+closed one's timeline (``followed_up``) and thread name the follow-up. The closed ticket stays closed; a follow-up of a private
 ticket is private. One follow-up per person: a second click is answered with the first
 one's number instead of a form (and a second form submitted is refused on its Summary).
 """
@@ -32,7 +32,7 @@ from workflows.deps import Deps
 from workflows.errors import InvalidState, NotFound
 from workflows.outbox.enqueue import owe_thread_post
 from workflows.tickets.locks import lock_ticket
-from workflows.tickets.messages.closing import follow_up_note, follow_up_summary
+from workflows.tickets.messages.closing import follow_up_note, follow_up_summary, follows_up_note
 from workflows.tickets.messages.form import ModalOrigin, build_new_ticket_modal
 from workflows.tickets.states import is_closed
 
@@ -77,10 +77,12 @@ async def hold_followed_ticket(db: AsyncSession, team_id: str, ticket_id: int, *
 
 
 async def note_follow_up(db: AsyncSession, closed: Ticket, follow_up: Ticket, *, now: datetime) -> None:
-    """The closed ticket's timeline and thread name its new follow-up."""
+    """The closed ticket's timeline and thread name its new follow-up; the follow-up's
+    thread (owed after its card) starts with the link back."""
     add_ticket_event(db, closed, TicketEventKind.FOLLOWED_UP, actor_id=follow_up.reporter_id, at=now,
                      detail={"follow_up": follow_up.number, "follow_up_id": follow_up.id})
     await owe_thread_post(db, closed, text=follow_up_note(closed, follow_up, by=follow_up.reporter_id), now=now)
+    await owe_thread_post(db, follow_up, text=follows_up_note(closed), now=now)
 
 
 def _require_closed(ticket: Ticket) -> None:

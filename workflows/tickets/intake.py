@@ -63,12 +63,10 @@ async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None
         return None
 
 
-async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now) -> Ticket:
+async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now,
+                      followed: Ticket | None = None) -> Ticket:
     form = request.form
     assert form.category and form.priority, "validated before"
-    # The closed ticket first (before the number counter): one follow-up per person, decided under its lock.
-    followed = await hold_followed_ticket(db, request.team_id, request.follows_up_id, reporter_id=request.reporter_id) \
-        if request.follows_up_id is not None else None
     await enforce_ticket_limit(db, config=config, team_id=request.team_id, user_id=request.reporter_id, now=now)
     category = config.category(form.category)
     tier = config.initial_tier(category) if category else None
@@ -95,8 +93,6 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
     await db.flush()  # one ticket per message: a racing one fails here (store_ticket says so)
     add_ticket_event(db, ticket, TicketEventKind.CREATED, actor_id=request.reporter_id, at=now,
                      detail={"priority": ticket.priority, "category": ticket.category, "tier": ticket.tier})
-    if followed is not None:
-        await note_follow_up(db, followed, ticket, now=now)
     await schedule_ticket_sla(db, ticket, config)
     return ticket
 
@@ -121,8 +117,13 @@ async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
     RateLimited (nothing stored) when the reporter is over ``limits.tickets_per_minute``."""
     try:
         async with deps.sessions.begin() as db:
-            ticket = await _create_row(db, request, deps.config, deps.clock())
+            # The closed ticket first (before the number counter): one follow-up per person, under its lock.
+            followed = None if request.follows_up_id is None else await hold_followed_ticket(
+                db, request.team_id, request.follows_up_id, reporter_id=request.reporter_id)
+            ticket = await _create_row(db, request, deps.config, deps.clock(), followed)
             await owe_card(db, ticket, now=ticket.created_at)
+            if followed is not None:  # after the card: its note goes under it
+                await note_follow_up(db, followed, ticket, now=ticket.created_at)
             await auto_assign(db, ticket, config=deps.config, now=ticket.created_at)  # after the card: its note goes under it
             await owe_notice(db, ticket, Notice.ACKNOWLEDGEMENT, config=deps.config, now=ticket.created_at)
             if deps.config.priority(ticket.priority).page_on_open:

@@ -54,7 +54,7 @@ def parse_merge_form(view: dict[str, Any]) -> MergeForm:
     match = _NUMBER.fullmatch(typed)
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+    except (TypeError, ValueError):  # a forged view: not JSON, or not even text
         meta = {}
     raw = meta.get("ticket_id") if isinstance(meta, dict) else None
     ticket_id = raw if type(raw) is int and raw > 0 else None  # noqa: E721 - not a bool
