@@ -1,5 +1,5 @@
 """Buttons of the resolution DM (*Confirm fixed*, *Still broken*) and of a closed ticket's
-thread (*Open a follow-up ticket*)."""
+thread (*Open a follow-up ticket*: the new-ticket form, prefilled)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from handlers.actions.ticket import clicker_of, ticket_id_of
 from handlers.context import deps_of, team_of
 from handlers.errors import answers_errors
 from workflows.tickets.closing import confirm_fixed, still_broken
-from workflows.tickets.follow_up import open_follow_up
+from workflows.tickets.follow_up import show_follow_up_form
 from workflows.tickets.ids import TicketAction
 
 
@@ -37,10 +37,11 @@ async def handle_still_broken(ack: Any, body: dict[str, Any], action: dict[str, 
 async def handle_open_follow_up(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
                                 respond: Any) -> None:
     await ack()
-    change = await open_follow_up(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
-                                  actor_id=clicker_of(body), channel_id=_clicked_message(body)[0])
-    if change.notice:
-        await respond(text=change.notice, response_type="ephemeral", replace_original=False)
+    already = await show_follow_up_form(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                                        actor_id=clicker_of(body), channel_id=_clicked_message(body)[0],
+                                        trigger_id=body["trigger_id"])
+    if already:
+        await respond(text=already, response_type="ephemeral", replace_original=False)
 
 
 def register(app: AsyncApp) -> None:

@@ -1,4 +1,4 @@
-"""Buttons on the ticket card (Claim, Triage, Waiting on customer, Resume, Resolve, Reopen),
+"""Buttons on the ticket card (Claim, Triage, Waiting on customer, Resume, Resolve, Merge into…, Reopen),
 its Assign menu, and the buttons of the satisfaction survey.
 
 Each listener acks, pulls plain values out of the click and calls one workflow
@@ -28,6 +28,7 @@ from workflows.tickets.lifecycle import (
     show_resolve_modal,
 )
 from workflows.tickets.assignment import assign_ticket, parse_assignee
+from workflows.tickets.merge import show_merge_modal
 from workflows.tickets.triage import show_triage_modal
 from workflows.tickets.waiting import resume_ticket, wait_on_customer
 
@@ -91,6 +92,12 @@ async def handle_triage_button(ack: Any, body: dict[str, Any], action: dict[str,
                             trigger_id=body["trigger_id"], actor_id=clicker_of(body))
 
 
+async def handle_merge_button(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
+    await ack()
+    await show_merge_modal(deps=deps_of(context), team_id=team_of(body), ticket_id=ticket_id_of(action),
+                           trigger_id=body["trigger_id"], actor_id=clicker_of(body))
+
+
 async def handle_assign_menu(ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any,
                              respond: Any) -> None:
     await ack()
@@ -127,5 +134,6 @@ def register(app: AsyncApp) -> None:
     app.action(str(TicketAction.REOPEN))(answers_errors(handle_reopen_button))
     app.action(str(TicketAction.TRIAGE))(answers_errors(handle_triage_button))
     app.action(str(TicketAction.ASSIGN))(answers_errors(handle_assign_menu))
+    app.action(str(TicketAction.MERGE))(answers_errors(handle_merge_button))
     for action_id in CSAT_ACTION_IDS:
         app.action(str(action_id))(answers_errors(handle_csat_button))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.views import escalate, resolve, ticket, triage
+from handlers.views import escalate, merge, resolve, ticket, triage
 from handlers.views import incident
 
 
@@ -12,5 +12,6 @@ def register(app: AsyncApp) -> None:
     ticket.register(app)
     resolve.register(app)
     triage.register(app)
+    merge.register(app)
     escalate.register(app)
     incident.register(app)

@@ -53,7 +53,7 @@ async def test_waiting_pauses_and_the_reporters_reply_resumes_shifted_by_the_pau
     assert {"resolution_warning", "resolution_breach"}.isdisjoint(await pending(bot, ticket))
     assert "Waiting on customer since <!date^" in card_field(bot, ticket, "Status")
     assert "Paused (waiting on customer)" in card_field(bot, ticket, "Resolution")
-    assert card_buttons(bot, ticket) == ["Claim", "Escalate", "Declare incident", "Resume", "Resolve"]
+    assert card_buttons(bot, ticket) == ["Claim", "Escalate", "Declare incident", "Resume", "Resolve", "Merge into…"]
     assert thread_texts(bot, ticket, "is waiting on the customer")
     [paused] = await timeline(bot, ticket, "waiting_on_customer")
     assert (paused.actor_id, paused.at) == (AGENT, paused_at)
@@ -71,7 +71,8 @@ async def test_waiting_pauses_and_the_reporters_reply_resumes_shifted_by_the_pau
     assert (event.actor_id, event.detail["paused_seconds"], event.detail["by_reply"]) == (REPORTER, 9 * 3600, True)
     [note] = thread_texts(bot, ticket, "runs again")
     assert f"<@{REPORTER}> replied" in note and "after 9h waiting on the customer" in note
-    assert card_buttons(bot, ticket) == ["Claim", "Escalate", "Declare incident", "Waiting on customer", "Resolve"]
+    assert card_buttons(bot, ticket) == ["Claim", "Escalate", "Declare incident", "Waiting on customer", "Resolve",
+                                         "Merge into…"]
     assert "On track · due in 7h" in card_field(bot, ticket, "Resolution")
 
     await reply(bot, ticket, "Thanks, looking", user=AGENT)  # answers the reporter: no next-response breach

@@ -14,7 +14,6 @@ from bot.deadline_timer import run_deadline_timers
 from tests.lifecycle_steps import (
     AGENT,
     TIER1_CHANNEL,
-    ask,
     card,
     card_text,
     click_card,
@@ -158,20 +157,4 @@ async def test_a_reply_in_a_closed_thread_is_answered_with_a_follow_up_offer(bot
                 thread_texts(bot, TIER1_CHANNEL, ticket.message_ts)[-1])
     answer = bot.slack.thread(TIER1_CHANNEL, ticket.message_ts)[-1]
     [button] = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert button["text"]["text"] == "Open a follow-up ticket"
-
-    from tests.fakes.slack_requests import block_actions_payload
-    payload = block_actions_payload(button["action_id"], button["value"], user_id=REPORTER,
-                                    channel_id=TIER1_CHANNEL, message=answer)
-    assert (await bot.sender.interactive(payload)).status == 200
-    follow_up = await wait_for_card(bot, 2, TIER1_CHANNEL)
-    assert (follow_up.summary, follow_up.follows_up_id, follow_up.reporter_id) == (
-        "Follow-up to #1: Invoices missing", ticket.id, REPORTER)
-    assert (follow_up.category, follow_up.priority, follow_up.status) == (ticket.category, ticket.priority, "new")
-    assert (await kinds(bot, 1))[-1] == "followed_up"
-    await until(lambda: "opened #2 as a follow-up to #1" in thread_texts(bot, TIER1_CHANNEL, ticket.message_ts)[-1])
-    # A second click does not open a second follow-up.
-    reply_again = await bot.sender.interactive(payload)
-    assert reply_again.status == 200
-    await drain(bot)
-    assert "Ticket #3 not found." in await ask(bot, "#3", user_id=REPORTER)
+    assert button["text"]["text"] == "Open a follow-up ticket"  # its form: tests/integration/test_ticket_follow_up.py

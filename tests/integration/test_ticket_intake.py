@@ -35,7 +35,7 @@ async def test_submission_creates_ticket_posts_card_to_tier_channel_and_confirms
     assert f"<!date^{int(ticket.resolution_due_at.timestamp())}^" in text
     buttons = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
                if e["type"] == "button"]
-    assert buttons == ["Claim", "Escalate", "Declare incident", "Waiting on customer", "Resolve"]
+    assert buttons == ["Claim", "Escalate", "Declare incident", "Waiting on customer", "Resolve", "Merge into…"]
     confirmation = bot.slack.ephemerals(user=REPORTER)[-1]
     assert "#1" in confirmation["text"] and ticket.permalink in confirmation["text"]
     assert confirmation["channel"] == "C0GENERAL"

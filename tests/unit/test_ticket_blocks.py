@@ -76,13 +76,15 @@ def test_card_buttons_follow_the_status():
         return [e["action_id"] for b in build_ticket_card(ticket, CONFIG) if b["type"] == "actions" for e in b["elements"]]
 
     assert buttons(_ticket()) == ["ticket_claim", "ticket_escalate", "ticket_declare_incident",
-                                  "ticket_wait_on_customer", "ticket_resolve", "ticket_assign"]
+                                  "ticket_wait_on_customer", "ticket_resolve", "ticket_merge", "ticket_assign"]
     # In the triage channel (no tier yet) the card offers Triage too.
     assert buttons(_ticket(tier=None, priority="P2")) == ["ticket_claim", "ticket_triage", "ticket_escalate",
-                                                          "ticket_wait_on_customer", "ticket_resolve", "ticket_assign"]
+                                                          "ticket_wait_on_customer", "ticket_resolve", "ticket_merge",
+                                                          "ticket_assign"]
     assert "ticket_declare_incident" not in buttons(_ticket(priority="P2"))
     assert buttons(_ticket(status=TicketStatus.WAITING, waiting_since=NOW)) == [
-        "ticket_claim", "ticket_escalate", "ticket_declare_incident", "ticket_resume", "ticket_resolve", "ticket_assign"]
+        "ticket_claim", "ticket_escalate", "ticket_declare_incident", "ticket_resume", "ticket_resolve", "ticket_merge",
+        "ticket_assign"]
     assert buttons(_ticket(status=TicketStatus.RESOLVED, resolved_at=NOW, resolved_by="U2")) == ["ticket_reopen"]
     assert buttons(_ticket(status=TicketStatus.CLOSED, resolved_at=NOW, resolved_by="U2")) == []  # no actions block
 

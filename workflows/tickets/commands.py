@@ -68,11 +68,11 @@ HELP_TEXT = """*Support tickets*
 • `/ticket assign #N @person`: give the ticket to someone (they get a DM)
 • `/ticket category #N Name`: change the category (the ticket moves to that category's tier)
 • `/ticket move #N tier2`: move the ticket to another tier's channel (or `triage`); SLA clocks keep running
-• `/ticket merge #A #B`: resolve A as a duplicate of B; A's reporter hears B's resolution
+• `/ticket merge #A #B`: resolve A as a duplicate of B (open or resolved); A's reporter hears B's resolution
 • `/ticket away` / `/ticket back`: no automatic assignments for you while away
 • `/ticket stats [7d|30d|…] [tier|category] [customer:Name]`: support metrics (response and resolution times, SLA attainment, escalation and reopen rates, CSAT)
 • `/ticket help`: this help
-Reply in a ticket card's thread to talk about the ticket; the card's buttons triage, claim and assign it, wait on the customer and resolve it."""
+Reply in a ticket card's thread to talk about the ticket; the card's buttons triage, claim and assign it, wait on the customer, resolve it and merge it into another."""
 
 
 def parse_number(word: str) -> int | None:

@@ -17,6 +17,7 @@ class TicketView(StrEnum):
     NEW_TICKET = "ticket_new"
     RESOLVE_TICKET = "ticket_resolve"
     TRIAGE_TICKET = "ticket_triage"
+    MERGE_TICKET = "ticket_merge"
 
 
 class TicketBlock(StrEnum):
@@ -41,6 +42,7 @@ class TicketBlock(StrEnum):
     TRIAGE_ASSIGNEE = "triage_assignee"
     RESOLUTION_ANSWER = "resolution_answer"  # Confirm fixed / Still broken in the resolution DM
     FOLLOW_UP_OFFER = "follow_up_offer"      # in a closed ticket's thread
+    MERGE_INTO = "merge_into"                # the merge form's target ticket number
 
 
 class TicketAction(StrEnum):
@@ -81,3 +83,5 @@ class TicketAction(StrEnum):
     CONFIRM_FIXED = "ticket_confirm_fixed"
     STILL_BROKEN = "ticket_still_broken"
     OPEN_FOLLOW_UP = "ticket_open_follow_up"
+    MERGE = "ticket_merge"              # the card's "Merge into…" button (opens the merge form)
+    MERGE_INTO = "merge_into_input"

@@ -31,6 +31,7 @@ from workflows.sla.schedule import schedule_ticket_sla
 from workflows.sla.targets import due_times
 from workflows.errors import InvalidState
 from workflows.tickets.assignment import auto_assign
+from workflows.tickets.follow_up import hold_followed_ticket, note_follow_up
 from workflows.tickets.notes import tell_user
 from workflows.tickets.notices import Notice, owe_notice
 from workflows.tickets.states import INITIAL
@@ -62,7 +63,8 @@ async def _permalink(slack: AsyncWebClient, channel: str, ts: str) -> str | None
         return None
 
 
-async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now) -> Ticket:
+async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, now,
+                      followed: Ticket | None = None) -> Ticket:
     form = request.form
     assert form.category and form.priority, "validated before"
     await enforce_ticket_limit(db, config=config, team_id=request.team_id, user_id=request.reporter_id, now=now)
@@ -77,7 +79,8 @@ async def _create_row(db: AsyncSession, request: NewTicket, config: AppConfig, n
         team_id=request.team_id, number=await next_ticket_number(db, request.team_id),
         summary=form.summary, description=form.description, category=form.category, priority=form.priority,
         tier=tier.id if tier else None, status=INITIAL, reporter_id=request.reporter_id,
-        customer=known.name if known else form.customer, plan=plan, private=request.private,
+        customer=known.name if known else form.customer, plan=plan,
+        private=request.private or bool(followed and followed.private),  # a private ticket's follow-up is too
         origin_channel_id=request.origin_channel_id, channel_id=config.channel_for_category(form.category),
         source_channel_id=request.source_channel_id if request.source_ts else None,
         source_ts=request.source_ts if request.source_channel_id else None,
@@ -114,8 +117,13 @@ async def store_ticket(*, deps: Deps, request: NewTicket) -> Ticket:
     RateLimited (nothing stored) when the reporter is over ``limits.tickets_per_minute``."""
     try:
         async with deps.sessions.begin() as db:
-            ticket = await _create_row(db, request, deps.config, deps.clock())
+            # The closed ticket first (before the number counter): one follow-up per person, under its lock.
+            followed = None if request.follows_up_id is None else await hold_followed_ticket(
+                db, request.team_id, request.follows_up_id, reporter_id=request.reporter_id)
+            ticket = await _create_row(db, request, deps.config, deps.clock(), followed)
             await owe_card(db, ticket, now=ticket.created_at)
+            if followed is not None:  # after the card: its note goes under it
+                await note_follow_up(db, followed, ticket, now=ticket.created_at)
             await auto_assign(db, ticket, config=deps.config, now=ticket.created_at)  # after the card: its note goes under it
             await owe_notice(db, ticket, Notice.ACKNOWLEDGEMENT, config=deps.config, now=ticket.created_at)
             if deps.config.priority(ticket.priority).page_on_open:
@@ -193,5 +201,5 @@ def new_ticket_request(*, team_id: str, reporter_id: str, form: TicketForm, priv
     return NewTicket(
         team_id=team_id, reporter_id=reporter_id, form=form, origin_channel_id=origin.channel_id,
         source_channel_id=origin.source_channel_id, source_ts=origin.source_ts,
-        private=form.private or origin.private,
+        private=form.private or origin.private, follows_up_id=origin.follows_up_id,
     )

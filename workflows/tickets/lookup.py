@@ -33,7 +33,7 @@ from models.ticket_lists import (
     resolved_tickets_of_user,
 )
 from models.ticket_queries import get_ticket_by_number
-from workflows.block_text import cap, escape
+from workflows.block_text import cap, escape, user
 from workflows.tickets.messages.lists import (
     build_ticket_list_blocks,
     build_ticket_status_message,
@@ -47,6 +47,7 @@ from workflows.tickets.commands import HELP_TEXT, TicketCommand, TicketSubcomman
 from workflows.tickets.assignment import assign_ticket, parse_assignee, say_away, say_back
 from workflows.tickets.lifecycle import reopen_ticket_by_number
 from workflows.tickets.merge import merge_tickets
+from workflows.tickets.states import is_done
 from workflows.tickets.routing import change_category, move_ticket
 from workflows.tickets.priority import change_ticket_priority
 from workflows.tickets.waiting import resume_ticket, wait_on_customer
@@ -147,7 +148,10 @@ async def _merge(deps: Deps, team_id: str, user_id: str, command: TicketCommand)
     assert command.number is not None and command.other is not None
     duplicate, target = await merge_tickets(deps=deps, team_id=team_id, actor_id=user_id, number=command.number,
                                             into=command.other)
-    return f"Merged #{duplicate.number} into #{target.number}: #{duplicate.number} is resolved as a duplicate."
+    said = f"Merged #{duplicate.number} into #{target.number}: #{duplicate.number} is resolved as a duplicate."
+    if is_done(target.status) and duplicate.reporter_id != target.reporter_id:
+        said += f" #{target.number} is resolved already, so {user(duplicate.reporter_id)} was sent its resolution."
+    return said
 
 
 #: The subcommands that hand over to the workflows of assignment, routing and merging.

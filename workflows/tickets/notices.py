@@ -33,7 +33,7 @@ from workflows.tickets.messages.closing import build_resolution_answer_buttons, 
 from workflows.tickets.messages.csat import build_csat_survey_message, csat_survey_text
 
 __all__ = ["Notice", "escalated_notice_text", "notice_blocks", "owe_escalated_notice", "owe_notice",
-           "owe_resolution_notices", "render_notice"]
+           "owe_resolution_notices", "owe_watcher_resolution", "render_notice"]
 
 
 class Notice(StrEnum):
@@ -97,14 +97,22 @@ async def owe_resolution_notices(db: AsyncSession, ticket: Ticket, *, config: Ap
     resolution and the survey of their own ticket."""
     await owe_notice(db, ticket, Notice.RESOLVED, config=config, now=now,
                      extra_blocks=build_resolution_answer_buttons(ticket))
-    template = config.messages.resolved
     for watcher in await watchers_of(db, ticket.id):
         duplicate = await get_ticket(db, watcher.via_ticket_id) if watcher.via_ticket_id else None
-        text = render_notice(template, ticket, config) if template else \
-            watcher_resolved_text(ticket, duplicate.number if duplicate else ticket.number)
-        await owe_post(db, channel=watcher.user_id, text=text or "", now=now, blocks=notice_blocks(text or ""))
-        if duplicate is not None and duplicate.csat_rating is None:
-            await owe_post(db, channel=watcher.user_id, text=csat_survey_text(duplicate), now=now,
-                           blocks=build_csat_survey_message(duplicate))
-        add_ticket_event(db, ticket, TicketEventKind.CUSTOMER_NOTIFIED, actor_id=None, at=now,
-                         detail={"notice": Notice.RESOLVED.value, "to": watcher.user_id, "watcher": True})
+        await owe_watcher_resolution(db, ticket, watcher.user_id, duplicate=duplicate, config=config, now=now)
+
+
+async def owe_watcher_resolution(db: AsyncSession, ticket: Ticket, user_id: str, *, duplicate: Ticket | None,
+                                 config: AppConfig, now: datetime) -> None:
+    """Tell watcher ``user_id`` that ``ticket`` is resolved (``messages.resolved``, else a
+    plain note), with the survey of ``duplicate``, their ticket merged into it, unless rated:
+    at the resolution, or at once when their ticket is merged into a resolved one."""
+    template = config.messages.resolved
+    text = render_notice(template, ticket, config) if template else \
+        watcher_resolved_text(ticket, duplicate.number if duplicate else ticket.number)
+    await owe_post(db, channel=user_id, text=text or "", now=now, blocks=notice_blocks(text or ""))
+    if duplicate is not None and duplicate.csat_rating is None:
+        await owe_post(db, channel=user_id, text=csat_survey_text(duplicate), now=now,
+                       blocks=build_csat_survey_message(duplicate))
+    add_ticket_event(db, ticket, TicketEventKind.CUSTOMER_NOTIFIED, actor_id=None, at=now,
+                     detail={"notice": Notice.RESOLVED.value, "to": user_id, "watcher": True})

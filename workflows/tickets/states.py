@@ -30,7 +30,8 @@ Who may fire an event (:data:`RULES`, the authority matrix's part in the lifecyc
     confirm         the reporter          (Confirm fixed in the resolution DM)
     reopen          the reporter, agents  reopen_ticket
     close           the bot               (tickets.close_after)
-    merge           agents                merge_tickets
+    merge           agents                merge_tickets  (into an open or resolved ticket:
+                                                          :func:`require_merge_target`)
 
 "Agents" is whoever ``workflows.access.authority.can`` lets do the operation (everyone
 without a ``roles`` section, admins always). The reporter is the ticket's reporter,
@@ -54,7 +55,8 @@ from workflows.errors import InvalidState
 
 __all__ = [
     "DONE", "INITIAL", "OPEN", "RULES", "TABLE", "WORKING", "Event", "Party", "Rule", "State", "Transition",
-    "allows", "desk_owes_update", "is_closed", "is_done", "is_open", "may_fire", "refusal", "require_open",
+    "allows", "desk_owes_update", "is_closed", "is_done", "is_open", "may_fire", "refusal", "require_merge_target",
+    "require_open",
     "target_of", "transition_for", "words", "working_state",
 ]
 
@@ -236,6 +238,14 @@ def require_open(ticket: Ticket, then: str = "first") -> None:
     if ticket.status == State.CLOSED:
         raise InvalidState(f"#{ticket.number} is closed; open a follow-up ticket instead.")
     raise InvalidState(f"#{ticket.number} is resolved; reopen it {then}.")
+
+
+def require_merge_target(target: Ticket, duplicate_number: int) -> None:
+    """InvalidState unless a duplicate may be merged into ``target``: open, or resolved (its
+    resolution is sent to the duplicate's reporter at once); a closed one is done for good."""
+    if is_closed(target.status):
+        raise InvalidState(f"#{target.number} is closed, so #{duplicate_number} cannot be merged into it; "
+                           f"keep #{duplicate_number} open as a follow-up ticket to #{target.number} instead.")
 
 
 def may_fire(event: Event, actor: ActorRoles | None, *, reporter_id: str,

@@ -147,7 +147,10 @@ def card_buttons(ticket: Ticket) -> list[dict[str, Any]]:
     buttons.append(_button("Escalate", TicketAction.ESCALATE, f"{ticket.id}:{ticket.number}"))
     if offers_incident(ticket):
         buttons.append(build_declare_incident_button(ticket.id))
-    return buttons + [waiting, _button("Resolve", TicketAction.RESOLVE, value)]
+    buttons += [waiting, _button("Resolve", TicketAction.RESOLVE, value)]
+    if allows(Event.MERGE, ticket.status):  # opens the merge form (the ticket it duplicates)
+        buttons.append(_button("Merge into…", TicketAction.MERGE, value))
+    return buttons
 
 
 def ticket_fields(ticket: Ticket, config: AppConfig, now: datetime | None = None) -> list[dict[str, str]]:

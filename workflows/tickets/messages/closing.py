@@ -15,7 +15,8 @@ from workflows.tickets.ids import TicketAction, TicketBlock
 
 __all__ = [
     "auto_closed_note", "build_closed_answer", "build_resolution_answer_buttons", "closed_answer_text",
-    "confirmed_dm_text", "confirmed_note", "follow_up_note", "follow_up_summary", "merged_reply_text",
+    "confirmed_dm_text", "confirmed_note", "follow_up_note", "follow_up_summary", "follows_up_note",
+    "merged_reply_text",
     "quiet_thread_text", "quiet_ticket_channel_text", "reopened_by_reply_note", "still_broken_dm_text",
     "still_broken_note", "watcher_resolved_text",
 ]
@@ -96,6 +97,12 @@ def follow_up_summary(ticket: Ticket) -> str:
 
 def follow_up_note(closed: Ticket, follow_up: Ticket, *, by: str) -> str:
     return f"{user(by)} opened #{follow_up.number} as a follow-up to #{closed.number}."
+
+
+def follows_up_note(closed: Ticket) -> str:
+    """The first note under a follow-up's card: the closed ticket it follows up."""
+    return (f"This ticket follows up {link(closed.permalink, f'#{closed.number}')} "
+            f"({escape(cap(closed.summary, SUMMARY_MAX))}), which is closed; its thread has the story so far.")
 
 
 def quiet_thread_text(ticket: Ticket, every: timedelta) -> str:

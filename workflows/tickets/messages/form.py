@@ -10,6 +10,7 @@ from typing import Any
 from workflows.policy.schema import AppConfig
 from workflows.tickets.ids import TicketAction, TicketBlock, TicketView
 from workflows.block_text import PLAIN_OPTION_MAX, cap, mrkdwn, plain
+from workflows.button_values import parse_row_id
 
 SUMMARY_MAX = 150
 DESCRIPTION_MAX = 3000
@@ -28,12 +29,15 @@ PRIVATE_SOURCE_NOTE = (":lock: The message is in a private conversation, so this
 @dataclass(frozen=True)
 class ModalOrigin:
     """Where the modal was opened from, carried through Slack in private_metadata.
-    ``private``: the source message is in a private conversation (the ticket will be)."""
+    ``private``: the source message is in a private conversation (the ticket will be);
+    ``follows_up_id``: the closed ticket this one follows up (its thread's *Open a
+    follow-up ticket*; checked again when the form is submitted)."""
 
     channel_id: str | None = None
     source_channel_id: str | None = None
     source_ts: str | None = None
     private: bool = False
+    follows_up_id: int | None = None
 
     def dump(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if v}
@@ -47,8 +51,10 @@ class ModalOrigin:
             return cls()
         if not isinstance(data, dict):
             return cls()
+        follows_up = data.get("follows_up_id")
         return cls(**{k: str(data[k]) for k in ("channel_id", "source_channel_id", "source_ts") if data.get(k)},
-                   private=data.get("private") is True)
+                   private=data.get("private") is True,
+                   follows_up_id=parse_row_id(str(follows_up)) if type(follows_up) is int else None)  # noqa: E721
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -62,12 +68,15 @@ def _input(block_id: TicketBlock, label: str, element: dict[str, Any], *, option
 def build_new_ticket_modal(
     config: AppConfig, *, summary: str = "", description: str = "", origin: ModalOrigin = ModalOrigin(),
     source_note: str | None = None, intro_blocks: Sequence[dict[str, Any]] = (), customer: str | None = None,
+    category: str | None = None, priority: str | None = None, private_note: str = PRIVATE_SOURCE_NOTE,
 ) -> dict[str, Any]:
     """The modal /ticket opens; labels are exactly Summary, Description, Category, Priority, Customer
     and Private (a checkbox; for a message in a private conversation a note that the
     ticket will be private instead). With ``customers`` in app.yaml a "Known customer"
     select of them comes before the Customer box (which still takes any name); ``customer``
-    preselects one (the customer of the channel a message was in).
+    preselects one (the customer of the channel a message was in; another name goes in the
+    Customer box). ``category`` and ``priority`` preselect those (default: no category, P2);
+    ``private_note`` says why a ``private`` origin's ticket will be private.
 
     ``intro_blocks`` go above the form (the knowledge-base articles that may answer it,
     ``workflows.kb.messages.build_kb_suggestion_blocks``)."""
@@ -80,29 +89,36 @@ def build_new_ticket_modal(
     if description.strip():
         description_input["initial_value"] = cap(description.strip(), DESCRIPTION_MAX)
     priorities = [_option(f"{pid} · {p.name}", pid) for pid, p in config.priorities.items()]
-    default = next((o for o in priorities if o["value"] == DEFAULT_PRIORITY), priorities[-1])
+    default = next((o for o in priorities if o["value"] == (priority or DEFAULT_PRIORITY)), None) or \
+        next((o for o in priorities if o["value"] == DEFAULT_PRIORITY), priorities[-1])
+    category_select: dict[str, Any] = {
+        "type": "static_select", "action_id": str(TicketAction.CATEGORY), "placeholder": plain("What is it about?"),
+        "options": [_option(c.name, c.name) for c in config.categories],
+    }
+    chosen = next((o for o in category_select["options"] if category and o["value"] == category), None)
+    if chosen is not None:
+        category_select["initial_option"] = chosen
+    customer_input: dict[str, Any] = {
+        "type": "plain_text_input", "action_id": str(TicketAction.CUSTOMER), "max_length": CUSTOMER_MAX,
+        "placeholder": plain("Name or email of the affected customer"),
+    }
+    if customer and config.customer(customer) is None:  # not one of app.yaml's: typed in the box
+        customer_input["initial_value"] = cap(customer, CUSTOMER_MAX)
     blocks: list[dict[str, Any]] = list(intro_blocks)
     if source_note:
         blocks.append({"type": "context", "elements": [mrkdwn(source_note)]})
     blocks += [
         _input(TicketBlock.SUMMARY, "Summary", summary_input),
         _input(TicketBlock.DESCRIPTION, "Description", description_input, optional=True),
-        _input(TicketBlock.CATEGORY, "Category", {
-            "type": "static_select", "action_id": str(TicketAction.CATEGORY),
-            "placeholder": plain("What is it about?"),
-            "options": [_option(c.name, c.name) for c in config.categories],
-        }),
+        _input(TicketBlock.CATEGORY, "Category", category_select),
         _input(TicketBlock.PRIORITY, "Priority", {
             "type": "static_select", "action_id": str(TicketAction.PRIORITY), "options": priorities, "initial_option": default,
         }),
         *_known_customer_blocks(config, customer),
-        _input(TicketBlock.CUSTOMER, "Customer", {
-            "type": "plain_text_input", "action_id": str(TicketAction.CUSTOMER), "max_length": CUSTOMER_MAX,
-            "placeholder": plain("Name or email of the affected customer"),
-        }, optional=True),
+        _input(TicketBlock.CUSTOMER, "Customer", customer_input, optional=True),
     ]
     if origin.private:
-        blocks.append({"type": "context", "elements": [mrkdwn(PRIVATE_SOURCE_NOTE)]})
+        blocks.append({"type": "context", "elements": [mrkdwn(private_note)]})
     else:
         blocks.append(_input(TicketBlock.PRIVATE, "Private", {
             "type": "checkboxes", "action_id": str(TicketAction.PRIVATE), "options": [{

@@ -46,22 +46,25 @@ def category_note(ticket: Ticket, *, previous: str, actor_id: str | None) -> str
             f"to *{escape(ticket.category)}*.")
 
 
-def merged_note(duplicate: Ticket, target: Ticket, *, actor_id: str) -> str:
+def merged_note(duplicate: Ticket, target: Ticket, *, actor_id: str, target_resolved: bool = False) -> str:
     """In the duplicate's thread."""
+    hears = "was sent its resolution" if target_resolved else "hears its resolution"
     return (f"{user(actor_id)} merged #{duplicate.number} into "
             f"*{link(target.permalink, f'#{target.number}')}* as a duplicate: the conversation continues there, "
-            f"and {user(duplicate.reporter_id)} hears its resolution.")
+            f"and {user(duplicate.reporter_id)} {hears}.")
 
 
-def duplicate_note(duplicate: Ticket, target: Ticket, *, actor_id: str) -> str:
+def duplicate_note(duplicate: Ticket, target: Ticket, *, actor_id: str, target_resolved: bool = False) -> str:
     """In the thread of the ticket it was merged into."""
+    hears = "was sent its resolution" if target_resolved else "will hear how it is resolved"
     return (f"{user(actor_id)} merged *{link(duplicate.permalink, f'#{duplicate.number}')}* "
             f"({escape(cap(duplicate.summary, 100))}, reported by {user(duplicate.reporter_id)}) into "
-            f"#{target.number} as a duplicate; {user(duplicate.reporter_id)} will hear how it is resolved.")
+            f"#{target.number} as a duplicate; {user(duplicate.reporter_id)} {hears}.")
 
 
-def merged_dm_text(duplicate: Ticket, target: Ticket) -> str:
-    """To the duplicate's reporter."""
+def merged_dm_text(duplicate: Ticket, target: Ticket, *, target_resolved: bool = False) -> str:
+    """To the duplicate's reporter (the resolution follows at once when ``target_resolved``)."""
+    then = (f"#{target.number} is resolved already: here is how." if target_resolved
+            else f"You will hear here when #{target.number} is resolved.")
     return (f"Your ticket #{duplicate.number} ({escape(cap(duplicate.summary, 100))}) is the same problem as "
-            f"*{link(target.permalink, f'#{target.number}')}*, so it was merged into it. "
-            f"You will hear here when #{target.number} is resolved.")
+            f"*{link(target.permalink, f'#{target.number}')}*, so it was merged into it. {then}")
