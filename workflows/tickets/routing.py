@@ -7,6 +7,9 @@ tier of its new category (`/ticket category #N Name`, the triage form).
 A move posts a new card in the new tier's channel (the triage channel for ``triage``),
 whose thread opens with a link to the conversation so far; the old card is edited to
 point there (no buttons left) and its thread told; the timeline gets a ``moved`` row.
+The old card's thread stays the ticket's conversation (``ticket_former_cards``): a reply
+there counts as one under the card, and the first one gets a pointer to the new card
+(``workflows/tickets/thread.py``).
 The ticket keeps its number, its state and its SLA clocks: due times do not change,
 warnings and breaches go to the new tier. A tier that assigns automatically gives the
 ticket to one of its members (``workflows/tickets/assignment.py``). Everything is owed
@@ -19,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.ticket_queries import add_ticket_event
+from models.ticket_queries import add_former_card, add_ticket_event
 from models.tickets import Ticket, TicketEventKind
 from workflows.access.authority import Operation
 from workflows.access.guard import authorize_ticket_action
@@ -86,6 +89,7 @@ async def reroute(db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: d
     await owe_thread_post(db, ticket, now=now, text=moved_here_note(
         ticket, from_name=from_name, from_channel=old_channel, old_permalink=old_link, actor_id=actor_id, why=why))
     if old_channel and old_ts:
+        await add_former_card(db, ticket.id, channel_id=old_channel, message_ts=old_ts, at=now)
         await owe_update(db, channel=old_channel, ts=old_ts, now=now, text=moved_card_text(ticket, to_channel=to_channel),
                          blocks=build_moved_card(ticket, to_name=to_name, to_channel=to_channel, actor_id=actor_id))
         await owe_post(db, channel=old_channel, thread_ts=old_ts, now=now,
