@@ -49,7 +49,8 @@ reporter's and an agent's reply arriving together are applied one after the othe
 Messages that are not replies in a ticket thread cost two indexed look-ups
 (``ix_tickets_channel_id_message_ts``, then ``ticket_former_cards``' primary key; with
 ``roles``, the author's roles are looked up first, from the cache of
-``workflows/access/roles.py``) and write nothing; messages that are no thread replies at all, edits, deletions and bot messages cost nothing (:func:`thread_reply_of`).
+``workflows/access/roles.py``) and write nothing; messages that are no thread replies at
+all, edits, deletions and bot messages cost nothing (:func:`thread_reply_of`).
 We never poll ``conversations.replies``.
 """
 
