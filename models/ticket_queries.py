@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.locks import lock_row
 from models.base import insert_ignore
-from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus, TicketWatcher
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketFormerCard, TicketStatus, TicketWatcher
 
 
 async def _one(db: AsyncSession, where: ColumnElement[bool], for_update: bool) -> Ticket | None:
@@ -38,6 +38,38 @@ async def get_ticket_by_number(db: AsyncSession, team_id: str, number: int, *, f
 async def find_ticket_by_card(db: AsyncSession, channel_id: str, message_ts: str, *, for_update: bool = False) -> Ticket | None:
     """The ticket whose card is the message ``message_ts`` in ``channel_id`` (its thread root)."""
     return await _one(db, (Ticket.channel_id == channel_id) & (Ticket.message_ts == message_ts), for_update)
+
+
+async def find_ticket_by_thread(db: AsyncSession, channel_id: str, thread_ts: str) -> Ticket | None:
+    """The ticket whose conversation the thread of ``thread_ts`` in ``channel_id`` is: its
+    card's, or that of a card it had before it moved. Two look-ups by index
+    (``ix_tickets_channel_id_message_ts``, then ``ticket_former_cards``' primary key)."""
+    found = await find_ticket_by_card(db, channel_id, thread_ts)
+    if found is not None:
+        return found
+    former = (select(TicketFormerCard.ticket_id)
+              .where(TicketFormerCard.channel_id == channel_id, TicketFormerCard.message_ts == thread_ts)
+              .scalar_subquery())
+    return await _one(db, Ticket.id == former, False)
+
+
+async def add_former_card(db: AsyncSession, ticket_id: int, *, channel_id: str, message_ts: str,
+                          at: datetime) -> None:
+    """Remember a card the ticket leaves behind (a move): its thread stays the conversation."""
+    await insert_ignore(db, TicketFormerCard, {"channel_id": channel_id, "message_ts": message_ts,
+                                               "ticket_id": ticket_id, "moved_at": at})
+
+
+async def claim_former_card_pointer(db: AsyncSession, *, channel_id: str, message_ts: str, at: datetime) -> bool:
+    """True once per former card: the first reply in its thread after the move is owed a
+    pointer to the ticket's card (a conditional update: two replicas never both win)."""
+    result = await db.execute(
+        update(TicketFormerCard)
+        .where(TicketFormerCard.channel_id == channel_id, TicketFormerCard.message_ts == message_ts,
+               TicketFormerCard.pointed_at.is_(None))
+        .values(pointed_at=at).returning(TicketFormerCard.ticket_id)
+        .execution_options(synchronize_session=False))
+    return result.first() is not None
 
 
 def add_ticket_event(

@@ -38,6 +38,7 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
     "TicketEventKind",
+    "TicketFormerCard",
     "DONE_STATUSES",
     "OPEN_STATUSES",
     "TicketStatus",
@@ -211,6 +212,22 @@ class TicketWatcher(Base):
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     via_ticket_id: Mapped[int | None]
     added_at: Mapped[datetime]
+
+
+class TicketFormerCard(Base):
+    """A card a ticket had before it moved (``workflows/tickets/routing.py``): its thread is
+    still the ticket's conversation. Keyed by the card's channel and ts, the look-up every
+    thread reply makes (``models.ticket_queries.find_ticket_by_thread``). ``pointed_at``:
+    when the bot answered the first reply there after the move with a pointer to the
+    ticket's card (claimed once)."""
+
+    __tablename__ = "ticket_former_cards"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    moved_at: Mapped[datetime]
+    pointed_at: Mapped[datetime | None]
 
 
 class TicketCounter(Base):

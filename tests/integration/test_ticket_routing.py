@@ -4,10 +4,12 @@ the SLA clocks keep running); `/ticket merge #A #B` resolves A as B's duplicate.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from models.sla import SlaNotification
 from models.tickets import TicketWatcher
 from tests.lifecycle_steps import (
     AGENT,
@@ -17,8 +19,10 @@ from tests.lifecycle_steps import (
     TRIAGE_CHANNEL,
     ask,
     card_text,
+    click_card,
     dms,
     kinds,
+    resolve,
     rows,
     stored,
     thread_texts,
@@ -27,6 +31,8 @@ from tests.lifecycle_steps import (
 from tests.sla_steps import fire, reply
 from tests.ticket_steps import REPORTER, create_ticket
 from tests.waiting import drain, until
+from workflows.tickets.ids import TicketAction
+from workflows.tickets.states import is_open
 
 OTHER_REPORTER = "U0REPORTER2"
 
@@ -89,6 +95,72 @@ async def test_move_answers_for_the_same_tier_unknown_tiers_and_triage(bot):
     assert await ask(bot, "move #1 triage", user_id=AGENT) == "Moved #1 to Triage (<#C0TRIAGE01>)."
     await wait_for_card(bot, 1, TRIAGE_CHANNEL)
     assert "Ticket #2 not found." in await ask(bot, "move #2 tier2", user_id=AGENT)
+
+
+# -- the old thread after a move ----------------------------------------------------------
+
+
+def pointers(bot, channel: str, ts: str) -> list[str]:
+    """The bot's answers in a moved ticket's old thread pointing to its card."""
+    return [t for t in thread_texts(bot, channel, ts) if "has moved: your reply is on the ticket" in t]
+
+
+async def unsent_kinds(bot, ticket_id: int) -> list[str]:
+    async with bot.runtime.sessions() as db:
+        found = await db.execute(select(SlaNotification.kind).where(
+            SlaNotification.ticket_id == ticket_id, SlaNotification.claimed_at.is_(None)))
+        return sorted(str(kind) for kind in found.scalars())
+
+
+async def test_replies_in_the_old_thread_count_and_get_one_pointer(bot, clock):
+    await create_ticket(bot, "Exports time out", category="Login problems", priority="P1")
+    old = await wait_for_card(bot, 1, TIER1_CHANNEL)
+    assert await ask(bot, "move #1 tier2", user_id=AGENT) == "Moved #1 to Technical (<#C0TIER2TS>)."
+    moved = await wait_for_card(bot, 1, TIER2_CHANNEL)
+    assert any(k.startswith("first_response") for k in await unsent_kinds(bot, moved.id))
+    clock.advance(timedelta(minutes=5))
+
+    # The agent answers where they always did: under the old card. It is the first response.
+    await reply(bot, old, "Checking the export job now", user=TECH)
+    row = await stored(bot, 1)
+    assert (row.first_response_by, row.first_response_at, row.desk_replied_at) == (TECH, clock(), clock())
+    assert [(r.actor_id, r.at) for r in await rows(bot, 1, "first_response")] == [(TECH, clock())]
+    assert not [k for k in await unsent_kinds(bot, row.id) if k.startswith("first_response")]
+    await until(lambda: "First response" in card_text(bot, row) and f"<@{TECH}>" in card_text(bot, row))
+    # ... and the old thread is pointed to the new card, once.
+    await until(lambda: pointers(bot, TIER1_CHANNEL, old.message_ts), what="the pointer in the old thread")
+    [pointer] = pointers(bot, TIER1_CHANNEL, old.message_ts)
+    assert pointer.startswith(f":arrow_right: <@{TECH}>, #1 has moved") and moved.permalink in pointer
+
+    # Later replies there (two at once) count too, and get no second pointer.
+    clock.advance(timedelta(minutes=5))
+    await asyncio.gather(reply(bot, old, "Still failing for me", user=REPORTER),
+                         reply(bot, old, "Restarted the worker", user=AGENT))
+    await drain(bot)
+    assert len(pointers(bot, TIER1_CHANNEL, old.message_ts)) == 1
+    assert [r.actor_id for r in await rows(bot, 1, "replied")][0] == TECH
+    assert sorted(r.actor_id for r in await rows(bot, 1, "replied")) == sorted([TECH, REPORTER, AGENT])
+    assert not pointers(bot, TIER2_CHANNEL, moved.message_ts)  # the new thread gets none
+
+
+async def test_the_reporters_reply_in_the_old_thread_reopens_the_resolved_ticket(bot, clock):
+    await create_ticket(bot, "Cannot log in", category="Login problems", priority="P2")
+    old = await wait_for_card(bot, 1, TIER1_CHANNEL)
+    await ask(bot, "move #1 tier2", user_id=AGENT)
+    moved = await wait_for_card(bot, 1, TIER2_CHANNEL)
+    await click_card(bot, moved, TicketAction.CLAIM, TECH)
+    await resolve(bot, moved, user_id=TECH)
+    assert (await stored(bot, 1)).status == "resolved"
+    clock.advance(timedelta(hours=2))
+
+    await reply(bot, old, "It happens again", user=REPORTER)
+    row = await stored(bot, 1)
+    assert is_open(row.status) and row.reopen_count == 1
+    [reopened] = await rows(bot, 1, "reopened")
+    assert (reopened.actor_id, reopened.detail["by_reply"]) == (REPORTER, True)
+    await until(lambda: "replied after the resolution: #1 is reopened" in
+                thread_texts(bot, TIER2_CHANNEL, moved.message_ts)[-1])  # told under the card
+    await until(lambda: pointers(bot, TIER1_CHANNEL, old.message_ts))
 
 
 # -- merge ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.kb_search import query_terms
 from models.knowledge_base import KbSource
-from models.ticket_queries import find_ticket_by_card
+from models.ticket_queries import find_ticket_by_thread
 from workflows.kb.messages import (
     build_kb_answer_message,
     build_kb_suggestion_blocks,
@@ -169,7 +169,7 @@ async def answer_in_thread(*, deps: Deps, team_id: str, asked: ChannelQuestion) 
     in_ticket = False
     if asked.thread_ts != asked.ts:
         async with deps.sessions() as db:
-            in_ticket = await find_ticket_by_card(db, asked.channel_id, asked.thread_ts) is not None
+            in_ticket = await find_ticket_by_thread(db, asked.channel_id, asked.thread_ts) is not None
     answer = await ask_knowledge_base(deps=deps, asked=Question(
         team_id=team_id, user_id=asked.user_id, source=asked.source, text=asked.text,
         channel_id=asked.channel_id, message_ts=asked.ts))

@@ -23,8 +23,8 @@ from models.tickets import Ticket
 from workflows.deps import Deps
 from workflows.outbox.relay import deliver_outbox
 
-__all__ = ["CARD_LINK", "CARD_LINK_TEXT", "deliver_outbox", "owe_card", "owe_card_update", "owe_post",
-           "owe_thread_post", "owe_update", "send_post"]
+__all__ = ["CARD_LINK", "CARD_LINK_TEXT", "deliver_outbox", "owe_card", "owe_card_link_post", "owe_card_update",
+           "owe_post", "owe_thread_post", "owe_update", "send_post"]
 
 #: A post owed with ``{CARD_LINK: True}`` and a ``ticket_id`` has the last ``CARD_LINK_TEXT``
 #: of its text replaced, when it is sent, by a link to that ticket's card (owe it in the
@@ -70,6 +70,15 @@ async def owe_thread_post(db: AsyncSession, ticket: Ticket, *, text: str, now: d
         return
     await enqueue(db, lane=ticket.channel_id, kind=OutboxKind.POST, now=now, ticket_id=ticket.id,
                   payload={"channel": ticket.channel_id, "in_thread": True, **_message(text, blocks, {})})
+
+
+async def owe_card_link_post(db: AsyncSession, ticket: Ticket, *, channel: str, thread_ts: str, text: str,
+                             now: datetime) -> None:
+    """A reply in the thread of ``thread_ts`` in ``channel`` (not the card's) whose last
+    ``CARD_LINK_TEXT`` becomes a link to the ticket's card when it is sent; owed in the
+    card's lane, after the card, so that the card's link is known by then."""
+    await enqueue(db, lane=ticket.channel_id or channel, kind=OutboxKind.POST, now=now, ticket_id=ticket.id,
+                  payload={"channel": channel, "thread_ts": thread_ts, CARD_LINK: True, **_message(text, None, {})})
 
 
 async def owe_update(db: AsyncSession, *, channel: str, ts: str, text: str, now: datetime,

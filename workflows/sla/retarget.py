@@ -19,7 +19,12 @@ reopened), and then gets the current meaning.
 :func:`retarget_due_times` (pure) is that computation, for both: first response from the
 creation time; resolution from the creation time (or the last reopen), every pause on
 the timeline re-applied; a running next-response clock from the reporter's reply it
-counts from.
+counts from. :func:`apply_targets` gives a ticket a new priority or category with the
+targets that follow (`/ticket priority`, `/ticket category`, triage): its due times
+computed so, its pending notifications planned again at that moment (those already sent
+stay sent, a recorded first response still counts); :func:`category_clocks` says which
+clocks a category change moves (its overrides, ``categories[].first_response`` and
+``resolution``, against the old category's).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.ticket_queries import get_ticket, ticket_events
 from models.tickets import Ticket, TicketEvent, TicketEventKind
@@ -44,7 +50,8 @@ from workflows.tickets.states import OPEN, is_open
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Retargeted", "changed_targets", "retarget_due_times", "retarget_open_tickets"]
+__all__ = ["DueChange", "Retargeted", "apply_targets", "category_clocks", "changed_targets", "retarget_due_times",
+           "retarget_open_tickets"]
 
 _CLOCK_FIELDS = ("first_response", "resolution", "warn_at", "business_hours", "next_response")
 FIRST_RESPONSE, RESOLUTION, NEXT_RESPONSE = "first_response", "resolution", "next_response"
@@ -88,6 +95,58 @@ def retarget_due_times(ticket: Ticket, priority: str, *, config: AppConfig, cale
         next_response = add_target(replied, new.next_response, business_hours=new.business_hours,
                                    calendar=calendar)
     return Retargeted(first_response=due.first_response, resolution=resolution, next_response=next_response)
+
+
+#: The column each clock's due time is kept in.
+DUE_COLUMNS = {FIRST_RESPONSE: "first_response_due_at", RESOLUTION: "resolution_due_at",
+               NEXT_RESPONSE: "next_response_due_at"}
+
+
+@dataclass(frozen=True)
+class DueChange:
+    """The due times :func:`apply_targets` moved: clock -> (before, after)."""
+
+    moved: dict[str, tuple[datetime | None, datetime | None]]
+
+    def detail(self) -> dict[str, dict[str, str | None]]:
+        """For a timeline row: ``{"first_response_due_at": {"from": iso, "to": iso}, ...}``."""
+        return {DUE_COLUMNS[clock]: {"from": _iso(before), "to": _iso(after)}
+                for clock, (before, after) in self.moved.items()}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def category_clocks(config: AppConfig, ticket: Ticket, category: str | None) -> set[str]:
+    """The clocks whose target differs for ``ticket`` in ``category`` from its current one
+    (first_response, resolution; next_response has no category override)."""
+    policy = ticket_policy(config, ticket)
+    before = sla_targets(policy, ticket.priority, ticket.category)
+    after = sla_targets(policy, ticket.priority, category)
+    return {clock for clock, old, new in zip((FIRST_RESPONSE, RESOLUTION), before, after, strict=True) if old != new}
+
+
+async def apply_targets(db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: datetime,
+                        priority: str | None = None, category: str | None = None,
+                        clocks: set[str] | None = None) -> DueChange:
+    """Give ``ticket`` (locked by the caller, open) ``priority`` and/or ``category`` and the
+    targets that follow: the due times of ``clocks`` (all by default) computed again as if
+    they had always applied, and the pending notifications planned again at ``now``."""
+    priority = priority or ticket.priority
+    if category is not None:
+        ticket.category = category  # the due times below are computed under it
+    policy = ticket_policy(config, ticket)  # the customer's plan's, if any
+    due = retarget_due_times(ticket, priority, config=policy, calendar=calendar_for(policy),
+                             history=await ticket_events(db, ticket.id))
+    ticket.priority = priority
+    before = {clock: getattr(ticket, column) for clock, column in DUE_COLUMNS.items()}
+    after = {FIRST_RESPONSE: due.first_response, RESOLUTION: due.resolution, NEXT_RESPONSE: due.next_response}
+    for clock in DUE_COLUMNS if clocks is None else clocks:
+        setattr(ticket, DUE_COLUMNS[clock], after[clock])
+    await schedule_ticket_sla(db, ticket, config, rearm_at=now)
+    return DueChange({clock: (before[clock], getattr(ticket, column)) for clock, column in DUE_COLUMNS.items()
+                      if before[clock] != getattr(ticket, column)})
 
 
 def changed_targets(old: AppConfig, new: AppConfig) -> tuple[set[str], set[str]]:

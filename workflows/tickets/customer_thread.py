@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.ticket_queries import add_ticket_event, find_ticket_by_card
+from models.ticket_queries import add_ticket_event, find_ticket_by_thread
 from models.tickets import Ticket, TicketEvent, TicketEventKind
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest, NotAllowed
@@ -134,7 +134,7 @@ async def send_to_customer(*, deps: Deps, team_id: str, channel_id: str, thread_
         raise NotAllowed("Only agents can send messages to a customer.")
     body = text.strip()
     async with deps.sessions() as db:
-        found = await find_ticket_by_card(db, channel_id, thread_ts)
+        found = await find_ticket_by_thread(db, channel_id, thread_ts)
     if found is None or found.team_id != team_id:
         raise InvalidRequest("*Send to customer* works on a reply in a ticket card's thread.")
     if not found.customer_thread:

@@ -29,13 +29,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.deliveries import claim_processing
-from models.outbox import OutboxKind, enqueue
 from models.ticket_queries import add_ticket_event
 from models.tickets import Ticket, TicketEventKind, next_ticket_number
 from workflows.access.privacy import is_private_conversation
 from workflows.block_text import cap, escape, user
 from workflows.deps import Deps
-from workflows.outbox.enqueue import CARD_LINK, CARD_LINK_TEXT, deliver_outbox, owe_card, owe_post
+from workflows.outbox.enqueue import CARD_LINK_TEXT, deliver_outbox, owe_card, owe_card_link_post, owe_post
 from workflows.policy.calendars import calendar_for
 from workflows.policy.plans import plan_policy
 from workflows.sla.schedule import schedule_ticket_sla
@@ -148,10 +147,7 @@ async def _create(db: AsyncSession, deps: Deps, *, team_id: str, message: Source
             f"Thanks, {user(message.user_id)}: this is ticket *#{ticket.number}*. "
             "The support team will answer in this thread."))
     else:
-        await enqueue(db, lane=ticket.channel_id or message.channel_id, kind=OutboxKind.POST, now=now,
-                      ticket_id=ticket.id, payload={
-                          "channel": message.channel_id, "thread_ts": message.ts, "unfurl_links": False,
-                          CARD_LINK: True, "text": (
-                              f"{user(opened_by)} opened ticket *#{ticket.number}* from this message: "
-                              f"{escape(cap(summary, 150))} ({CARD_LINK_TEXT})")})
+        await owe_card_link_post(db, ticket, channel=message.channel_id, thread_ts=message.ts, now=now, text=(
+            f"{user(opened_by)} opened ticket *#{ticket.number}* from this message: "
+            f"{escape(cap(summary, 150))} ({CARD_LINK_TEXT})"))
     return ticket

@@ -3,10 +3,10 @@
     change = await change_ticket_priority(deps=deps, team_id="T1", actor_id="U1", number=42, priority="P1")
 
 The due times are computed again as if the ticket had had the new priority all along
-(``workflows.sla.retarget.retarget_due_times``, pure, the same as a policy reload's).
-The SLA plan is
-then re-armed in the same transaction: the old priority's pending notifications go, and
-the new ones that already fell due are sent at once (``schedule_ticket_sla(rearm_at=…)``).
+(``workflows.sla.retarget.apply_targets``, as a category change does; the computation is
+a policy reload's). The SLA plan is then re-armed in the same transaction: the old
+priority's pending notifications go, and the new ones that already fell due are sent at
+once (``schedule_ticket_sla(rearm_at=…)``).
 An unknown priority is an ``InvalidRequest`` naming the known ones; a resolved ticket an
 ``InvalidState``; the same priority changes nothing and says so.
 """
@@ -18,20 +18,17 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workflows.policy.schema import AppConfig
-from models.ticket_queries import add_ticket_event, ticket_events
+from models.ticket_queries import add_ticket_event
 from models.tickets import Ticket, TicketEventKind
 from workflows.access.authority import Operation
-from workflows.block_text import cap, escape, slack_date, user
-from workflows.tickets.messages.card import priority_label
-from workflows.policy.calendars import calendar_for
-from workflows.policy.plans import ticket_policy
+from workflows.block_text import cap, escape, user
+from workflows.tickets.messages.card import due_times_sentence, priority_label
 from workflows.deps import Deps
 from workflows.errors import InvalidRequest
 from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
 from workflows.access.guard import authorize_ticket_action
 from workflows.access.roles import roles_of
-from workflows.sla.schedule import schedule_ticket_sla
-from workflows.sla.retarget import retarget_due_times
+from workflows.sla.retarget import apply_targets
 from workflows.tickets.lifecycle import TicketChange
 from workflows.tickets.locks import lock_ticket
 from workflows.tickets.states import require_open
@@ -68,32 +65,17 @@ async def apply_priority(db: AsyncSession, ticket: Ticket, wanted: str, *, confi
     """Give ``ticket`` (locked by the caller, open) the priority ``wanted``: due times
     computed again, timers re-armed, the timeline row, the card and the thread note."""
     previous = ticket.priority
-    policy = ticket_policy(config, ticket)  # the customer's plan's, if any
-    due = retarget_due_times(ticket, wanted, config=policy, calendar=calendar_for(policy),
-                             history=await ticket_events(db, ticket.id))
-    ticket.priority = wanted
-    ticket.first_response_due_at, ticket.resolution_due_at = due.first_response, due.resolution
-    ticket.next_response_due_at = due.next_response
+    await apply_targets(db, ticket, config=config, now=now, priority=wanted)
     add_ticket_event(db, ticket, TicketEventKind.PRIORITY_CHANGED, actor_id=actor_id, at=now, detail={
-        "from": previous, "to": wanted, "first_response_due_at": due.first_response.isoformat(),
-        "resolution_due_at": due.resolution.isoformat(),
-        "next_response_due_at": due.next_response.isoformat() if due.next_response else None,
+        "from": previous, "to": wanted, "first_response_due_at": ticket.first_response_due_at.isoformat(),
+        "resolution_due_at": ticket.resolution_due_at.isoformat(),
+        "next_response_due_at": ticket.next_response_due_at.isoformat() if ticket.next_response_due_at else None,
     })
-    await schedule_ticket_sla(db, ticket, config, rearm_at=now)
     await owe_card_update(db, ticket, now=now)
     await owe_thread_post(db, ticket, text=_note(ticket, previous, actor_id, config), now=now)
 
 
 def _note(ticket: Ticket, previous: str, actor_id: str, config: AppConfig) -> str:
-    dues = []
-    if ticket.first_response_at is None and ticket.first_response_due_at:
-        dues.append(f"first response due {slack_date(ticket.first_response_due_at)}")
-    if ticket.next_response_due_at:
-        dues.append(f"next response due {slack_date(ticket.next_response_due_at)}")
-    if ticket.waiting_since:
-        dues.append("resolution paused while waiting on the customer")
-    elif ticket.resolution_due_at:
-        dues.append(f"resolution due {slack_date(ticket.resolution_due_at)}")
     text = (f"{user(actor_id)} changed the priority of #{ticket.number} from "
             f"*{escape(priority_label(config, previous))}* to *{escape(priority_label(config, ticket.priority))}*.")
-    return text + (f" Now {', '.join(dues)}." if dues else "")
+    return text + due_times_sentence(ticket)

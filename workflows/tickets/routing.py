@@ -7,8 +7,17 @@ tier of its new category (`/ticket category #N Name`, the triage form).
 A move posts a new card in the new tier's channel (the triage channel for ``triage``),
 whose thread opens with a link to the conversation so far; the old card is edited to
 point there (no buttons left) and its thread told; the timeline gets a ``moved`` row.
-The ticket keeps its number, its state and its SLA clocks: due times do not change,
-warnings and breaches go to the new tier. A tier that assigns automatically gives the
+The old card's thread stays the ticket's conversation (``ticket_former_cards``): a reply
+there counts as one under the card, and the first one gets a pointer to the new card
+(``workflows/tickets/thread.py``).
+The ticket keeps its number, its state and its SLA clocks: a move changes no due time,
+warnings and breaches go to the new tier. A new category whose SLA overrides
+(``categories[].first_response``, ``resolution``) differ from the old one's re-targets
+the clocks they govern (``workflows.sla.retarget.apply_targets``, as a priority change
+does): due times computed from the ticket's start as if it had always had the category,
+the pending warnings and breaches planned again (those sent stay sent, a first response
+given still counts); the ``category_changed`` row keeps the old and new due times, and the
+thread's note says the new ones. A tier that assigns automatically gives the
 ticket to one of its members (``workflows/tickets/assignment.py``). Everything is owed
 through the outbox in the transaction of the move, the new card before its first note.
 """
@@ -19,7 +28,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.ticket_queries import add_ticket_event
+from models.ticket_queries import add_former_card, add_ticket_event
 from models.tickets import Ticket, TicketEventKind
 from workflows.access.authority import Operation
 from workflows.access.guard import authorize_ticket_action
@@ -32,7 +41,8 @@ from workflows.policy.desk import Category, Tier
 from workflows.policy.schema import AppConfig
 from workflows.tickets.assignment import auto_assign
 from workflows.tickets.locks import lock_ticket
-from workflows.tickets.messages.card import tier_label
+from workflows.sla.retarget import DueChange, apply_targets, category_clocks
+from workflows.tickets.messages.card import due_times_sentence, tier_label
 from workflows.tickets.messages.routing import (
     build_moved_card,
     category_note,
@@ -68,9 +78,10 @@ def category_named(config: AppConfig, name: str) -> Category:
 
 
 async def reroute(db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: datetime, actor_id: str | None,
-                  to_tier: Tier | None, why: str = "", assign: bool = True) -> bool:
+                  to_tier: Tier | None, why: str = "", assign: bool = True, also: str = "") -> bool:
     """Move ``ticket`` (locked by the caller) to ``to_tier`` (None: triage); False when it
-    is there already. ``why``: a clause for the notes (", category Payment failed")."""
+    is there already. ``why``: a clause for the notes (", category Payment failed");
+    ``also``: a sentence the new card's first note ends with (" Now first response due …")."""
     if (to_tier.id if to_tier else None) == ticket.tier:
         return False
     from_tier, old_channel, old_ts, old_link = ticket.tier, ticket.channel_id, ticket.message_ts, ticket.permalink
@@ -84,8 +95,10 @@ async def reroute(db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: d
     })
     await owe_card(db, ticket, now=now)
     await owe_thread_post(db, ticket, now=now, text=moved_here_note(
-        ticket, from_name=from_name, from_channel=old_channel, old_permalink=old_link, actor_id=actor_id, why=why))
+        ticket, from_name=from_name, from_channel=old_channel, old_permalink=old_link, actor_id=actor_id,
+        why=why) + also)
     if old_channel and old_ts:
+        await add_former_card(db, ticket.id, channel_id=old_channel, message_ts=old_ts, at=now)
         await owe_update(db, channel=old_channel, ts=old_ts, now=now, text=moved_card_text(ticket, to_channel=to_channel),
                          blocks=build_moved_card(ticket, to_name=to_name, to_channel=to_channel, actor_id=actor_id))
         await owe_post(db, channel=old_channel, thread_ts=old_ts, now=now,
@@ -97,18 +110,26 @@ async def reroute(db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: d
 
 async def change_category_in_place(db: AsyncSession, ticket: Ticket, category: Category, *, config: AppConfig,
                                    now: datetime, actor_id: str | None, assign: bool = True) -> bool:
-    """Give ``ticket`` (locked, open) the category and route it to the category's first tier
-    (triage when it has none); False when it already has it."""
+    """Give ``ticket`` (locked, open) the category, with its SLA targets when they differ
+    from the old category's, and route it to the category's first tier (triage when it has
+    none); False when it already has it."""
     if category.name == ticket.category:
         return False
-    previous, ticket.category = ticket.category, category.name
-    add_ticket_event(db, ticket, TicketEventKind.CATEGORY_CHANGED, actor_id=actor_id, at=now,
-                     detail={"from": previous, "to": category.name})
+    previous, detail = ticket.category, {"from": ticket.category, "to": category.name}
+    clocks = category_clocks(config, ticket, category.name)
+    if clocks:  # due times from the ticket's start under the new targets; the clocks keep running
+        change = await apply_targets(db, ticket, config=config, now=now, category=category.name, clocks=clocks)
+        detail.update(change.detail())
+    else:
+        ticket.category, change = category.name, DueChange({})
+    add_ticket_event(db, ticket, TicketEventKind.CATEGORY_CHANGED, actor_id=actor_id, at=now, detail=detail)
+    targets = due_times_sentence(ticket) if change.moved else ""
     moved = await reroute(db, ticket, config=config, now=now, actor_id=actor_id, to_tier=config.initial_tier(category),
-                          why=f", category *{escape(category.name)}*", assign=assign)
+                          why=f", category *{escape(category.name)}*", assign=assign, also=targets)
     if not moved:
         await owe_card_update(db, ticket, now=now)
-        await owe_thread_post(db, ticket, now=now, text=category_note(ticket, previous=previous, actor_id=actor_id))
+        await owe_thread_post(db, ticket, now=now,
+                              text=category_note(ticket, previous=previous, actor_id=actor_id) + targets)
     return True
 
 
@@ -135,11 +156,16 @@ async def change_category(*, deps: Deps, team_id: str, actor_id: str, number: in
         ticket = await lock_ticket(db, team_id=team_id, number=number)
         await authorize_ticket_action(db, deps=deps, actor=actor, operation=Operation.MOVE_TICKET, ticket=ticket)
         require_open(ticket, "first to change its category")
-        before = ticket.tier
+        before, due = ticket.tier, _due(ticket)
         changed = await change_category_in_place(db, ticket, wanted, config=deps.config, now=deps.clock(),
                                                  actor_id=actor_id)
     if not changed:
         return f"#{number} is in *{escape(wanted.name)}* already."
     await deliver_outbox(deps)
     where = "" if ticket.tier == before else f"; it moved to {escape(tier_label(deps.config, ticket.tier))} (<#{ticket.channel_id}>)"
-    return f"#{number} is now *{escape(wanted.name)}*{where}."
+    retargeted = "" if _due(ticket) == due else "; its SLA due times were computed again"
+    return f"#{number} is now *{escape(wanted.name)}*{where}{retargeted}."
+
+
+def _due(ticket: Ticket) -> tuple[datetime | None, datetime | None]:
+    return ticket.first_response_due_at, ticket.resolution_due_at

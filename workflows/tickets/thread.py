@@ -38,13 +38,19 @@ What a reply does to the clocks is ``workflows/tickets/responses.py``.
   for ``tickets.update_every``); a reply in a resolved or closed ticket's thread is
   ``workflows/tickets/late_replies.py``'s (the reporter's reopens a resolved ticket).
 
+A ticket that moved (``workflows/tickets/routing.py``) keeps its former cards' threads as
+its conversation (``ticket_former_cards``): a reply there does all of the above, and the
+first one after the move gets a short answer pointing to the ticket's card, claimed once
+per former card (``models.ticket_queries.claim_former_card_pointer``).
+
 Each reply is handled under the ticket's row lock (``workflows.tickets.locks``), so a
 reporter's and an agent's reply arriving together are applied one after the other.
 
-Messages that are not replies in a ticket thread cost one indexed look-up
-(``ix_tickets_channel_id_message_ts``; with ``roles``, the author's roles are looked up
-first, from the cache of ``workflows/access/roles.py``) and write nothing; messages that are no thread
-replies at all, edits, deletions and bot messages cost nothing (:func:`thread_reply_of`).
+Messages that are not replies in a ticket thread cost two indexed look-ups
+(``ix_tickets_channel_id_message_ts``, then ``ticket_former_cards``' primary key; with
+``roles``, the author's roles are looked up first, from the cache of
+``workflows/access/roles.py``) and write nothing; messages that are no thread replies at
+all, edits, deletions and bot messages cost nothing (:func:`thread_reply_of`).
 We never poll ``conversations.replies``.
 """
 
@@ -52,14 +58,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from models.deliveries import claim_processing
-from models.ticket_queries import add_ticket_event, find_ticket_by_card, get_ticket
-from models.tickets import TicketEventKind
+from models.ticket_queries import add_ticket_event, claim_former_card_pointer, find_ticket_by_thread, get_ticket
+from models.tickets import Ticket, TicketEventKind
 from workflows.block_text import user
 from workflows.deps import Deps
-from workflows.outbox.enqueue import deliver_outbox, owe_card_update, owe_thread_post
+from workflows.outbox.enqueue import deliver_outbox, owe_card_link_post, owe_card_update, owe_thread_post
 from workflows.sla.pauses import Resumed
 from workflows.slack_text import COUNTED_SUBTYPES
 from workflows.tickets.customer_thread import (
@@ -69,6 +78,7 @@ from workflows.tickets.customer_thread import (
 )
 from workflows.tickets.responses import answers_for_the_desk, apply_reply
 from workflows.tickets.late_replies import answer_late_reply
+from workflows.tickets.messages.routing import former_thread_pointer
 from workflows.tickets.waiting import resume_note
 
 __all__ = [
@@ -168,7 +178,7 @@ async def record_thread_reply(
         if event_id is not None and not await claim_processing(db, event_id, now):
             log.info("event %s was processed already; the reply is not recorded twice", event_id)
             return None
-        found = await find_ticket_by_card(db, channel_id, thread_ts)
+        found = await find_ticket_by_thread(db, channel_id, thread_ts)
         customer_side = found is None
         if customer_side:
             found = await find_customer_thread(db, channel_id, thread_ts) if in_customer_thread else None
@@ -176,6 +186,8 @@ async def record_thread_reply(
                 return None
         ticket = await get_ticket(db, found.id, for_update=True)
         assert ticket is not None, "tickets are never deleted"
+        if not customer_side and (ticket.channel_id, ticket.message_ts) != (channel_id, thread_ts):
+            await _point_to_card(db, ticket, channel_id=channel_id, thread_ts=thread_ts, user_id=user_id, now=now)
         if desk and user_id != ticket.reporter_id and (customer_side or ticket.customer_thread):
             ticket.desk_replied_at = now  # the desk spoke: a new quiet period (tickets.update_every)
         if customer_side:
@@ -207,6 +219,15 @@ async def record_thread_reply(
     else:
         await _deliver(deps)
     return recorded
+
+
+async def _point_to_card(db: AsyncSession, ticket: Ticket, *, channel_id: str, thread_ts: str, user_id: str,
+                         now: datetime) -> None:
+    """A reply in the thread of a card ``ticket`` had before it moved: the first one there
+    is answered with a pointer to its card (once per former card, whoever claims it)."""
+    if await claim_former_card_pointer(db, channel_id=channel_id, message_ts=thread_ts, at=now):
+        await owe_card_link_post(db, ticket, channel=channel_id, thread_ts=thread_ts, now=now,
+                                 text=former_thread_pointer(ticket, user_id=user_id))
 
 
 async def _deliver(deps: Deps) -> None:

@@ -56,6 +56,21 @@ def tier_label(config: AppConfig, tier_id: str | None) -> str:
         return tier_id
 
 
+def due_times_sentence(ticket: Ticket) -> str:
+    """The clocks still running, as a sentence to append to a note: `` Now first response
+    due …, resolution due ….`` (empty when none is)."""
+    dues = []
+    if ticket.first_response_at is None and ticket.first_response_due_at:
+        dues.append(f"first response due {slack_date(ticket.first_response_due_at)}")
+    if ticket.next_response_due_at:
+        dues.append(f"next response due {slack_date(ticket.next_response_due_at)}")
+    if ticket.waiting_since:
+        dues.append("resolution paused while waiting on the customer")
+    elif ticket.resolution_due_at:
+        dues.append(f"resolution due {slack_date(ticket.resolution_due_at)}")
+    return f" Now {', '.join(dues)}." if dues else ""
+
+
 def holder_text(ticket: Ticket) -> str:
     return f"assigned to {user(ticket.assignee_id)}" if ticket.assignee_id else "unassigned"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.tickets import Ticket
+from workflows.outbox.enqueue import CARD_LINK_TEXT
 from workflows.block_text import HEADER_TEXT_MAX, cap, escape, link, mrkdwn, plain, user
 
 
@@ -24,7 +25,7 @@ def build_moved_card(ticket: Ticket, *, to_name: str, to_channel: str, actor_id:
         {"type": "section", "text": mrkdwn(
             f":arrow_right: {_who(actor_id)} moved #{ticket.number} to *{escape(to_name)}* (<#{to_channel}>). "
             f"The ticket continues under its card there; its SLA clocks kept running.")},
-        {"type": "context", "elements": [mrkdwn("This thread stays as it was; replies here are no longer read.")]},
+        {"type": "context", "elements": [mrkdwn("Replies here still reach the ticket; please continue there.")]},
     ]
 
 
@@ -39,6 +40,13 @@ def moved_here_note(ticket: Ticket, *, from_name: str, from_channel: str | None,
 def moved_away_note(ticket: Ticket, *, to_name: str, to_channel: str) -> str:
     return (f":arrow_right: #{ticket.number} moved to *{escape(to_name)}* (<#{to_channel}>); "
             f"please reply under its card there.")
+
+
+def former_thread_pointer(ticket: Ticket, *, user_id: str) -> str:
+    """The answer to the first reply in a moved ticket's old thread; its ``{card}`` becomes
+    the link to the ticket's card when it is sent (``workflows.outbox.enqueue.owe_card_link_post``)."""
+    return (f":arrow_right: {user(user_id)}, #{ticket.number} has moved: your reply is on the ticket, "
+            f"but please continue under its {CARD_LINK_TEXT}.")
 
 
 def category_note(ticket: Ticket, *, previous: str, actor_id: str | None) -> str:
