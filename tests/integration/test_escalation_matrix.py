@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.database import make_engine, make_session_factory
 from models.auto_escalations import AutoEscalation
 from models.tickets import TicketEventKind
+from tests.lifecycle_steps import ask
 from tests.paging_fixtures import start_bot
 from tests.policies import example_policy_data
 from tests.sla_steps import fire, reload, reply, thread_texts, timeline
@@ -246,3 +247,23 @@ async def test_without_an_escalation_section_the_bot_behaves_as_before(database_
         assert (await reload(bot, p1.id)).tier == "tier2" and (await reload(bot, p2.id)).tier == "tier1"
         [notice] = [m for m in bot.slack.messages(TIER4) if "Management notice" in m.get("text", "")]
         assert f"#{p1.number}" in notice["text"] and notice["text"].startswith(":briefcase:")
+
+
+async def test_time_in_tier_counts_from_a_move_into_the_tier(database_url, fake_slack, clock):
+    config = policy({"time_in_tier": {"Login problems": {"tier1": "1h", "tier2": "2h"}},
+                     "on_breach": {}, "management": {"after": {}}})
+    async with start_bot(database_url, fake_slack, clock, config) as bot:
+        ticket = await create_ticket(bot, "Cannot log in", category="Login problems", priority="P1")
+        await reply(bot, ticket, "looking", user=AGENT)
+        clock.advance(30 * M)
+        assert (await ask(bot, f"move #{ticket.number} tier2", user_id=AGENT)).startswith("Moved")
+        assert (await reload(bot, ticket.id)).tier == "tier2"
+        clock.advance(2 * H - M)  # 2h30 after opening, but 1h59 in Technical
+        await fire(bot)
+        await drain(bot)
+        assert (await reload(bot, ticket.id)).tier == "tier2" and not requests(bot, TIER3)
+        clock.advance(M)  # 2h in Technical since the move
+        await fire(bot)
+        await drain(bot)
+        assert (await reload(bot, ticket.id)).tier == "tier3"
+        assert await rules(bot, ticket) == [("time_in_tier:tier2", "tier3")]

@@ -16,7 +16,7 @@ Four clocks, each warned at ``warn_at`` of its target and breached at its due ti
 
 And the escalation matrix's timed rows (``escalation`` in app.yaml, its defaults without
 one): ``escalation.after`` from creation, ``escalation.time_in_tier`` from the moment the
-ticket entered its tier (creation, an escalation or a reopen), both on the priority's
+ticket entered its tier (creation, an escalation, a move or a reopen), both on the priority's
 clock; the management notice ``escalation.management.after`` from creation, around the
 clock. Whether each still applies is checked when it falls due.
 

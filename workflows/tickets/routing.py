@@ -42,6 +42,7 @@ from workflows.policy.schema import AppConfig
 from workflows.tickets.assignment import auto_assign
 from workflows.tickets.locks import lock_ticket
 from workflows.sla.retarget import DueChange, apply_targets, category_clocks
+from workflows.sla.schedule import schedule_ticket_sla
 from workflows.tickets.messages.card import due_times_sentence, tier_label
 from workflows.tickets.messages.routing import (
     build_moved_card,
@@ -89,6 +90,8 @@ async def reroute(db: AsyncSession, ticket: Ticket, *, config: AppConfig, now: d
     to_channel = to_tier.channel if to_tier else config.channels.triage
     ticket.tier = to_tier.id if to_tier else None
     ticket.channel_id, ticket.message_ts, ticket.permalink = to_channel, None, None
+    ticket.tier_entered_at = now  # its stay in the new tier (escalation.time_in_tier) counts from the move
+    await schedule_ticket_sla(db, ticket, config, ahead_of=now)  # the new tier's timed escalation, if any
     add_ticket_event(db, ticket, TicketEventKind.MOVED, actor_id=actor_id, at=now, detail={
         "from": from_tier, "to": ticket.tier, "from_channel": old_channel, "from_ts": old_ts,
         "from_permalink": old_link, "to_channel": to_channel, "why": why or None,
