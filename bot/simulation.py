@@ -236,6 +236,9 @@ async def _timeline_notes(deps: Deps, *, after: list[int]) -> list[tuple[datetim
 
 async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
     """The timeline of what the bot would post for ``scenario``, one line per effect."""
+    if config.roles is not None:  # the simulated agent is one, whoever app.yaml names (an admin may do everything)
+        config = config.model_copy(update={"roles": config.roles.model_copy(
+            update={"admins": [*config.roles.admins, SIM_AGENT]})})
     timeline = Timeline(config)
     slack = SimulatedSlack()
     with tempfile.TemporaryDirectory() as folder:

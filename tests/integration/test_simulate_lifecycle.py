@@ -81,3 +81,14 @@ def test_a_bad_resolved_after_is_a_clear_error(capsys):
     code, _, err = run(capsys, *TICKET, "--resolved-after", "soon")
     assert code == 2
     assert "supportbot simulate: --resolved-after: 'soon' is not a duration" in err
+
+
+def test_the_simulated_agent_may_resolve_under_roles(capsys, tmp_path):
+    data = example_policy_data()
+    data["roles"] = {"agents": ["U0AGENT01"]}  # the simulated agent is not listed: it still acts as one
+    policy = tmp_path / "app.yaml"
+    policy.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    code, lines, err = run(capsys, *TICKET, "--responds-after", "30m", "--resolved-after", "3d", config=str(policy))
+    assert code == 0, err
+    assert not [line for line in lines if "first response overdue" in line]  # its reply was the desk's
+    assert [line[:24] for line in closings(lines)] == ["Thu 2026-12-17 10:00 EST"]
