@@ -64,7 +64,7 @@ class StateRows:
 
 @dataclass(frozen=True)
 class StatesAt:
-    unchanged: dict[TicketStatus, int]                               # by today's status, of ``statuses``
+    unchanged: dict[TicketStatus, int]                               # opened before, no change since: by status
     changed: list[tuple[TicketEventKind | None, bool, bool, int]]    # (latest phase row, held, triaged, tickets)
 
 

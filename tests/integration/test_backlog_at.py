@@ -15,7 +15,8 @@ The desk, on the fake clock (UTC; the policy's zone is America/New_York, UTC-5):
             14:30  #1 triaged again (still in progress)
             15:00  #1 resolved again
             16:00  #1's reporter confirms the fix -> closed (11:00)
-            17:00  #2 triaged                              (12:00)
+            17:00  #2 triaged, naming its assignee -> in progress (12:00)
+            17:30  #2 waits on the customer
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import pytest
 
 from bot.cli import main
 from tests.conftest import REPO_ROOT
-from tests.lifecycle_steps import AGENT, TIER1_CHANNEL, ask, click_dm, dm_messages, policy, resolve, stored
+from tests.lifecycle_steps import AGENT, AGENT2, TIER1_CHANNEL, ask, click_dm, dm_messages, policy, resolve, stored
 from tests.lifecycle_steps import submit_view, wait_for_card
 from tests.sla_steps import reply
 from tests.ticket_steps import REPORTER, create_ticket
@@ -46,11 +47,11 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
 
 
-async def triage(bot, number: int) -> None:
+async def triage(bot, number: int, values: dict | None = None) -> None:
     opened = len(bot.slack.calls_to("views.open"))
     await bot.sender.slash("/ticket", f"triage #{number}", user_id=AGENT)
     await bot.slack.wait_for("views.open", count=opened + 1)
-    await submit_view(bot, bot.slack.latest_view(str(TicketView.TRIAGE_TICKET)), {}, user_id=AGENT)
+    await submit_view(bot, bot.slack.latest_view(str(TicketView.TRIAGE_TICKET)), values or {}, user_id=AGENT)
 
 
 def resolution_dms(bot) -> list[dict]:
@@ -87,8 +88,10 @@ async def the_desk(bot) -> None:
     clock.set(at(26, 16))
     await click_dm(bot, resolution_dms(bot)[-1], TicketAction.CONFIRM_FIXED, REPORTER)
     clock.set(at(26, 17))
-    await triage(bot, 2)
-    assert [(await stored(bot, n)).status for n in (1, 2, 3)] == ["closed", "triaged", "resolved"]
+    await triage(bot, 2, {"Assignee": AGENT2})  # no claim nor assignment row: the triage row names the owner
+    clock.set(at(26, 17, 30))
+    await ask(bot, "wait #2", user_id=AGENT)
+    assert [(await stored(bot, n)).status for n in (1, 2, 3)] == ["closed", "waiting", "resolved"]
 
 
 async def report(database_url: str, *args: str) -> str:
@@ -122,7 +125,8 @@ async def test_the_backlog_is_the_one_at_the_end_of_the_period(bot, database_url
         "2026-11-26 09:30": {"new": 1, "in_progress": 1, "resolved": 1},  # #1 reopened
         "2026-11-26 10:30": {"new": 1, "resolved": 2},    # #1 resolved again
         "2026-11-26 11:30": {"new": 1, "resolved": 1},    # #1 closed: no longer backlog
-        "2026-11-26 12:30": {"triaged": 1, "resolved": 1},
+        "2026-11-26 12:15": {"in_progress": 1, "resolved": 1},  # #2 triaged with an owner
+        "2026-11-26 12:45": {"waiting": 1, "resolved": 1},
     }
     found = {moment: await backlog_at(database_url, moment) for moment in moments}
     assert found == moments

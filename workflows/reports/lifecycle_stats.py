@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from zoneinfo import ZoneInfo
 
 from models.lifecycle_queries import StateRows, states_at, time_in_triage
 from models.metrics_queries import Percentiles
