@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--category", default=None, help="a category name from app.yaml (required without --replay)")
     simulate.add_argument("--created", default=None, help='local time in the policy\'s timezone, e.g. "2026-11-27 17:30" (default: now)')
     simulate.add_argument("--responds-after", default=None, help="when an agent first replies, e.g. 2h (default: never)")
+    simulate.add_argument("--resolved-after", default=None,
+                          help="when an agent resolves the ticket, e.g. 3d (default: never); its reporter never "
+                               "answers, so it closes after tickets.close_after")
     simulate.add_argument("--plan", default=None, help="a plan from app.yaml's plans: the ticket of a customer on it")
     simulate.add_argument("--config", default=None, help="policy file (default: $SUPPORTBOT_CONFIG or ./app.yaml); "
                                                           "with --replay, the proposed policy")
@@ -229,11 +232,17 @@ def parse_scenario(config: AppConfig, args: argparse.Namespace) -> Any:
     else:
         created = system_clock().replace(second=0, microsecond=0)
     responds_after = parse_duration(args.responds_after) if args.responds_after else None
+    resolved_after = None
+    if getattr(args, "resolved_after", None):
+        try:
+            resolved_after = parse_duration(args.resolved_after)
+        except ValueError as error:
+            raise ValueError(f"--resolved-after: {error}") from None
     plan = getattr(args, "plan", None)
     if plan is not None and plan not in config.plans:
         raise ValueError(f"--plan {plan!r} is not in the policy; plans: {', '.join(config.plans) or 'none defined'}")
     return Scenario(priority=args.priority, category=category.name, created=created, responds_after=responds_after,
-                    plan=plan)
+                    plan=plan, resolved_after=resolved_after)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

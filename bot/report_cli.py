@@ -28,6 +28,7 @@ from bot.settings import config_path_from, database_url_from
 from bot.startup_errors import describe_database_failure
 from workflows.reports.metrics import SupportStats, compute_stats, report_targets, report_zone
 from workflows.reports.formats import format_csv, format_json, format_table, stat_rows
+from workflows.reports.lifecycle_stats import backlog_label
 
 __all__ = ["add_report_parser", "run_report"]
 
@@ -131,5 +132,6 @@ def run_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                    f"{stats.since.astimezone(zone):%Y-%m-%d %H:%M} – {stats.until.astimezone(zone):%Y-%m-%d %H:%M} "
                    f"({zone.key})" + (f", tier {tier}" if tier else "") + (f", category {category}" if category else "")
                    + (f", customer {customer}" if customer else ""))
-        sys.stdout.write(format_table(stat_rows(stats, targets), heading=heading))
+        labels = {"backlog": backlog_label(stats.until, zone, "%Y-%m-%d %H:%M")}
+        sys.stdout.write(format_table(stat_rows(stats, targets), heading=heading, labels=labels))
     return 0

@@ -1,9 +1,15 @@
 """`supportbot simulate`: what the bot would do to one ticket, from app.yaml alone.
 
 One ticket goes through the live SLA engine on a virtual clock: ``run_scenario`` drives
-the very functions the bot runs (open_ticket, record_thread_reply,
-fire_due_notifications), stepping the clock from deadline to deadline, against a
-throwaway SQLite database and a Slack stand-in that records instead of sending; what it
+the very functions the bot runs (open_ticket, record_thread_reply, resolve_ticket, and
+the deadline timer's sweeps: fire_due_notifications, close_resolved_tickets,
+remind_quiet_tickets), stepping the clock from deadline to deadline as the timer would
+wake (the due moments come from the same functions: next_due_at, next_close_due,
+next_update_due), against a throwaway SQLite database and a Slack stand-in that records
+instead of sending. Nobody writes in the ticket's thread but the agent who replies
+(``responds_after``), and the reporter never answers: a quiet thread is reminded after
+``tickets.update_every`` (once per quiet period, as the bot does), and a resolved ticket
+(``resolved_after``) closes ``tickets.close_after`` after its resolution. What it
 recorded becomes a plain-text timeline in the policy's timezone, with what the ticket's
 own timeline adds that no new message shows: a page triggered or updated (``•
 on-call paged``, ``• page updated``), an automatic escalation due at the end of the path
@@ -36,8 +42,12 @@ from workflows.policy.plans import plan_policy
 from workflows.policy.schema import AppConfig
 from workflows.sla.engine import fire_due_notifications
 from workflows.sla.targets import sla_targets
+from workflows.tickets.closing import close_resolved_tickets, next_close_due
 from workflows.tickets.intake import NewTicket, open_ticket
+from workflows.tickets.lifecycle import resolve_ticket
 from workflows.tickets.messages.form import TicketForm
+from workflows.tickets.messages.resolve_form import ResolutionForm
+from workflows.tickets.reminders import next_update_due, remind_quiet_tickets
 from workflows.tickets.thread import record_thread_reply
 
 SIM_TEAM = "T0SIMULATION"
@@ -61,6 +71,11 @@ class Scenario:
     responds_after: timedelta | None = None
     horizon: timedelta = timedelta(days=30)
     plan: str | None = None  # the ticket of a customer on this plan (app.yaml ``plans``)
+    resolved_after: timedelta | None = None  # an agent resolves it this long after its opening
+
+
+#: What happens to the simulated ticket at a set moment (not a timer), in this order when two coincide.
+_REPLY, _RESOLVE = "an agent replies in the ticket thread", "an agent resolves the ticket"
 
 
 @dataclass(frozen=True)
@@ -96,24 +111,47 @@ async def run_scenario(*, deps: Deps, clock: VirtualClock, scenario: Scenario, o
             if due_at is not None:
                 on_due(DueMoment(name, due_at, target_meaning(target, business_hours=business_hours,
                                                               hours=config.business_hours)))
-    reply_at = scenario.created + scenario.responds_after if scenario.responds_after is not None else None
+    acts = sorted(((scenario.created + after, order, label) for order, (after, label) in enumerate(
+        ((scenario.responds_after, _REPLY), (scenario.resolved_after, _RESOLVE))) if after is not None))
     end = scenario.created + scenario.horizon
+    close_after = deps.config.tickets.close_after
+    if scenario.resolved_after is not None and close_after is not None:  # see it close
+        end = max(end, scenario.created + scenario.resolved_after + close_after)
     while True:
-        async with deps.sessions() as db:
-            due = await next_due_at(db)
-        if reply_at is not None and (due is None or reply_at <= due):
-            clock.now = reply_at
-            await _call(on_step, clock.now, "an agent replies in the ticket thread")
-            await record_thread_reply(deps=deps, team_id=SIM_TEAM, channel_id=ticket.channel_id or "",
-                                      thread_ts=ticket.message_ts or "", user_id=SIM_AGENT,
-                                      ts=f"{reply_at.timestamp():.6f}", text="(simulated reply)")
-            reply_at = None
+        due = await next_deadline(deps)
+        if acts and (due is None or acts[0][0] <= due):
+            moment, _, label = acts.pop(0)
+            clock.now = max(clock.now, moment)
+            await _call(on_step, clock.now, label)
+            if label == _REPLY:
+                await record_thread_reply(deps=deps, team_id=SIM_TEAM, channel_id=ticket.channel_id or "",
+                                          thread_ts=ticket.message_ts or "", user_id=SIM_AGENT,
+                                          ts=f"{clock.now.timestamp():.6f}", text="(simulated reply)")
+            else:
+                await resolve_ticket(deps=deps, team_id=SIM_TEAM, ticket_id=ticket.id, actor_id=SIM_AGENT,
+                                     form=ResolutionForm(resolution="(simulated resolution)"))
             continue
         if due is None or due > end:
             return
         clock.now = max(clock.now, due)
         await _call(on_step, clock.now, None)
-        await fire_due_notifications(deps=deps)
+        await fire_deadlines(deps)
+
+
+async def next_deadline(deps: Deps) -> datetime | None:
+    """The next moment the deadline timer would wake for (``bot/deadline_timer.py``): an SLA
+    notification, a resolved ticket closing, a quiet thread's reminder."""
+    async with deps.sessions() as db:
+        due = [t for t in (await next_due_at(db), await next_close_due(db, deps=deps),
+                           await next_update_due(db, deps=deps)) if t is not None]
+    return min(due) if due else None
+
+
+async def fire_deadlines(deps: Deps) -> None:
+    """What the deadline timer runs when it wakes (``bot/deadline_timer.run_deadline_timers``)."""
+    await fire_due_notifications(deps=deps)
+    await close_resolved_tickets(deps=deps)
+    await remind_quiet_tickets(deps=deps)
 
 
 async def _call(on_step, moment: datetime, label: str | None) -> None:
@@ -198,6 +236,9 @@ async def _timeline_notes(deps: Deps, *, after: list[int]) -> list[tuple[datetim
 
 async def simulate(config: AppConfig, scenario: Scenario) -> list[str]:
     """The timeline of what the bot would post for ``scenario``, one line per effect."""
+    if config.roles is not None:  # the simulated agent is one, whoever app.yaml names (an admin may do everything)
+        config = config.model_copy(update={"roles": config.roles.model_copy(
+            update={"admins": [*config.roles.admins, SIM_AGENT]})})
     timeline = Timeline(config)
     slack = SimulatedSlack()
     with tempfile.TemporaryDirectory() as folder:

@@ -1,27 +1,71 @@
 """What the lifecycle looks like across tickets, for `/ticket stats` and `supportbot report`:
-the backlog counted by state, and how long tickets waited for triage.
+the backlog counted by state at a moment, and how long tickets waited for triage.
 
-    counts = await count_by_state(db, team_id="T1", tier="tier2")     # {TicketStatus.NEW: 4, ...}
+    at = await states_at(db, at=t1, statuses=[...], rows=StateRows(...), team_id="T1")
+    at.unchanged        # {TicketStatus.NEW: 4, ...}: tickets opened before t1 whose state has not changed since
+    at.changed          # [(TicketEventKind.RESOLVED, held, triaged, n), ...]: the others, by their timeline
     waits = await time_in_triage(db, since=t0, until=t1)              # Percentiles of seconds
 
-The backlog is the tickets as they are now (of a workspace, a tier they sit in, a
-category). Time in triage is, for each ticket triaged in ``[since, until)``, the time
-from its opening to its (latest) triage; nearest-rank median and 90th percentile, as
+The backlog at ``at`` is the tickets opened before it (of a workspace, a tier they sit in
+now, a category), each in the state it was in then. Which timeline rows change a state
+and what they lead to is the lifecycle's (``workflows/tickets/states.py``); this module
+only reads them, in three set-based statements:
+
+- the tickets in each state now, as the queues count them (``ix_tickets_status_tier``);
+- less those opened at or after ``at`` (a range of ``ix_tickets_created_at_team_id``);
+- less those opened before ``at`` that changed state since, and plus each of these in the
+  state it had then: their ids are the state rows in ``[at, ∞)`` (a range of
+  ``ix_ticket_events_kind_at_ticket_id`` per kind, read from the index alone), and for
+  each the latest phase row before ``at`` and whether a holding row (or a triage naming
+  an owner) and a triage row came before it, short walks of
+  ``ix_ticket_events_ticket_id_at`` / ``ix_ticket_events_kind_ticket_id_at``, grouped so
+  only counts come back.
+
+A ticket without a state row since ``at`` is in the state it is in now (for ``at`` = now:
+every ticket, and the last two statements find nothing). So the work grows with the
+backlog and with what happened after ``at``, never with the whole timeline, and no
+statement probes the timeline once per ticket of the backlog.
+
+Time in triage is, for each ticket whose first triage row falls in ``[since, until)``,
+the time from its opening to that triage (a re-triage later does not count again, nor is
+a triage after ``until`` seen); nearest-rank median and 90th percentile, as
 ``models.metrics_queries`` reads every other duration.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from models.metrics_queries import Percentiles
-from models.tickets import Ticket, TicketStatus
+from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 
-__all__ = ["count_by_state", "time_in_triage"]
+__all__ = ["StateRows", "StatesAt", "states_at", "time_in_triage"]
+
+
+@dataclass(frozen=True)
+class StateRows:
+    """The timeline's kinds as the lifecycle reads them: ``changes`` every row that moves
+    a state, ``phases`` those that decide it alone (the creation too), ``holds`` those that
+    hand the ticket to someone; a ``triage`` row naming an ``assignee`` in its detail does too."""
+
+    changes: frozenset[TicketEventKind]
+    phases: frozenset[TicketEventKind]
+    holds: frozenset[TicketEventKind]
+    triage: TicketEventKind
+
+
+@dataclass(frozen=True)
+class StatesAt:
+    unchanged: dict[TicketStatus, int]                               # opened before, no change since: by status
+    changed: list[tuple[TicketEventKind | None, bool, bool, int]]    # (latest phase row, held, triaged, tickets)
 
 
 def _scope(team_id: str | None, tier: str | None, category: str | None) -> list[ColumnElement[bool]]:
@@ -35,21 +79,63 @@ def _scope(team_id: str | None, tier: str | None, category: str | None) -> list[
     return where
 
 
-async def count_by_state(db: AsyncSession, *, statuses: Sequence[TicketStatus], team_id: str | None = None,
-                         tier: str | None = None, category: str | None = None) -> dict[TicketStatus, int]:
-    """How many tickets are in each of ``statuses`` now (every one of them a key)."""
-    rows = await db.execute(select(Ticket.status, func.count()).where(
-        Ticket.status.in_(list(statuses)), *_scope(team_id, tier, category)).group_by(Ticket.status))
-    found = {TicketStatus(status): int(n) for status, n in rows}
-    return {status: found.get(status, 0) for status in statuses}
+def _kinds(kinds: frozenset[TicketEventKind]) -> list[TicketEventKind]:
+    return sorted(kinds)  # a stable statement (the cache, Postgres' plans)
+
+
+async def states_at(db: AsyncSession, *, at: datetime, statuses: Sequence[TicketStatus], rows: StateRows,
+                    team_id: str | None = None, tier: str | None = None,
+                    category: str | None = None) -> StatesAt:
+    """The tickets opened before ``at`` as their timeline leaves them at ``at`` (module docstring)."""
+    scope = _scope(team_id, tier, category)
+    wanted = list(statuses)
+
+    async def by_status(status: ColumnElement[Any], *where: ColumnElement[bool]) -> Counter[TicketStatus]:
+        found = await db.execute(select(status, func.count()).where(*scope, *where).group_by(status))
+        return Counter({TicketStatus(value): int(n) for value, n in found})
+
+    now = await by_status(Ticket.status, Ticket.status.in_(wanted))  # as the queues count them
+    # Neither a status filter nor the bare column to group on: SQLite would walk
+    # ix_tickets_status_tier (every ticket) instead of the range of created_at.
+    opened_since = await by_status(cast(Ticket.status, String), Ticket.created_at >= at)
+
+    event = aliased(TicketEvent)
+    since_then = select(event.ticket_id).where(event.kind.in_(_kinds(rows.changes)), event.at >= at)
+    before = and_(event.ticket_id == Ticket.id, event.at < at)
+    last = (select(event.kind).where(before, event.kind.in_(_kinds(rows.phases)))
+            .order_by(event.at.desc(), event.id.desc()).limit(1).scalar_subquery())
+    # Scalar LIMIT 1 subqueries, not EXISTS: Postgres may hash an EXISTS in the select list,
+    # which reads every such row of the whole timeline instead of this ticket's few.
+    held = select(literal(1)).where(before, or_(event.kind.in_(_kinds(rows.holds)), and_(
+        event.kind == rows.triage, event.detail["assignee"].as_string().is_not(None)))).limit(1).scalar_subquery()
+    triaged = select(literal(1)).where(before, event.kind == rows.triage).limit(1).scalar_subquery()
+    per_ticket = (select(Ticket.status, last.label("last"), held.is_not(None).label("held"),
+                         triaged.is_not(None).label("triaged"))
+                  .where(Ticket.created_at < at, *scope, Ticket.id.in_(since_then)).subquery())
+    columns = (per_ticket.c.status, per_ticket.c.last, per_ticket.c.held, per_ticket.c.triaged)
+    changed_since = Counter[TicketStatus]()
+    changed = []
+    for status, kind, h, t, n in await db.execute(select(*columns, func.count()).group_by(*columns)):
+        changed_since[TicketStatus(status)] += int(n)
+        changed.append((TicketEventKind(kind) if kind is not None else None, bool(h), bool(t), int(n)))
+    return StatesAt(
+        unchanged={status: now[status] - opened_since[status] - changed_since[status] for status in statuses},
+        changed=changed)
 
 
 async def time_in_triage(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
                          tier: str | None = None, category: str | None = None) -> Percentiles:
-    """From opening to triage, of the tickets triaged in ``[since, until)``."""
-    rows = await db.execute(select(Ticket.created_at, Ticket.triaged_at).where(
-        Ticket.triaged_at.is_not(None), Ticket.triaged_at >= since, Ticket.triaged_at < until,
-        *_scope(team_id, tier, category)))
+    """From opening to the first triage, of the tickets first triaged in ``[since, until)``."""
+    triage = TicketEventKind.TRIAGED
+    first, earlier = aliased(TicketEvent), aliased(TicketEvent)
+    # The ticket's first triage row, one probe of ix_ticket_events_kind_ticket_id_at per row
+    # of the period (an anti-join would read every triage row of the timeline).
+    its_first = (select(earlier.id).where(earlier.ticket_id == first.ticket_id, earlier.kind == triage)
+                 .order_by(earlier.at, earlier.id).limit(1).scalar_subquery())
+    rows = await db.execute(
+        select(Ticket.created_at, first.at).join(Ticket, Ticket.id == first.ticket_id)
+        .where(first.kind == triage, first.at >= since, first.at < until, first.id == its_first,
+               *_scope(team_id, tier, category)))
     waits = sorted(max(int((triaged - created).total_seconds()), 0) for created, triaged in rows)
     n = len(waits)
     if n == 0:

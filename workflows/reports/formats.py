@@ -20,8 +20,10 @@ owner, due day and text; value: days overdue; the ten longest overdue). With a
 knowledge base, ``deflection_rate`` (questions answered without a ticket) and one
 ``kb_gap`` row per question most asked without a good answer (scope: the question,
 value: how often) come next. The lifecycle closes it: one ``backlog`` row per state (scope:
-the state, value: tickets in it now) and ``time_in_triage_median`` / ``_p90`` (seconds
-from opening to triage, of the tickets triaged in the period). In CSV a text cell that starts like a formula (``=``,
+the state, value: tickets in it at the period's end, ``until``; the table calls them
+"Backlog at <end>", the JSON document gives the moment as ``backlog_at``) and
+``time_in_triage_median`` / ``_p90`` (seconds from opening to the first triage, of the
+tickets first triaged in the period). In CSV a text cell that starts like a formula (``=``,
 ``+``, ``-``, ``@``, tab, carriage return) is prefixed with ``'`` (``workflows/reports/csv_export.py``).
 """
 
@@ -146,15 +148,17 @@ def _shown(value: float | None, unit: str) -> str:
     return str(value)
 
 
-def format_table(rows: list[StatRow], *, heading: str) -> str:
-    """Aligned columns for a terminal: metric, scope, value (with n/N), target."""
+def format_table(rows: list[StatRow], *, heading: str, labels: dict[str, str] | None = None) -> str:
+    """Aligned columns for a terminal: metric, scope, value (with n/N), target (``labels``:
+    how a metric is called there, e.g. ``{"backlog": "Backlog at 2026-03-03 14:30"}``)."""
     lines = [["METRIC", "SCOPE", "VALUE", "TARGET"]]
+    names = labels or {}
     for row in rows:
         value = _shown(row.value, row.unit)
         if row.unit == "percent" and row.denominator is not None:
             value += f" ({row.numerator}/{row.denominator})"
         target = "" if row.target is None else _shown(row.target, row.unit)
-        lines.append([row.metric, row.scope, value, target])
+        lines.append([names.get(row.metric, row.metric), row.scope, value, target])
     widths = [max(len(line[i]) for line in lines) for i in range(4)]
     body = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() for line in lines]
     return "\n".join([heading, "", *body]) + "\n"
@@ -165,6 +169,7 @@ def stats_document(stats: SupportStats, targets: ReportTargets) -> dict[str, Any
     return {
         "since": stats.since.isoformat(), "until": stats.until.isoformat(),
         "tier": stats.tier, "category": stats.category, "customer": stats.customer,
+        **({"backlog_at": stats.lifecycle.at.isoformat()} if stats.lifecycle is not None else {}),
         "metrics": [dict(zip(COLUMNS, _cells(row), strict=True)) for row in stat_rows(stats, targets)],
     }
 

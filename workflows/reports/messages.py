@@ -184,7 +184,7 @@ def build_stats_message(stats: SupportStats, targets: ReportTargets, *, title: s
     if stats.self_service is not None:
         blocks.append(_section("*Self-service* (knowledge base)", _self_service_lines(stats, targets, previous)))
     if stats.lifecycle is not None:
-        blocks.append(_section("*Lifecycle*", lifecycle_lines(stats.lifecycle, format_seconds)))
+        blocks.append(_section("*Lifecycle*", lifecycle_lines(stats.lifecycle, format_seconds, zone)))
     return blocks
 
 

@@ -2,7 +2,7 @@
 escalation and reopen rates, CSAT, the busiest categories, self-service (the
 knowledge base's deflection rate and its gaps), on-call (MTTA and MTTR per priority, and the
 incidents' action items: added, done, open, overdue), and the lifecycle (the backlog by
-state, the time in triage: ``workflows/reports/lifecycle_stats.py``).
+state at the period's end, the time in triage: ``workflows/reports/lifecycle_stats.py``).
 
     stats = await compute_stats(db=db, config=config, since=now - timedelta(days=30), until=now)
     stats.priority("P1").first_response_attainment.percent     # 95.0, or None without data
@@ -138,7 +138,7 @@ class SupportStats:
     incidents: IncidentTimes | None = None
     action_items: ActionItemStats | None = None  # None when narrowed, as ``incidents``
     customer: str | None = None  # one customer's tickets only
-    lifecycle: LifecycleStats | None = None  # backlog by state now, time in triage (None for one customer)
+    lifecycle: LifecycleStats | None = None  # backlog by state at ``until``, time in triage (None for one customer)
 
     def priority(self, pid: str) -> PriorityStats:
         return next(p for p in self.priorities if p.priority == pid)

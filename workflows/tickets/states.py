@@ -37,6 +37,12 @@ Who may fire an event (:data:`RULES`, the authority matrix's part in the lifecyc
 without a ``roles`` section, admins always). The reporter is the ticket's reporter,
 roles or not; the bot is supportbot itself (``actor=None``), never a person.
 
+The timeline says which state a ticket was in at any past moment (:func:`state_from_timeline`,
+for the backlog at the end of a report's period): the latest of its rows that decide the
+state by themselves (:data:`PHASE_ROWS`), and whether someone held it and triage had run
+by then (the facts "back to work" reads). A claim or assignment (:data:`HOLDING_ROWS`)
+decides nothing alone: it keeps a waiting ticket waiting.
+
 Besides transitions the table answers what a state allows (:data:`OPEN`: SLA clocks run,
 priority, tier and category may change; :func:`desk_owes_update`), and what it is called
 (:func:`words`, on the card and in `/ticket #N`). No other module compares statuses.
@@ -54,10 +60,10 @@ from workflows.access.authority import ActorRoles, AuthorityContext, Decision, O
 from workflows.errors import InvalidState
 
 __all__ = [
-    "DONE", "INITIAL", "OPEN", "RULES", "TABLE", "WORKING", "Event", "Party", "Rule", "State", "Transition",
-    "allows", "desk_owes_update", "is_closed", "is_done", "is_open", "may_fire", "refusal", "require_merge_target",
-    "require_open",
-    "target_of", "transition_for", "words", "working_state",
+    "DONE", "HOLDING_ROWS", "INITIAL", "OPEN", "PHASE_ROWS", "RULES", "STATE_ROWS", "TABLE", "WORKING", "Event",
+    "Party", "Rule", "State", "Transition", "allows", "desk_owes_update", "is_closed", "is_done", "is_open",
+    "may_fire", "refusal", "require_merge_target", "require_open", "state_from_timeline", "target_of",
+    "transition_for", "words", "working_state",
 ]
 
 
@@ -129,6 +135,19 @@ TABLE: dict[tuple[Event, State], Transition] = {
     **_rows(Event.MERGE, OPEN, State.RESOLVED, Row.MERGED),
 }
 
+#: Every row a transition writes: a ticket without one of these since a moment is in the
+#: state it was in then.
+STATE_ROWS: frozenset[Row] = frozenset(t.row for t in TABLE.values())
+#: The rows that hand the ticket to someone (a triage row too, when it names an owner).
+HOLDING_ROWS: frozenset[Row] = frozenset({Row.CLAIMED, Row.ASSIGNED})
+#: The state each other row (and the creation) leads to, whatever came before.
+_PHASES: dict[Row, State | str] = {
+    Row.CREATED: WORKING, Row.TRIAGED: WORKING, Row.RESUMED: WORKING, Row.REOPENED: WORKING,
+    Row.WAITING_ON_CUSTOMER: State.WAITING, Row.RESOLVED: State.RESOLVED, Row.MERGED: State.RESOLVED,
+    Row.CONFIRMED: State.CLOSED, Row.CLOSED: State.CLOSED,
+}
+PHASE_ROWS: frozenset[Row] = frozenset(_PHASES)
+
 _AGENTS, _REPORTER, _BOT = frozenset({Party.AGENT}), frozenset({Party.REPORTER}), frozenset({Party.BOT})
 RULES: dict[Event, Rule] = {
     Event.TRIAGE: Rule(_AGENTS, Operation.TRIAGE_TICKET, "Only agents can triage tickets."),
@@ -185,6 +204,16 @@ def working_state(ticket: Ticket) -> State:
     if ticket.assignee_id:
         return State.IN_PROGRESS
     return State.TRIAGED if ticket.triaged_at is not None else State.NEW
+
+
+def state_from_timeline(last: Row | str | None, *, held: bool, triaged: bool) -> State:
+    """The state a ticket was in after a stretch of its timeline: ``last`` its latest row of
+    :data:`PHASE_ROWS` (None: none, as at its creation), ``held`` whether a row of :data:`HOLDING_ROWS`
+    (or a triage naming an owner) came by then, ``triaged`` whether a triage row did."""
+    target = _PHASES[Row(last)] if last is not None else WORKING
+    if target != WORKING:
+        return State(target)
+    return State.IN_PROGRESS if held else State.TRIAGED if triaged else State.NEW
 
 
 def target_of(transition: Transition, ticket: Ticket) -> State:
