@@ -121,12 +121,12 @@ async def test_the_backlog_is_the_one_at_the_end_of_the_period(bot, database_url
         "2026-11-25 10:45": {"new": 1, "triaged": 1},
         "2026-11-25 11:45": {"new": 2, "waiting": 1},     # #3 opened; #1 waits
         "2026-11-25 12:30": {"new": 2, "in_progress": 1},  # mid-day: the reporter answered, back to work
-        "2026-11-25 14:30": {"new": 1, "resolved": 2},    # #1 resolved, #3 merged
-        "2026-11-26 09:30": {"new": 1, "in_progress": 1, "resolved": 1},  # #1 reopened
-        "2026-11-26 10:30": {"new": 1, "resolved": 2},    # #1 resolved again
-        "2026-11-26 11:30": {"new": 1, "resolved": 1},    # #1 closed: no longer backlog
-        "2026-11-26 12:15": {"in_progress": 1, "resolved": 1},  # #2 triaged with an owner
-        "2026-11-26 12:45": {"waiting": 1, "resolved": 1},
+        "2026-11-25 14:30": {"new": 1},                   # #1 resolved, #3 merged: done, not backlog
+        "2026-11-26 09:30": {"new": 1, "in_progress": 1},  # #1 reopened
+        "2026-11-26 10:30": {"new": 1},                   # #1 resolved again
+        "2026-11-26 11:30": {"new": 1},                   # #1 closed
+        "2026-11-26 12:15": {"in_progress": 1},           # #2 triaged with an owner
+        "2026-11-26 12:45": {"waiting": 1},
     }
     found = {moment: await backlog_at(database_url, moment) for moment in moments}
     assert found == moments
@@ -136,7 +136,7 @@ async def test_the_backlog_is_the_one_at_the_end_of_the_period(bot, database_url
     table = await report(database_url, "--until", "2026-11-25 12:30", "--format", "table")
     assert [line.split() for line in table.splitlines() if line.startswith("Backlog")] == [
         ["Backlog", "at", "2026-11-25", "12:30", state, n]
-        for state, n in (("new", "2"), ("triaged", "0"), ("in_progress", "1"), ("waiting", "0"), ("resolved", "0"))]
+        for state, n in (("new", "2"), ("triaged", "0"), ("in_progress", "1"), ("waiting", "0"))]
 
 
 def triage_times(document: dict) -> tuple[int, int | None]:

@@ -45,7 +45,7 @@ async def test_stats_show_the_backlog_by_state_and_the_time_in_triage(bot):
     [answer] = await bot.slack.wait_for_response("stats")
     [section] = [t for t in mrkdwn_texts(answer["blocks"]) if t.startswith("*Lifecycle*")]
     assert section == ("*Lifecycle*\n"
-                       "• Backlog at Wed 25 Nov 10:31: 5 — New 1 · Triaged 1 · In progress 1 · Waiting on customer 1 · Resolved 1\n"
+                       "• Backlog at Wed 25 Nov 10:31: 4 — New 1 · Triaged 1 · In progress 1 · Waiting on customer 1\n"
                        "• Time in triage: median 30m / p90 30m (1 triaged)")
 
 
@@ -59,4 +59,4 @@ async def test_the_report_counts_by_state_too(bot, database_url):
     assert done.returncode == 0, done.stderr
     rows = {(r["metric"], r["scope"]): r["value"] for r in csv.DictReader(io.StringIO(done.stdout))}
     assert {scope: value for (metric, scope), value in rows.items() if metric == "backlog"} == {
-        "new": "1", "triaged": "1", "in_progress": "1", "waiting": "1", "resolved": "1"}
+        "new": "1", "triaged": "1", "in_progress": "1", "waiting": "1"}

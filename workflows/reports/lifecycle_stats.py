@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.lifecycle_queries import StateRows, states_at, time_in_triage
 from models.metrics_queries import Percentiles
 from models.tickets import TicketEventKind
-from workflows.tickets.states import HOLDING_ROWS, PHASE_ROWS, STATE_ROWS, State, is_closed, state_from_timeline, words
+from workflows.tickets.states import HOLDING_ROWS, PHASE_ROWS, STATE_ROWS, State, is_open, state_from_timeline, words
 
 __all__ = ["BACKLOG_STATES", "LifecycleStats", "backlog_label", "compute_lifecycle", "lifecycle_lines"]
 
-BACKLOG_STATES = [state for state in State if not is_closed(state)]
+BACKLOG_STATES = [state for state in State if is_open(state)]  # the work not done: resolved is done
 _ROWS = StateRows(changes=STATE_ROWS, phases=PHASE_ROWS, holds=HOLDING_ROWS, triage=TicketEventKind.TRIAGED)
 
 
@@ -53,7 +53,7 @@ async def compute_lifecycle(db: AsyncSession, *, since: datetime, until: datetim
     counts = dict(then.unchanged)
     for last, held, triaged, n in then.changed:
         state = state_from_timeline(last, held=held, triaged=triaged)
-        if state in counts:  # closed by then: done, not backlog
+        if state in counts:  # resolved or closed by then: done, not backlog
             counts[state] += n
     triage = await time_in_triage(db, since=since, until=until, team_id=team_id, tier=tier, category=category)
     return LifecycleStats(backlog=[(str(state), counts[state]) for state in BACKLOG_STATES], time_in_triage=triage,
