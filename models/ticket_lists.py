@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tickets import DONE_STATUSES, Ticket, open_status, sla_deadline
@@ -101,8 +100,11 @@ async def open_queue(
 
 async def open_tickets_of_user(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:
     """Open tickets that ``user_id`` reported or holds, nearest SLA deadline first."""
-    mine = or_(Ticket.reporter_id == user_id, Ticket.assignee_id == user_id)
-    return await _list(db, and_(_open(team_id), mine), limit)
+    # Each side through its own index, then their rows in order: an OR of the two
+    # columns reads every open ticket on SQLite, which cannot use either index for it.
+    mine = union(select(Ticket.id).where(_open(team_id), Ticket.reporter_id == user_id),
+                 select(Ticket.id).where(_open(team_id), Ticket.assignee_id == user_id)).subquery()
+    return await _list(db, Ticket.id.in_(select(mine.c.id)), limit)
 
 
 async def claimed_open_tickets(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:
@@ -132,8 +134,9 @@ async def resolved_tickets_of_user(db: AsyncSession, team_id: str, user_id: str,
 
 async def tiers_of_claimed_tickets(db: AsyncSession, team_id: str, user_id: str) -> list[str | None]:
     """The distinct tiers (``None``: triage) of the open tickets ``user_id`` holds."""
-    stmt = select(Ticket.tier).where(_open(team_id), Ticket.assignee_id == user_id).distinct()
-    return list((await db.execute(stmt)).scalars())
+    # Not DISTINCT: SQLite would read the tier index's every open ticket for its order.
+    stmt = select(Ticket.tier).where(_open(team_id), Ticket.assignee_id == user_id)
+    return list(dict.fromkeys((await db.execute(stmt)).scalars()))
 
 
 async def tickets_by_number(db: AsyncSession, team_id: str, numbers: Sequence[int]) -> dict[int, Ticket]:
