@@ -34,8 +34,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Grouping
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import Grouping
 
 from models.base import Base, insert_ignore, str_enum
 
@@ -216,17 +216,19 @@ def sla_deadline() -> ColumnElement[datetime]:
 
     One flat ``CASE`` (portable: SQLite's ``min()`` and Postgres' ``LEAST`` treat NULLs
     differently), short enough to be indexed: the open lists' indexes below hold it, and
-    migration 0025 builds the same expression (change both together).
+    migration 0025 builds the same expression. Change both together (a new revision):
+    ``tests/integration/test_migrations.py`` compares the indexes with these, and
+    ``tests/unit/test_ticket_list_plans.py`` that the lists still read them.
     """
     first, following, resolution = Ticket.first_response_due_at, Ticket.next_response_due_at, Ticket.resolution_due_at
 
     def not_after(a: ColumnElement[datetime], b: ColumnElement[datetime]) -> ColumnElement[bool]:
-        return or_(Grouping(b.is_(None)), Grouping(a <= b))
+        return or_(b.is_(None), a <= b)
 
     return case(
-        (and_(Grouping(Ticket.first_response_at.is_(None)), Grouping(first.is_not(None)),
-              not_after(first, following), not_after(first, resolution)), first),
-        (and_(Grouping(following.is_not(None)), not_after(following, resolution)), following),
+        (and_(Ticket.first_response_at.is_(None), first.is_not(None), not_after(first, following),
+              not_after(first, resolution)), first),
+        (and_(following.is_not(None), not_after(following, resolution)), following),
         else_=resolution,
     )
 

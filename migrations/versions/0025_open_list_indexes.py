@@ -9,10 +9,10 @@ none: every open ticket), whether the ticket has a deadline, the deadline
 (``models.tickets.sla_deadline``), its number. A page reads its own rows; a count reads
 the list's index entries only.
 
-The expression is built here as ``models.tickets.sla_deadline`` builds it (the same SQL
-text: SQLite matches an indexed expression to the query's by its text, Postgres by its
-parse tree), from this revision's own table stub rather than the models, which may
-change later.
+The expression is built here as ``models.tickets.sla_deadline`` builds it, from this
+revision's own table stub rather than the models (which may change later): both planners
+match an indexed expression to the query's by its form, and a partial index's predicate
+to the query's literal statuses.
 
 Revision ID: 0025
 Revises: 0023
@@ -49,12 +49,12 @@ def _deadline() -> sa.ColumnElement:
     first, following, resolution = _c.first_response_due_at, _c.next_response_due_at, _c.resolution_due_at
 
     def not_after(a: sa.ColumnElement, b: sa.ColumnElement) -> sa.ColumnElement:
-        return sa.or_(Grouping(b.is_(None)), Grouping(a <= b))
+        return sa.or_(b.is_(None), a <= b)
 
     return sa.case(
-        (sa.and_(Grouping(_c.first_response_at.is_(None)), Grouping(first.is_not(None)), not_after(first, following),
+        (sa.and_(_c.first_response_at.is_(None), first.is_not(None), not_after(first, following),
                  not_after(first, resolution)), first),
-        (sa.and_(Grouping(following.is_not(None)), not_after(following, resolution)), following),
+        (sa.and_(following.is_not(None), not_after(following, resolution)), following),
         else_=resolution,
     )
 
@@ -64,7 +64,7 @@ def upgrade() -> None:
     for name, columns in _INDEXES.items():
         deadline = _deadline()
         op.create_index(name, "tickets", [_c.team_id, *(_c[column] for column in columns), deadline.is_(None),
-                                          Grouping(deadline), _c.number],
+                                          Grouping(deadline), _c.number],  # (CASE ...): brackets for Postgres
                         sqlite_where=where, postgresql_where=where)
 
 
