@@ -121,13 +121,16 @@ async def explain(engine: AsyncEngine, statement: str, parameters: Any, *, gener
     only the parameters' values tell (a partial index on ``status = 'pending'`` when the
     status is a parameter)."""
     if generic and engine.dialect.name == "postgresql" and parameters:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        async with engine.connect() as conn:  # the setting and the statement leave with it (a pooled connection)
+            await conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
             await conn.exec_driver_sql(f"PREPARE bench_plan AS {statement}")
-            values = ", ".join(_pg_literal(v) for v in parameters)
-            rows = (await conn.exec_driver_sql(
-                f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) EXECUTE bench_plan({values})")).fetchall()
-            await conn.rollback()
+            try:
+                values = ", ".join(_pg_literal(v) for v in parameters)
+                rows = (await conn.exec_driver_sql(
+                    f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) EXECUTE bench_plan({values})")).fetchall()
+            finally:
+                await conn.rollback()
+                await conn.exec_driver_sql("DEALLOCATE bench_plan")
             return "\n".join(row[0] for row in rows)
     async with engine.connect() as conn:
         if engine.dialect.name == "sqlite":

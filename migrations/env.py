@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import models
-from models.base import UTCDateTime
+from models.base import UTCDateTime, include_object
 from models.kb_search import include_name
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./supportbot.db"
@@ -66,6 +66,7 @@ def _configure_options() -> dict[str, object]:
         "compare_type": True,
         "render_item": render_item,
         "include_name": include_name,  # the knowledge base's search index is not a model
+        "include_object": include_object,  # indexes on expressions: compared by the tests
     }
     if config.attributes.get("on_version_apply") is not None:  # `db upgrade`'s progress (bot/database.py)
         options["on_version_apply"] = config.attributes["on_version_apply"]

@@ -6,23 +6,29 @@
     mine = await open_tickets_of_user(db, team_id, user_id, limit=30)
     done = await resolved_tickets_of_user(db, team_id, user_id, limit=10)
 
-Open lists are ordered by the nearest SLA deadline, computed in SQL (``CASE`` only, so
-SQLite and Postgres agree): the earliest of the first-response due time (while no first
-response was recorded), the next-response due time (while one is running) and the
-resolution due time. Tickets with no deadline at all come last; ties go by number.
-Every query is scoped to one Slack workspace (``team_id``).
+Open lists are ordered by the nearest SLA deadline, computed in SQL
+(``models.tickets.sla_deadline``: the earliest of the first-response due time while no
+first response was recorded, the next-response due time and the resolution due time).
+Tickets with no deadline at all come last; ties go by number. Every query is scoped to
+one Slack workspace (``team_id``).
+
+Each open list reads a partial index of the open tickets kept in exactly that order
+(``models/tickets.py``: per tier, all, per assignee, per reporter), so a page costs its
+rows and a count the tier's index entries, however many resolved tickets the table
+holds. For a planner to take one, the query must say what the index says: the open
+statuses written into the SQL (``open_status``), one tier compared with ``=`` (or
+``IS NULL``: triage), the deadline expression itself in ``ORDER BY``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tickets import DONE_STATUSES, OPEN_STATUSES, Ticket
+from models.tickets import DONE_STATUSES, Ticket, open_status, sla_deadline
 
 __all__ = [
     "TicketList",
@@ -51,20 +57,6 @@ class TicketList:
         return max(self.total - self.offset - len(self.tickets), 0)
 
 
-def _earlier(a: ColumnElement[datetime], b: ColumnElement[datetime]) -> ColumnElement[datetime]:
-    """The earlier of two nullable instants (NULL only when both are NULL)."""
-    return case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
-
-
-def sla_deadline() -> ColumnElement[datetime]:
-    """The nearest SLA deadline of a ticket row, as a SQL expression (NULL: none).
-
-    The first-response due time counts only while no first response was recorded.
-    """
-    first_pending = case((Ticket.first_response_at.is_(None), Ticket.first_response_due_at), else_=None)
-    return _earlier(_earlier(first_pending, Ticket.next_response_due_at), Ticket.resolution_due_at)
-
-
 def _by_deadline(stmt: Select[tuple[Ticket]]) -> Select[tuple[Ticket]]:
     deadline = sla_deadline()
     return stmt.order_by(deadline.is_(None), deadline, Ticket.number)
@@ -86,7 +78,11 @@ async def _list(db: AsyncSession, where: ColumnElement[bool], limit: int | None,
 
 
 def _open(team_id: str) -> ColumnElement[bool]:
-    return and_(Ticket.team_id == team_id, Ticket.status.in_(OPEN_STATUSES))
+    return and_(Ticket.team_id == team_id, open_status())
+
+
+def _in_tier(tier: str | None) -> ColumnElement[bool]:
+    return Ticket.tier.is_(None) if tier is None else Ticket.tier == tier
 
 
 async def open_queue(
@@ -97,19 +93,18 @@ async def open_queue(
     nearest SLA deadline first, from the ``offset``-th on. ``tier_ids=None``: every open ticket."""
     where = _open(team_id)
     if tier_ids is not None:
-        wanted = list(tier_ids)
-        named = [t for t in wanted if t is not None]
-        conditions = [Ticket.tier.in_(named)] if named else []
-        if None in wanted:
-            conditions.append(Ticket.tier.is_(None))
-        where = and_(where, or_(*conditions)) if conditions else false()
+        wanted = list(dict.fromkeys(tier_ids))  # one tier (the usual): its index, in order
+        where = and_(where, or_(*(_in_tier(tier) for tier in wanted))) if wanted else false()
     return await _list(db, where, limit, offset)
 
 
 async def open_tickets_of_user(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:
     """Open tickets that ``user_id`` reported or holds, nearest SLA deadline first."""
-    mine = or_(Ticket.reporter_id == user_id, Ticket.assignee_id == user_id)
-    return await _list(db, and_(_open(team_id), mine), limit)
+    # Each side through its own index, then their rows in order: an OR of the two
+    # columns reads every open ticket on SQLite, which cannot use either index for it.
+    mine = union(select(Ticket.id).where(_open(team_id), Ticket.reporter_id == user_id),
+                 select(Ticket.id).where(_open(team_id), Ticket.assignee_id == user_id)).subquery()
+    return await _list(db, Ticket.id.in_(select(mine.c.id)), limit)
 
 
 async def claimed_open_tickets(db: AsyncSession, team_id: str, user_id: str, *, limit: int | None = None) -> TicketList:
@@ -139,8 +134,9 @@ async def resolved_tickets_of_user(db: AsyncSession, team_id: str, user_id: str,
 
 async def tiers_of_claimed_tickets(db: AsyncSession, team_id: str, user_id: str) -> list[str | None]:
     """The distinct tiers (``None``: triage) of the open tickets ``user_id`` holds."""
-    stmt = select(Ticket.tier).where(_open(team_id), Ticket.assignee_id == user_id).distinct()
-    return list((await db.execute(stmt)).scalars())
+    # Not DISTINCT: SQLite would read the tier index's every open ticket for its order.
+    stmt = select(Ticket.tier).where(_open(team_id), Ticket.assignee_id == user_id)
+    return list(dict.fromkeys((await db.execute(stmt)).scalars()))
 
 
 async def tickets_by_number(db: AsyncSession, team_id: str, numbers: Sequence[int]) -> dict[int, Ticket]:

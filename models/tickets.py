@@ -20,16 +20,22 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    case,
     false,
+    literal_column,
+    or_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import Grouping
 
 from models.base import Base, insert_ignore, str_enum
 
@@ -44,6 +50,8 @@ __all__ = [
     "TicketStatus",
     "TicketWatcher",
     "next_ticket_number",
+    "open_status",
+    "sla_deadline",
 ]
 
 
@@ -200,6 +208,56 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket #{self.number} team={self.team_id} {self.priority} {self.status}>"
+
+
+def sla_deadline() -> ColumnElement[datetime]:
+    """The nearest SLA deadline of a ticket row, as a SQL expression (NULL: none): the
+    earliest of the first-response due time (while no first response was recorded), the
+    next-response due time and the resolution due time.
+
+    One flat ``CASE`` (portable: SQLite's ``min()`` and Postgres' ``LEAST`` treat NULLs
+    differently), short enough to be indexed: the open lists' indexes below hold it, and
+    migration 0025 builds the same expression. Change both together (a new revision):
+    ``tests/integration/test_migrations.py`` compares the indexes with these, and
+    ``tests/unit/test_ticket_list_plans.py`` that the lists still read them.
+    """
+    first, following, resolution = Ticket.first_response_due_at, Ticket.next_response_due_at, Ticket.resolution_due_at
+
+    def not_after(a: ColumnElement[datetime], b: ColumnElement[datetime]) -> ColumnElement[bool]:
+        return or_(b.is_(None), a <= b)
+
+    return case(
+        (and_(Ticket.first_response_at.is_(None), first.is_not(None), not_after(first, following),
+              not_after(first, resolution)), first),
+        (and_(following.is_not(None), not_after(following, resolution)), following),
+        else_=resolution,
+    )
+
+
+def open_status() -> ColumnElement[bool]:
+    """``tickets.status IN ('new', 'triaged', 'in_progress', 'waiting')``, the values
+    written into the SQL: the open lists' partial indexes have this predicate, and a
+    planner uses one only when the query's own condition implies it (Postgres' generic
+    plan of a bound parameter cannot; SQLite looks for the same term)."""
+    return Ticket.status.in_([literal_column(f"'{status.value}'") for status in OPEN_STATUSES])
+
+
+def _open_list_index(name: str, *leading: str) -> Index:
+    """A partial index of the open tickets, in a list's order: ``team_id`` and the
+    ``leading`` columns, then the nearest deadline (none: last), then the number."""
+    deadline = sla_deadline()
+    return Index(name, Ticket.team_id, *(getattr(Ticket, column) for column in leading), deadline.is_(None),
+                 Grouping(deadline), Ticket.number,  # (CASE ...): Postgres wants an expression in brackets
+                 sqlite_where=open_status(), postgresql_where=open_status())
+
+
+# The open lists (``models/ticket_lists.py``) read only open tickets, in order, through
+# these: a tier's queue (App Home, `/ticket queue`), every open ticket, a person's claimed
+# and reported tickets. Their count comes from the same index.
+_open_list_index("ix_tickets_open_tier_deadline", "tier")
+_open_list_index("ix_tickets_open_deadline")
+_open_list_index("ix_tickets_open_assignee_deadline", "assignee_id")
+_open_list_index("ix_tickets_open_reporter_deadline", "reporter_id")
 
 
 class TicketWatcher(Base):

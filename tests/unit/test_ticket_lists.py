@@ -287,3 +287,29 @@ async def test_user_lists(sessions):
     assert _numbers(resolved) == [5, 4]
     assert sorted(tiers, key=str) == [None, "tier3"]
     assert sorted(by_number) == [1, 4]
+
+
+async def test_queue_ties_go_by_number_and_pages_follow_the_order(sessions):
+    at = NOW + timedelta(hours=1)
+    await _store(
+        sessions,
+        # the same nearest deadline from three different clocks: by number
+        _ticket(4, first_response_due_at=at, resolution_due_at=at + timedelta(hours=1)),
+        _ticket(2, first_response_at=NOW, first_response_due_at=NOW - timedelta(days=1),
+                next_response_due_at=at, resolution_due_at=at + timedelta(hours=2)),
+        _ticket(3, first_response_at=NOW, first_response_due_at=None, resolution_due_at=at),
+        # a next response owed before the pending first response, both before the resolution
+        _ticket(5, first_response_due_at=at + timedelta(minutes=30), next_response_due_at=at - timedelta(minutes=1),
+                resolution_due_at=at + timedelta(hours=3)),
+        # the resolution earliest of all three clocks
+        _ticket(6, first_response_due_at=at + timedelta(hours=5), next_response_due_at=at + timedelta(hours=4),
+                resolution_due_at=at + timedelta(minutes=1)),
+        _ticket(1, first_response_due_at=None, resolution_due_at=None),  # none: last, whatever its number
+        _ticket(7, first_response_at=NOW, first_response_due_at=None, resolution_due_at=None),
+    )
+    async with sessions() as db:
+        whole = await open_queue(db, "T1", tier_ids=["tier1"])
+        pages = [await open_queue(db, "T1", tier_ids=["tier1"], limit=3, offset=offset) for offset in (0, 3, 6)]
+    assert _numbers(whole.tickets) == [5, 2, 3, 4, 6, 1, 7]
+    assert [_numbers(page.tickets) for page in pages] == [[5, 2, 3], [4, 6, 1], [7]]
+    assert [(page.total, page.more) for page in pages] == [(7, 4), (7, 1), (7, 0)]
