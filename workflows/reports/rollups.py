@@ -16,8 +16,9 @@ One builder at a time across replicas (a lease on the state row). A run:
 A day's rows are what ``models.metrics_queries`` gives for the tickets created that day
 as of the build (``as_of``), less its *pending* tickets (a figure of theirs may still
 change by the clock alone: ``models.stats_rollup_queries.clock_dependent``), which
-every query reads directly; and its resolutions by the day of each ticket's previous
-one (``models.resolution_days``). Every change to a ticket writes a timeline row
+every query reads directly, except those whose only such figure is a running SLA clock
+(kept in the rows as of the build, their due times stored as flips each query counts);
+and its resolutions by the day of each ticket's previous one (``models.resolution_days``). Every change to a ticket writes a timeline row
 (``models.ticket_queries.add_ticket_event``), which is how a built day learns it is
 stale; the one change that does not, re-targeting open tickets' due times on a policy
 reload, calls :func:`invalidate_stats_rollups`, and every day is rebuilt.
@@ -167,10 +168,11 @@ async def build_day(deps: Deps, day: date) -> None:
     async with deps.sessions.begin() as db:
         _checkpoint, generation = await read_state(db)  # first: a later bump makes this build unusable
         as_of = deps.clock()
-        pending = await clock_dependent(db, start, end, as_of)
+        pending, flips = await clock_dependent(db, start, end, as_of)
+        direct = sorted(set(pending) - {flip["ticket_id"] for flip in flips})  # read at every query
         where = [created_between(start, end)]
-        if pending:
-            where.append(Ticket.id.not_in(list(pending)))
+        if direct:
+            where.append(Ticket.id.not_in(direct))
         tally = CohortTally()
         tally.add(await cohort_rows(db, where, until=as_of, upper_tiers=upper))
         counts, durations = _rows(tally)
@@ -182,7 +184,7 @@ async def build_day(deps: Deps, day: date) -> None:
                         ripe_at=min(pending.values(), default=None),
                         counts=[{"team_id": t, "dimension": d, "value": v, "metric": m, "n": n}
                                 for (t, d, v, m), n in counts.items() if n],
-                        durations=durations, pending=sorted(pending))
+                        durations=durations, pending=direct, flips=flips)
 
 
 def _rows(tally: CohortTally) -> tuple[dict[tuple[str, str, str, str], int], list[dict]]:
