@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, String, Text, false
+from sqlalchemy import BigInteger, Date, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -94,7 +94,11 @@ class StatsRollupDuration(Base):
     -1, ``seconds`` = packed pairs) or one bucket's exact values (``seconds`` = packed)."""
 
     __tablename__ = "stats_rollup_durations"
-    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the rows stored in key order, read as ranges
+    __table_args__ = (
+        # One bucket of one priority and metric over a period's days: a range per bucket read.
+        Index("ix_stats_rollup_durations_bucket", "zone", "priority", "metric", "bucket", "day"),
+        {"sqlite_with_rowid": False},  # SQLite: the rows stored in key order, read as ranges
+    )
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -16,8 +16,13 @@ SLA clock running towards its due time (``models/stats_rollups.py``): a query co
 them by due time instead of reading each ticket and its timeline (10,000 tickets and
 three index probes each, 100-250 ms at 1,000,000 tickets).
 
+``ix_stats_rollup_durations_bucket`` ``(zone, priority, metric, bucket, day)``: a
+percentile's exact values are the few buckets that hold its rank, over a period's days;
+by the table's key (days first) Postgres filtered every row of the year (100,000 rows,
+30-120 ms for `/ticket stats 365d`), by this one they are a range per bucket (10-30 ms).
+
 Revision ID: 0026
-Revises: 0023 (the lead re-chains; on this branch after 0024, the head of main)
+Revises: 0024 on this branch (asked for 0023; main has 0025 after 0024 now: the lead re-chains)
 """
 
 from __future__ import annotations
@@ -47,9 +52,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("zone", "day", "team_id", "ticket_id", "metric", name=op.f("pk_stats_rollup_flips")),
         sqlite_with_rowid=False,
     )
+    op.create_index("ix_stats_rollup_durations_bucket", "stats_rollup_durations",
+                    ["zone", "priority", "metric", "bucket", "day"])
     # Days built before this revision hold their clock-dependent tickets as pending: still exact.
 
 
 def downgrade() -> None:
+    op.drop_index("ix_stats_rollup_durations_bucket", table_name="stats_rollup_durations")
     op.drop_table("stats_rollup_flips")
     op.drop_index("ix_tickets_status_team_id_created_at", table_name="tickets")
