@@ -47,7 +47,7 @@ from sqlalchemy.orm import aliased
 from models.metrics_queries import Percentiles, Unindexed
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 
-__all__ = ["StateRows", "StatesAt", "states_at", "time_in_triage"]
+__all__ = ["StateRows", "StatesAt", "first_triage_waits", "states_at", "time_in_triage"]
 
 
 @dataclass(frozen=True)
@@ -129,9 +129,9 @@ async def states_at(db: AsyncSession, *, at: datetime, statuses: Sequence[Ticket
         changed=changed)
 
 
-async def time_in_triage(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
-                         tier: str | None = None, category: str | None = None) -> Percentiles:
-    """From opening to the first triage, of the tickets first triaged in ``[since, until)``."""
+async def first_triage_waits(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
+                             tier: str | None = None, category: str | None = None) -> list[tuple[str, int]]:
+    """(workspace, seconds from opening to first triage) of the tickets first triaged in ``[since, until)``."""
     triage = TicketEventKind.TRIAGED
     first, earlier = aliased(TicketEvent), aliased(TicketEvent)
     # The ticket's first triage row, one probe of ix_ticket_events_kind_ticket_id_at per row
@@ -139,10 +139,17 @@ async def time_in_triage(db: AsyncSession, *, since: datetime, until: datetime, 
     its_first = (select(earlier.id).where(earlier.ticket_id == first.ticket_id, earlier.kind == triage)
                  .order_by(earlier.at, earlier.id).limit(1).scalar_subquery())
     rows = await db.execute(
-        select(Ticket.created_at, first.at).join(Ticket, Ticket.id == first.ticket_id)
+        select(Ticket.team_id, Ticket.created_at, first.at).join(Ticket, Ticket.id == first.ticket_id)
         .where(first.kind == triage, first.at >= since, first.at < until, first.id == its_first,
                *_scope(team_id, tier, category)))
-    waits = sorted(max(int((triaged - created).total_seconds()), 0) for created, triaged in rows)
+    return [(team, max(int((triaged - created).total_seconds()), 0)) for team, created, triaged in rows]
+
+
+async def time_in_triage(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
+                         tier: str | None = None, category: str | None = None) -> Percentiles:
+    """From opening to the first triage, of the tickets first triaged in ``[since, until)``."""
+    waits = sorted(wait for _team, wait in await first_triage_waits(
+        db, since=since, until=until, team_id=team_id, tier=tier, category=category))
     n = len(waits)
     if n == 0:
         return Percentiles(0, None, None)

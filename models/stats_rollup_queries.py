@@ -160,13 +160,14 @@ async def count_sums(db: AsyncSession, zone: str, runs: Runs, team_id: str | Non
     return [(d, v, m, int(n)) for d, v, m, n in (await db.execute(stmt)).all()]
 
 
-async def histograms(db: AsyncSession, zone: str, runs: Runs, team_id: str | None) -> list[tuple[str, str, str]]:
-    """(priority, metric, histogram JSON) of every day of ``runs``."""
+async def histograms(db: AsyncSession, zone: str, runs: Runs, team_id: str | None,
+                     metrics: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(priority, metric, histogram JSON) of every day of ``runs``, of ``metrics``."""
     if not runs:
         return []
     d = StatsRollupDuration
     stmt = select(d.priority, d.metric, d.seconds).where(d.zone == zone, in_runs(d.day, runs), d.bucket == -1,
-                                                         *_team(d, team_id))
+                                                         *_team(d, team_id), d.metric.in_(list(metrics)))
     return [tuple(row) for row in (await db.execute(stmt)).all()]  # type: ignore[misc]
 
 

@@ -125,7 +125,7 @@ async def _percentiles(db: AsyncSession, zone: ZoneInfo, used: Runs, team_id: st
     """Nearest-rank median and 90th percentile per priority and over all (key None), of
     the used days' durations and the direct ones, per metric."""
     rolled: dict[tuple[str, str], list[int]] = {}
-    for priority, metric, packed in await histograms(db, zone.key, used, team_id):
+    for priority, metric, packed in await histograms(db, zone.key, used, team_id, METRICS):
         add_histogram(rolled.setdefault((metric, priority), [0] * MAX_BUCKET), packed)
     hists = {key: list(counts) for key, counts in rolled.items()}
     for metric in METRICS:

@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from models.db_errors import is_transient
+from models.lifecycle_queries import first_triage_waits
 from models.cohort_rows import COUNT_FIELDS, CohortTally, cohort_rows
 from models.resolution_days import created_between, first_resolutions
 from models.stats_rollup_queries import (
@@ -55,8 +56,10 @@ from workflows.deps import Deps
 from workflows.reports.buckets import bucket_of, dump_histogram, histogram, pack
 from workflows.reports.days import day_bounds, day_of, policy_key
 from workflows.reports.metrics import report_zone, upper_tiers
+from workflows.reports.rolled_triage import NO_PRIORITY, TRIAGE
 
-__all__ = ["HORIZON", "RefreshOutcome", "build_day", "invalidate_stats_rollups", "refresh_stats_rollups"]
+__all__ = ["HORIZON", "RefreshOutcome", "build_day", "duration_rows", "invalidate_stats_rollups",
+           "refresh_stats_rollups"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,9 @@ LEASE = timedelta(minutes=2)
 RIPE_EVERY = timedelta(minutes=10)
 BUDGET = timedelta(seconds=5)
 METRICS = ("first_response", "resolution")
+#: Rows that change the days from their own on: the resolutions (``resolved_after``) and the
+#: triages (a ticket's first triage, on the day of the earliest).
+BACKDATING = (TicketEventKind.RESOLVED.value, TicketEventKind.TRIAGED.value)
 
 
 @dataclass
@@ -130,7 +136,7 @@ async def _account_for_new_rows(deps: Deps, zone) -> int:  # noqa: ANN001 - Zone
         backdated: date | None = None
         for created, kind, at in await events_after(db, checkpoint, high):
             days.add(day_of(created, zone))
-            if kind == TicketEventKind.RESOLVED.value and day_of(at, zone) < today:
+            if kind in BACKDATING and day_of(at, zone) < today:
                 backdated = min(backdated or today, day_of(at, zone))
         if backdated is not None:
             days.update(backdated + timedelta(days=n) for n in range((today - backdated).days))
@@ -176,6 +182,11 @@ async def build_day(deps: Deps, day: date) -> None:
         tally = CohortTally()
         tally.add(await cohort_rows(db, where, until=as_of, upper_tiers=upper))
         counts, durations = _rows(tally)
+        waits: dict[str, list[int]] = {}
+        for team_id, wait in await first_triage_waits(db, since=start, until=end):
+            waits.setdefault(team_id, []).append(wait)
+        for team_id, values in waits.items():
+            durations += duration_rows(team_id, NO_PRIORITY, TRIAGE, values)
         for team_id, previous in await first_resolutions(db, start, end):
             after = "" if previous is None else day_of(previous, zone).isoformat()
             counts[(team_id, "resolved_after", after, "tickets")] = counts.get(
@@ -198,11 +209,16 @@ def _rows(tally: CohortTally) -> tuple[dict[tuple[str, str, str, str], int], lis
             counts[(team_id, "category", category, "created")] = n
         for metric, by_priority in (("first_response", team.first_response), ("resolution", team.resolution)):
             for priority, values in by_priority.items():
-                durations.append({"team_id": team_id, "priority": priority, "metric": metric, "bucket": -1,
-                                  "n": len(values), "seconds": dump_histogram(histogram(values))})
-                by_bucket: dict[int, list[int]] = {}
-                for value in values:
-                    by_bucket.setdefault(bucket_of(value), []).append(value)
-                durations += [{"team_id": team_id, "priority": priority, "metric": metric, "bucket": bucket,
-                               "n": len(found), "seconds": pack(found)} for bucket, found in by_bucket.items()]
+                durations += duration_rows(team_id, priority, metric, values)
     return counts, durations
+
+
+def duration_rows(team_id: str, priority: str, metric: str, values: list[int]) -> list[dict]:
+    """The histogram row (bucket -1) and one row per bucket of exact values."""
+    rows = [{"team_id": team_id, "priority": priority, "metric": metric, "bucket": -1,
+             "n": len(values), "seconds": dump_histogram(histogram(values))}]
+    by_bucket: dict[int, list[int]] = {}
+    for value in values:
+        by_bucket.setdefault(bucket_of(value), []).append(value)
+    return rows + [{"team_id": team_id, "priority": priority, "metric": metric, "bucket": bucket,
+                    "n": len(found), "seconds": pack(found)} for bucket, found in by_bucket.items()]
