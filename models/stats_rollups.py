@@ -15,7 +15,8 @@ dimension (a customer, a state) or a new metric is new rows, not new columns:
   metric): ``("priority", "P1", "first_response_met")``, ``("category", name,
   "created")``, ``("resolved_after", day or "", "tickets")``.
 - :class:`StatsRollupDuration`: per day, workspace, priority and metric
-  (``first_response`` / ``resolution``), the durations in seconds by bucket (a
+  (``first_response`` / ``resolution``; ``triage``, of priority ``""``: the time in
+  triage of the tickets first triaged that day), the durations in seconds by bucket (a
   monotonic log scale): bucket ``-1`` holds the day's histogram (packed ``bucket, n``
   pairs), the others the exact values of one bucket (packed), so that an exact
   nearest-rank percentile reads the histograms and then only the bucket that holds the rank.

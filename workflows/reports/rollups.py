@@ -18,7 +18,8 @@ as of the build (``as_of``), less its *pending* tickets (a figure of theirs may 
 change by the clock alone: ``models.stats_rollup_queries.clock_dependent``), which
 every query reads directly, except those whose only such figure is a running SLA clock
 (kept in the rows as of the build, their due times stored as flips each query counts);
-and its resolutions by the day of each ticket's previous one (``models.resolution_days``). Every change to a ticket writes a timeline row
+and its resolutions by the day of each ticket's previous one (``models.resolution_days``),
+and the time in triage of the tickets first triaged on it (``rolled_triage.py``). Every change to a ticket writes a timeline row
 (``models.ticket_queries.add_ticket_event``), which is how a built day learns it is
 stale; the one change that does not, re-targeting open tickets' due times on a policy
 reload, calls :func:`invalidate_stats_rollups`, and every day is rebuilt.
