@@ -44,10 +44,10 @@ from sqlalchemy import ColumnElement, String, and_, cast, func, literal, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from models.metrics_queries import Percentiles
+from models.metrics_queries import Percentiles, Unindexed
 from models.tickets import Ticket, TicketEvent, TicketEventKind, TicketStatus
 
-__all__ = ["StateRows", "StatesAt", "states_at", "time_in_triage"]
+__all__ = ["StateRows", "StatesAt", "first_triage_waits", "states_at", "time_in_triage"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,13 @@ class StatesAt:
     changed: list[tuple[TicketEventKind | None, bool, bool, int]]    # (latest phase row, held, triaged, tickets)
 
 
-def _scope(team_id: str | None, tier: str | None, category: str | None) -> list[ColumnElement[bool]]:
+def _scope(team_id: str | None, tier: str | None, category: str | None, *,
+           team_key: bool = True) -> list[ColumnElement[bool]]:
+    """``team_key=False``: the workspace is a filter, never SQLite's way in (its
+    ``(team_id, number)`` key would walk every ticket of the workspace)."""
     where: list[ColumnElement[bool]] = []
     if team_id is not None:
-        where.append(Ticket.team_id == team_id)
+        where.append((Ticket.team_id if team_key else Unindexed(Ticket.team_id)) == team_id)
     if tier is not None:
         where.append(Ticket.tier == tier)
     if category is not None:
@@ -88,16 +91,18 @@ async def states_at(db: AsyncSession, *, at: datetime, statuses: Sequence[Ticket
                     category: str | None = None) -> StatesAt:
     """The tickets opened before ``at`` as their timeline leaves them at ``at`` (module docstring)."""
     scope = _scope(team_id, tier, category)
+    filtered = _scope(team_id, tier, category, team_key=False)
     wanted = list(statuses)
 
     async def by_status(status: ColumnElement[Any], *where: ColumnElement[bool]) -> Counter[TicketStatus]:
-        found = await db.execute(select(status, func.count()).where(*scope, *where).group_by(status))
+        found = await db.execute(select(status, func.count()).where(*where).group_by(status))
         return Counter({TicketStatus(value): int(n) for value, n in found})
 
-    now = await by_status(Ticket.status, Ticket.status.in_(wanted))  # as the queues count them
-    # Neither a status filter nor the bare column to group on: SQLite would walk
-    # ix_tickets_status_tier (every ticket) instead of the range of created_at.
-    opened_since = await by_status(cast(Ticket.status, String), Ticket.created_at >= at)
+    # As the queues count them: ranges of ix_tickets_status_team_id_created_at, read from it alone.
+    now = await by_status(Ticket.status, *scope, Ticket.status.in_(wanted))
+    # Neither a status filter nor the bare column to group on, nor the workspace as a
+    # key: SQLite would walk an index of every ticket instead of the range of created_at.
+    opened_since = await by_status(cast(Ticket.status, String), *filtered, Ticket.created_at >= at)
 
     event = aliased(TicketEvent)
     since_then = select(event.ticket_id).where(event.kind.in_(_kinds(rows.changes)), event.at >= at)
@@ -109,9 +114,10 @@ async def states_at(db: AsyncSession, *, at: datetime, statuses: Sequence[Ticket
     held = select(literal(1)).where(before, or_(event.kind.in_(_kinds(rows.holds)), and_(
         event.kind == rows.triage, event.detail["assignee"].as_string().is_not(None)))).limit(1).scalar_subquery()
     triaged = select(literal(1)).where(before, event.kind == rows.triage).limit(1).scalar_subquery()
+    # From the ids of the state rows since ``at`` (few), never from the workspace's tickets.
     per_ticket = (select(Ticket.status, last.label("last"), held.is_not(None).label("held"),
                          triaged.is_not(None).label("triaged"))
-                  .where(Ticket.created_at < at, *scope, Ticket.id.in_(since_then)).subquery())
+                  .where(Unindexed(Ticket.created_at) < at, *filtered, Ticket.id.in_(since_then)).subquery())
     columns = (per_ticket.c.status, per_ticket.c.last, per_ticket.c.held, per_ticket.c.triaged)
     changed_since = Counter[TicketStatus]()
     changed = []
@@ -123,9 +129,9 @@ async def states_at(db: AsyncSession, *, at: datetime, statuses: Sequence[Ticket
         changed=changed)
 
 
-async def time_in_triage(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
-                         tier: str | None = None, category: str | None = None) -> Percentiles:
-    """From opening to the first triage, of the tickets first triaged in ``[since, until)``."""
+async def first_triage_waits(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
+                             tier: str | None = None, category: str | None = None) -> list[tuple[str, int]]:
+    """(workspace, seconds from opening to first triage) of the tickets first triaged in ``[since, until)``."""
     triage = TicketEventKind.TRIAGED
     first, earlier = aliased(TicketEvent), aliased(TicketEvent)
     # The ticket's first triage row, one probe of ix_ticket_events_kind_ticket_id_at per row
@@ -133,10 +139,17 @@ async def time_in_triage(db: AsyncSession, *, since: datetime, until: datetime, 
     its_first = (select(earlier.id).where(earlier.ticket_id == first.ticket_id, earlier.kind == triage)
                  .order_by(earlier.at, earlier.id).limit(1).scalar_subquery())
     rows = await db.execute(
-        select(Ticket.created_at, first.at).join(Ticket, Ticket.id == first.ticket_id)
+        select(Ticket.team_id, Ticket.created_at, first.at).join(Ticket, Ticket.id == first.ticket_id)
         .where(first.kind == triage, first.at >= since, first.at < until, first.id == its_first,
                *_scope(team_id, tier, category)))
-    waits = sorted(max(int((triaged - created).total_seconds()), 0) for created, triaged in rows)
+    return [(team, max(int((triaged - created).total_seconds()), 0)) for team, created, triaged in rows]
+
+
+async def time_in_triage(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
+                         tier: str | None = None, category: str | None = None) -> Percentiles:
+    """From opening to the first triage, of the tickets first triaged in ``[since, until)``."""
+    waits = sorted(wait for _team, wait in await first_triage_waits(
+        db, since=since, until=until, team_id=team_id, tier=tier, category=category))
     n = len(waits)
     if n == 0:
         return Percentiles(0, None, None)

@@ -20,6 +20,7 @@ from models.stats_rollups import (
     StatsRollupCount,
     StatsRollupDay,
     StatsRollupDuration,
+    StatsRollupFlip,
     StatsRollupPending,
     StatsRollupState,
 )
@@ -29,7 +30,7 @@ Runs = Sequence[tuple[date, date]]
 
 __all__ = [
     "Runs", "advance_checkpoint", "any_day", "bucket_values", "bump_generation", "claim_builder", "count_sums", "day_rows",
-    "events_after", "high_water", "histograms", "in_runs", "mark_stale", "pending_ids", "read_state",
+    "events_after", "flip_sums", "high_water", "histograms", "in_runs", "mark_stale", "pending_ids", "read_state",
     "release_builder", "write_day",
 ]
 
@@ -128,13 +129,13 @@ async def day_rows(db: AsyncSession, zone: str, first: date, last: date) -> dict
 
 async def write_day(db: AsyncSession, *, zone: str, day: date, as_of: datetime, generation: int, policy_key: str,
                     ripe_at: datetime | None, counts: list[dict[str, Any]], durations: list[dict[str, Any]],
-                    pending: Sequence[int]) -> None:
+                    pending: Sequence[int], flips: Sequence[dict[str, Any]] = ()) -> None:
     """Replace everything stored for ``day`` (in the caller's transaction)."""
-    for model in (StatsRollupCount, StatsRollupDuration, StatsRollupPending, StatsRollupDay):
+    for model in (StatsRollupCount, StatsRollupDuration, StatsRollupPending, StatsRollupFlip, StatsRollupDay):
         await db.execute(delete(model).where(model.zone == zone, model.day == day)
                          .execution_options(synchronize_session=False))
     for model, rows in ((StatsRollupCount, counts), (StatsRollupDuration, durations),
-                        (StatsRollupPending, [{"ticket_id": t} for t in pending])):
+                        (StatsRollupPending, [{"ticket_id": t} for t in pending]), (StatsRollupFlip, list(flips))):
         if rows:
             await db.execute(insert(model), [{"zone": zone, "day": day, **row} for row in rows])
     await db.execute(insert(StatsRollupDay), [{"zone": zone, "day": day, "as_of": as_of, "generation": generation,
@@ -159,13 +160,14 @@ async def count_sums(db: AsyncSession, zone: str, runs: Runs, team_id: str | Non
     return [(d, v, m, int(n)) for d, v, m, n in (await db.execute(stmt)).all()]
 
 
-async def histograms(db: AsyncSession, zone: str, runs: Runs, team_id: str | None) -> list[tuple[str, str, str]]:
-    """(priority, metric, histogram JSON) of every day of ``runs``."""
+async def histograms(db: AsyncSession, zone: str, runs: Runs, team_id: str | None,
+                     metrics: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(priority, metric, histogram JSON) of every day of ``runs``, of ``metrics``."""
     if not runs:
         return []
     d = StatsRollupDuration
     stmt = select(d.priority, d.metric, d.seconds).where(d.zone == zone, in_runs(d.day, runs), d.bucket == -1,
-                                                         *_team(d, team_id))
+                                                         *_team(d, team_id), d.metric.in_(list(metrics)))
     return [tuple(row) for row in (await db.execute(stmt)).all()]  # type: ignore[misc]
 
 
@@ -182,6 +184,18 @@ async def bucket_values(db: AsyncSession, zone: str, runs: Runs, team_id: str | 
     return [tuple(row) for row in (await db.execute(stmt)).all()]  # type: ignore[misc]
 
 
+async def flip_sums(db: AsyncSession, zone: str, runs: Runs, team_id: str | None,
+                    until: datetime) -> list[tuple[str, str, int]]:
+    """(priority, metric, tickets) of the running clocks of the days of ``runs`` due before ``until``."""
+    if not runs:
+        return []
+    f = StatsRollupFlip
+    stmt = (select(f.priority, f.metric, func.count())
+            .where(f.zone == zone, in_runs(f.day, runs), *_team(f, team_id), f.at < until)
+            .group_by(f.priority, f.metric))
+    return [(p, m, int(n)) for p, m, n in (await db.execute(stmt)).all()]
+
+
 def pending_ids(zone: str, runs: Runs) -> Any:
     """The ids of the pending tickets of the days of ``runs`` (a subquery)."""
     p = StatsRollupPending
@@ -193,33 +207,50 @@ def in_day(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
 
 
 async def clock_dependent(db: AsyncSession, start: datetime, end: datetime,
-                          as_of: datetime) -> dict[int, datetime]:
+                          as_of: datetime) -> tuple[dict[int, datetime], list[dict[str, Any]]]:
     """The tickets created in ``[start, end)`` with a figure that may still change after
     ``as_of`` with no change to them (the clock alone passing a due time, or a time at or
-    after ``as_of`` already written), each with the earliest such instant.
+    after ``as_of`` already written), each with the earliest such instant; and of those,
+    the ones whose only such figures are running SLA clocks (no time at or after ``as_of``
+    written), as flips: ``{"team_id", "ticket_id", "metric", "priority", "at"}``.
 
     Every until-dependent term of ``metrics_queries`` (``x < until`` for a due time while
     unanswered or unresolved and not waiting, an answer, a resolution, a rating or a
-    timeline row) is fixed for every ``until >= as_of`` unless such an ``x >= as_of``."""
+    timeline row) is fixed for every ``until >= as_of`` unless such an ``x >= as_of``.
+    A running clock's ticket (unanswered, or unresolved and not waiting, due at or after
+    ``as_of``) has its figures as of ``as_of`` in every later period but one: it counts
+    towards ``first_response_counted`` (``resolution_counted``), not met, once the
+    period ends after the due time (``metrics_queries._attainment``)."""
     t = Ticket
     answered = func.coalesce(t.first_response_at, t.resolved_at)
-    times = [
+    clocks = [
         (and_(answered.is_(None), t.first_response_due_at >= as_of), t.first_response_due_at),
-        (answered >= as_of, answered),
         (and_(t.resolved_at.is_(None), t.waiting_since.is_(None), t.resolution_due_at >= as_of), t.resolution_due_at),
+    ]
+    times = [
+        *clocks,
+        (answered >= as_of, answered),
         (t.resolved_at >= as_of, t.resolved_at),
         (t.csat_at >= as_of, t.csat_at),
     ]
-    stmt = select(t.id, *(func.coalesce(cond, False) for cond, _ in times), *(value for _, value in times)).where(
+    stmt = select(t.id, t.team_id, t.priority, *(func.coalesce(cond, False) for cond, _ in times),
+                  *(value for _, value in times)).where(
         t.created_at >= start, t.created_at < end, or_(*(cond for cond, _ in times)))
     out: dict[int, datetime] = {}
-    for ticket_id, *rest in (await db.execute(stmt)).all():
+    running: dict[int, list[dict[str, Any]]] = {}
+    for ticket_id, team_id, priority, *rest in (await db.execute(stmt)).all():
         flags, values = rest[:len(times)], rest[len(times):]
         out[ticket_id] = min(v for f, v in zip(flags, values, strict=True) if f)
+        if not any(flags[len(clocks):]):
+            running[ticket_id] = [{"team_id": team_id, "ticket_id": ticket_id, "metric": metric, "priority": priority,
+                                   "at": values[i]}
+                                  for i, metric in enumerate(("first_response_counted", "resolution_counted"))
+                                  if flags[i]]
     later = (select(TicketEvent.ticket_id, func.min(TicketEvent.at))
              .join(Ticket, Ticket.id == TicketEvent.ticket_id)
              .where(TicketEvent.at >= as_of, Ticket.created_at >= start, Ticket.created_at < end)
              .group_by(TicketEvent.ticket_id))
     for ticket_id, at in (await db.execute(later)).all():
         out[ticket_id] = min(out.get(ticket_id, at), at)
-    return out
+        running.pop(ticket_id, None)
+    return out, [flip for flips in running.values() for flip in flips]

@@ -15,13 +15,20 @@ dimension (a customer, a state) or a new metric is new rows, not new columns:
   metric): ``("priority", "P1", "first_response_met")``, ``("category", name,
   "created")``, ``("resolved_after", day or "", "tickets")``.
 - :class:`StatsRollupDuration`: per day, workspace, priority and metric
-  (``first_response`` / ``resolution``), the durations in seconds by bucket (a
+  (``first_response`` / ``resolution``; ``triage``, of priority ``""``: the time in
+  triage of the tickets first triaged that day), the durations in seconds by bucket (a
   monotonic log scale): bucket ``-1`` holds the day's histogram (packed ``bucket, n``
   pairs), the others the exact values of one bucket (packed), so that an exact
   nearest-rank percentile reads the histograms and then only the bucket that holds the rank.
 - :class:`StatsRollupPending`: the tickets of a day left out of its rows because a
   figure of theirs may still change with the clock alone (an open ticket not yet due);
   they are read directly at every query.
+- :class:`StatsRollupFlip`: a ticket of a built day whose figures are all in the day's
+  rows but one SLA clock still running, unanswered or unresolved (not waiting), and
+  not yet due: it counts as missing that target (``first_response_counted`` /
+  ``resolution_counted``) in every period that ends after its due time ``at``, which
+  each query counts (:func:`models.stats_rollup_queries.flip_sums`) instead of reading
+  the ticket (#23: 10,000 such tickets at 1,000,000, 200 ms of direct reads).
 - :class:`StatsRollupState`: the one row of the builder: the timeline rows already
   accounted for (``checkpoint``, a ``ticket_events.id``), the ``generation`` (moved on
   when something changed tickets without a timeline row: a policy reload re-targeting
@@ -32,12 +39,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, String, Text, false
+from sqlalchemy import BigInteger, Date, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 
-__all__ = ["StatsRollupCount", "StatsRollupDay", "StatsRollupDuration", "StatsRollupPending", "StatsRollupState"]
+__all__ = ["StatsRollupCount", "StatsRollupDay", "StatsRollupDuration", "StatsRollupFlip", "StatsRollupPending",
+           "StatsRollupState"]
 
 
 class StatsRollupState(Base):
@@ -87,7 +95,11 @@ class StatsRollupDuration(Base):
     -1, ``seconds`` = packed pairs) or one bucket's exact values (``seconds`` = packed)."""
 
     __tablename__ = "stats_rollup_durations"
-    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the rows stored in key order, read as ranges
+    __table_args__ = (
+        # One bucket of one priority and metric over a period's days: a range per bucket read.
+        Index("ix_stats_rollup_durations_bucket", "zone", "priority", "metric", "bucket", "day"),
+        {"sqlite_with_rowid": False},  # SQLite: the rows stored in key order, read as ranges
+    )
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -108,3 +120,18 @@ class StatsRollupPending(Base):
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class StatsRollupFlip(Base):
+    """A built day's ticket that counts towards ``metric`` once a period ends after ``at``."""
+
+    __tablename__ = "stats_rollup_flips"
+    __table_args__ = {"sqlite_with_rowid": False}  # SQLite: the rows stored in key order, read as ranges
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime]

@@ -81,6 +81,7 @@ EXPECTED_TABLES = {
     "stats_rollup_counts",
     "stats_rollup_durations",
     "stats_rollup_pending",
+    "stats_rollup_flips",  # 0026 (#23)
     "ticket_former_cards",  # 0024 (#19)
 }
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

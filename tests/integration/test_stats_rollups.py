@@ -4,6 +4,8 @@ Seeded: two workspaces, six weeks around the end of daylight saving time in the
 policy's zone (America/New_York), tickets answered, resolved, reopened and resolved
 again (in timeline order and not), escalated to upper tiers and not, rated, waiting,
 open ones whose due times are still ahead, and one stamped by a clock running ahead.
+Time in triage too: tickets triaged once, twice (the later row first or not), never, or
+triaged days back after the build (a new first triage on an earlier day).
 The rollups are built by the claimed job (``refresh_stats_rollups``) and every figure
 of ``compute_stats`` is compared with the direct path (``use_rollups=False``) for
 periods that start mid-day, at local midnight, that end in the past; then again after
@@ -36,6 +38,7 @@ from workflows.deps import Deps
 from workflows.reports.days import day_bounds, day_of
 from workflows.reports.metrics import compute_stats, report_zone, upper_tiers
 from workflows.reports.rolled_stats import rolled_cohort
+from workflows.reports.rolled_triage import rolled_time_in_triage
 from workflows.reports.rollups import invalidate_stats_rollups, refresh_stats_rollups
 
 NOW = datetime(2026, 11, 20, 15, 37, 12, tzinfo=UTC)
@@ -120,6 +123,11 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], config: Any, rng: ra
                 if at < NOW:
                     mine.append(_event(ticket, TicketEventKind.ESCALATED, at, **{"from": "tier1",
                                                                                    "to": rng.choice(UPPER_OR_NOT)}))
+            triage = random.Random(ticket.id)  # its own stream: the other rows stay as they were
+            for _ in range(triage.choice([0, 1, 1, 1, 2])):  # triaged (again), in any order, never, too soon
+                at = ticket.created_at + timedelta(minutes=triage.uniform(-5, 4000))
+                if at < NOW:
+                    mine.append(_event(ticket, TicketEventKind.TRIAGED, at))
             if rng.random() < 0.1:  # rows written in an order that is not their time order
                 rng.shuffle(mine)
             events += mine
@@ -156,9 +164,12 @@ async def _assert_same(deps: Deps, *, rolled: bool = True) -> None:
             fast = await compute_stats(db=db, config=deps.config, since=since, until=until, team_id=team)
             used = await rolled_cohort(db, scope=TicketScope(since=since, until=until, team_id=team),
                                        zone=report_zone(deps.config), upper=upper_tiers(deps.config))
+            triage = await rolled_time_in_triage(db, since=since, until=until, team_id=team,
+                                                 zone=report_zone(deps.config))
         assert fast == direct, (since, until, team)
         if rolled and until - since >= timedelta(days=7):
-            assert used is not None, (since, until, team)
+            assert used is not None and triage is not None, (since, until, team)
+            assert triage.count > 0, (since, until, team)
 
 
 async def _ticket(deps: Deps, where: Any) -> Ticket:
@@ -246,3 +257,44 @@ async def test_one_builder_at_a_time(desk: Deps) -> None:
     assert not outcome.claimed and outcome.built == 0
     desk.clock.advance(timedelta(minutes=3))  # the other's lease ran out
     assert (await refresh_stats_rollups(deps=desk, owner="test", budget=timedelta(minutes=5))).claimed
+
+
+async def test_running_clocks_are_counted_from_their_due_times(desk: Deps) -> None:
+    """An open ticket whose only figure still to change is an SLA clock running towards its
+    due time is in its day's rows, its due time a flip the queries count, not a ticket
+    they read; the periods ending after some of those due times give the direct figures."""
+    from models.stats_rollups import StatsRollupFlip
+
+    await _build(desk)
+    async with desk.sessions() as db:
+        flips = (await db.execute(select(StatsRollupFlip.ticket_id, StatsRollupFlip.at))).all()
+        pending = set((await db.execute(select(StatsRollupPending.ticket_id))).scalars())
+    assert flips and not pending & {ticket_id for ticket_id, _ in flips}
+    due = sorted(at for _, at in flips)
+    desk.clock.set(due[len(due) // 2] + timedelta(seconds=1))  # half of them due, no rebuild
+    await _assert_same(desk)
+
+
+async def test_a_first_triage_stamped_days_back(desk: Deps) -> None:
+    """A triage row written after the build, stamped days back, becomes a ticket's first
+    triage (moving it off a built day) or the first of an untriaged one."""
+    await _build(desk)
+    async with desk.sessions() as db:
+        # First triaged two local days or more after its opening: that later day is built without it now.
+        firsts = (await db.execute(select(TicketEvent.ticket_id, Ticket.created_at, func.min(TicketEvent.at))
+                                   .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+                                   .where(TicketEvent.kind == TicketEventKind.TRIAGED)
+                                   .group_by(TicketEvent.ticket_id, Ticket.created_at)
+                                   .order_by(TicketEvent.ticket_id))).all()
+        triaged = next(ticket_id for ticket_id, created, first in firsts
+                       if first - created > timedelta(days=2) and created < NOW - timedelta(days=9))
+        never = (await db.execute(select(Ticket.id).where(~Ticket.id.in_(select(TicketEvent.ticket_id).where(
+            TicketEvent.kind == TicketEventKind.TRIAGED)), Ticket.created_at < NOW - timedelta(days=9))
+            .order_by(Ticket.id).limit(1))).scalar_one()
+    async with desk.sessions.begin() as db:
+        for ticket_id in (triaged, never):
+            ticket = await db.get(Ticket, ticket_id)
+            db.add(_event(ticket, TicketEventKind.TRIAGED, ticket.created_at + timedelta(seconds=90)))
+    await _assert_same(desk, rolled=False)
+    await _build(desk)
+    await _assert_same(desk)

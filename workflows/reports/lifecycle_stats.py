@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.lifecycle_queries import StateRows, states_at, time_in_triage
 from models.metrics_queries import Percentiles
 from models.tickets import TicketEventKind
+from workflows.reports.rolled_triage import rolled_time_in_triage
 from workflows.tickets.states import HOLDING_ROWS, PHASE_ROWS, STATE_ROWS, State, is_open, state_from_timeline, words
 
 __all__ = ["BACKLOG_STATES", "LifecycleStats", "backlog_label", "compute_lifecycle", "lifecycle_lines"]
@@ -47,7 +48,10 @@ class LifecycleStats:
 
 
 async def compute_lifecycle(db: AsyncSession, *, since: datetime, until: datetime, team_id: str | None = None,
-                            tier: str | None = None, category: str | None = None) -> LifecycleStats:
+                            tier: str | None = None, category: str | None = None,
+                            rollups: ZoneInfo | None = None) -> LifecycleStats:
+    """``rollups``: the reports' zone, to read the whole desk's time in triage from the
+    daily rollups where it can (``workflows/reports/rolled_triage.py``: the same figures)."""
     then = await states_at(db, at=until, statuses=BACKLOG_STATES, rows=_ROWS, team_id=team_id, tier=tier,
                            category=category)
     counts = dict(then.unchanged)
@@ -55,7 +59,11 @@ async def compute_lifecycle(db: AsyncSession, *, since: datetime, until: datetim
         state = state_from_timeline(last, held=held, triaged=triaged)
         if state in counts:  # resolved or closed by then: done, not backlog
             counts[state] += n
-    triage = await time_in_triage(db, since=since, until=until, team_id=team_id, tier=tier, category=category)
+    triage = None
+    if rollups is not None and tier is None and category is None:
+        triage = await rolled_time_in_triage(db, since=since, until=until, team_id=team_id, zone=rollups)
+    if triage is None:
+        triage = await time_in_triage(db, since=since, until=until, team_id=team_id, tier=tier, category=category)
     return LifecycleStats(backlog=[(str(state), counts[state]) for state in BACKLOG_STATES], time_in_triage=triage,
                           at=until)
 

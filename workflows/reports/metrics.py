@@ -213,7 +213,8 @@ async def compute_stats(*, db: AsyncSession, config: AppConfig, since: datetime,
             await action_item_counts(db, since=since, until=until, today=today, team_id=team_id),
             await overdue_action_items(db, until=until, today=today, limit=OVERDUE_SHOWN, team_id=team_id), today)
     lifecycle = None if customer is not None else await compute_lifecycle(
-        db, since=since, until=until, team_id=team_id, tier=tier, category=category)
+        db, since=since, until=until, team_id=team_id, tier=tier, category=category,
+        rollups=report_zone(config) if use_rollups else None)
     step(3, 3)
     return SupportStats(
         since=since, until=until, tier=tier, category=category,

@@ -13,7 +13,8 @@ policy, and it was built no later than ``until``. Then:
 
 - tickets opened in the period: the used days' sums, plus, read directly with the same
   column expressions (``models.cohort_rows``), the tickets opened outside the used days
-  and the used days' pending tickets;
+  and the used days' pending tickets; plus the used days' running SLA clocks due before
+  ``until`` (``stats_rollup_flips``: counted, not met);
 - percentiles: the used days' histograms plus the direct durations locate the bucket of
   each rank, whose exact values are then read (``workflows/reports/buckets.py``);
 - resolved in the period: see ``models.resolution_days``.
@@ -41,6 +42,7 @@ from models.stats_rollup_queries import (
     count_sums,
     day_rows,
     events_after,
+    flip_sums,
     histograms,
     pending_ids,
     read_state,
@@ -108,6 +110,8 @@ async def _cohort(db: AsyncSession, scope: TicketScope, zone: ZoneInfo, upper: S
             counts.setdefault(value, [0] * len(COUNT_FIELDS))[COUNT_FIELDS.index(metric)] += n
         elif dimension == "category" and metric == "created":
             categories[value] += n
+    for priority, metric, n in await flip_sums(db, zone.key, used, scope.team_id, scope.until):
+        counts.setdefault(priority, [0] * len(COUNT_FIELDS))[COUNT_FIELDS.index(metric)] += n
     first, resolution = await _percentiles(db, zone, used, scope.team_id, mine)
     return CohortStats(
         counts={priority: CohortCounts(*values) for priority, values in counts.items() if values[0]},
@@ -121,7 +125,7 @@ async def _percentiles(db: AsyncSession, zone: ZoneInfo, used: Runs, team_id: st
     """Nearest-rank median and 90th percentile per priority and over all (key None), of
     the used days' durations and the direct ones, per metric."""
     rolled: dict[tuple[str, str], list[int]] = {}
-    for priority, metric, packed in await histograms(db, zone.key, used, team_id):
+    for priority, metric, packed in await histograms(db, zone.key, used, team_id, METRICS):
         add_histogram(rolled.setdefault((metric, priority), [0] * MAX_BUCKET), packed)
     hists = {key: list(counts) for key, counts in rolled.items()}
     for metric in METRICS:

@@ -16,8 +16,10 @@ One builder at a time across replicas (a lease on the state row). A run:
 A day's rows are what ``models.metrics_queries`` gives for the tickets created that day
 as of the build (``as_of``), less its *pending* tickets (a figure of theirs may still
 change by the clock alone: ``models.stats_rollup_queries.clock_dependent``), which
-every query reads directly; and its resolutions by the day of each ticket's previous
-one (``models.resolution_days``). Every change to a ticket writes a timeline row
+every query reads directly, except those whose only such figure is a running SLA clock
+(kept in the rows as of the build, their due times stored as flips each query counts);
+and its resolutions by the day of each ticket's previous one (``models.resolution_days``),
+and the time in triage of the tickets first triaged on it (``rolled_triage.py``). Every change to a ticket writes a timeline row
 (``models.ticket_queries.add_ticket_event``), which is how a built day learns it is
 stale; the one change that does not, re-targeting open tickets' due times on a policy
 reload, calls :func:`invalidate_stats_rollups`, and every day is rebuilt.
@@ -33,6 +35,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from models.db_errors import is_transient
+from models.lifecycle_queries import first_triage_waits
 from models.cohort_rows import COUNT_FIELDS, CohortTally, cohort_rows
 from models.resolution_days import created_between, first_resolutions
 from models.stats_rollup_queries import (
@@ -54,8 +57,10 @@ from workflows.deps import Deps
 from workflows.reports.buckets import bucket_of, dump_histogram, histogram, pack
 from workflows.reports.days import day_bounds, day_of, policy_key
 from workflows.reports.metrics import report_zone, upper_tiers
+from workflows.reports.rolled_triage import NO_PRIORITY, TRIAGE
 
-__all__ = ["HORIZON", "RefreshOutcome", "build_day", "invalidate_stats_rollups", "refresh_stats_rollups"]
+__all__ = ["HORIZON", "RefreshOutcome", "build_day", "duration_rows", "invalidate_stats_rollups",
+           "refresh_stats_rollups"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +71,9 @@ LEASE = timedelta(minutes=2)
 RIPE_EVERY = timedelta(minutes=10)
 BUDGET = timedelta(seconds=5)
 METRICS = ("first_response", "resolution")
+#: Rows that change the days from their own on: the resolutions (``resolved_after``) and the
+#: triages (a ticket's first triage, on the day of the earliest).
+BACKDATING = (TicketEventKind.RESOLVED.value, TicketEventKind.TRIAGED.value)
 
 
 @dataclass
@@ -129,7 +137,7 @@ async def _account_for_new_rows(deps: Deps, zone) -> int:  # noqa: ANN001 - Zone
         backdated: date | None = None
         for created, kind, at in await events_after(db, checkpoint, high):
             days.add(day_of(created, zone))
-            if kind == TicketEventKind.RESOLVED.value and day_of(at, zone) < today:
+            if kind in BACKDATING and day_of(at, zone) < today:
                 backdated = min(backdated or today, day_of(at, zone))
         if backdated is not None:
             days.update(backdated + timedelta(days=n) for n in range((today - backdated).days))
@@ -167,13 +175,19 @@ async def build_day(deps: Deps, day: date) -> None:
     async with deps.sessions.begin() as db:
         _checkpoint, generation = await read_state(db)  # first: a later bump makes this build unusable
         as_of = deps.clock()
-        pending = await clock_dependent(db, start, end, as_of)
+        pending, flips = await clock_dependent(db, start, end, as_of)
+        direct = sorted(set(pending) - {flip["ticket_id"] for flip in flips})  # read at every query
         where = [created_between(start, end)]
-        if pending:
-            where.append(Ticket.id.not_in(list(pending)))
+        if direct:
+            where.append(Ticket.id.not_in(direct))
         tally = CohortTally()
         tally.add(await cohort_rows(db, where, until=as_of, upper_tiers=upper))
         counts, durations = _rows(tally)
+        waits: dict[str, list[int]] = {}
+        for team_id, wait in await first_triage_waits(db, since=start, until=end):
+            waits.setdefault(team_id, []).append(wait)
+        for team_id, values in waits.items():
+            durations += duration_rows(team_id, NO_PRIORITY, TRIAGE, values)
         for team_id, previous in await first_resolutions(db, start, end):
             after = "" if previous is None else day_of(previous, zone).isoformat()
             counts[(team_id, "resolved_after", after, "tickets")] = counts.get(
@@ -182,7 +196,7 @@ async def build_day(deps: Deps, day: date) -> None:
                         ripe_at=min(pending.values(), default=None),
                         counts=[{"team_id": t, "dimension": d, "value": v, "metric": m, "n": n}
                                 for (t, d, v, m), n in counts.items() if n],
-                        durations=durations, pending=sorted(pending))
+                        durations=durations, pending=direct, flips=flips)
 
 
 def _rows(tally: CohortTally) -> tuple[dict[tuple[str, str, str, str], int], list[dict]]:
@@ -196,11 +210,16 @@ def _rows(tally: CohortTally) -> tuple[dict[tuple[str, str, str, str], int], lis
             counts[(team_id, "category", category, "created")] = n
         for metric, by_priority in (("first_response", team.first_response), ("resolution", team.resolution)):
             for priority, values in by_priority.items():
-                durations.append({"team_id": team_id, "priority": priority, "metric": metric, "bucket": -1,
-                                  "n": len(values), "seconds": dump_histogram(histogram(values))})
-                by_bucket: dict[int, list[int]] = {}
-                for value in values:
-                    by_bucket.setdefault(bucket_of(value), []).append(value)
-                durations += [{"team_id": team_id, "priority": priority, "metric": metric, "bucket": bucket,
-                               "n": len(found), "seconds": pack(found)} for bucket, found in by_bucket.items()]
+                durations += duration_rows(team_id, priority, metric, values)
     return counts, durations
+
+
+def duration_rows(team_id: str, priority: str, metric: str, values: list[int]) -> list[dict]:
+    """The histogram row (bucket -1) and one row per bucket of exact values."""
+    rows = [{"team_id": team_id, "priority": priority, "metric": metric, "bucket": -1,
+             "n": len(values), "seconds": dump_histogram(histogram(values))}]
+    by_bucket: dict[int, list[int]] = {}
+    for value in values:
+        by_bucket.setdefault(bucket_of(value), []).append(value)
+    return rows + [{"team_id": team_id, "priority": priority, "metric": metric, "bucket": bucket,
+                    "n": len(found), "seconds": pack(found)} for bucket, found in by_bucket.items()]
