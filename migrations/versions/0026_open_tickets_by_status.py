@@ -25,7 +25,7 @@ Every built day is dropped on the way up and down: the builder builds them again
 minute or two at 1,000,000 tickets), meanwhile the stats read the tickets directly.
 
 Revision ID: 0026
-Revises: 0024 on this branch (asked for 0023; main has 0025 after 0024 now: the lead re-chains)
+Revises: 0025
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | Sequence[str] | None = "0024"
+down_revision: str | Sequence[str] | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -33,7 +33,7 @@ async def _built(engine, kind: str) -> None:
 async def test_built_days_are_built_again_both_ways(kind):
     async with migrated_engine(kind) as engine:
         await _built(engine, kind)
-        await downgrade_database(engine, "0024")
+        await downgrade_database(engine, "0025")
         assert await _days(engine) == 0
         await _built(engine, kind)
         await upgrade_database(engine)
