@@ -106,7 +106,10 @@ def _pg_literal(value: Any) -> str:
         return repr(value)
     if isinstance(value, datetime | date):
         value = value.isoformat()
-    elif isinstance(value, dict | list):
+    elif isinstance(value, list | tuple):  # a Postgres array parameter (``= ANY($n)``)
+        return "'{" + ",".join('"' + str(getattr(v, "value", v)).replace("\\", "\\\\").replace('"', '\\"') + '"'
+                               for v in value).replace("'", "''") + "}'"
+    elif isinstance(value, dict):
         value = json.dumps(value)
     elif hasattr(value, "value"):
         value = value.value
