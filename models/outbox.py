@@ -153,13 +153,20 @@ def _head_of(lane: Any) -> Any:
 
 async def due_lanes(db: AsyncSession, now: datetime, *, limit: int = 200,
                     among: Collection[str] | None = None) -> list[str]:
-    """The lanes whose oldest pending row may be sent now (``among``: only these lanes)."""
-    stmt = (select(OutboxMessage.lane)
-            .where(_pending(), OutboxMessage.id == _head_of(OutboxMessage.lane),
-                   OutboxMessage.not_before <= now, _free())
-            .order_by(OutboxMessage.id).limit(limit))
+    """The lanes whose oldest pending row may be sent now (``among``: only these lanes).
+
+    Each lane's head is found once, by grouping the pending rows (one pass over the
+    partial index), then joined to its row: a correlated "is this row its lane's head?"
+    per pending row was quadratic in a backed-up lane (8,000 rows waiting behind one
+    channel's pace: 5 s a pass on Postgres, every request's delivery waiting on it)."""
+    inner = aliased(OutboxMessage)
+    heads = select(inner.lane, func.min(inner.id).label("head_id")).where(_pending(inner)).group_by(inner.lane)
     if among is not None:
-        stmt = stmt.where(OutboxMessage.lane.in_(list(among)))
+        heads = heads.where(inner.lane.in_(list(among)))
+    head = heads.subquery()
+    stmt = (select(OutboxMessage.lane).join(head, OutboxMessage.id == head.c.head_id)
+            .where(OutboxMessage.not_before <= now, _free())
+            .order_by(OutboxMessage.id).limit(limit))
     return list((await db.execute(stmt)).scalars())
 
 
