@@ -41,12 +41,14 @@ class LoadResult:
 
 
 def slash_requests(tag: str, count: int, *, text: str = "Printer on fire", channel_id: str = "C0GENERAL",
-                   response_url: str | None = None) -> list[Request]:
+                   response_url: str | None = None, user_id: str | None = None) -> list[Request]:
+    """``count`` signed `/ticket text` commands, by 50 people in turn (``user_id``: all by one)."""
     requests = []
     for i in range(count):
         trigger = f"{10_000 + i}.{tag}.bench"
         extra = {"response_url": response_url} if response_url else {}
-        body = slash_command_body("/ticket", text, trigger_id=trigger, user_id=f"U0USER{i % 50:03d}",
+        body = slash_command_body("/ticket", text, trigger_id=trigger,
+                                  user_id=user_id or f"U0USER{i % 50:03d}",
                                   channel_id=channel_id, **extra)
         requests.append(Request(body, trigger))
     return requests

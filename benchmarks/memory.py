@@ -9,7 +9,10 @@ the form; its knowledge-base articles follow in spare time), `/ticket queue`,
 `/ticket stats 7d`, App Home opened by a tier's agents, an agent's reply in an open
 ticket's thread (a first response: the ticket and its SLA plan change, the card is
 re-rendered through the outbox) and, one in 40, a submitted new-ticket form (a ticket
-and its card).
+and its card). The commands are spread over 50 reporters and 30 agents as a desk's are:
+the bot answers one person's requests in order (``bot/request_order.py``), so a mix
+sent as one person (the runs before 2026-12-07: 14 of every 20 requests) measured that
+queue, not the bot.
 """
 
 from __future__ import annotations
@@ -45,13 +48,16 @@ def _mix(tag: str, count: int, cards: Sequence[dict[str, Any]], view: dict[str, 
                                       "Customer": "ACME"})
             out.append(submission_request(view, state, user_id=f"U0USER{i % 50:03d}", key=key))
         elif kind < 10:
-            out += [Request(r.body, key) for r in slash_requests(key, 1, text="My card payment failed")]
+            out += [Request(r.body, key) for r in slash_requests(key, 1, text="My card payment failed",
+                                                                 user_id=f"U0USER{i % 50:03d}")]
         elif kind < 13:
             out += [Request(r.body, key) for r in slash_requests(key, 1, text="queue", channel_id="C0TIER1FL",
-                                                                 response_url=ctx.fake.response_url(key))]
+                                                                 response_url=ctx.fake.response_url(key),
+                                                                 user_id=AGENTS[i % len(AGENTS)])]
         elif kind < 14:
             out += [Request(r.body, key) for r in slash_requests(key, 1, text="stats 7d",
-                                                                 response_url=ctx.fake.response_url(key))]
+                                                                 response_url=ctx.fake.response_url(key),
+                                                                 user_id=AGENTS[i % len(AGENTS)])]
         elif kind < 17:
             out.append(home_opened(AGENTS[i % len(AGENTS)], key))
         else:
