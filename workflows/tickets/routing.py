@@ -11,7 +11,8 @@ The old card's thread stays the ticket's conversation (``ticket_former_cards``):
 there counts as one under the card, and the first one gets a pointer to the new card
 (``workflows/tickets/thread.py``).
 The ticket keeps its number, its state and its SLA clocks: a move changes no due time,
-warnings and breaches go to the new tier. A new category whose SLA overrides
+warnings and breaches go to the new tier, and its time in the new tier
+(``escalation.time_in_tier``) counts from the move. A new category whose SLA overrides
 (``categories[].first_response``, ``resolution``) differ from the old one's re-targets
 the clocks they govern (``workflows.sla.retarget.apply_targets``, as a priority change
 does): due times computed from the ticket's start as if it had always had the category,
