@@ -13,7 +13,7 @@ from workflows.policy.schema import AppConfig
 
 EXAMPLE_APP_YAML = Path(__file__).resolve().parent.parent / "app.yaml"
 
-__all__ = ["EXAMPLE_APP_YAML", "example_policy", "example_policy_data", "policy_without_matrix"]
+__all__ = ["EXAMPLE_APP_YAML", "example_policy", "example_policy_data", "policy_without_matrix", "without_matrix"]
 
 
 def example_policy() -> AppConfig:
@@ -32,11 +32,15 @@ def policy_without_matrix() -> AppConfig:
     (the defaults: P0/P1 first-response breaches escalate, the 4h management notice), no
     tier ``response`` or ``mention``, no ``page_on_open``. For tests of the SLA clocks,
     paging and metrics on their own, whose timelines the matrix would add to."""
-    data = example_policy_data()
+    return parse_config(without_matrix(example_policy_data()))
+
+
+def without_matrix(data: dict) -> dict:
+    """``data`` (app.yaml as plain data) without the escalation matrix's parts, changed in place."""
     data.pop("escalation", None)
     for tier in data["tiers"]:
         tier.pop("response", None)
         tier.pop("mention", None)
     for priority in data["priorities"].values():
         priority.pop("page_on_open", None)
-    return parse_config(data)
+    return data

@@ -22,6 +22,7 @@ from tests.lifecycle_steps import (
     thread_texts,
     wait_for_card,
 )
+from tests.policies import without_matrix
 from tests.sla_steps import fire, reply
 from tests.ticket_steps import create_ticket
 from tests.waiting import drain, until
@@ -33,12 +34,7 @@ H = timedelta(hours=1)
 def _tight(data) -> None:
     """Payment failed (tier1) and Account compromise (tier2) answer faster than their
     priority says; no escalation matrix, whose timed rows would add to the plans."""
-    data.pop("escalation", None)
-    for tier in data["tiers"]:
-        tier.pop("response", None)
-        tier.pop("mention", None)
-    for priority in data["priorities"].values():
-        priority.pop("page_on_open", None)
+    without_matrix(data)
     for category in data["categories"]:
         if category["name"] in ("Payment failed", "Account compromise"):
             category.update(first_response="20m", resolution="4h")
