@@ -8,8 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.listener.async_listener_start_handler import AsyncListenerStartHandler
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -57,6 +57,43 @@ class _AdoptListenerTask(AsyncListenerStartHandler):
                 acked=lambda: ack is None or ack.response is not None, task=task)
 
 
+class _PrepareRequest(AsyncMiddleware):
+    """The one middleware of every request, before its listener:
+
+    - puts what listeners need in the context (``handlers/context.py``), never the runtime;
+    - binds the request's Slack team, user and channel to every log line it writes;
+    - processes each ``event_id`` once: Slack redelivers events it thinks we missed, and
+      the events whose listener changes state are kept until processed (replayed after
+      a crash, ``bot/event_replay.py``).
+
+    A class rather than ``@app.middleware`` functions: Bolt inspects a function
+    middleware's signature to inject its arguments on every request, which cost about
+    as much as the rest of the middleware chain (benchmarks/README.md, issue 23)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        runtime, context = self.runtime, req.context
+        context["deps"] = runtime.deps
+        context["sessions"] = runtime.sessions
+        context["config"] = runtime.config
+        context["clock"] = runtime.clock
+        bind_log_context(team_id=context.team_id, user_id=context.user_id, channel_id=context.channel_id)
+        if context.get(REPLAY_CONTEXT_KEY) is not True:  # a replay is an event recorded but never processed
+            event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
+            if event_id and not await self._first_delivery(req, str(event_id)):
+                log.info("event %s already processed; acknowledging the redelivery", event_id)
+                return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+        return await next()
+
+    async def _first_delivery(self, req: AsyncBoltRequest, event_id: str) -> bool:
+        body = (req.raw_body or json.dumps(req.body)) if _kept(req) else None  # Socket Mode has no raw body
+        async with self.runtime.sessions.begin() as db:
+            return await record_delivery(db, event_id, self.runtime.clock(), body=body)
+
+
 class _DropTokenUnusedWarning(logging.Filter):
     """Bolt reads ``SLACK_BOT_TOKEN`` from the environment itself and, given our client
     (which carries that very token), warns that the token "will be unused" on every
@@ -82,43 +119,7 @@ def build_bolt_app(runtime: Runtime) -> AsyncApp:
     finally:
         bolt_logger.removeFilter(quiet)
 
-    @app.middleware
-    async def inject_runtime(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
-        """What listeners need (``handlers/context.py``), never the runtime itself."""
-        context["deps"] = runtime.deps
-        context["sessions"] = runtime.sessions
-        context["config"] = runtime.config
-        context["clock"] = runtime.clock
-        return await next()
-
-    @app.middleware
-    async def bind_slack_ids(
-        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
-        """Every log line of this request names its Slack team, user and channel."""
-        bind_log_context(team_id=context.team_id, user_id=context.user_id, channel_id=context.channel_id)
-        return await next()
-
-    @app.middleware
-    async def skip_redelivered_events(
-        req: AsyncBoltRequest, next: Callable[[], Awaitable[BoltResponse]]
-    ) -> BoltResponse:
-        """Slack redelivers events it thinks we missed; each event_id is processed once.
-        The events whose listener changes state are kept until processed (replayed after a crash)."""
-        if req.context.get(REPLAY_CONTEXT_KEY) is True:
-            return await next()  # bot/event_replay.py, for an event recorded but never processed
-        event_id = req.body.get("event_id") if req.body.get("type") == "event_callback" else None
-        if event_id:
-            body = (req.raw_body or json.dumps(req.body)) if _kept(req) else None  # Socket Mode has no raw body
-            async with runtime.sessions.begin() as db:
-                is_new = await record_delivery(db, str(event_id), runtime.clock(), body=body)
-            if not is_new:
-                log.info("event %s already processed; acknowledging the redelivery", event_id)
-                return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
-        return await next()
-
+    app.use(_PrepareRequest(runtime))
     app.listener_runner.listener_start_handler = _AdoptListenerTask(runtime)
     register_handlers(app)
     return app
