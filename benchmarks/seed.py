@@ -34,8 +34,11 @@ TICKET_COLUMNS = (
     "id", "team_id", "number", "summary", "category", "priority", "tier", "status", "reporter_id", "assignee_id",
     "customer", "channel_id", "message_ts", "created_at", "updated_at", "first_response_at", "first_response_by",
     "resolved_at", "resolved_by", "first_response_due_at", "resolution_due_at", "paused_seconds", "reopen_count",
-    "escalation_count", "csat_rating", "csat_at",
+    "escalation_count", "csat_rating", "csat_at", "triaged_at",
 )
+#: The share of a history's tickets triaged (priority, category or owner set by a person)
+#: before anyone worked on them: their waits are `/ticket stats`' time in triage.
+TRIAGED_SHARE = 0.6
 EVENT_COLUMNS = ("ticket_id", "kind", "actor_id", "at", "detail")
 NOTIFICATION_COLUMNS = ("ticket_id", "kind", "due_at", "claimed_at")
 
@@ -118,7 +121,7 @@ def _new_ticket(config: AppConfig, rng: random.Random, ticket_id: int, created: 
         "created_at": created, "updated_at": created, "first_response_due_at": due.first_response,
         "resolution_due_at": due.resolution, "paused_seconds": 0, "reopen_count": 0, "escalation_count": 0,
         "assignee_id": None, "first_response_at": None, "first_response_by": None, "resolved_at": None,
-        "resolved_by": None, "csat_rating": None, "csat_at": None,
+        "resolved_by": None, "csat_rating": None, "csat_at": None, "triaged_at": None,
     }
 
 
@@ -178,6 +181,11 @@ def _events(rng: random.Random, t: dict[str, Any], now: datetime, upper_tiers: l
 
     out = [{"ticket_id": tid, "kind": TicketEventKind.CREATED, "actor_id": t["reporter_id"], "at": created,
             "detail": {"priority": t["priority"], "category": t["category"], "tier": t["tier"]}}]
+    if t["triaged_at"]:
+        out.append({"ticket_id": tid, "kind": TicketEventKind.TRIAGED, "actor_id": rng.choice(AGENTS),
+                    "at": t["triaged_at"], "detail": {"priority": t["priority"], "category": t["category"],
+                                                      "assignee": None, "before": {"priority": t["priority"],
+                                                      "category": t["category"], "assignee": None}}})
     if t["assignee_id"]:
         out.append({"ticket_id": tid, "kind": TicketEventKind.CLAIMED, "actor_id": t["assignee_id"], "at": at(0.05)})
     if t["first_response_at"]:
@@ -253,6 +261,11 @@ def _history_ticket(config: AppConfig, rng: random.Random, ticket_id: int, now: 
             t["csat_rating"], t["csat_at"] = rng.randint(1, 5), t["resolved_at"] + timedelta(hours=1)
         t["reopen_count"] = 1 if rng.random() < 0.05 else 0
     t["escalation_count"] = 1 if rng.random() < 0.1 else 0
+    if rng.random() < TRIAGED_SHARE:  # within the first 2 % of its life, before its claim at 5 %
+        end = t["resolved_at"] or now
+        t["triaged_at"] = created + timedelta(seconds=max((end - created).total_seconds(), 60.0) * rng.uniform(0.001, 0.02))
+        if t["status"] == TicketStatus.NEW:
+            t["status"] = TicketStatus.TRIAGED
     t["updated_at"] = t["resolved_at"] or created
     return t
 
