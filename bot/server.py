@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
+from aiohttp import web_app as aiohttp_web_app
 from multidict import CIMultiDict
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
@@ -194,8 +195,25 @@ class HttpServer:
         return server.requests_count if server is not None else 0
 
     async def stop(self) -> None:
-        """Stop accepting, let in-flight requests finish, then close."""
+        """Stop accepting, let in-flight requests finish, then close; and let go of the
+        application (:func:`_forget_middleware_chains`)."""
         await self._runner.cleanup()
+        _forget_middleware_chains()
+
+
+def _forget_middleware_chains() -> None:
+    """aiohttp keeps each request handler wrapped in its application's middlewares in a
+    module-level cache of 1,024 entries (``aiohttp.web_app._cached_build_middleware``, an
+    ``lru_cache`` keyed by the handler and the application), so a stopped application,
+    and everything it holds (the runtime, its engine, the Bolt app), stayed alive until
+    1,024 newer ones pushed it out. A process that starts one server never notices; the
+    test run starts a bot per test, and the hundreds it kept (over ten million objects)
+    made each full garbage collection stop the event loop for seconds, long enough to
+    fail a test waiting 5 s for a card. Clearing the whole cache is harmless: a running
+    application builds its chain again on its next request."""
+    cache = getattr(aiohttp_web_app, "_cached_build_middleware", None)
+    if cache is not None and hasattr(cache, "cache_clear"):  # a private name: gone in a later aiohttp, nothing to do
+        cache.cache_clear()
 
 
 async def wait_for_stop_signal(stop: asyncio.Event) -> None:

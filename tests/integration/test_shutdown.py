@@ -1,9 +1,12 @@
 """Stopping the bot: what a listener does after its ack (Bolt runs it on in a task of its
-own) finishes before the database engine is disposed, and ``Runtime.drain`` waits for it."""
+own) finishes before the database engine is disposed, and ``Runtime.drain`` waits for it;
+a stopped bot leaves nothing of itself alive."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 from sqlalchemy import select
 
@@ -52,3 +55,22 @@ async def test_stopping_lets_a_listener_finish_before_the_database_closes(databa
     finally:
         await engine.dispose()
     assert ts == fake_slack.calls_to("chat.postMessage")[0].response["ts"]
+
+
+async def test_a_stopped_bot_leaves_nothing_of_itself_alive(database_url, fake_slack, clock, config):
+    """aiohttp's module-level cache of middleware chains kept every stopped bot (runtime,
+    engine, Bolt app) alive: the test run's hundreds of them made each full garbage
+    collection stop the event loop for seconds, and a test waiting 5 s for a card failed."""
+    service = Service(build_runtime(settings=make_settings(database_url, fake_slack.api_url), config=config,
+                                    clock=clock), host="127.0.0.1", port=0, timers=False)
+    await service.start()
+    sender = SlackSender(f"http://127.0.0.1:{service.port}", SIGNING_SECRET)
+    try:
+        assert (await sender.url_verification("challenge")).status == 200  # a request through the middlewares
+    finally:
+        await sender.close()
+        await service.stop()
+    runtime, bolt_app = weakref.ref(service.runtime), weakref.ref(service.bolt_app)
+    del service
+    gc.collect()
+    assert runtime() is None and bolt_app() is None
