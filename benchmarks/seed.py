@@ -34,7 +34,7 @@ TICKET_COLUMNS = (
     "id", "team_id", "number", "summary", "category", "priority", "tier", "status", "reporter_id", "assignee_id",
     "customer", "channel_id", "message_ts", "created_at", "updated_at", "first_response_at", "first_response_by",
     "resolved_at", "resolved_by", "first_response_due_at", "resolution_due_at", "paused_seconds", "reopen_count",
-    "escalation_count", "csat_rating", "csat_at", "triaged_at",
+    "escalation_count", "csat_rating", "csat_at", "triaged_at", "closed_at",
 )
 #: The share of a history's tickets triaged (priority, category or owner set by a person)
 #: before anyone worked on them: their waits are `/ticket stats`' time in triage.
@@ -122,6 +122,7 @@ def _new_ticket(config: AppConfig, rng: random.Random, ticket_id: int, created: 
         "resolution_due_at": due.resolution, "paused_seconds": 0, "reopen_count": 0, "escalation_count": 0,
         "assignee_id": None, "first_response_at": None, "first_response_by": None, "resolved_at": None,
         "resolved_by": None, "csat_rating": None, "csat_at": None, "triaged_at": None,
+        "closed_at": None,
     }
 
 
@@ -205,6 +206,9 @@ def _events(rng: random.Random, t: dict[str, Any], now: datetime, upper_tiers: l
                         "at": t["resolved_at"] - timedelta(seconds=span * 0.2)})
         out.append({"ticket_id": tid, "kind": TicketEventKind.RESOLVED, "actor_id": t["resolved_by"],
                     "at": t["resolved_at"]})
+    if t["closed_at"]:
+        out.append({"ticket_id": tid, "kind": TicketEventKind.CLOSED, "actor_id": None, "at": t["closed_at"],
+                    "detail": {"resolved_at": t["resolved_at"].isoformat()}})
     if t["csat_rating"]:
         out.append({"ticket_id": tid, "kind": TicketEventKind.RATED, "actor_id": t["reporter_id"],
                     "at": t["csat_at"], "detail": {"rating": t["csat_rating"]}})
@@ -266,7 +270,10 @@ def _history_ticket(config: AppConfig, rng: random.Random, ticket_id: int, now: 
         t["triaged_at"] = created + timedelta(seconds=max((end - created).total_seconds(), 60.0) * rng.uniform(0.001, 0.02))
         if t["status"] == TicketStatus.NEW:
             t["status"] = TicketStatus.TRIAGED
-    t["updated_at"] = t["resolved_at"] or created
+    close_after = config.tickets.close_after  # a desk that has run with it: its old tickets closed
+    if t["resolved_at"] and close_after is not None and t["resolved_at"] + close_after <= now:
+        t.update(status=TicketStatus.CLOSED, closed_at=t["resolved_at"] + close_after)
+    t["updated_at"] = t["closed_at"] or t["resolved_at"] or created
     return t
 
 
