@@ -158,3 +158,31 @@ async def test_a_reply_in_a_closed_thread_is_answered_with_a_follow_up_offer(bot
     answer = bot.slack.thread(TIER1_CHANNEL, ticket.message_ts)[-1]
     [button] = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert button["text"]["text"] == "Open a follow-up ticket"  # its form: tests/integration/test_ticket_follow_up.py
+
+
+async def test_a_close_long_overdue_is_made_quietly(bot, clock):
+    """Resolved before close_after was set, or while no bot ran: the close is recorded,
+    but nobody is pinged in a long-quiet thread and the card is not edited."""
+    ticket = await resolved_ticket(bot)
+    await drain(bot)
+    edits = len(bot.slack.calls_to("chat.update"))
+    clock.advance(timedelta(days=7) + timedelta(days=1, minutes=1))
+    assert await close_resolved_tickets(deps=bot.runtime.deps) == 1
+    await drain(bot)
+    row = await stored(bot, 1)
+    assert (row.status, row.closed_at) == ("closed", clock())
+    [closing] = await rows(bot, 1, "closed")
+    assert closing.detail["quiet"] is True and closing.detail["after_seconds"] == 7 * 86400
+    assert not [t for t in thread_texts(bot, TIER1_CHANNEL, ticket.message_ts) if "closed automatically" in t]
+    assert len(bot.slack.calls_to("chat.update")) == edits
+    assert await close_resolved_tickets(deps=bot.runtime.deps) == 0
+
+
+async def test_a_close_due_less_than_a_day_ago_is_announced(bot, clock):
+    ticket = await resolved_ticket(bot)
+    clock.advance(timedelta(days=7) + timedelta(hours=23))
+    assert await close_resolved_tickets(deps=bot.runtime.deps) == 1
+    await drain(bot)
+    [closing] = await rows(bot, 1, "closed")
+    assert "quiet" not in closing.detail
+    await until(lambda: any("closed automatically" in t for t in thread_texts(bot, TIER1_CHANNEL, ticket.message_ts)))

@@ -15,12 +15,19 @@ event, fired by the bot. The ticket row is the timer: the sweep holds each due r
 same resolution, so a second replica, a restart or a sweep that overlaps the last one
 closes it once and only once (``bot/deadline_timer.py`` wakes the process when the
 oldest resolution falls due).
+
+A ticket whose close fell due more than :data:`QUIET_AFTER` ago closes quietly: its
+timeline row, but no card update and no note in its thread. Those are the tickets resolved
+before ``close_after`` was set (a desk's whole history, the day it upgrades or turns it
+on) or while no bot was running; a note in a months-old thread would ping its followers,
+and hundreds of thousands of card edits would hold the channels' posting pace for days.
+They close in one transaction per sweep (one by one if that fails).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from models.ticket_queries import get_ticket, oldest_resolution, resolved_before
 from models.tickets import Ticket
@@ -47,6 +54,8 @@ log = logging.getLogger(__name__)
 __all__ = ["close_resolved_tickets", "confirm_fixed", "next_close_due", "still_broken"]
 
 MAX_PER_SWEEP = 200
+#: A close this late is made quietly (see the module docstring).
+QUIET_AFTER = timedelta(days=1)
 
 
 async def confirm_fixed(*, deps: Deps, team_id: str, ticket_id: int, actor_id: str,
@@ -92,25 +101,51 @@ async def close_resolved_tickets(*, deps: Deps) -> int:
     after = deps.config.tickets.close_after
     if after is None:
         return 0
+    cutoff = deps.clock() - after
     try:
         async with deps.sessions() as db:
-            due = await resolved_before(db, deps.clock() - after, limit=MAX_PER_SWEEP)
+            due = await resolved_before(db, cutoff, limit=MAX_PER_SWEEP)
+            late = set(await resolved_before(db, cutoff - QUIET_AFTER, limit=MAX_PER_SWEEP)) if due else set()
     except Exception:  # a timer's task: the next sweep looks again
         log.exception("could not look up the resolved tickets due for closing")
         return 0
-    closed = 0
+    together = await _close_quietly(deps, [t for t in due if t in late])
+    quiet = closed = together or 0
     for ticket_id in due:
+        if ticket_id in late and together is not None:
+            continue
         try:
             async with deps.sessions.begin() as db:
-                closed += await _close_one(db, ticket_id, deps=deps)
+                one = await _close_one(db, ticket_id, deps=deps, quiet=ticket_id in late)
+            closed += one
+            quiet += one if ticket_id in late else 0
         except Exception:  # one bad row must not stop the others; the next sweep meets it again
             log.exception("could not close resolved ticket %s; the next sweep tries again", ticket_id)
-    if closed:
+    if quiet:
+        log.info("closed %d resolved ticket(s) quietly, without a card update or a thread note: their "
+                 "tickets.close_after had passed more than %s before (resolved before it was set, or while "
+                 "no bot was running)", quiet, QUIET_AFTER)
+    if closed > quiet:
         await deliver_outbox(deps)
     return closed
 
 
-async def _close_one(db: AsyncSession, ticket_id: int, *, deps: Deps) -> int:
+async def _close_quietly(deps: Deps, ticket_ids: list[int]) -> int | None:
+    """Close the long-overdue ``ticket_ids`` in one transaction: how many (0: none, or
+    closed meanwhile by another replica); None when it failed (the caller then closes
+    them one by one)."""
+    if not ticket_ids:
+        return 0
+    try:
+        async with deps.sessions.begin() as db:
+            return sum([await _close_one(db, ticket_id, deps=deps, quiet=True) for ticket_id in ticket_ids])
+    except Exception:  # noqa: BLE001 - one by one instead, where a bad row stops only itself
+        log.warning("closing %d long-overdue tickets together failed; closing them one by one", len(ticket_ids),
+                    exc_info=True)
+        return None
+
+
+async def _close_one(db: AsyncSession, ticket_id: int, *, deps: Deps, quiet: bool = False) -> int:
     after = deps.config.tickets.close_after
     assert after is not None
     ticket: Ticket | None = await get_ticket(db, ticket_id, for_update=True)
@@ -122,10 +157,11 @@ async def _close_one(db: AsyncSession, ticket_id: int, *, deps: Deps) -> int:
     except InvalidState:  # closed by another replica, confirmed, or reopened meanwhile
         return 0
     ticket.closed_at = now
-    enter(db, ticket, transition, actor_id=None, now=now, detail={
-        "after_seconds": int(after.total_seconds()), "resolved_at": ticket.resolved_at.isoformat()})
-    await owe_card_update(db, ticket, now=now)
-    await owe_thread_post(db, ticket, text=auto_closed_note(ticket, after), now=now)
+    detail = {"after_seconds": int(after.total_seconds()), "resolved_at": ticket.resolved_at.isoformat()}
+    enter(db, ticket, transition, actor_id=None, now=now, detail={**detail, "quiet": True} if quiet else detail)
+    if not quiet:
+        await owe_card_update(db, ticket, now=now)
+        await owe_thread_post(db, ticket, text=auto_closed_note(ticket, after), now=now)
     return 1
 
 
