@@ -118,11 +118,13 @@ async def watchers_of(db: AsyncSession, ticket_id: int) -> list[TicketWatcher]:
     return list((await db.execute(stmt)).scalars())
 
 
-async def resolved_before(db: AsyncSession, cutoff: datetime, *, limit: int) -> list[int]:
-    """Ids of resolved tickets (not closed) resolved at or before ``cutoff``, oldest first."""
-    stmt = (select(Ticket.id).where(Ticket.status == TicketStatus.RESOLVED, Ticket.resolved_at <= cutoff)
+async def resolved_before(db: AsyncSession, cutoff: datetime, *, limit: int) -> list[tuple[int, datetime]]:
+    """Resolved tickets (not closed) resolved at or before ``cutoff``, oldest first: each
+    one's id and when it was resolved."""
+    stmt = (select(Ticket.id, Ticket.resolved_at).where(Ticket.status == TicketStatus.RESOLVED,
+                                                        Ticket.resolved_at <= cutoff)
             .order_by(Ticket.resolved_at, Ticket.id).limit(limit))
-    return list((await db.execute(stmt)).scalars())
+    return [(ticket_id, resolved_at) for ticket_id, resolved_at in (await db.execute(stmt)).all()]
 
 
 async def oldest_resolution(db: AsyncSession) -> datetime | None:

@@ -105,22 +105,21 @@ async def close_resolved_tickets(*, deps: Deps) -> int:
     try:
         async with deps.sessions() as db:
             due = await resolved_before(db, cutoff, limit=MAX_PER_SWEEP)
-            late = set(await resolved_before(db, cutoff - QUIET_AFTER, limit=MAX_PER_SWEEP)) if due else set()
     except Exception:  # a timer's task: the next sweep looks again
         log.exception("could not look up the resolved tickets due for closing")
         return 0
-    together = await _close_quietly(deps, [t for t in due if t in late])
-    quiet = closed = together or 0
-    for ticket_id in due:
-        if ticket_id in late and together is not None:
-            continue
+    late = {ticket_id for ticket_id, resolved_at in due if resolved_at <= cutoff - QUIET_AFTER}
+    together = await _close_quietly(deps, [ticket_id for ticket_id, _ in due if ticket_id in late])
+    closed = quiet = together or 0
+    for ticket_id in [ticket_id for ticket_id, _ in due if together is None or ticket_id not in late]:
         try:
             async with deps.sessions.begin() as db:
                 one = await _close_one(db, ticket_id, deps=deps, quiet=ticket_id in late)
-            closed += one
-            quiet += one if ticket_id in late else 0
         except Exception:  # one bad row must not stop the others; the next sweep meets it again
             log.exception("could not close resolved ticket %s; the next sweep tries again", ticket_id)
+            continue
+        closed += one
+        quiet += one if ticket_id in late else 0
     if quiet:
         log.info("closed %d resolved ticket(s) quietly, without a card update or a thread note: their "
                  "tickets.close_after had passed more than %s before (resolved before it was set, or while "
